@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { runTaskTry } from '../../execution/task-runner.ts';
+import { NotFoundError } from '../../models/errors.ts';
+import { DagRunState, DagRunType, TaskInstanceState } from '../../models/states.ts';
+import { defaultRunId } from '../../store/dag-run-repository.ts';
+import type { CliContext } from '../context.ts';
+import { outputOption, parseConf, parseDateOption, parsePositiveInt, printObject, printRows, type OutputFormat } from '../output.ts';
+import { taskInstanceRow, TI_COLUMNS } from '../render.ts';
+
+type Out = { output: OutputFormat };
+
+export function registerTaskCommands(program: Command, ctx: () => CliContext): void {
+  const tasks = program.command('tasks').description('inspect and run task instances');
+
+  tasks.command('states-for-dag-run <dag_id> <run_id>').description('every try of every task of a run')
+    .addOption(outputOption())
+    .action(async (dagId: string, runId: string, o: Out) => {
+      const c = ctx();
+      await c.run(dagId, runId);
+      const tries = await (await c.store()).tasks.allTries(dagId, runId);
+      printRows(tries.map(taskInstanceRow), o.output, TI_COLUMNS);
+    });
+
+  tasks.command('logs <dag_id> <run_id> <task_id>').description("a task try's log")
+    .option('--try <n>', 'try number (default: the latest)')
+    .addOption(outputOption())
+    .action(async (dagId: string, runId: string, taskId: string, o: Out & { try?: string }) => {
+      const c = ctx();
+      await c.run(dagId, runId);
+      const store = await c.store();
+      const latest = (await store.tasks.latestTries(dagId, runId)).get(taskId);
+      if (!latest) throw new NotFoundError(`run '${runId}' of DAG '${dagId}' has no task '${taskId}'`);
+      const tryNumber = o.try === undefined ? latest.tryNumber : parsePositiveInt(o.try, '--try');
+      if (tryNumber > latest.tryNumber) throw new NotFoundError(`task '${taskId}' has no try ${tryNumber} (latest is ${latest.tryNumber})`);
+      const log = await store.logs.read({ dagId, runId, taskId, tryNumber });
+      if (o.output === 'json') printObject({ dag_id: dagId, run_id: runId, task_id: taskId, try_number: tryNumber, log }, 'json');
+      else process.stdout.write(log || `(no log for try ${tryNumber})\n`);
+    });
+
+  tasks.command('test <dag_id> <task_id>').description('run one task alone, recording nothing')
+    .option('--conf <json>', 'run conf (a JSON object)')
+    .option('--logical-date <iso>', 'logical date (default: now)')
+    .action(async (dagId: string, taskId: string, o: { conf?: string; logicalDate?: string }) => {
+      const c = ctx();
+      const conf = parseConf(o.conf);
+      const dag = await c.dag(dagId);
+      const spec = dag.toSpec().tasks.find((t) => t.taskId === taskId);
+      if (!spec) throw new NotFoundError(`DAG '${dagId}' has no task '${taskId}'`);
+      const logicalDate = o.logicalDate ? parseDateOption(o.logicalDate, '--logical-date') : c.clock.now();
+      const interval = dag.timetable.manualDataInterval(logicalDate);
+      const now = c.clock.now().toISOString();
+      const run = {
+        dagId, runId: defaultRunId(DagRunType.MANUAL, logicalDate), runType: DagRunType.MANUAL, logicalDate: logicalDate.toISOString(),
+        dataIntervalStart: interval.start.toISOString(), dataIntervalEnd: interval.end.toISOString(), conf,
+        state: DagRunState.RUNNING, queuedAt: now, startDate: now, endDate: null,
+      };
+      const ti = {
+        dagId, runId: run.runId, taskId, tryNumber: 1, state: TaskInstanceState.RUNNING, operator: spec.operator, queue: spec.queue,
+        maxTries: 1, queuedAt: null, startDate: now, endDate: null, durationMs: null, hostname: null, workerId: null, error: null, updatedAt: now,
+      };
+      const outcome = await runTaskTry({ store: await c.store(), dag, run, ti, clock: c.clock, dryRun: true, echo: (l) => process.stdout.write(`${l}\n`) });
+      process.stdout.write(`Task ${taskId}: ${outcome.state}${outcome.error ? ` (${outcome.error})` : ''}\n`);
+      if (outcome.state !== TaskInstanceState.SUCCESS && outcome.state !== TaskInstanceState.SKIPPED) process.exitCode = 1;
+    });
+}

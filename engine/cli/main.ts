@@ -1,0 +1,33 @@
+import { Command, CommanderError } from 'commander';
+import { dagsFolder } from '../dag-processing/dag-folder.ts';
+import { UpdraftError } from '../models/errors.ts';
+import { CliContext } from './context.ts';
+import { registerDagCommands } from './commands/dags.ts';
+import { registerTaskCommands } from './commands/tasks.ts';
+
+const program = new Command('updraft')
+  .description('Updraft: Airflow-style workflows in TypeScript, run by BullMQ workers')
+  .option('--dags-folder <path>', 'folder of DAG files (env UPDRAFT_DAGS_FOLDER)', process.env.UPDRAFT_DAGS_FOLDER ?? 'dags')
+  .showHelpAfterError(false)
+  .exitOverride();
+
+let context: CliContext | null = null;
+const ctx = (): CliContext => (context ??= new CliContext(dagsFolder(program.opts<{ dagsFolder: string }>().dagsFolder)));
+
+registerDagCommands(program, ctx);
+registerTaskCommands(program, ctx);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // commander already printed its one-line message (or the help/version text)
+    process.exitCode = error.exitCode;
+  } else {
+    const known = error instanceof UpdraftError;
+    process.stderr.write(`updraft: error: ${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`);
+    process.exitCode = known ? 1 : 2;
+  }
+} finally {
+  await (context as CliContext | null)?.close();
+}

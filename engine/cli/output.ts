@@ -1,0 +1,67 @@
+import Table from 'cli-table3';
+import { Option } from 'commander';
+import { InvalidInputError } from '../models/errors.ts';
+
+export type OutputFormat = 'table' | 'json';
+
+export const outputOption = (): Option =>
+  new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table');
+
+/**
+ * Prints rows as a table or as a JSON array. JSON keys are the row keys
+ * (snake_case, Airflow's CLI names): a stable, documented shape.
+ */
+export function printRows(rows: ReadonlyArray<Record<string, unknown>>, format: OutputFormat, columns?: string[]): void {
+  if (format === 'json') {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return;
+  }
+  const head = columns ?? (rows[0] ? Object.keys(rows[0]) : []);
+  if (rows.length === 0) {
+    process.stdout.write('No data found\n');
+    return;
+  }
+  const table = new Table({ head, style: { head: [], border: [] } });
+  for (const row of rows) table.push(head.map((key) => cell(row[key])));
+  process.stdout.write(`${table.toString()}\n`);
+}
+
+export function printObject(value: Record<string, unknown>, format: OutputFormat): void {
+  if (format === 'json') process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  else printRows(Object.entries(value).map(([key, v]) => ({ key, value: v })), 'table');
+}
+
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** Parses `--conf`: must be a JSON object. */
+export function parseConf(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInputError(`--conf is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidInputError('--conf must be a JSON object, e.g. \'{"model": "churn"}\'');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Parses an ISO date option (date-only means midnight UTC). */
+export function parseDateOption(text: string, option: string): Date {
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text;
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) throw new InvalidInputError(`${option}: not an ISO date: '${text}'`);
+  return date;
+}
+
+export function parsePositiveInt(text: string, option: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidInputError(`${option} must be a positive integer, got '${text}'`);
+  return n;
+}

@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { DagSpec } from '../models/dag-spec.ts';
+
+const DAG_FILE = /\.(m?ts|m?js)$/;
+const PARSE_THREAD = new URL('./parse-thread.mjs', import.meta.url);
+
+export interface ParsedDagFile {
+  file: string;
+  fingerprint: string;
+  dags: DagSpec[];
+}
+
+export interface ImportError {
+  filename: string;
+  message: string;
+}
+
+export interface DagFolderParse {
+  folder: string;
+  files: ParsedDagFile[];
+  importErrors: ImportError[];
+  /** Every good DAG, by id. */
+  dags: Map<string, { spec: DagSpec; file: string; fingerprint: string }>;
+}
+
+export interface ParseOptions {
+  /** A file still importing after this is an import error. @defaultValue `$UPDRAFT_DAG_IMPORT_TIMEOUT` seconds, else 30 s */
+  timeoutMs?: number;
+  /** Files parsed at once. @defaultValue 4 */
+  concurrency?: number;
+}
+
+export function dagsFolder(folder?: string): string {
+  return resolve(folder ?? process.env.UPDRAFT_DAGS_FOLDER ?? 'dags');
+}
+
+/** DAG files under `folder`: .ts/.mts/.js/.mjs, skipping node_modules and names starting with `.` or `_`. */
+export function listDagFiles(folder: string): string[] {
+  if (!existsSync(folder)) return [];
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.name.startsWith('.') || entry.name.startsWith('_') || entry.name === 'node_modules') continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (DAG_FILE.test(entry.name) && !entry.name.endsWith('.d.ts')) files.push(path);
+    }
+  };
+  walk(folder);
+  return files;
+}
+
+export function fileFingerprint(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
+}
+
+const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' | ').trim();
+
+/** Loads one file in a worker thread; a hang past the timeout becomes an import error. */
+export function parseDagFile(file: string, fingerprint: string, timeoutMs: number): Promise<DagSpec[] | string> {
+  return new Promise((done) => {
+    const url = `${pathToFileURL(file).href}?v=${fingerprint}`;
+    const worker = new Worker(PARSE_THREAD, { workerData: { file, url }, stdout: true, stderr: true });
+    const timer = setTimeout(() => {
+      void worker.terminate();
+      done(`import timed out after ${timeoutMs / 1000}s (does the file run a loop or wait at import?)`);
+    }, timeoutMs);
+    worker.once('message', (m: { ok: true; dags: DagSpec[] } | { ok: false; message: string }) => {
+      clearTimeout(timer);
+      void worker.terminate();
+      done(m.ok ? m.dags : oneLine(m.message));
+    });
+    worker.once('error', (error) => {
+      clearTimeout(timer);
+      done(oneLine(error.message));
+    });
+    worker.once('exit', (code) => {
+      clearTimeout(timer);
+      done(`file exited the process with code ${code} at import`);
+    });
+  });
+}
+
+/**
+ * Parses every DAG file in isolation (Airflow's DagBag): a file with a syntax
+ * error, a throw at import, an invalid DAG or a hang becomes an import error,
+ * and every other file's DAGs still load. A DAG id defined by two files is an
+ * import error for the later file.
+ */
+export async function parseDagFolder(folder: string, options: ParseOptions = {}): Promise<DagFolderParse> {
+  const timeoutMs = options.timeoutMs ?? Number(process.env.UPDRAFT_DAG_IMPORT_TIMEOUT ?? 30) * 1000;
+  const files = listDagFiles(folder);
+  const results: Array<DagSpec[] | string> = new Array(files.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < files.length) {
+      const i = next++;
+      const file = files[i]!;
+      results[i] = await parseDagFile(file, fileFingerprint(file), timeoutMs);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, files.length) }, lane));
+
+  const parse: DagFolderParse = { folder, files: [], importErrors: [], dags: new Map() };
+  files.forEach((file, i) => {
+    const result = results[i]!;
+    const fingerprint = fileFingerprint(file);
+    if (typeof result === 'string') {
+      parse.importErrors.push({ filename: file, message: result });
+      return;
+    }
+    const duplicate = result.find((spec) => parse.dags.has(spec.dagId));
+    if (duplicate) {
+      const other = parse.dags.get(duplicate.dagId)!.file;
+      parse.importErrors.push({ filename: file, message: `DAG id '${duplicate.dagId}' is already defined in ${relative(folder, other)}` });
+      return;
+    }
+    parse.files.push({ file, fingerprint, dags: result });
+    for (const spec of result) parse.dags.set(spec.dagId, { spec, file, fingerprint });
+  });
+  return parse;
+}
+
+export function fileChanged(file: string, sinceMs: number): boolean {
+  return existsSync(file) && statSync(file).mtimeMs > sinceMs;
+}

@@ -1,0 +1,28 @@
+import { pathToFileURL } from 'node:url';
+import type { Dag } from '../models/dag.ts';
+import { NotFoundError } from '../models/errors.ts';
+import { dagsOfModule } from './describe-module.ts';
+import { fileFingerprint } from './dag-folder.ts';
+
+/**
+ * Imports DAG files into this process and keeps them, keyed by the file's
+ * content fingerprint: a worker pays the TypeScript load once per file
+ * version, not once per task. A changed file is imported again under a new
+ * URL (`?v=<fingerprint>`), so the old version's closures stay untouched.
+ */
+export class DagModuleCache {
+  private readonly modules = new Map<string, { fingerprint: string; dags: Map<string, Dag> }>();
+
+  async get(dagId: string, file: string): Promise<Dag> {
+    const fingerprint = fileFingerprint(file);
+    let entry = this.modules.get(file);
+    if (!entry || entry.fingerprint !== fingerprint) {
+      const mod = (await import(`${pathToFileURL(file).href}?v=${fingerprint}`)) as Record<string, unknown>;
+      entry = { fingerprint, dags: new Map(dagsOfModule(mod, file).map((d) => [d.dagId, d])) };
+      this.modules.set(file, entry);
+    }
+    const dag = entry.dags.get(dagId);
+    if (!dag) throw new NotFoundError(`DAG '${dagId}' is not defined in ${file}`);
+    return dag;
+  }
+}

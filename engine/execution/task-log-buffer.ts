@@ -1,0 +1,52 @@
+import type { TaskLogger } from '../models/task-context.ts';
+import type { Store } from '../store/store.ts';
+import type { TaskInstanceKey } from '../store/task-instance-repository.ts';
+
+/**
+ * Collects a try's log lines and writes them to the store in chunks (every
+ * `flushMs` while the task runs, and at the end), so `tasks logs` can follow
+ * a long task without a write per line.
+ */
+export class TaskLogBuffer implements TaskLogger {
+  private pending: string[] = [];
+  private chunk = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store | null,
+    private readonly key: TaskInstanceKey,
+    private readonly echo: ((line: string) => void) | null = null,
+    private readonly flushMs = 1000,
+  ) {}
+
+  info(message: string): void {
+    this.write('INFO', message);
+  }
+  warn(message: string): void {
+    this.write('WARNING', message);
+  }
+  error(message: string): void {
+    this.write('ERROR', message);
+  }
+
+  private write(level: string, message: string): void {
+    const line = `[${new Date().toISOString()}] {${this.key.taskId}} ${level} - ${message}`;
+    this.echo?.(line);
+    if (!this.store) return;
+    this.pending.push(`${line}\n`);
+    this.timer ??= setTimeout(() => void this.flush(), this.flushMs);
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (!this.store || this.pending.length === 0) return this.writing;
+    const content = this.pending.join('');
+    this.pending = [];
+    const chunk = this.chunk++;
+    const store = this.store;
+    this.writing = this.writing.then(() => store.logs.append(this.key, chunk, content, new Date()));
+    return this.writing;
+  }
+}

@@ -1,0 +1,193 @@
+import { hostname } from 'node:os';
+import type { Dag } from '../models/dag.ts';
+import { FailWithoutRetryError, SkipTaskError, TaskTimeoutError } from '../models/errors.ts';
+import { TaskInstanceState } from '../models/states.ts';
+import type { TaskContext, XComSource } from '../models/task-context.ts';
+import type { DagRun } from '../store/dag-run-repository.ts';
+import type { Store } from '../store/store.ts';
+import type { TaskInstance, TaskInstanceKey } from '../store/task-instance-repository.ts';
+import type { Clock } from '../utils/clock.ts';
+import { retryDelayMs } from './retry-delay.ts';
+import { TaskLogBuffer } from './task-log-buffer.ts';
+
+export type TryState = typeof TaskInstanceState.SUCCESS | typeof TaskInstanceState.SKIPPED | typeof TaskInstanceState.FAILED | typeof TaskInstanceState.UP_FOR_RETRY;
+
+/** How a try ended, as recorded in the store. */
+export interface TryOutcome {
+  state: TryState;
+  error: string | null;
+  /** When `state` is up_for_retry: wait this long before the next try. */
+  retryDelayMs: number | null;
+  /** Tasks skipped by this try (branch / short-circuit). */
+  skipped: string[];
+  /** False when another process had already moved this try on (we lost the compare-and-set). */
+  recorded: boolean;
+}
+
+export interface TaskTryInput {
+  store: Store;
+  dag: Dag;
+  run: DagRun;
+  /** The try, already in state `running`. */
+  ti: TaskInstance;
+  clock: Clock;
+  /** Aborts the task (worker shutdown). */
+  signal?: AbortSignal;
+  /** `tasks test`: run without writing anything; log lines go to `echo`. */
+  dryRun?: boolean;
+  echo?: (line: string) => void;
+}
+
+export const workerIdentity = (): string => `${hostname()}:${process.pid}`;
+
+/**
+ * Moves a try to `running` with compare-and-set. A first try (or a cleared
+ * one) comes from `from`; a retry opens the next try row from `up_for_retry`.
+ * False means another process owns it: drop the work.
+ */
+export async function beginTry(store: Store, key: TaskInstanceKey, from: readonly TaskInstanceState[], clock: Clock): Promise<boolean> {
+  const patch = { start_date: clock.now().toISOString(), hostname: hostname(), worker_id: workerIdentity(), end_date: null, error: null };
+  if (from.length > 0 && (await store.tasks.transition(key, from, TaskInstanceState.RUNNING, patch, clock.now()))) return true;
+  if (key.tryNumber > 1) return store.tasks.openNextTry(key, [TaskInstanceState.UP_FOR_RETRY], TaskInstanceState.RUNNING, patch, clock.now());
+  return false;
+}
+
+/**
+ * The one task runner, used by `dags test`, `tasks test` and workers: builds
+ * the context (params, conf, XCom), runs the operator under its execution
+ * timeout, captures the log, records the outcome with compare-and-set, then
+ * runs the success / failure callback. Never throws for a task's own failure.
+ */
+export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
+  const { store, dag, run, ti, clock } = input;
+  const task = dag.getTask(ti.taskId);
+  const spec = dag.toSpec();
+  const taskSpec = spec.tasks.find((t) => t.taskId === ti.taskId);
+  const log = new TaskLogBuffer(input.dryRun ? null : store, ti, input.echo ?? null);
+  const started = clock.now();
+
+  const xcoms = input.dryRun ? new Map<string, unknown>() : await store.xcom.forRun(run.dagId, run.runId);
+  const controller = new AbortController();
+  const onOuterAbort = (): void => controller.abort(new Error('worker shutting down'));
+  input.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const context: TaskContext = {
+    dagId: run.dagId,
+    runId: run.runId,
+    taskId: ti.taskId,
+    tryNumber: ti.tryNumber,
+    maxTries: ti.maxTries,
+    runType: run.runType,
+    logicalDate: new Date(run.logicalDate),
+    dataIntervalStart: new Date(run.dataIntervalStart),
+    dataIntervalEnd: new Date(run.dataIntervalEnd),
+    params: Object.freeze({ ...spec.params, ...run.conf }),
+    conf: Object.freeze({ ...run.conf }),
+    log,
+    signal: controller.signal,
+    xcom<T>(source: XComSource<T>): T {
+      if (!xcoms.has(source.taskId)) throw new Error(`task '${ti.taskId}': no XCom value from '${source.taskId}' in run ${run.runId}`);
+      return xcoms.get(source.taskId) as T;
+    },
+    xcomPull: (taskId: string): unknown => xcoms.get(taskId),
+  };
+
+  let state: TryState;
+  let error: Error | null = null;
+  let result: unknown;
+  let skipped: string[] = [];
+  log.info(`Starting try ${ti.tryNumber} of ${ti.maxTries} (${taskSpec?.operator ?? '?'}) on ${workerIdentity()}`);
+  try {
+    if (!task || !taskSpec) throw new FailWithoutRetryError(`task '${ti.taskId}' is no longer in DAG '${run.dagId}'`);
+    result = await withTimeout(() => task.execute(context), taskSpec.executionTimeoutMs, controller);
+    skipped = task.tasksToSkip(result, dag);
+    state = TaskInstanceState.SUCCESS;
+    if (skipped.length > 0) log.info(`Skipping downstream: ${skipped.join(', ')}`);
+    log.info('Marking task as SUCCESS');
+  } catch (caught) {
+    error = caught instanceof Error ? caught : new Error(String(caught));
+    if (error instanceof SkipTaskError) {
+      state = TaskInstanceState.SKIPPED;
+      log.info(`Marking task as SKIPPED: ${error.message}`);
+      error = null;
+    } else {
+      const retryable = !(error instanceof FailWithoutRetryError) && ti.tryNumber < ti.maxTries;
+      state = retryable ? TaskInstanceState.UP_FOR_RETRY : TaskInstanceState.FAILED;
+      log.error(`${error.name}: ${error.message}`);
+      if (error.stack) log.error(error.stack.split('\n').slice(1, 6).join('\n'));
+      log.info(`Marking task as ${state.toUpperCase()}`);
+    }
+  } finally {
+    input.signal?.removeEventListener('abort', onOuterAbort);
+  }
+
+  const delay = state === TaskInstanceState.UP_FOR_RETRY && taskSpec
+    ? retryDelayMs(taskSpec, ti.tryNumber, { dagId: run.dagId, taskId: ti.taskId, logicalDate: run.logicalDate })
+    : null;
+  const outcome: TryOutcome = { state, error: error ? `${error.name}: ${error.message}` : null, retryDelayMs: delay, skipped, recorded: true };
+  if (!input.dryRun) {
+    outcome.recorded = await recordOutcome(store, ti, outcome, result, started, clock);
+    if (!outcome.recorded) log.warn('This try was already finished elsewhere (lost compare-and-set); result discarded');
+  }
+  await runCallback(state, task?.options ? dag.effectiveOptions(task) : {}, context, error, log);
+  await log.flush();
+  return outcome;
+}
+
+async function withTimeout<T>(fn: () => Promise<T> | T, timeoutMs: number | null, controller: AbortController): Promise<T> {
+  if (timeoutMs === null) return await fn();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new TaskTimeoutError(`execution timed out after ${timeoutMs / 1000}s`);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(fn), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** One transaction: the try's state (CAS from running), its XCom, and the skips it decided. */
+async function recordOutcome(store: Store, ti: TaskInstance, outcome: TryOutcome, result: unknown, started: Date, clock: Clock): Promise<boolean> {
+  const now = clock.now();
+  return store.write(async (tx) => {
+    const moved = await tx
+      .updateTable('task_instance')
+      .set({ state: outcome.state, end_date: now.toISOString(), duration_ms: now.getTime() - started.getTime(), error: outcome.error, updated_at: now.toISOString() })
+      .where('dag_id', '=', ti.dagId).where('run_id', '=', ti.runId).where('task_id', '=', ti.taskId).where('try_number', '=', ti.tryNumber)
+      .where('state', '=', TaskInstanceState.RUNNING)
+      .executeTakeFirst();
+    if (moved.numUpdatedRows === 0n) return false;
+    if (outcome.state === TaskInstanceState.SUCCESS && result !== undefined) {
+      const row = { value: JSON.stringify(result ?? null), timestamp: now.toISOString() };
+      await tx.insertInto('xcom').values({ dag_id: ti.dagId, run_id: ti.runId, task_id: ti.taskId, key: 'return_value', ...row })
+        .onConflict((oc) => oc.columns(['dag_id', 'run_id', 'task_id', 'key']).doUpdateSet(row)).execute();
+    }
+    if (outcome.skipped.length > 0) {
+      await tx.updateTable('task_instance')
+        .set({ state: TaskInstanceState.SKIPPED, end_date: now.toISOString(), updated_at: now.toISOString() })
+        .where('dag_id', '=', ti.dagId).where('run_id', '=', ti.runId).where('task_id', 'in', outcome.skipped)
+        .where('state', '=', TaskInstanceState.NONE)
+        .execute();
+    }
+    return true;
+  });
+}
+
+async function runCallback(
+  state: TryState,
+  options: { onSuccessCallback?: (c: TaskContext) => unknown; onFailureCallback?: (c: TaskContext, e: Error) => unknown },
+  context: TaskContext,
+  error: Error | null,
+  log: TaskLogBuffer,
+): Promise<void> {
+  try {
+    if (state === TaskInstanceState.SUCCESS && options.onSuccessCallback) await options.onSuccessCallback(context);
+    if (state === TaskInstanceState.FAILED && options.onFailureCallback) await options.onFailureCallback(context, error ?? new Error('failed'));
+  } catch (callbackError) {
+    log.error(`callback failed: ${(callbackError as Error).message}`);
+  }
+}

@@ -1,0 +1,73 @@
+import type { TriggerRule } from './trigger-rule.ts';
+
+/**
+ * A task with every default resolved, in plain data: what the scheduler, the
+ * store and the CLI know of a task without importing its DAG file.
+ */
+export interface TaskSpec {
+  taskId: string;
+  operator: string;
+  owner: string;
+  triggerRule: TriggerRule;
+  queue: string;
+  retries: number;
+  retryDelayMs: number;
+  retryExponentialBackoff: boolean;
+  maxRetryDelayMs: number | null;
+  executionTimeoutMs: number | null;
+  upstream: string[];
+  downstream: string[];
+  doc: string | null;
+}
+
+/** A validated DAG in plain data (Airflow's serialized DAG). */
+export interface DagSpec {
+  dagId: string;
+  description: string;
+  tags: string[];
+  schedule: string | null;
+  startDate: string | null;
+  endDate: string | null;
+  catchup: boolean;
+  maxActiveRuns: number;
+  dagrunTimeoutMs: number | null;
+  params: Record<string, unknown>;
+  owners: string[];
+  /** Tasks in topological order. */
+  tasks: TaskSpec[];
+}
+
+/** Index of a spec's tasks, with the graph walks the scheduler needs. */
+export class DagStructure {
+  readonly tasks: ReadonlyMap<string, TaskSpec>;
+
+  constructor(readonly spec: DagSpec) {
+    this.tasks = new Map(spec.tasks.map((t) => [t.taskId, t]));
+  }
+
+  task(taskId: string): TaskSpec {
+    const task = this.tasks.get(taskId);
+    if (!task) throw new Error(`DAG '${this.spec.dagId}' has no task '${taskId}'`);
+    return task;
+  }
+
+  downstreamOf(taskId: string): readonly string[] {
+    return this.task(taskId).downstream;
+  }
+
+  descendantsOf(taskId: string): string[] {
+    const seen = new Set<string>();
+    const stack = [...this.downstreamOf(taskId)];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      stack.push(...this.downstreamOf(id));
+    }
+    return [...seen];
+  }
+
+  leaves(): TaskSpec[] {
+    return this.spec.tasks.filter((t) => t.downstream.length === 0);
+  }
+}

@@ -1,0 +1,201 @@
+import { BaseOperator, type DagGraph } from '../../operators/base-operator.ts';
+import { FunctionOperator, type TaskFunction } from '../../operators/function-operator.ts';
+import { BashOperator, type BashOperatorOptions } from '../../operators/bash-operator.ts';
+import { BranchOperator, type BranchChoice } from '../../operators/branch-operator.ts';
+import { ShortCircuitOperator, type ShortCircuitOptions } from '../../operators/short-circuit-operator.ts';
+import { EmptyOperator } from '../../operators/empty-operator.ts';
+import { DagStructure, type DagSpec, type TaskSpec } from './dag-spec.ts';
+import { assertValidId, validateGraph } from './dag-validation.ts';
+import { parseDuration } from './duration.ts';
+import { DagValidationError } from './errors.ts';
+import type { DagOptions, TaskDefaults, TaskOptions } from './interfaces.ts';
+import { createTimetable, type Timetable } from './timetable.ts';
+import { isTriggerRule, TriggerRule } from './trigger-rule.ts';
+
+const DAG_BRAND = Symbol.for('updraft.dag');
+const DEFAULT_RETRY_DELAY = '5m';
+
+type Extra<O extends TaskOptions> = Omit<O, 'taskId'>;
+
+function toDate(value: Date | string | undefined, what: string): Date | null {
+  if (value === undefined) return null;
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) throw new DagValidationError(`${what}: not a date: ${JSON.stringify(value)}`);
+  return date;
+}
+
+/**
+ * A DAG: tasks, their dependencies, and when to run them.
+ * Build one with {@link dag} and export it from a file in the DAG folder.
+ */
+export class Dag implements DagGraph {
+  readonly [DAG_BRAND] = true;
+  readonly dagId: string;
+  readonly options: Readonly<DagOptions>;
+  readonly timetable: Timetable;
+  readonly startDate: Date | null;
+  readonly endDate: Date | null;
+  private readonly taskMap = new Map<string, BaseOperator>();
+  private specCache: DagSpec | null = null;
+
+  constructor(options: DagOptions) {
+    assertValidId('DAG', options?.dagId, 'dag()');
+    this.dagId = options.dagId;
+    this.options = options;
+    const where = `DAG '${this.dagId}'`;
+    this.timetable = createTimetable(options.schedule ?? null, where);
+    this.startDate = toDate(options.startDate, `${where} startDate`);
+    this.endDate = toDate(options.endDate, `${where} endDate`);
+    if (this.timetable.periodic || options.schedule === '@once') {
+      if (!this.startDate) throw new DagValidationError(`${where}: startDate is required when schedule is '${options.schedule}'`);
+    }
+    const maxActiveRuns = options.maxActiveRuns ?? 16;
+    if (!Number.isInteger(maxActiveRuns) || maxActiveRuns < 1) {
+      throw new DagValidationError(`${where}: maxActiveRuns must be a positive integer, got ${maxActiveRuns}`);
+    }
+    if (options.dagrunTimeout !== undefined) parseDuration(options.dagrunTimeout, `${where} dagrunTimeout`);
+    this.resolveTaskDefaults(options.defaultArgs ?? {}, `${where} defaultArgs`);
+  }
+
+  /** Adds a task built from an operator class; returns it for `.to(...)`. */
+  add<T extends BaseOperator>(task: T): T {
+    assertValidId('task', task.taskId, `DAG '${this.dagId}'`);
+    if (this.taskMap.has(task.taskId)) {
+      throw new DagValidationError(`DAG '${this.dagId}': duplicate task id '${task.taskId}'`);
+    }
+    this.resolveTaskDefaults(task.options, `DAG '${this.dagId}' task '${task.taskId}'`);
+    this.taskMap.set(task.taskId, task);
+    this.specCache = null;
+    return task;
+  }
+
+  /** A task that runs `fn`; its return value becomes the XCom, typed for `ctx.xcom(task)`. */
+  task<R>(taskId: string, fn: TaskFunction<R>, options: Extra<TaskOptions> = {}): FunctionOperator<Awaited<R>> {
+    return this.add(new FunctionOperator<Awaited<R>>({ ...options, taskId, fn: fn as TaskFunction<Awaited<R>> }));
+  }
+
+  /** A task that runs `bash -c command`; params/conf reach it as environment variables. */
+  bash(taskId: string, bashCommand: string, options: Extra<Omit<BashOperatorOptions, 'bashCommand'>> = {}): BashOperator {
+    return this.add(new BashOperator({ ...options, taskId, bashCommand }));
+  }
+
+  /** A task returning the direct downstream task id(s) to follow; the others are skipped. */
+  branch(taskId: string, fn: TaskFunction<BranchChoice>, options: Extra<TaskOptions> = {}): BranchOperator {
+    return this.add(new BranchOperator({ ...options, taskId, fn }));
+  }
+
+  /** A task whose falsy result skips everything downstream. */
+  shortCircuit(taskId: string, fn: TaskFunction<unknown>, options: Extra<Omit<ShortCircuitOptions, 'fn'>> = {}): ShortCircuitOperator {
+    return this.add(new ShortCircuitOperator({ ...options, taskId, fn }));
+  }
+
+  /** A task that does nothing (a join or placeholder). */
+  empty(taskId: string, options: Extra<TaskOptions> = {}): EmptyOperator {
+    return this.add(new EmptyOperator({ ...options, taskId }));
+  }
+
+  get tasks(): readonly BaseOperator[] {
+    return [...this.taskMap.values()];
+  }
+
+  getTask(taskId: string): BaseOperator | undefined {
+    return this.taskMap.get(taskId);
+  }
+
+  downstreamOf(taskId: string): readonly string[] {
+    return this.structure().downstreamOf(taskId);
+  }
+
+  descendantsOf(taskId: string): readonly string[] {
+    return this.structure().descendantsOf(taskId);
+  }
+
+  structure(): DagStructure {
+    return new DagStructure(this.toSpec());
+  }
+
+  /** Validates the graph and returns the DAG as plain data (cached until a task is added). */
+  toSpec(): DagSpec {
+    if (this.specCache) return this.specCache;
+    const edges = new Map<string, Set<string>>();
+    for (const task of this.taskMap.values()) {
+      for (const other of task.linked) {
+        if (this.taskMap.get(other.taskId) !== other) {
+          throw new DagValidationError(
+            `DAG '${this.dagId}': task '${task.taskId}' is linked to task '${other.taskId}', which is not in this DAG (add it with dag.add())`,
+          );
+        }
+      }
+      edges.set(task.taskId, new Set(task.downstreamIds));
+    }
+    const generations = validateGraph(this.dagId, edges);
+    const tasks = generations.flat().map((id) => this.taskSpec(this.taskMap.get(id)!));
+    const o = this.options;
+    this.specCache = {
+      dagId: this.dagId,
+      description: o.description ?? '',
+      tags: [...(o.tags ?? [])],
+      schedule: o.schedule ?? null,
+      startDate: this.startDate?.toISOString() ?? null,
+      endDate: this.endDate?.toISOString() ?? null,
+      catchup: o.catchup ?? false,
+      maxActiveRuns: o.maxActiveRuns ?? 16,
+      dagrunTimeoutMs: o.dagrunTimeout === undefined ? null : parseDuration(o.dagrunTimeout, 'dagrunTimeout'),
+      params: { ...(o.params ?? {}) },
+      owners: [...new Set(tasks.map((t) => t.owner))],
+      tasks,
+    };
+    return this.specCache;
+  }
+
+  /** A task's options over the DAG's defaultArgs. */
+  effectiveOptions(task: BaseOperator): TaskOptions {
+    return { ...this.options.defaultArgs, ...definedOnly(task.options), taskId: task.taskId };
+  }
+
+  private taskSpec(task: BaseOperator): TaskSpec {
+    const merged = this.effectiveOptions(task);
+    const resolved = this.resolveTaskDefaults(merged, `DAG '${this.dagId}' task '${task.taskId}'`);
+    return {
+      taskId: task.taskId,
+      operator: task.operatorName,
+      ...resolved,
+      upstream: [...task.upstreamIds].sort(),
+      downstream: [...task.downstreamIds].sort(),
+      doc: merged.doc ?? null,
+    };
+  }
+
+  private resolveTaskDefaults(o: TaskDefaults, where: string) {
+    const retries = o.retries ?? 0;
+    if (!Number.isInteger(retries) || retries < 0) throw new DagValidationError(`${where}: retries must be a non-negative integer, got ${retries}`);
+    const triggerRule = o.triggerRule ?? TriggerRule.ALL_SUCCESS;
+    if (!isTriggerRule(triggerRule)) throw new DagValidationError(`${where}: unknown trigger rule '${String(triggerRule)}'`);
+    const queue = o.queue ?? 'default';
+    if (!/^[A-Za-z0-9_-]{1,100}$/.test(queue)) throw new DagValidationError(`${where}: bad queue name '${queue}'`);
+    return {
+      owner: o.owner ?? 'updraft',
+      triggerRule,
+      queue,
+      retries,
+      retryDelayMs: parseDuration(o.retryDelay ?? DEFAULT_RETRY_DELAY, `${where} retryDelay`),
+      retryExponentialBackoff: o.retryExponentialBackoff ?? false,
+      maxRetryDelayMs: o.maxRetryDelay === undefined ? null : parseDuration(o.maxRetryDelay, `${where} maxRetryDelay`),
+      executionTimeoutMs: o.executionTimeout === undefined ? null : parseDuration(o.executionTimeout, `${where} executionTimeout`),
+    };
+  }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Creates a DAG. */
+export function dag(options: DagOptions): Dag {
+  return new Dag(options);
+}
+
+/** True for a Dag built by any copy of this module (brand check, not instanceof). */
+export function isDag(value: unknown): value is Dag {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[DAG_BRAND] === true;
+}

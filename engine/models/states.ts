@@ -1,0 +1,64 @@
+/**
+ * Task-instance and DAG-run states, with Apache Airflow's exact names.
+ * Values are the strings stored in the database and printed by the CLI.
+ */
+export const TaskInstanceState = {
+  /** Created with its run; not yet evaluated by the scheduler. */
+  NONE: 'none',
+  /** Dependencies met; about to be handed to an executor. */
+  SCHEDULED: 'scheduled',
+  /** Handed to the queue; waiting for a worker. */
+  QUEUED: 'queued',
+  RUNNING: 'running',
+  SUCCESS: 'success',
+  FAILED: 'failed',
+  /** This try failed and another will follow after the retry delay. */
+  UP_FOR_RETRY: 'up_for_retry',
+  SKIPPED: 'skipped',
+  UPSTREAM_FAILED: 'upstream_failed',
+  /** The task no longer exists in the DAG file. */
+  REMOVED: 'removed',
+} as const;
+export type TaskInstanceState = (typeof TaskInstanceState)[keyof typeof TaskInstanceState];
+
+export const DagRunState = {
+  QUEUED: 'queued',
+  RUNNING: 'running',
+  SUCCESS: 'success',
+  FAILED: 'failed',
+} as const;
+export type DagRunState = (typeof DagRunState)[keyof typeof DagRunState];
+
+export const DagRunType = {
+  MANUAL: 'manual',
+  SCHEDULED: 'scheduled',
+  BACKFILL: 'backfill',
+} as const;
+export type DagRunType = (typeof DagRunType)[keyof typeof DagRunType];
+
+/** States from which a task try will not move on by itself. */
+export const FINISHED_TASK_STATES: ReadonlySet<TaskInstanceState> = new Set([
+  TaskInstanceState.SUCCESS,
+  TaskInstanceState.FAILED,
+  TaskInstanceState.SKIPPED,
+  TaskInstanceState.UPSTREAM_FAILED,
+  TaskInstanceState.REMOVED,
+]);
+
+/** States a task is in while some process owns it (scheduler, queue or worker). */
+export const UNFINISHED_TASK_STATES: ReadonlySet<TaskInstanceState> = new Set([
+  TaskInstanceState.SCHEDULED,
+  TaskInstanceState.QUEUED,
+  TaskInstanceState.RUNNING,
+  TaskInstanceState.UP_FOR_RETRY,
+]);
+
+export const FINISHED_DAG_RUN_STATES: ReadonlySet<DagRunState> = new Set([
+  DagRunState.SUCCESS,
+  DagRunState.FAILED,
+]);
+
+export const isTaskInstanceState = (value: string): value is TaskInstanceState =>
+  (Object.values(TaskInstanceState) as string[]).includes(value);
+export const isDagRunState = (value: string): value is DagRunState =>
+  (Object.values(DagRunState) as string[]).includes(value);

@@ -1,0 +1,63 @@
+import type { Db } from './database.ts';
+import type { DagSpec } from '../models/dag-spec.ts';
+
+export interface DagRow {
+  dagId: string;
+  fileloc: string;
+  fingerprint: string;
+  isPaused: boolean;
+  isActive: boolean;
+  spec: DagSpec;
+  lastParsedAt: string;
+}
+
+export class DagRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Records a parsed DAG; keeps its paused flag. */
+  async upsert(spec: DagSpec, fileloc: string, fingerprint: string, parsedAt: string): Promise<void> {
+    const values = { fileloc, fingerprint, spec: JSON.stringify(spec), last_parsed_at: parsedAt, is_active: 1 };
+    await this.db
+      .insertInto('dag')
+      .values({ dag_id: spec.dagId, is_paused: 0, ...values })
+      .onConflict((oc) => oc.column('dag_id').doUpdateSet(values))
+      .execute();
+  }
+
+  /** Marks DAGs whose file is gone (or no longer defines them) inactive. */
+  async deactivateExcept(activeDagIds: readonly string[]): Promise<string[]> {
+    const rows = await this.db.selectFrom('dag').select('dag_id').where('is_active', '=', 1).execute();
+    const gone = rows.map((r) => r.dag_id).filter((id) => !activeDagIds.includes(id));
+    if (gone.length > 0) await this.db.updateTable('dag').set({ is_active: 0 }).where('dag_id', 'in', gone).execute();
+    return gone;
+  }
+
+  async get(dagId: string): Promise<DagRow | undefined> {
+    const row = await this.db.selectFrom('dag').selectAll().where('dag_id', '=', dagId).executeTakeFirst();
+    return row && toDagRow(row);
+  }
+
+  async list(options: { activeOnly?: boolean } = {}): Promise<DagRow[]> {
+    let query = this.db.selectFrom('dag').selectAll().orderBy('dag_id');
+    if (options.activeOnly) query = query.where('is_active', '=', 1);
+    return (await query.execute()).map(toDagRow);
+  }
+
+  /** Returns false when the DAG is unknown. */
+  async setPaused(dagId: string, paused: boolean): Promise<boolean> {
+    const result = await this.db.updateTable('dag').set({ is_paused: paused ? 1 : 0 }).where('dag_id', '=', dagId).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}
+
+function toDagRow(row: { dag_id: string; fileloc: string; fingerprint: string; is_paused: number; is_active: number; spec: string; last_parsed_at: string }): DagRow {
+  return {
+    dagId: row.dag_id,
+    fileloc: row.fileloc,
+    fingerprint: row.fingerprint,
+    isPaused: row.is_paused === 1,
+    isActive: row.is_active === 1,
+    spec: JSON.parse(row.spec) as DagSpec,
+    lastParsedAt: row.last_parsed_at,
+  };
+}

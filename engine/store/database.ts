@@ -1,0 +1,61 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './schema.ts';
+import * as initial from './migrations/001-initial.ts';
+
+export type Db = Kysely<Database>;
+
+/** Versioned migrations, applied in name order. Add a file, add it here; never edit a shipped one. */
+const MIGRATIONS: Record<string, Migration> = {
+  '001-initial': initial,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+export interface DatabaseOptions {
+  /** `$UPDRAFT_HOME`, holding `updraft.db` for SQLite. @defaultValue `./.updraft` */
+  home?: string;
+  /** `postgres://...` to use PostgreSQL instead of SQLite. @defaultValue `$UPDRAFT_DATABASE_URL` */
+  url?: string;
+}
+
+export function updraftHome(home?: string): string {
+  return resolve(home ?? process.env.UPDRAFT_HOME ?? '.updraft');
+}
+
+/**
+ * Opens the store and brings its schema up to date. SQLite runs in WAL mode
+ * with a busy timeout so that a scheduler, many workers and the CLI on one
+ * host share the file without "database is locked" failures.
+ */
+export async function openDatabase(options: DatabaseOptions = {}): Promise<Db> {
+  const url = options.url ?? process.env.UPDRAFT_DATABASE_URL;
+  let db: Db;
+  if (url && /^postgres(ql)?:\/\//.test(url)) {
+    const { default: pg } = await import('pg');
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }) });
+  } else {
+    const home = updraftHome(options.home);
+    mkdirSync(home, { recursive: true });
+    const sqlite = new SQLite(join(home, 'updraft.db'), { timeout: 30_000 });
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 30000');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  }
+  await migrate(db);
+  return db;
+}
+
+async function migrate(db: Db): Promise<void> {
+  // Two processes starting at once both try to migrate; the loser sees the
+  // winner's lock or tables and simply re-checks.
+  for (let attempt = 0; ; attempt++) {
+    const { error } = await new Migrator({ db, provider }).migrateToLatest();
+    if (!error) return;
+    if (attempt >= 5) throw error;
+    await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+  }
+}

@@ -1,0 +1,80 @@
+/** Table row types. Timestamps are ISO-8601 UTC strings; JSON columns are text. */
+export interface DagTable {
+  dag_id: string;
+  fileloc: string;
+  fingerprint: string;
+  is_paused: number;
+  is_active: number;
+  /** DagSpec as JSON */
+  spec: string;
+  last_parsed_at: string;
+}
+
+export interface DagRunTable {
+  dag_id: string;
+  run_id: string;
+  run_type: string;
+  logical_date: string;
+  data_interval_start: string;
+  data_interval_end: string;
+  conf: string;
+  state: string;
+  queued_at: string;
+  start_date: string | null;
+  end_date: string | null;
+  note: string | null;
+}
+
+export interface TaskInstanceTable {
+  dag_id: string;
+  run_id: string;
+  task_id: string;
+  try_number: number;
+  state: string;
+  operator: string;
+  queue: string;
+  max_tries: number;
+  queued_at: string | null;
+  start_date: string | null;
+  end_date: string | null;
+  duration_ms: number | null;
+  hostname: string | null;
+  worker_id: string | null;
+  error: string | null;
+  updated_at: string;
+}
+
+export interface XComTable {
+  dag_id: string;
+  run_id: string;
+  task_id: string;
+  key: string;
+  value: string;
+  timestamp: string;
+}
+
+export interface TaskLogTable {
+  dag_id: string;
+  run_id: string;
+  task_id: string;
+  try_number: number;
+  /** 0, 1, 2... per try: logs are written in chunks as the task runs. */
+  chunk: number;
+  content: string;
+  timestamp: string;
+}
+
+export interface ImportErrorTable {
+  filename: string;
+  message: string;
+  timestamp: string;
+}
+
+export interface Database {
+  dag: DagTable;
+  dag_run: DagRunTable;
+  task_instance: TaskInstanceTable;
+  xcom: XComTable;
+  task_log: TaskLogTable;
+  import_error: ImportErrorTable;
+}

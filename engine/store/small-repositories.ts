@@ -1,0 +1,65 @@
+import type { Db } from './database.ts';
+import type { TaskInstanceKey } from './task-instance-repository.ts';
+
+/** Task return values, one per task per run (the latest try's), as JSON. */
+export class XComRepository {
+  constructor(private readonly db: Db) {}
+
+  async set(dagId: string, runId: string, taskId: string, value: unknown, now: Date): Promise<void> {
+    const row = { value: JSON.stringify(value ?? null), timestamp: now.toISOString() };
+    await this.db
+      .insertInto('xcom')
+      .values({ dag_id: dagId, run_id: runId, task_id: taskId, key: 'return_value', ...row })
+      .onConflict((oc) => oc.columns(['dag_id', 'run_id', 'task_id', 'key']).doUpdateSet(row))
+      .execute();
+  }
+
+  /** All return values of a run, by task id. */
+  async forRun(dagId: string, runId: string): Promise<Map<string, unknown>> {
+    const rows = await this.db.selectFrom('xcom').select(['task_id', 'value']).where('dag_id', '=', dagId).where('run_id', '=', runId).where('key', '=', 'return_value').execute();
+    return new Map(rows.map((r) => [r.task_id, JSON.parse(r.value) as unknown]));
+  }
+}
+
+/** Task log text per try, written in chunks while the try runs. */
+export class TaskLogRepository {
+  constructor(private readonly db: Db) {}
+
+  async append(key: TaskInstanceKey, chunk: number, content: string, now: Date): Promise<void> {
+    await this.db
+      .insertInto('task_log')
+      .values({ dag_id: key.dagId, run_id: key.runId, task_id: key.taskId, try_number: key.tryNumber, chunk, content, timestamp: now.toISOString() })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  async read(key: TaskInstanceKey): Promise<string> {
+    const rows = await this.db
+      .selectFrom('task_log')
+      .select('content')
+      .where('dag_id', '=', key.dagId)
+      .where('run_id', '=', key.runId)
+      .where('task_id', '=', key.taskId)
+      .where('try_number', '=', key.tryNumber)
+      .orderBy('chunk')
+      .execute();
+    return rows.map((r) => r.content).join('');
+  }
+}
+
+/** DAG files that failed to load, with the reason (Airflow's import errors). */
+export class ImportErrorRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Replaces all import errors with the current parse's. */
+  async replaceAll(errors: ReadonlyArray<{ filename: string; message: string }>, now: Date): Promise<void> {
+    await this.db.deleteFrom('import_error').execute();
+    if (errors.length > 0) {
+      await this.db.insertInto('import_error').values(errors.map((e) => ({ ...e, timestamp: now.toISOString() }))).execute();
+    }
+  }
+
+  async list(): Promise<Array<{ filename: string; message: string; timestamp: string }>> {
+    return this.db.selectFrom('import_error').selectAll().orderBy('filename').execute();
+  }
+}

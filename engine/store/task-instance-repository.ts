@@ -1,0 +1,166 @@
+import { sql, type Selectable } from 'kysely';
+import type { Db } from './database.ts';
+import type { TaskInstanceTable } from './schema.ts';
+import { TaskInstanceState } from '../models/states.ts';
+
+export interface TaskInstanceKey {
+  dagId: string;
+  runId: string;
+  taskId: string;
+  tryNumber: number;
+}
+
+export interface TaskInstance extends TaskInstanceKey {
+  state: TaskInstanceState;
+  operator: string;
+  queue: string;
+  maxTries: number;
+  queuedAt: string | null;
+  startDate: string | null;
+  endDate: string | null;
+  durationMs: number | null;
+  hostname: string | null;
+  workerId: string | null;
+  error: string | null;
+  updatedAt: string;
+}
+
+/** Columns a transition may set besides the state. */
+export type TaskInstancePatch = Partial<Pick<TaskInstanceTable, 'queued_at' | 'start_date' | 'end_date' | 'duration_ms' | 'hostname' | 'worker_id' | 'error'>>;
+
+export const tiLabel = (k: TaskInstanceKey): string => `${k.dagId}/${k.runId}/${k.taskId}#${k.tryNumber}`;
+
+export class TaskInstanceRepository {
+  constructor(private readonly db: Db) {}
+
+  async get(key: TaskInstanceKey): Promise<TaskInstance | undefined> {
+    const row = await this.db
+      .selectFrom('task_instance')
+      .selectAll()
+      .where('dag_id', '=', key.dagId)
+      .where('run_id', '=', key.runId)
+      .where('task_id', '=', key.taskId)
+      .where('try_number', '=', key.tryNumber)
+      .executeTakeFirst();
+    return row && toTaskInstance(row);
+  }
+
+  /** Every try of every task of a run, oldest try first. */
+  async allTries(dagId: string, runId: string): Promise<TaskInstance[]> {
+    const rows = await this.db
+      .selectFrom('task_instance')
+      .selectAll()
+      .where('dag_id', '=', dagId)
+      .where('run_id', '=', runId)
+      .orderBy('task_id')
+      .orderBy('try_number')
+      .execute();
+    return rows.map(toTaskInstance);
+  }
+
+  /** The current (newest) try of each task of a run. */
+  async latestTries(dagId: string, runId: string): Promise<Map<string, TaskInstance>> {
+    const latest = new Map<string, TaskInstance>();
+    for (const ti of await this.allTries(dagId, runId)) latest.set(ti.taskId, ti);
+    return latest;
+  }
+
+  /** Newest tries, across all runs, that are in one of `states` (for reconciliation). */
+  async latestInStates(states: readonly TaskInstanceState[]): Promise<TaskInstance[]> {
+    const rows = await this.db
+      .selectFrom('task_instance as ti')
+      .selectAll()
+      .where('ti.state', 'in', [...states])
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('task_instance as newer')
+              .select(sql`1`.as('one'))
+              .whereRef('newer.dag_id', '=', 'ti.dag_id')
+              .whereRef('newer.run_id', '=', 'ti.run_id')
+              .whereRef('newer.task_id', '=', 'ti.task_id')
+              .whereRef('newer.try_number', '>', 'ti.try_number'),
+          ),
+        ),
+      )
+      .execute();
+    return rows.map(toTaskInstance);
+  }
+
+  /**
+   * Compare-and-set: moves the try to `to` only if it is in one of `from`.
+   * Returns false when another process got there first; the caller drops its work.
+   */
+  async transition(key: TaskInstanceKey, from: readonly TaskInstanceState[], to: TaskInstanceState, patch: TaskInstancePatch, now: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('task_instance')
+      .set({ ...patch, state: to, updated_at: now.toISOString() })
+      .where('dag_id', '=', key.dagId)
+      .where('run_id', '=', key.runId)
+      .where('task_id', '=', key.taskId)
+      .where('try_number', '=', key.tryNumber)
+      .where('state', 'in', [...from])
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /**
+   * Opens try `tryNumber` in `state` as a copy of the previous try, only if the
+   * previous try is in one of `previousStates` and no such try exists yet: one
+   * INSERT ... SELECT, so two processes cannot both open it.
+   */
+  async openNextTry(key: TaskInstanceKey, previousStates: readonly TaskInstanceState[], state: TaskInstanceState, patch: TaskInstancePatch, now: Date): Promise<boolean> {
+    const at = now.toISOString();
+    const result = await this.db
+      .insertInto('task_instance')
+      .columns(['dag_id', 'run_id', 'task_id', 'try_number', 'state', 'operator', 'queue', 'max_tries', 'queued_at', 'start_date', 'hostname', 'worker_id', 'updated_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('task_instance as prev')
+          .select([
+            'prev.dag_id',
+            'prev.run_id',
+            'prev.task_id',
+            sql<number>`${key.tryNumber}`.as('try_number'),
+            sql<string>`${state}`.as('state'),
+            'prev.operator',
+            'prev.queue',
+            sql<number>`case when prev.max_tries < ${key.tryNumber} then ${key.tryNumber} else prev.max_tries end`.as('max_tries'),
+            sql<string | null>`${patch.queued_at ?? null}`.as('queued_at'),
+            sql<string | null>`${patch.start_date ?? null}`.as('start_date'),
+            sql<string | null>`${patch.hostname ?? null}`.as('hostname'),
+            sql<string | null>`${patch.worker_id ?? null}`.as('worker_id'),
+            sql<string>`${at}`.as('updated_at'),
+          ])
+          .where('prev.dag_id', '=', key.dagId)
+          .where('prev.run_id', '=', key.runId)
+          .where('prev.task_id', '=', key.taskId)
+          .where('prev.try_number', '=', key.tryNumber - 1)
+          .where('prev.state', 'in', [...previousStates]),
+      )
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+}
+
+export function toTaskInstance(row: Selectable<TaskInstanceTable>): TaskInstance {
+  return {
+    dagId: row.dag_id,
+    runId: row.run_id,
+    taskId: row.task_id,
+    tryNumber: row.try_number,
+    state: row.state as TaskInstanceState,
+    operator: row.operator,
+    queue: row.queue,
+    maxTries: row.max_tries,
+    queuedAt: row.queued_at,
+    startDate: row.start_date,
+    endDate: row.end_date,
+    durationMs: row.duration_ms,
+    hostname: row.hostname,
+    workerId: row.worker_id,
+    error: row.error,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,84 @@
+import type { TaskContext, XComSource } from '../engine/models/task-context.ts';
+import type { TaskOptions } from '../engine/models/interfaces.ts';
+
+/** Anything a dependency method accepts: one task or a list (fan-out / fan-in). */
+export type TaskOrList = BaseOperator | readonly BaseOperator[];
+
+/** The part of the DAG an operator needs to decide what to skip. */
+export interface DagGraph {
+  downstreamOf(taskId: string): readonly string[];
+  descendantsOf(taskId: string): readonly string[];
+}
+
+/**
+ * A task in a DAG. Subclasses implement `execute`; what they return is the
+ * task's XCom value. Dependencies: `a.to(b)` (b runs after a) returns `b`, so
+ * `a.to(b).to(c)` reads left to right; pass a list to fan out or in.
+ * (No method is named `then`: a task must never look like a Promise.)
+ */
+export abstract class BaseOperator<R = unknown> implements XComSource<R> {
+  declare readonly __xcom?: R;
+  /** Short operator kind stored with each task instance, e.g. `bash`. */
+  abstract readonly operatorName: string;
+  readonly taskId: string;
+  readonly options: Readonly<TaskOptions>;
+  readonly upstreamIds = new Set<string>();
+  readonly downstreamIds = new Set<string>();
+  /** Tasks linked by `to`/`from`, kept so that a DAG can tell a foreign task from its own. */
+  readonly linked = new Set<BaseOperator>();
+
+  constructor(options: TaskOptions) {
+    this.taskId = options.taskId;
+    this.options = options;
+  }
+
+  /** Runs one try. */
+  abstract execute(context: TaskContext): Promise<R> | R;
+
+  /** Task ids to mark skipped after a successful try (branching, short-circuit). */
+  tasksToSkip(_result: R, _graph: DagGraph): string[] {
+    return [];
+  }
+
+  /** Makes `downstream` run after this task; returns `downstream` for chaining. */
+  to<T extends TaskOrList>(downstream: T): T {
+    for (const task of toList(downstream)) link(this, task);
+    return downstream;
+  }
+
+  /** Makes this task run after `upstream`; returns `upstream`. */
+  from<T extends TaskOrList>(upstream: T): T {
+    for (const task of toList(upstream)) link(task, this);
+    return upstream;
+  }
+}
+
+function toList(tasks: TaskOrList): readonly BaseOperator[] {
+  return Array.isArray(tasks) ? (tasks as readonly BaseOperator[]) : [tasks as BaseOperator];
+}
+
+function link(upstream: BaseOperator, downstream: BaseOperator): void {
+  upstream.downstreamIds.add(downstream.taskId);
+  downstream.upstreamIds.add(upstream.taskId);
+  upstream.linked.add(downstream);
+  downstream.linked.add(upstream);
+}
+
+/**
+ * `chain(a, [b, c], d)`: a → b, a → c, b → d, c → d. Adjacent lists of equal
+ * length are linked pairwise, as Airflow's `chain`.
+ */
+export function chain(...steps: TaskOrList[]): void {
+  for (let i = 1; i < steps.length; i++) {
+    const previous = steps[i - 1]!;
+    const next = steps[i]!;
+    if (Array.isArray(previous) && Array.isArray(next)) {
+      if (previous.length !== next.length) {
+        throw new Error(`chain: lists of different lengths (${previous.length} and ${next.length}) cannot be linked pairwise`);
+      }
+      previous.forEach((task: BaseOperator, j: number) => task.to(next[j] as BaseOperator));
+    } else {
+      for (const task of toList(previous)) task.to(next);
+    }
+  }
+}

@@ -1,0 +1,9 @@
+import { BaseOperator } from './base-operator.ts';
+
+/** Does nothing; useful as a join or a placeholder (Airflow's EmptyOperator). */
+export class EmptyOperator extends BaseOperator<null> {
+  readonly operatorName = 'empty';
+  execute(): null {
+    return null;
+  }
+}
