@@ -50,11 +50,13 @@ export class CliContext {
     return this.modules.get(dagId, file);
   }
 
-  /** A DAG known to the store (parsed earlier), without parsing the folder. */
+  /** A DAG as the store knows it; parses the folder first if the store has never seen it. */
   async dagRow(dagId: string): Promise<DagRow> {
-    const row = await (await this.store()).dags.get(dagId);
-    if (!row) throw new NotFoundError(`DAG '${dagId}' not found (parse it first: updraft dags list)`);
-    return row;
+    const store = await this.store();
+    const known = await store.dags.get(dagId);
+    if (known) return known;
+    await this.dagSpec(dagId);
+    return (await store.dags.get(dagId))!;
   }
 
   async run(dagId: string, runId: string): Promise<DagRun> {

@@ -50,4 +50,11 @@ export const taskInstanceRow = (ti: TaskInstance): Record<string, unknown> => ({
   error: ti.error,
 });
 
+/** Tries in the DAG's topological order, then by try number. */
+export function inDagOrder(tries: readonly TaskInstance[], spec: DagSpec | undefined): TaskInstance[] {
+  const rank = new Map((spec?.tasks ?? []).map((t, i) => [t.taskId, i]));
+  const at = (id: string): number => rank.get(id) ?? Number.MAX_SAFE_INTEGER;
+  return [...tries].sort((a, b) => at(a.taskId) - at(b.taskId) || a.taskId.localeCompare(b.taskId) || a.tryNumber - b.tryNumber);
+}
+
 export const TI_COLUMNS = ['task_id', 'try_number', 'state', 'start_date', 'end_date', 'duration_s', 'worker_id', 'error'];

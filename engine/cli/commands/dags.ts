@@ -6,7 +6,7 @@ import { DagRunType, isDagRunState, type DagRunState } from '../../models/states
 import { defaultRunId } from '../../store/dag-run-repository.ts';
 import type { CliContext } from '../context.ts';
 import { outputOption, parseConf, parseDateOption, parsePositiveInt, printObject, printRows, type OutputFormat } from '../output.ts';
-import { drawDag, runRow, taskInstanceRow, TI_COLUMNS } from '../render.ts';
+import { drawDag, inDagOrder, runRow, taskInstanceRow, TI_COLUMNS } from '../render.ts';
 
 type Out = { output: OutputFormat };
 
@@ -19,7 +19,7 @@ export function registerDagCommands(program: Command, ctx: () => CliContext): vo
       await c.parse();
       const rows = (await (await c.store()).dags.list({ activeOnly: true })).map((d) => ({
         dag_id: d.dagId,
-        fileloc: relative(process.cwd(), d.fileloc),
+        fileloc: d.fileloc.startsWith(process.cwd()) ? relative(process.cwd(), d.fileloc) : d.fileloc,
         owners: d.spec.owners.join(','),
         schedule: d.spec.schedule,
         is_paused: d.isPaused,
@@ -86,7 +86,7 @@ export function registerDagCommands(program: Command, ctx: () => CliContext): vo
         retryDelayScale: scale,
         echo: (line) => process.stderr.write(`${line}\n`),
       });
-      const tries = await store.tasks.allTries(dagId, runId);
+      const tries = inDagOrder(await store.tasks.allTries(dagId, runId), dag.toSpec());
       if (o.output === 'json') printObject({ dag_id: dagId, run_id: runId, state, task_instances: tries.map(taskInstanceRow) }, 'json');
       else {
         printRows(tries.map(taskInstanceRow), 'table', TI_COLUMNS);

@@ -5,7 +5,7 @@ import { DagRunState, DagRunType, TaskInstanceState } from '../../models/states.
 import { defaultRunId } from '../../store/dag-run-repository.ts';
 import type { CliContext } from '../context.ts';
 import { outputOption, parseConf, parseDateOption, parsePositiveInt, printObject, printRows, type OutputFormat } from '../output.ts';
-import { taskInstanceRow, TI_COLUMNS } from '../render.ts';
+import { inDagOrder, taskInstanceRow, TI_COLUMNS } from '../render.ts';
 
 type Out = { output: OutputFormat };
 
@@ -17,7 +17,9 @@ export function registerTaskCommands(program: Command, ctx: () => CliContext): v
     .action(async (dagId: string, runId: string, o: Out) => {
       const c = ctx();
       await c.run(dagId, runId);
-      const tries = await (await c.store()).tasks.allTries(dagId, runId);
+      const store = await c.store();
+      const spec = (await store.dags.get(dagId))?.spec;
+      const tries = inDagOrder(await store.tasks.allTries(dagId, runId), spec);
       printRows(tries.map(taskInstanceRow), o.output, TI_COLUMNS);
     });
 

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { cliJson, dagFolderFrom, runCli, tempDir } from './helpers/cli.ts';
+
+type ImportErrorRow = { filepath: string; error: string };
+type DagListRow = { dag_id: string; owners: string; schedule: string | null; is_paused: boolean; tags: string[] };
+
+describe('DAG folder loading: each file isolated (broken-DAG behaviour)', () => {
+  const broken = readdirSync(join(import.meta.dirname, 'fixtures', 'broken')).map((f) => `broken/${f}`);
+  // A folder outside the repository: `import { dag } from 'updraft'` must resolve from anywhere.
+  const folder = dagFolderFrom('features/good.ts', ...broken);
+  const env = { UPDRAFT_HOME: tempDir(), UPDRAFT_DAG_IMPORT_TIMEOUT: '3' };
+  let errors: Map<string, string>;
+
+  before(async () => {
+    const rows = await cliJson<ImportErrorRow[]>(['--dags-folder', folder, 'dags', 'list-import-errors'], env);
+    errors = new Map(rows.map((r) => [r.filepath.split('/').pop()!, r.error]));
+  });
+
+  const expected: Record<string, RegExp> = {
+    'cycle.ts': /DAG 'cyclic': cycle a -> b -> c -> a/,
+    'duplicate_task.ts': /DAG 'dupe': duplicate task id 'same'/,
+    'unknown_edge.ts': /DAG 'unknown_edge': task 'a' is linked to task 'ghost', which is not in this DAG/,
+    'bad_id.ts': /bad DAG id "bad id!"/,
+    'bad_cron.ts': /DAG 'bad_cron': bad cron '61 \* \* \* \*'/,
+    'bad_duration.ts': /DAG 'bad_duration' defaultArgs retryDelay: bad duration '5 minutes'/,
+    'bad_trigger_rule.ts': /DAG 'bad_rule' task 'a': unknown trigger rule 'all_sucess'/,
+    'syntax_error.ts': /syntax_error\.ts:2:\d+: ERROR/,
+    'throws.ts': /database credentials missing/,
+    'hangs.ts': /import timed out after 3s/,
+  };
+  for (const [file, pattern] of Object.entries(expected)) {
+    it(`${file} becomes a one-line import error`, () => {
+      const message = errors.get(file);
+      assert.ok(message, `no import error for ${file}; got ${[...errors.keys()].join(', ')}`);
+      assert.match(message, pattern);
+      assert.ok(!message.includes('\n'), 'one line');
+    });
+  }
+
+  it('the good DAG still loads beside the broken ones', async () => {
+    const dags = await cliJson<DagListRow[]>(['--dags-folder', folder, 'dags', 'list'], env);
+    assert.deepEqual(dags.map((d) => d.dag_id), ['good_dag']);
+    assert.equal(dags[0]!.owners, 'qa');
+    assert.equal(dags[0]!.schedule, '@daily');
+    assert.deepEqual(dags[0]!.tags, ['fixture']);
+  });
+
+  it('a DAG id defined in two files is an import error for the second', async () => {
+    const twin = dagFolderFrom('features/good.ts');
+    writeFileSync(join(twin, 'zz_twin.ts'), readdirSync(twin).length ? `export { default } from './good.ts';\n` : '');
+    const rows = await cliJson<ImportErrorRow[]>(['--dags-folder', twin, 'dags', 'list-import-errors'], { UPDRAFT_HOME: tempDir() });
+    assert.equal(rows.length, 1);
+    assert.match(rows[0]!.error, /DAG id 'good_dag' is already defined in good\.ts/);
+  });
+
+  it('dags show prints tasks, edges and a drawing', async () => {
+    const shown = await cliJson<{ tasks: Array<{ taskId: string }>; edges: string[][] }>(['--dags-folder', folder, 'dags', 'show', 'good_dag'], env);
+    assert.deepEqual(shown.tasks.map((t) => t.taskId), ['a', 'b']);
+    assert.deepEqual(shown.edges, [['a', 'b']]);
+    const text = await runCli(['--dags-folder', folder, 'dags', 'show', 'good_dag'], env);
+    assert.match(text.stdout, /a \(function\)\n  └──> b/);
+  });
+
+  it('an unknown DAG is one clear line and exit 1, pointing at import errors', async () => {
+    const r = await runCli(['--dags-folder', folder, 'dags', 'test', 'nope'], env);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^updraft: error: DAG 'nope' not found in .* \(10 file\(s\) failed to import: see 'updraft dags list-import-errors'\)\n$/);
+  });
+});
