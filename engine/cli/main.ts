@@ -4,6 +4,7 @@ import { UpdraftError } from '../models/errors.ts';
 import { CliContext } from './context.ts';
 import { registerDagCommands } from './commands/dags.ts';
 import { registerTaskCommands } from './commands/tasks.ts';
+import { registerProcessCommands } from './commands/processes.ts';
 
 const program = new Command('updraft')
   .description('Updraft: Airflow-style workflows in TypeScript, run by BullMQ workers')
@@ -16,6 +17,7 @@ const ctx = (): CliContext => (context ??= new CliContext(dagsFolder(program.opt
 
 registerDagCommands(program, ctx);
 registerTaskCommands(program, ctx);
+registerProcessCommands(program, ctx);
 
 try {
   await program.parseAsync(process.argv);

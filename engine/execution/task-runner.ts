@@ -7,10 +7,16 @@ import type { DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskInstance, TaskInstanceKey } from '../store/task-instance-repository.ts';
 import type { Clock } from '../utils/clock.ts';
-import { retryDelayMs } from './retry-delay.ts';
+import { retryDelayMs, type RetryPolicy } from './retry-delay.ts';
 import { TaskLogBuffer } from './task-log-buffer.ts';
 
-export type TryState = typeof TaskInstanceState.SUCCESS | typeof TaskInstanceState.SKIPPED | typeof TaskInstanceState.FAILED | typeof TaskInstanceState.UP_FOR_RETRY;
+export type TryState =
+  | typeof TaskInstanceState.SUCCESS
+  | typeof TaskInstanceState.SKIPPED
+  | typeof TaskInstanceState.FAILED
+  | typeof TaskInstanceState.UP_FOR_RETRY
+  /** Handed back by a worker shutting down: the same try goes to another worker. */
+  | typeof TaskInstanceState.QUEUED;
 
 /** How a try ended, as recorded in the store. */
 export interface TryOutcome {
@@ -105,7 +111,11 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
     log.info('Marking task as SUCCESS');
   } catch (caught) {
     error = caught instanceof Error ? caught : new Error(String(caught));
-    if (error instanceof SkipTaskError) {
+    if (input.signal?.aborted && !(error instanceof TaskTimeoutError)) {
+      state = TaskInstanceState.QUEUED;
+      log.warn('Worker shutting down: handing this try back to the queue');
+      error = null;
+    } else if (error instanceof SkipTaskError) {
       state = TaskInstanceState.SKIPPED;
       log.info(`Marking task as SKIPPED: ${error.message}`);
       error = null;
@@ -124,12 +134,55 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
     ? retryDelayMs(taskSpec, ti.tryNumber, { dagId: run.dagId, taskId: ti.taskId, logicalDate: run.logicalDate })
     : null;
   const outcome: TryOutcome = { state, error: error ? `${error.name}: ${error.message}` : null, retryDelayMs: delay, skipped, recorded: true };
+  if (state === TaskInstanceState.QUEUED) {
+    await log.flush();
+    if (!input.dryRun) {
+      const patch = { start_date: null, end_date: null, hostname: null, worker_id: null, queued_at: clock.now().toISOString() };
+      outcome.recorded = await store.tasks.transition(ti, [TaskInstanceState.RUNNING], TaskInstanceState.QUEUED, patch, clock.now());
+    }
+    return outcome;
+  }
   if (!input.dryRun) {
-    outcome.recorded = await recordOutcome(store, ti, outcome, result, started, clock);
+    outcome.recorded = await recordOutcome(store, ti, [TaskInstanceState.RUNNING], outcome, result, started, clock);
     if (!outcome.recorded) log.warn('This try was already finished elsewhere (lost compare-and-set); result discarded');
   }
   await runCallback(state, task?.options ? dag.effectiveOptions(task) : {}, context, error, log);
   await log.flush();
+  return outcome;
+}
+
+/**
+ * Fails a try that could not run or whose process vanished (a worker killed
+ * mid-task, a DAG file that no longer loads, a task stuck in queued): the
+ * same retry rules as a task's own failure, recorded with compare-and-set from
+ * `from` (`policy` null: no retry). Failure callbacks do not run: the task's
+ * code is not loaded here.
+ */
+export async function failTry(
+  store: Store,
+  policy: RetryPolicy | null,
+  run: DagRun,
+  ti: TaskInstance,
+  message: string,
+  from: readonly TaskInstanceState[],
+  clock: Clock,
+): Promise<TryOutcome> {
+  const retryable = policy !== null && ti.tryNumber < ti.maxTries;
+  const outcome: TryOutcome = {
+    state: retryable ? TaskInstanceState.UP_FOR_RETRY : TaskInstanceState.FAILED,
+    error: message,
+    retryDelayMs: retryable ? retryDelayMs(policy, ti.tryNumber, { dagId: run.dagId, taskId: ti.taskId, logicalDate: run.logicalDate }) : null,
+    skipped: [],
+    recorded: false,
+  };
+  const started = ti.startDate ? new Date(ti.startDate) : clock.now();
+  outcome.recorded = await recordOutcome(store, ti, from, outcome, undefined, started, clock);
+  if (outcome.recorded) {
+    const log = new TaskLogBuffer(store, ti);
+    log.error(message);
+    log.info(`Marking task as ${outcome.state.toUpperCase()}`);
+    await log.flush();
+  }
   return outcome;
 }
 
@@ -150,15 +203,23 @@ async function withTimeout<T>(fn: () => Promise<T> | T, timeoutMs: number | null
   }
 }
 
-/** One transaction: the try's state (CAS from running), its XCom, and the skips it decided. */
-async function recordOutcome(store: Store, ti: TaskInstance, outcome: TryOutcome, result: unknown, started: Date, clock: Clock): Promise<boolean> {
+/** One transaction: the try's state (CAS from `from`), its XCom, and the skips it decided. */
+async function recordOutcome(
+  store: Store,
+  ti: TaskInstance,
+  from: readonly TaskInstanceState[],
+  outcome: TryOutcome,
+  result: unknown,
+  started: Date,
+  clock: Clock,
+): Promise<boolean> {
   const now = clock.now();
   return store.write(async (tx) => {
     const moved = await tx
       .updateTable('task_instance')
       .set({ state: outcome.state, end_date: now.toISOString(), duration_ms: now.getTime() - started.getTime(), error: outcome.error, updated_at: now.toISOString() })
       .where('dag_id', '=', ti.dagId).where('run_id', '=', ti.runId).where('task_id', '=', ti.taskId).where('try_number', '=', ti.tryNumber)
-      .where('state', '=', TaskInstanceState.RUNNING)
+      .where('state', 'in', [...from])
       .executeTakeFirst();
     if (moved.numUpdatedRows === 0n) return false;
     if (outcome.state === TaskInstanceState.SUCCESS && result !== undefined) {

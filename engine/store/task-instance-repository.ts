@@ -26,7 +26,7 @@ export interface TaskInstance extends TaskInstanceKey {
 }
 
 /** Columns a transition may set besides the state. */
-export type TaskInstancePatch = Partial<Pick<TaskInstanceTable, 'queued_at' | 'start_date' | 'end_date' | 'duration_ms' | 'hostname' | 'worker_id' | 'error'>>;
+export type TaskInstancePatch = Partial<Pick<TaskInstanceTable, 'queued_at' | 'start_date' | 'end_date' | 'duration_ms' | 'hostname' | 'worker_id' | 'error' | 'max_tries'>>;
 
 export const tiLabel = (k: TaskInstanceKey): string => `${k.dagId}/${k.runId}/${k.taskId}#${k.tryNumber}`;
 
@@ -104,6 +104,18 @@ export class TaskInstanceRepository {
     return result.numUpdatedRows > 0n;
   }
 
+  /** Heartbeat: touches `updated_at` of tries this worker is running. */
+  async heartbeat(keys: readonly TaskInstanceKey[], now: Date): Promise<void> {
+    for (const key of keys) {
+      await this.db
+        .updateTable('task_instance')
+        .set({ updated_at: now.toISOString() })
+        .where('dag_id', '=', key.dagId).where('run_id', '=', key.runId).where('task_id', '=', key.taskId).where('try_number', '=', key.tryNumber)
+        .where('state', '=', TaskInstanceState.RUNNING)
+        .execute();
+    }
+  }
+
   /**
    * Opens try `tryNumber` in `state` as a copy of the previous try, only if the
    * previous try is in one of `previousStates` and no such try exists yet: one
@@ -125,7 +137,9 @@ export class TaskInstanceRepository {
             sql<string>`${state}`.as('state'),
             'prev.operator',
             'prev.queue',
-            sql<number>`case when prev.max_tries < ${key.tryNumber} then ${key.tryNumber} else prev.max_tries end`.as('max_tries'),
+            patch.max_tries !== undefined
+              ? sql<number>`${patch.max_tries}`.as('max_tries')
+              : sql<number>`case when prev.max_tries < ${key.tryNumber} then ${key.tryNumber} else prev.max_tries end`.as('max_tries'),
             sql<string | null>`${patch.queued_at ?? null}`.as('queued_at'),
             sql<string | null>`${patch.start_date ?? null}`.as('start_date'),
             sql<string | null>`${patch.hostname ?? null}`.as('hostname'),

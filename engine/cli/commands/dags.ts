@@ -6,12 +6,14 @@ import { DagRunType, isDagRunState, type DagRunState } from '../../models/states
 import { defaultRunId } from '../../store/dag-run-repository.ts';
 import type { CliContext } from '../context.ts';
 import { outputOption, parseConf, parseDateOption, parsePositiveInt, printObject, printRows, type OutputFormat } from '../output.ts';
+import { registerDagRunCommands } from './dag-runs.ts';
 import { drawDag, inDagOrder, runRow, taskInstanceRow, TI_COLUMNS } from '../render.ts';
 
 type Out = { output: OutputFormat };
 
 export function registerDagCommands(program: Command, ctx: () => CliContext): void {
   const dags = program.command('dags').description('inspect and run DAGs');
+  registerDagRunCommands(dags, ctx);
 
   dags.command('list').description('list the DAGs in the DAG folder').addOption(outputOption())
     .action(async (o: Out) => {

@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { createLogger } from '../../logging/logger.ts';
+import { InvalidInputError } from '../../models/errors.ts';
+import { redisAnswers, redisUrl } from '../../queue/redis-connection.ts';
+import { Scheduler } from '../../scheduler/scheduler.ts';
+import { updraftHome } from '../../store/database.ts';
+import { TaskWorker } from '../../../workers/task-worker.ts';
+import type { CliContext } from '../context.ts';
+import { parsePositiveInt } from '../output.ts';
+
+/** Resolves when SIGTERM or SIGINT arrives. */
+const untilSignal = (): Promise<NodeJS.Signals> =>
+  new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+
+const QUEUE_NAME = /^[A-Za-z0-9_-]{1,100}$/;
+
+export function registerProcessCommands(program: Command, ctx: () => CliContext): void {
+  program.command('scheduler').description('run the scheduler (one per installation)')
+    .option('--redis-prefix <prefix>', 'BullMQ key prefix (env UPDRAFT_REDIS_PREFIX)')
+    .action(async (o: { redisPrefix?: string }) => {
+      const c = ctx();
+      await requireRedis();
+      const scheduler = new Scheduler(await c.store(), { dagsFolder: c.folder, prefix: o.redisPrefix, clock: c.clock });
+      await scheduler.start();
+      await untilSignal();
+      await scheduler.stop();
+    });
+
+  program.command('worker').description('run a worker (start as many as you like)')
+    .option('-c, --concurrency <n>', 'tasks run at once', '4')
+    .option('-q, --queues <names>', 'comma-separated queues to consume', 'default')
+    .option('--redis-prefix <prefix>', 'BullMQ key prefix (env UPDRAFT_REDIS_PREFIX)')
+    .action(async (o: { concurrency: string; queues: string; redisPrefix?: string }) => {
+      const concurrency = parsePositiveInt(o.concurrency, '--concurrency');
+      const queues = o.queues.split(',').map((q) => q.trim()).filter(Boolean);
+      const bad = queues.find((q) => !QUEUE_NAME.test(q));
+      if (bad !== undefined || queues.length === 0) throw new InvalidInputError(`--queues: bad queue name '${bad ?? ''}'`);
+      await requireRedis();
+      const worker = new TaskWorker(await ctx().store(), { concurrency, queues, prefix: o.redisPrefix });
+      worker.start();
+      await untilSignal();
+      await worker.stop();
+    });
+
+  program.command('standalone').description('scheduler + N workers in one command (starts a private Redis if needed)')
+    .option('-w, --workers <n>', 'worker processes', '2')
+    .option('-c, --concurrency <n>', 'tasks per worker', '4')
+    .action(async (o: { workers: string; concurrency: string }) => {
+      const workers = parsePositiveInt(o.workers, '--workers');
+      parsePositiveInt(o.concurrency, '--concurrency');
+      const log = createLogger('standalone');
+      const env = { ...process.env, REDIS_URL: await ensureRedis(log) };
+      const children: ChildProcess[] = [];
+      const bin = process.argv[1]!;
+      const start = (args: string[]): void => {
+        const child = spawn(process.execPath, [bin, '--dags-folder', ctx().folder, ...args], { env, stdio: 'inherit' });
+        children.push(child);
+      };
+      start(['scheduler']);
+      for (let i = 0; i < workers; i++) start(['worker', '--concurrency', o.concurrency]);
+      log.info({ workers, redis: env.REDIS_URL }, 'standalone: scheduler and workers started; Ctrl-C stops them');
+      await untilSignal();
+      for (const child of children) child.kill('SIGTERM');
+      await Promise.all(children.map((child) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)))));
+    });
+}
+
+async function requireRedis(): Promise<void> {
+  if (!(await redisAnswers())) {
+    throw new InvalidInputError(`no Redis answers at ${redisUrl()}: start one (redis-server) or set REDIS_URL; 'updraft standalone' starts a private one`);
+  }
+}
+
+/** Redis at REDIS_URL, or a private redis-server under $UPDRAFT_HOME when none answers. */
+async function ensureRedis(log: ReturnType<typeof createLogger>): Promise<string> {
+  if (await redisAnswers()) return redisUrl();
+  const which = spawn('sh', ['-c', 'command -v redis-server']);
+  const found = await new Promise<boolean>((r) => which.on('exit', (code) => r(code === 0)));
+  if (!found) {
+    throw new InvalidInputError(`no Redis answers at ${redisUrl()} and redis-server is not installed: install it (apt-get install -y redis-server) or set REDIS_URL`);
+  }
+  const dir = join(updraftHome(), 'redis');
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  const port = 6390 + Math.floor(Math.random() * 500);
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '60 1', '--appendonly', 'no'], { stdio: 'ignore' });
+  process.on('exit', () => server.kill());
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 50; i++) {
+    if (await redisAnswers({ redisUrl: url }, 200)) {
+      log.info({ url, dir }, 'started a private redis-server');
+      return url;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new InvalidInputError(`could not start a private redis-server on port ${port}`);
+}

@@ -1,0 +1,23 @@
+/** Where Updraft's queues live. */
+export interface QueueConnectionOptions {
+  /** @defaultValue `$REDIS_URL`, else `redis://127.0.0.1:6379` */
+  redisUrl?: string;
+  /** Key prefix of every BullMQ key, so several installations share one Redis. @defaultValue `$UPDRAFT_REDIS_PREFIX`, else `updraft` */
+  prefix?: string;
+}
+
+/** A BullMQ job's payload: one task-instance try. */
+export interface TaskJobData {
+  dagId: string;
+  runId: string;
+  taskId: string;
+  tryNumber: number;
+}
+
+/** What the scheduler hears from workers and the CLI. */
+export type SchedulerEvent =
+  | { type: 'task-finished'; dagId: string; runId: string; taskId: string; tryNumber: number; state: string }
+  | { type: 'run-queued'; dagId: string; runId: string }
+  | { type: 'tasks-cleared'; dagId: string; runId: string }
+  /** Paused/unpaused, or backfill runs queued: re-check the DAG's runs. */
+  | { type: 'dag-changed'; dagId: string };

@@ -1,0 +1,13 @@
+import { createHash } from 'node:crypto';
+import type { TaskJobData } from './interfaces.ts';
+
+/**
+ * The BullMQ job id of one task-instance try: the same try always gets the
+ * same id, so enqueueing it twice is a no-op. BullMQ ids must not contain `:`
+ * nor be all digits; run ids contain `:` (ISO dates), so the run id enters as
+ * a hash, and the readable parts (DAG and task ids cannot contain `:`) stay.
+ */
+export function taskJobId(k: TaskJobData): string {
+  const run = createHash('sha1').update(k.runId).digest('hex').slice(0, 16);
+  return `ti.${k.dagId}.${k.taskId}.${run}.try${k.tryNumber}`;
+}

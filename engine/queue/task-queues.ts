@@ -1,0 +1,78 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createRedis, redisPrefix } from './redis-connection.ts';
+import type { QueueConnectionOptions, SchedulerEvent, TaskJobData } from './interfaces.ts';
+import { taskJobId } from './job-id.ts';
+
+/** BullMQ queue holding the tasks routed to Updraft queue `name`. */
+export const taskQueueName = (name: string): string => `tasks-${name}`;
+export const SCHEDULER_EVENTS_QUEUE = 'scheduler-events';
+
+const TASK_JOB_OPTIONS: JobsOptions = {
+  // Kept a while so a duplicate enqueue of a finished try stays a no-op;
+  // the store, not Redis, is the history.
+  removeOnComplete: { age: 24 * 3600, count: 100_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/** Producer side of Updraft's queues: tasks for workers, events for the scheduler. */
+export class TaskQueues {
+  readonly connection: Redis;
+  readonly prefix: string;
+  private readonly queues = new Map<string, Queue>();
+
+  constructor(options: QueueConnectionOptions = {}) {
+    this.connection = createRedis(options);
+    this.prefix = redisPrefix(options);
+  }
+
+  queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Adds tries to their queues (idempotent by job id). */
+  async enqueue(tries: ReadonlyArray<TaskJobData & { queue: string; delayMs?: number }>): Promise<void> {
+    const byQueue = new Map<string, typeof tries[number][]>();
+    for (const t of tries) byQueue.set(t.queue, [...(byQueue.get(t.queue) ?? []), t]);
+    for (const [queue, items] of byQueue) {
+      await this.queue(taskQueueName(queue)).addBulk(
+        items.map((t) => ({
+          name: `${t.dagId}.${t.taskId}`,
+          data: { dagId: t.dagId, runId: t.runId, taskId: t.taskId, tryNumber: t.tryNumber } satisfies TaskJobData,
+          opts: { ...TASK_JOB_OPTIONS, jobId: taskJobId(t), delay: t.delayMs && t.delayMs > 0 ? t.delayMs : undefined },
+        })),
+      );
+    }
+  }
+
+  /** BullMQ's state of a try's job: waiting, active, delayed, completed, failed... or 'unknown' when absent. */
+  async jobState(queue: string, key: TaskJobData): Promise<string> {
+    return this.queue(taskQueueName(queue)).getJobState(taskJobId(key));
+  }
+
+  async removeJob(queue: string, key: TaskJobData): Promise<void> {
+    const job = await this.queue(taskQueueName(queue)).getJob(taskJobId(key));
+    await job?.remove().catch(() => undefined);
+  }
+
+  /** Tells the scheduler something happened (a task finished, a run was triggered...). */
+  async notifyScheduler(event: SchedulerEvent): Promise<void> {
+    await this.queue(SCHEDULER_EVENTS_QUEUE).add(event.type, event, { removeOnComplete: true, removeOnFail: { count: 1000 } });
+  }
+
+  /** Waiting + delayed + active jobs per task queue (for metrics and the bench). */
+  async depth(queue: string): Promise<number> {
+    const counts = await this.queue(taskQueueName(queue)).getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+    return Object.values(counts).reduce((a, b) => a + b, 0);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.connection.disconnect();
+  }
+}

@@ -1,0 +1,90 @@
+import { failTry, type TryOutcome } from '../execution/task-runner.ts';
+import { retryDelayMs } from '../execution/retry-delay.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { DagSpec } from '../models/dag-spec.ts';
+import { DagRunState, TaskInstanceState } from '../models/states.ts';
+import type { TaskQueues } from '../queue/task-queues.ts';
+import type { DagRun } from '../store/dag-run-repository.ts';
+import type { Store } from '../store/store.ts';
+import type { TaskInstance } from '../store/task-instance-repository.ts';
+import type { Clock } from '../utils/clock.ts';
+import { dispatch } from './dispatch.ts';
+
+const JOB_GONE = new Set(['unknown', 'failed', 'completed']);
+
+export interface ReconcileContext {
+  store: Store;
+  queues: TaskQueues;
+  clock: Clock;
+  log: Logger;
+  taskQueuedTimeoutMs: number;
+  zombieThresholdMs: number;
+  specOf(dagId: string): Promise<DagSpec | undefined>;
+}
+
+/**
+ * The store is the source of truth: for every unfinished try of a running
+ * run, make Redis agree with it. Re-enqueues tries whose job is missing
+ * (e.g. after a Redis FLUSHALL), fails zombies (running, job gone, heartbeat
+ * stale) and tries stuck in queued, and re-adds lost retry jobs.
+ * Returns the runs whose state changed, to be advanced.
+ */
+export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
+  const { store, queues, clock, log } = ctx;
+  const now = clock.now();
+  const touched = new Set<string>();
+  const runs = new Map<string, DagRun | undefined>();
+  const runOf = async (ti: TaskInstance) => {
+    const k = `${ti.dagId}\u0000${ti.runId}`;
+    if (!runs.has(k)) runs.set(k, await store.runs.get(ti.dagId, ti.runId));
+    return runs.get(k);
+  };
+  const tries = await store.tasks.latestInStates([TaskInstanceState.SCHEDULED, TaskInstanceState.QUEUED, TaskInstanceState.RUNNING, TaskInstanceState.UP_FOR_RETRY]);
+  const toDispatch: TaskInstance[] = [];
+  const requeue: TaskInstance[] = [];
+
+  for (const ti of tries) {
+    const run = await runOf(ti);
+    if (!run || run.state !== DagRunState.RUNNING) continue;
+    const spec = (await ctx.specOf(ti.dagId))?.tasks.find((t) => t.taskId === ti.taskId) ?? null;
+    const fields = { dag_id: ti.dagId, run_id: ti.runId, task_id: ti.taskId, try_number: ti.tryNumber };
+    const settle = async (message: string, from: TaskInstanceState): Promise<void> => {
+      const outcome: TryOutcome = await failTry(store, spec, run, ti, message, [from], clock);
+      if (!outcome.recorded) return;
+      log.warn({ ...fields, state: outcome.state }, message);
+      if (outcome.state === TaskInstanceState.UP_FOR_RETRY) {
+        await queues.enqueue([{ ...ti, tryNumber: ti.tryNumber + 1, delayMs: outcome.retryDelayMs ?? 0 }]);
+      }
+      touched.add(`${ti.dagId}\u0000${ti.runId}`);
+    };
+
+    if (ti.state === TaskInstanceState.SCHEDULED) {
+      toDispatch.push(ti);
+    } else if (ti.state === TaskInstanceState.QUEUED) {
+      const queuedFor = now.getTime() - new Date(ti.queuedAt ?? ti.updatedAt).getTime();
+      if (queuedFor > ctx.taskQueuedTimeoutMs) {
+        await queues.removeJob(ti.queue, ti);
+        await settle(`task stuck in queued for ${Math.round(queuedFor / 1000)}s (task_queued_timeout ${ctx.taskQueuedTimeoutMs / 1000}s): is a worker consuming queue '${ti.queue}'?`, TaskInstanceState.QUEUED);
+      } else if ((await queues.jobState(ti.queue, ti)) === 'unknown') {
+        log.warn(fields, 'queued try has no job in Redis: enqueueing it again');
+        requeue.push(ti);
+      }
+    } else if (ti.state === TaskInstanceState.RUNNING) {
+      const silentFor = now.getTime() - new Date(ti.updatedAt).getTime();
+      if (silentFor > ctx.zombieThresholdMs && JOB_GONE.has(await queues.jobState(ti.queue, ti))) {
+        await settle(`zombie: no heartbeat from worker ${ti.workerId ?? '?'} for ${Math.round(silentFor / 1000)}s and its job is gone`, TaskInstanceState.RUNNING);
+      }
+    } else if (ti.state === TaskInstanceState.UP_FOR_RETRY) {
+      const next = { ...ti, tryNumber: ti.tryNumber + 1 };
+      if ((await queues.jobState(ti.queue, next)) === 'unknown') {
+        const delay = spec ? retryDelayMs(spec, ti.tryNumber, { dagId: ti.dagId, taskId: ti.taskId, logicalDate: run.logicalDate }) : 0;
+        const remaining = new Date(ti.endDate ?? ti.updatedAt).getTime() + delay - now.getTime();
+        log.warn({ ...fields, delay_ms: Math.max(0, remaining) }, 'retry job missing from Redis: adding it again');
+        await queues.enqueue([{ ...next, delayMs: Math.max(0, remaining) }]);
+      }
+    }
+  }
+  if (requeue.length > 0) await queues.enqueue(requeue);
+  await dispatch(store, queues, toDispatch, now);
+  return touched;
+}

@@ -1,0 +1,216 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { Worker, type Job } from 'bullmq';
+import { dagsFolder, parseDagFolder } from '../dag-processing/dag-folder.ts';
+import { syncDagFolder } from '../dag-processing/sync.ts';
+import { advanceDagRun } from '../execution/dag-run-evaluator.ts';
+import { createLogger, type Logger } from '../logging/logger.ts';
+import { DagStructure, type DagSpec } from '../models/dag-spec.ts';
+import { DagRunState, TaskInstanceState } from '../models/states.ts';
+import type { SchedulerEvent } from '../queue/interfaces.ts';
+import { SCHEDULER_EVENTS_QUEUE, TaskQueues } from '../queue/task-queues.ts';
+import type { Store } from '../store/store.ts';
+import { clockFromEnv, type Clock } from '../utils/clock.ts';
+import { dispatch } from './dispatch.ts';
+import { resolveSchedulerTimings, type SchedulerOptions } from './interfaces.ts';
+import { reconcile } from './reconciler.ts';
+import { createDueRuns, startQueuedRuns } from './run-creation.ts';
+
+const runKey = (dagId: string, runId: string): string => `${dagId}\u0000${runId}`;
+
+/**
+ * `updraft scheduler`: parses the DAG folder, creates due runs, and advances
+ * runs the moment a worker reports a finished task (a BullMQ events queue),
+ * enqueueing what became ready. Timers only drive the clock-based work
+ * (schedules, timeouts) and the reconciliation safety net.
+ */
+export class Scheduler {
+  readonly clock: Clock;
+  private readonly queues: TaskQueues;
+  private readonly log: Logger;
+  private readonly timings: ReturnType<typeof resolveSchedulerTimings>;
+  private readonly folder: string;
+  private readonly structures = new Map<string, DagStructure>();
+  private readonly advancing = new Map<string, { again: boolean; done: Promise<void> }>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private events: Worker | null = null;
+  private watcher: FSWatcher | null = null;
+  private parsing: Promise<void> | null = null;
+  private reparseRequested = false;
+  private stopped = false;
+
+  constructor(private readonly store: Store, options: SchedulerOptions = {}, log?: Logger) {
+    this.clock = options.clock ?? clockFromEnv();
+    this.queues = new TaskQueues(options);
+    this.log = log ?? createLogger('scheduler');
+    this.timings = resolveSchedulerTimings(options);
+    this.folder = dagsFolder(options.dagsFolder);
+  }
+
+  async start(): Promise<void> {
+    await this.parseDags();
+    await this.reconcile();
+    this.events = new Worker<SchedulerEvent>(SCHEDULER_EVENTS_QUEUE, (job) => this.onEvent(job), {
+      connection: this.queues.connection,
+      prefix: this.queues.prefix,
+      concurrency: 64,
+    });
+    this.events.on('error', (err) => this.log.error({ err }, 'events queue error'));
+    this.every(this.timings.tickMs, () => this.tick());
+    this.every(this.timings.reconcileIntervalMs, () => this.reconcile());
+    this.every(this.timings.dagDirListIntervalMs, () => this.parseDags());
+    try {
+      this.watcher = watch(this.folder, { recursive: true }, () => this.requestReparse());
+    } catch (err) {
+      this.log.warn({ err, folder: this.folder }, 'cannot watch the DAG folder; relying on periodic re-parse');
+    }
+    await this.tick();
+    this.log.info({ dags_folder: this.folder, dags: this.structures.size, prefix: this.queues.prefix }, 'scheduler started');
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timers.forEach(clearInterval);
+    this.watcher?.close();
+    await this.events?.close();
+    await Promise.all([...this.advancing.values()].map((a) => a.done));
+    await this.queues.close();
+    this.log.info('scheduler stopped');
+  }
+
+  private every(ms: number, fn: () => Promise<unknown>): void {
+    let busy = false;
+    this.timers.push(setInterval(() => {
+      if (busy || this.stopped) return;
+      busy = true;
+      fn().catch((err) => this.log.error({ err }, 'scheduler loop error')).finally(() => (busy = false));
+    }, ms));
+  }
+
+  private requestReparse(): void {
+    if (this.reparseRequested) return;
+    this.reparseRequested = true;
+    setTimeout(() => {
+      this.reparseRequested = false;
+      void this.parseDags().catch((err) => this.log.error({ err }, 'DAG parse failed'));
+    }, 300).unref();
+  }
+
+  /** Parses the folder (each file isolated) and records DAGs and import errors. */
+  private parseDags(): Promise<void> {
+    this.parsing ??= (async () => {
+      const parse = await parseDagFolder(this.folder);
+      const { deactivated } = await syncDagFolder(this.store, parse, this.clock.now());
+      const previous = new Set(this.structures.keys());
+      for (const { spec } of parse.dags.values()) this.structures.set(spec.dagId, new DagStructure(spec));
+      for (const id of deactivated) this.structures.delete(id);
+      const added = [...parse.dags.keys()].filter((id) => !previous.has(id));
+      if (added.length || deactivated.length) this.log.info({ added, removed: deactivated }, 'DAG folder changed');
+      for (const e of parse.importErrors) this.log.warn({ file: e.filename, error: e.message }, 'DAG import error');
+    })().finally(() => (this.parsing = null));
+    return this.parsing;
+  }
+
+  private async specOf(dagId: string): Promise<DagSpec | undefined> {
+    return this.structures.get(dagId)?.spec ?? (await this.store.dags.get(dagId))?.spec;
+  }
+
+  /** Clock-driven work: due runs, queued runs to start, run timeouts. */
+  private async tick(): Promise<void> {
+    const now = this.clock.now();
+    for (const dag of await this.store.dags.list({ activeOnly: true })) {
+      const created = await createDueRuns(this.store, dag, now);
+      for (const run of created) this.log.info({ dag_id: run.dagId, run_id: run.runId }, 'run created');
+      for (const run of await startQueuedRuns(this.store, dag, now)) {
+        this.log.info({ dag_id: run.dagId, run_id: run.runId }, 'run started');
+        void this.advance(run.dagId, run.runId);
+      }
+    }
+    await this.timeOutRuns(now);
+  }
+
+  private async timeOutRuns(now: Date): Promise<void> {
+    for (const run of await this.store.runs.listByState([DagRunState.RUNNING])) {
+      const spec = await this.specOf(run.dagId);
+      if (!spec?.dagrunTimeoutMs || !run.startDate) continue;
+      if (now.getTime() - new Date(run.startDate).getTime() <= spec.dagrunTimeoutMs) continue;
+      if (!(await this.store.runs.transition(run.dagId, run.runId, [DagRunState.RUNNING], DagRunState.FAILED, now))) continue;
+      const unfinished: TaskInstanceState[] = [TaskInstanceState.NONE, TaskInstanceState.SCHEDULED, TaskInstanceState.QUEUED, TaskInstanceState.RUNNING, TaskInstanceState.UP_FOR_RETRY];
+      for (const ti of (await this.store.tasks.latestTries(run.dagId, run.runId)).values()) {
+        if (unfinished.includes(ti.state)) await this.store.tasks.transition(ti, [ti.state], TaskInstanceState.SKIPPED, { end_date: now.toISOString() }, now);
+      }
+      this.log.warn({ dag_id: run.dagId, run_id: run.runId, timeout_ms: spec.dagrunTimeoutMs }, 'run timed out (dagrunTimeout): failed, unfinished tasks skipped');
+    }
+  }
+
+  private async reconcile(): Promise<void> {
+    const touched = await reconcile({
+      store: this.store,
+      queues: this.queues,
+      clock: this.clock,
+      log: this.log,
+      taskQueuedTimeoutMs: this.timings.taskQueuedTimeoutMs,
+      zombieThresholdMs: this.timings.zombieThresholdMs,
+      specOf: (id) => this.specOf(id),
+    });
+    for (const run of await this.store.runs.listByState([DagRunState.RUNNING])) touched.add(runKey(run.dagId, run.runId));
+    await Promise.all([...touched].map((k) => this.advance(...(k.split('\u0000') as [string, string]))));
+  }
+
+  private async onEvent(job: Job<SchedulerEvent>): Promise<void> {
+    const event = job.data;
+    if (event.type !== 'task-finished') {
+      const dag = await this.store.dags.get(event.dagId);
+      if (dag) {
+        await createDueRuns(this.store, dag, this.clock.now());
+        for (const run of await startQueuedRuns(this.store, dag, this.clock.now())) void this.advance(run.dagId, run.runId);
+      }
+    }
+    if (event.type !== 'dag-changed') await this.advance(event.dagId, event.runId);
+  }
+
+  /**
+   * Advances one run; calls that arrive while a pass is running coalesce into
+   * one more pass, so a burst of finished tasks costs a few passes, not one each.
+   */
+  advance(dagId: string, runId: string): Promise<void> {
+    const key = runKey(dagId, runId);
+    const current = this.advancing.get(key);
+    if (current) {
+      current.again = true;
+      return current.done;
+    }
+    const entry = { again: false, done: Promise.resolve() };
+    entry.done = (async () => {
+      try {
+        do {
+          entry.again = false;
+          await this.advanceOnce(dagId, runId);
+        } while (entry.again && !this.stopped);
+      } catch (err) {
+        this.log.error({ err, dag_id: dagId, run_id: runId }, 'advancing run failed');
+      } finally {
+        this.advancing.delete(key);
+      }
+    })();
+    this.advancing.set(key, entry);
+    return entry.done;
+  }
+
+  private async advanceOnce(dagId: string, runId: string): Promise<void> {
+    const run = await this.store.runs.get(dagId, runId);
+    if (!run || run.state !== DagRunState.RUNNING) return;
+    const spec = await this.specOf(dagId);
+    if (!spec) return;
+    const structure = this.structures.get(dagId) ?? new DagStructure(spec);
+    const step = await advanceDagRun(this.store, structure, run, this.clock);
+    await dispatch(this.store, this.queues, step.ready, this.clock.now());
+    if (step.finished) {
+      this.log.info({ dag_id: dagId, run_id: runId, state: step.finished }, 'run finished');
+      const dag = await this.store.dags.get(dagId);
+      if (dag) {
+        await createDueRuns(this.store, dag, this.clock.now());
+        for (const next of await startQueuedRuns(this.store, dag, this.clock.now())) void this.advance(next.dagId, next.runId);
+      }
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import { DelayedError, Worker, type Job } from 'bullmq';
+import { DagModuleCache } from '../engine/dag-processing/dag-module-cache.ts';
+import { beginTry, failTry, runTaskTry, workerIdentity, type TryOutcome } from '../engine/execution/task-runner.ts';
+import { createLogger, type Logger } from '../engine/logging/logger.ts';
+import { TaskInstanceState } from '../engine/models/states.ts';
+import type { TaskJobData } from '../engine/queue/interfaces.ts';
+import { TaskQueues, taskQueueName } from '../engine/queue/task-queues.ts';
+import type { Store } from '../engine/store/store.ts';
+import type { TaskInstance } from '../engine/store/task-instance-repository.ts';
+import { clockFromEnv, type Clock } from '../engine/utils/clock.ts';
+import type { TaskWorkerOptions } from './interfaces.ts';
+
+const seconds = (env: string | undefined, fallback: number): number => (env ? Number(env) * 1000 : fallback);
+
+/**
+ * `updraft worker`: takes task tries from BullMQ, runs them through the one
+ * task runner, records every transition with compare-and-set, schedules
+ * retries as delayed jobs, and tells the scheduler when a try ends.
+ */
+export class TaskWorker {
+  readonly id = workerIdentity();
+  private readonly queues: TaskQueues;
+  private readonly workers: Worker[] = [];
+  private readonly modules = new DagModuleCache();
+  private readonly shutdown = new AbortController();
+  private readonly log: Logger;
+  private readonly clock: Clock = clockFromEnv();
+  private readonly running = new Map<string, TaskInstance>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private readonly options: Required<Pick<TaskWorkerOptions, 'queues' | 'concurrency' | 'lockDurationMs' | 'shutdownGraceMs'>>;
+
+  constructor(private readonly store: Store, options: TaskWorkerOptions = {}, log?: Logger) {
+    this.queues = new TaskQueues(options);
+    this.log = log ?? createLogger('worker');
+    this.options = {
+      queues: options.queues ?? ['default'],
+      concurrency: options.concurrency ?? 4,
+      lockDurationMs: options.lockDurationMs ?? seconds(process.env.UPDRAFT_WORKER_LOCK_SECONDS, 30_000),
+      shutdownGraceMs: options.shutdownGraceMs ?? seconds(process.env.UPDRAFT_WORKER_GRACE_SECONDS, 30_000),
+    };
+  }
+
+  start(): void {
+    for (const name of this.options.queues) {
+      const worker = new Worker<TaskJobData>(taskQueueName(name), (job, token) => this.process(job, token), {
+        connection: this.queues.connection,
+        prefix: this.queues.prefix,
+        concurrency: this.options.concurrency,
+        lockDuration: this.options.lockDurationMs,
+        stalledInterval: Math.max(1000, Math.floor(this.options.lockDurationMs / 2)),
+        // A stalled job comes back to a worker, which fails or retries the lost
+        // try by Updraft's own rules; BullMQ must not give up on it first.
+        maxStalledCount: 1000,
+      });
+      worker.on('error', (error) => this.log.error({ err: error, queue: name }, 'queue error'));
+      this.workers.push(worker);
+    }
+    // The store-side heartbeat lets the scheduler tell a live task whose job
+    // vanished from Redis (FLUSHALL) from one whose worker died.
+    this.heartbeat = setInterval(() => {
+      void this.store.tasks.heartbeat([...this.running.values()], this.clock.now()).catch((err) => this.log.error({ err }, 'heartbeat failed'));
+    }, Math.min(5000, Math.max(500, this.options.lockDurationMs / 3)));
+    this.log.info({ worker_id: this.id, queues: this.options.queues, concurrency: this.options.concurrency }, 'worker started');
+  }
+
+  /**
+   * SIGTERM: stop taking work, give running tasks the grace period, then hand
+   * the rest back to the queue (the same try runs again elsewhere) and exit.
+   */
+  async stop(): Promise<void> {
+    this.log.info({ grace_ms: this.options.shutdownGraceMs }, 'worker stopping: no new tasks');
+    const closing = Promise.all(this.workers.map((w) => w.close()));
+    const grace = setTimeout(() => this.shutdown.abort(), this.options.shutdownGraceMs);
+    await closing;
+    clearTimeout(grace);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.queues.close();
+    this.log.info('worker stopped');
+  }
+
+  private async process(job: Job<TaskJobData>, token: string | undefined): Promise<string> {
+    const key = job.data;
+    const log = this.log.child({ dag_id: key.dagId, run_id: key.runId, task_id: key.taskId, try_number: key.tryNumber });
+    const [dagRow, run] = await Promise.all([this.store.dags.get(key.dagId), this.store.runs.get(key.dagId, key.runId)]);
+    if (!dagRow || !run) {
+      log.warn('task for an unknown DAG or run; dropped');
+      return 'dropped';
+    }
+    const taskSpec = dagRow.spec.tasks.find((t) => t.taskId === key.taskId);
+
+    if (!(await beginTry(this.store, key, [TaskInstanceState.QUEUED, TaskInstanceState.SCHEDULED], this.clock))) {
+      const current = await this.store.tasks.get(key);
+      if (current?.state === TaskInstanceState.RUNNING) {
+        // BullMQ gave us a job another worker held: that worker died or lost its lock.
+        log.warn({ previous_worker: current.workerId }, 'try was running on a lost worker: failing it per its retries');
+        const outcome = await failTry(this.store, taskSpec ?? null, run, current, `task's worker ${current.workerId ?? '?'} was lost (no heartbeat; stalled job)`, [TaskInstanceState.RUNNING], this.clock);
+        await this.afterTry(current, outcome, log);
+        return 'zombie';
+      }
+      log.debug({ state: current?.state }, 'duplicate delivery ignored');
+      return 'duplicate';
+    }
+    const ti = (await this.store.tasks.get(key))!;
+    log.info({ worker_id: this.id }, 'task started');
+
+    let outcome: TryOutcome;
+    const runningKey = job.id ?? JSON.stringify(key);
+    this.running.set(runningKey, ti);
+    try {
+      const dag = await this.modules.get(key.dagId, dagRow.fileloc);
+      outcome = await runTaskTry({ store: this.store, dag, run, ti, clock: this.clock, signal: this.shutdown.signal });
+    } catch (error) {
+      const message = `could not run task: ${(error as Error).message}`;
+      outcome = await failTry(this.store, taskSpec ?? null, run, ti, message, [TaskInstanceState.RUNNING], this.clock);
+    } finally {
+      this.running.delete(runningKey);
+    }
+
+    if (outcome.state === TaskInstanceState.QUEUED) {
+      log.warn('handed back to the queue (worker shutting down)');
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
+    await this.afterTry(ti, outcome, log);
+    return outcome.state;
+  }
+
+  /** Schedules the retry as a delayed job and wakes the scheduler. */
+  private async afterTry(ti: TaskInstance, outcome: TryOutcome, log: Logger): Promise<void> {
+    if (!outcome.recorded) return;
+    log.info({ state: outcome.state, error: outcome.error ?? undefined }, 'task finished');
+    if (outcome.state === TaskInstanceState.UP_FOR_RETRY) {
+      await this.queues.enqueue([{ ...ti, tryNumber: ti.tryNumber + 1, queue: ti.queue, delayMs: outcome.retryDelayMs ?? 0 }]);
+    }
+    await this.queues.notifyScheduler({ type: 'task-finished', dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, tryNumber: ti.tryNumber, state: outcome.state });
+  }
+}
