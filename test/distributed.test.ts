@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { TestCluster } from './helpers/cluster.ts';
+import { dagFolderFrom } from './helpers/cli.ts';
+import { waitFor } from './helpers/processes.ts';
+
+const features = dagFolderFrom('features/features.ts');
+const recovery = dagFolderFrom('recovery/recovery.ts');
+const byTask = (tries: Array<{ taskId: string; tryNumber: number; state: string }>) =>
+  Object.fromEntries(tries.map((t) => [`${t.taskId}#${t.tryNumber}`, t.state]));
+
+describe('scheduler + BullMQ + worker processes', () => {
+  it('fan-out, fan-in and a branch, run by two worker processes', async (t) => {
+    const cluster = await TestCluster.start(features);
+    t.after(() => cluster.stop());
+    cluster.scheduler();
+    const workers = [cluster.worker(['--concurrency', '1']), cluster.worker(['--concurrency', '1'])];
+    const runIds: string[] = [];
+    for (let i = 0; i < 4; i++) runIds.push(await cluster.trigger('branch_join', { side: i % 2 ? 'right' : 'left' }));
+    const pids = new Set<string>();
+    for (const [i, runId] of runIds.entries()) {
+      const run = await cluster.waitForRun('branch_join', runId);
+      assert.equal(run.state, 'success');
+      const states = byTask(await cluster.tries('branch_join', runId));
+      assert.equal(states['join#1'], 'success');
+      assert.equal(states[i % 2 ? 'left#1' : 'right#1'], 'skipped');
+      assert.equal(states[i % 2 ? 'left#1' : 'right_child#1'], 'skipped');
+      for (const ti of await cluster.tries('branch_join', runId)) if (ti.workerId) pids.add(ti.workerId.split(':')[1]!);
+    }
+    assert.deepEqual([...pids].sort(), workers.map((w) => String(w.pid)).sort(), 'both workers executed tasks');
+    const xcom = await cluster.store.xcom.forRun('branch_join', runIds[0]!);
+    assert.deepEqual(xcom.get('join'), { total: 43 });
+  });
+
+  it('retries wait their delay as delayed jobs; up_for_retry is visible between tries', async (t) => {
+    const cluster = await TestCluster.start(features);
+    t.after(() => cluster.stop());
+    cluster.scheduler();
+    cluster.worker();
+    const runId = await cluster.trigger('retry_then_succeed');
+    const between = await cluster.waitForTask('retry_then_succeed', runId, 'flaky', ['up_for_retry']);
+    assert.equal(between.tryNumber, 1);
+    const run = await cluster.waitForRun('retry_then_succeed', runId);
+    assert.equal(run.state, 'success');
+    const tries = await cluster.tries('retry_then_succeed', runId);
+    assert.deepEqual(tries.map((x) => [x.tryNumber, x.state]), [[1, 'up_for_retry'], [2, 'up_for_retry'], [3, 'success']]);
+    // retryDelay is 1 s: each try starts no earlier than the previous one ended plus the delay
+    for (let i = 1; i < tries.length; i++) {
+      assert.ok(new Date(tries[i]!.startDate!).getTime() >= new Date(tries[i - 1]!.endDate!).getTime() + 1000);
+    }
+    for (const x of tries) assert.match(await cluster.store.logs.read(x), new RegExp(`attempt ${x.tryNumber}`));
+  });
+
+  it('a failing task fails the run; trigger rules downstream behave as in Airflow', async (t) => {
+    const cluster = await TestCluster.start(features);
+    t.after(() => cluster.stop());
+    cluster.scheduler();
+    cluster.worker();
+    const runId = await cluster.trigger('failing');
+    const run = await cluster.waitForRun('failing', runId);
+    assert.equal(run.state, 'failed');
+    assert.deepEqual(byTask(await cluster.tries('failing', runId)), {
+      'boom#1': 'up_for_retry', 'boom#2': 'failed', 'after#1': 'upstream_failed', 'cleanup#1': 'success', 'alert#1': 'success',
+    });
+  });
+
+  it('a worker killed with SIGKILL mid-task: the try is detected as lost and retried; the run succeeds', async (t) => {
+    const cluster = await TestCluster.start(recovery);
+    t.after(() => cluster.stop());
+    cluster.scheduler();
+    const doomed = cluster.worker();
+    const runId = await cluster.trigger('slow_task', { ms: 4000 });
+    const running = await cluster.waitForTask('slow_task', runId, 'slow', ['running']);
+    assert.equal(running.workerId!.split(':')[1], String(doomed.pid));
+    const survivor = cluster.worker();
+    await doomed.stop('SIGKILL');
+    const run = await cluster.waitForRun('slow_task', runId);
+    assert.equal(run.state, 'success');
+    const slow = (await cluster.tries('slow_task', runId)).filter((x) => x.taskId === 'slow');
+    assert.deepEqual(slow.map((x) => x.state), ['up_for_retry', 'success']);
+    assert.match(slow[0]!.error!, /was lost/);
+    assert.equal(slow[1]!.workerId!.split(':')[1], String(survivor.pid));
+  });
+
+  it('the scheduler killed and restarted mid-run: the run resumes, one try per task', async (t) => {
+    const cluster = await TestCluster.start(recovery);
+    t.after(() => cluster.stop());
+    const first = cluster.scheduler();
+    cluster.worker();
+    const runId = await cluster.trigger('steady_chain');
+    await cluster.waitForTask('steady_chain', runId, 't2', ['running']);
+    await first.stop('SIGKILL');
+    await cluster.waitForTask('steady_chain', runId, 't2', ['success']);
+    cluster.scheduler();
+    const run = await cluster.waitForRun('steady_chain', runId);
+    assert.equal(run.state, 'success');
+    const tries = await cluster.tries('steady_chain', runId);
+    assert.deepEqual(tries.map((x) => `${x.taskId}#${x.tryNumber}:${x.state}`).sort(), ['t1#1:success', 't2#1:success', 't3#1:success', 't4#1:success']);
+  });
+
+  it('Redis loses all its data mid-run (FLUSHALL): the store rebuilds the queue; the run succeeds', async (t) => {
+    const cluster = await TestCluster.start(recovery);
+    t.after(() => cluster.stop());
+    cluster.scheduler();
+    cluster.worker(['--concurrency', '1']);
+    const runId = await cluster.trigger('wide', { ms: 1500 });
+    await waitFor('one sleeper running and others queued', async () => {
+      const states = [...(await cluster.store.tasks.latestTries('wide', runId)).values()].map((x) => x.state);
+      return states.includes('running') && states.includes('queued');
+    });
+    await cluster.redis.client().flushall();
+    const run = await cluster.waitForRun('wide', runId);
+    assert.equal(run.state, 'success');
+    const tries = await cluster.tries('wide', runId);
+    assert.equal(tries.length, 8, 'one try per task: nothing ran twice, nothing was lost');
+    assert.ok(tries.every((x) => x.state === 'success'));
+  });
+
+  it('SIGTERM: a worker stops taking work, hands back what it runs, and exits 0', async (t) => {
+    const cluster = await TestCluster.start(recovery, { UPDRAFT_WORKER_GRACE_SECONDS: '0.5' });
+    t.after(() => cluster.stop());
+    cluster.scheduler();
+    const leaving = cluster.worker();
+    const runId = await cluster.trigger('slow_task', { ms: 6000 });
+    await cluster.waitForTask('slow_task', runId, 'slow', ['running']);
+    assert.equal(await leaving.stop('SIGTERM'), 0);
+    const handedBack = (await cluster.store.tasks.latestTries('slow_task', runId)).get('slow')!;
+    assert.equal(handedBack.state, 'queued');
+    assert.equal(handedBack.tryNumber, 1, 'handing back does not spend a retry');
+    cluster.worker();
+    assert.equal((await cluster.waitForRun('slow_task', runId)).state, 'success');
+    const slow = (await cluster.tries('slow_task', runId)).filter((x) => x.taskId === 'slow');
+    assert.deepEqual(slow.map((x) => [x.tryNumber, x.state]), [[1, 'success']]);
+  });
+});

@@ -1,0 +1,50 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN } from './cli.ts';
+
+export interface UpdraftProcess {
+  child: ChildProcess;
+  pid: number;
+  logFile: string;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+let counter = 0;
+
+/** Starts `updraft <args>` as a real child process; its output goes to a log file in `logDir`. */
+export function startUpdraft(args: string[], env: Record<string, string>, logDir: string): UpdraftProcess {
+  const logFile = join(logDir, `${args[0] ?? 'updraft'}-${++counter}.log`);
+  const fd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, UPDRAFT_LOG_FORMAT: 'json', UPDRAFT_LOG_LEVEL: 'debug', ...env },
+    stdio: ['ignore', fd, fd],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    pid: child.pid!,
+    logFile,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/**
+ * Polls `check` until it returns a value (not undefined/false) or the deadline
+ * passes; the deadline only stops a broken test from hanging, nothing asserts on time.
+ */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, deadlineMs = 90_000): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > until) throw new Error(`gave up waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
