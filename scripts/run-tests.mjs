@@ -17,7 +17,7 @@ const walk = (dir) => {
 walk('test');
 const result = spawnSync(
   process.execPath,
-  ['--import', './engine/runtime/register.mjs', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  ['--import', './engine/runtime/register.mjs', '--test', '--test-concurrency=2', '--test-timeout=240000', '--test-reporter=spec', ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

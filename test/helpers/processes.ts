@@ -28,9 +28,14 @@ export function startUpdraft(args: string[], env: Record<string, string>, logDir
     pid: child.pid!,
     logFile,
     exited,
+    /** Sends `signal`; a process still alive 20 s later is killed, and stop() then resolves null. */
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
     },
   };
 }

@@ -55,7 +55,8 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       const workers = parsePositiveInt(o.workers, '--workers');
       parsePositiveInt(o.concurrency, '--concurrency');
       const log = createLogger('standalone');
-      const env = { ...process.env, REDIS_URL: await ensureRedis(log) };
+      const redis = await ensureRedis(log);
+      const env = { ...process.env, REDIS_URL: redis.url };
       const children: ChildProcess[] = [];
       const bin = process.argv[1]!;
       const start = (args: string[]): void => {
@@ -67,7 +68,8 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       log.info({ workers, redis: env.REDIS_URL }, 'standalone: scheduler and workers started; Ctrl-C stops them');
       await untilSignal();
       for (const child of children) child.kill('SIGTERM');
-      await Promise.all(children.map((child) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)))));
+      await Promise.all(children.map(exitOf));
+      await redis.stop();
     });
 }
 
@@ -77,9 +79,12 @@ async function requireRedis(): Promise<void> {
   }
 }
 
+const exitOf = (child: ChildProcess): Promise<void> =>
+  new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+
 /** Redis at REDIS_URL, or a private redis-server under $UPDRAFT_HOME when none answers. */
-async function ensureRedis(log: ReturnType<typeof createLogger>): Promise<string> {
-  if (await redisAnswers()) return redisUrl();
+async function ensureRedis(log: ReturnType<typeof createLogger>): Promise<{ url: string; stop(): Promise<void> }> {
+  if (await redisAnswers()) return { url: redisUrl(), stop: async () => {} };
   const which = spawn('sh', ['-c', 'command -v redis-server']);
   const found = await new Promise<boolean>((r) => which.on('exit', (code) => r(code === 0)));
   if (!found) {
@@ -91,10 +96,14 @@ async function ensureRedis(log: ReturnType<typeof createLogger>): Promise<string
   const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '60 1', '--appendonly', 'no'], { stdio: 'ignore' });
   process.on('exit', () => server.kill());
   const url = `redis://127.0.0.1:${port}`;
+  const stop = async (): Promise<void> => {
+    server.kill('SIGTERM');
+    await exitOf(server);
+  };
   for (let i = 0; i < 50; i++) {
     if (await redisAnswers({ redisUrl: url }, 200)) {
       log.info({ url, dir }, 'started a private redis-server');
-      return url;
+      return { url, stop };
     }
     await new Promise((r) => setTimeout(r, 100));
   }
