@@ -4,6 +4,7 @@ import { beginTry, failTry, runTaskTry, workerIdentity, type TryOutcome } from '
 import { createLogger, type Logger } from '../engine/logging/logger.ts';
 import { TaskInstanceState } from '../engine/models/states.ts';
 import type { TaskJobData } from '../engine/queue/interfaces.ts';
+import type { TaskSpec } from '../engine/models/dag-spec.ts';
 import { TaskQueues, taskQueueName } from '../engine/queue/task-queues.ts';
 import type { Store } from '../engine/store/store.ts';
 import type { TaskInstance } from '../engine/store/task-instance-repository.ts';
@@ -81,19 +82,18 @@ export class TaskWorker {
   private async process(job: Job<TaskJobData>, token: string | undefined): Promise<string> {
     const key = job.data;
     const log = this.log.child({ dag_id: key.dagId, run_id: key.runId, task_id: key.taskId, try_number: key.tryNumber });
-    const [dagRow, run] = await Promise.all([this.store.dags.get(key.dagId), this.store.runs.get(key.dagId, key.runId)]);
-    if (!dagRow || !run) {
+    const [location, run] = await Promise.all([this.store.dags.location(key.dagId), this.store.runs.get(key.dagId, key.runId)]);
+    if (!location || !run) {
       log.warn('task for an unknown DAG or run; dropped');
       return 'dropped';
     }
-    const taskSpec = dagRow.spec.tasks.find((t) => t.taskId === key.taskId);
 
     if (!(await beginTry(this.store, key, [TaskInstanceState.QUEUED, TaskInstanceState.SCHEDULED], this.clock))) {
       const current = await this.store.tasks.get(key);
       if (current?.state === TaskInstanceState.RUNNING) {
         // BullMQ gave us a job another worker held: that worker died or lost its lock.
         log.warn({ previous_worker: current.workerId }, 'try was running on a lost worker: failing it per its retries');
-        const outcome = await failTry(this.store, taskSpec ?? null, run, current, `task's worker ${current.workerId ?? '?'} was lost (no heartbeat; stalled job)`, [TaskInstanceState.RUNNING], this.clock);
+        const outcome = await failTry(this.store, await this.retryPolicy(key, location.fileloc), run, current, `task's worker ${current.workerId ?? '?'} was lost (no heartbeat; stalled job)`, [TaskInstanceState.RUNNING], this.clock);
         await this.afterTry(current, outcome, log);
         return 'zombie';
       }
@@ -107,11 +107,11 @@ export class TaskWorker {
     const runningKey = job.id ?? JSON.stringify(key);
     this.running.set(runningKey, ti);
     try {
-      const dag = await this.modules.get(key.dagId, dagRow.fileloc);
+      const dag = await this.modules.get(key.dagId, location.fileloc);
       outcome = await runTaskTry({ store: this.store, dag, run, ti, clock: this.clock, signal: this.shutdown.signal });
     } catch (error) {
       const message = `could not run task: ${(error as Error).message}`;
-      outcome = await failTry(this.store, taskSpec ?? null, run, ti, message, [TaskInstanceState.RUNNING], this.clock);
+      outcome = await failTry(this.store, await this.retryPolicy(key, location.fileloc), run, ti, message, [TaskInstanceState.RUNNING], this.clock);
     } finally {
       this.running.delete(runningKey);
     }
@@ -123,6 +123,15 @@ export class TaskWorker {
     }
     await this.afterTry(ti, outcome, log);
     return outcome.state;
+  }
+
+  /** The task's retry settings: from its DAG file, else from the last parse in the store. */
+  private async retryPolicy(key: TaskJobData, fileloc: string): Promise<TaskSpec | null> {
+    try {
+      return (await this.modules.get(key.dagId, fileloc)).structure().tasks.get(key.taskId) ?? null;
+    } catch {
+      return (await this.store.dags.get(key.dagId))?.spec.tasks.find((t) => t.taskId === key.taskId) ?? null;
+    }
   }
 
   /** Schedules the retry as a delayed job and wakes the scheduler. */

@@ -7,6 +7,7 @@ import type { DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskInstance, TaskInstanceKey } from '../store/task-instance-repository.ts';
 import type { Clock } from '../utils/clock.ts';
+import { chunks } from '../utils/chunks.ts';
 import { retryDelayMs, type RetryPolicy } from './retry-delay.ts';
 import { TaskLogBuffer } from './task-log-buffer.ts';
 
@@ -68,11 +69,13 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
   const { store, dag, run, ti, clock } = input;
   const task = dag.getTask(ti.taskId);
   const spec = dag.toSpec();
-  const taskSpec = spec.tasks.find((t) => t.taskId === ti.taskId);
+  const structure = dag.structure();
+  const taskSpec = structure.tasks.get(ti.taskId);
   const log = new TaskLogBuffer(input.dryRun ? null : store, ti, input.echo ?? null);
   const started = clock.now();
 
-  const xcoms = input.dryRun ? new Map<string, unknown>() : await store.xcom.forRun(run.dagId, run.runId);
+  // A task reads the values of the tasks upstream of it: only those are loaded.
+  const xcoms = input.dryRun || !taskSpec ? new Map<string, unknown>() : await store.xcom.forRun(run.dagId, run.runId, structure.ancestorsOf(ti.taskId));
   const controller = new AbortController();
   const onOuterAbort = (): void => controller.abort(new Error('worker shutting down'));
   input.signal?.addEventListener('abort', onOuterAbort, { once: true });
@@ -91,7 +94,7 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
     log,
     signal: controller.signal,
     xcom<T>(source: XComSource<T>): T {
-      if (!xcoms.has(source.taskId)) throw new Error(`task '${ti.taskId}': no XCom value from '${source.taskId}' in run ${run.runId}`);
+      if (!xcoms.has(source.taskId)) throw new Error(`task '${ti.taskId}': no XCom value from upstream task '${source.taskId}' in run ${run.runId}`);
       return xcoms.get(source.taskId) as T;
     },
     xcomPull: (taskId: string): unknown => xcoms.get(taskId),
@@ -222,15 +225,16 @@ async function recordOutcome(
       .where('state', 'in', [...from])
       .executeTakeFirst();
     if (moved.numUpdatedRows === 0n) return false;
-    if (outcome.state === TaskInstanceState.SUCCESS && result !== undefined) {
+    // As Airflow, a task that returns nothing (undefined or null) pushes no XCom.
+    if (outcome.state === TaskInstanceState.SUCCESS && result !== undefined && result !== null) {
       const row = { value: JSON.stringify(result ?? null), timestamp: now.toISOString() };
       await tx.insertInto('xcom').values({ dag_id: ti.dagId, run_id: ti.runId, task_id: ti.taskId, key: 'return_value', ...row })
         .onConflict((oc) => oc.columns(['dag_id', 'run_id', 'task_id', 'key']).doUpdateSet(row)).execute();
     }
-    if (outcome.skipped.length > 0) {
+    for (const batch of chunks(outcome.skipped)) {
       await tx.updateTable('task_instance')
         .set({ state: TaskInstanceState.SKIPPED, end_date: now.toISOString(), updated_at: now.toISOString() })
-        .where('dag_id', '=', ti.dagId).where('run_id', '=', ti.runId).where('task_id', 'in', outcome.skipped)
+        .where('dag_id', '=', ti.dagId).where('run_id', '=', ti.runId).where('task_id', 'in', batch)
         .where('state', '=', TaskInstanceState.NONE)
         .execute();
     }

@@ -67,6 +67,19 @@ export class DagStructure {
     return [...seen];
   }
 
+  /** Every task upstream of `taskId`, transitively. */
+  ancestorsOf(taskId: string): string[] {
+    const seen = new Set<string>();
+    const stack = [...this.task(taskId).upstream];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      stack.push(...this.task(id).upstream);
+    }
+    return [...seen];
+  }
+
   leaves(): TaskSpec[] {
     return this.spec.tasks.filter((t) => t.downstream.length === 0);
   }

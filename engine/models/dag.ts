@@ -37,6 +37,7 @@ export class Dag implements DagGraph {
   readonly endDate: Date | null;
   private readonly taskMap = new Map<string, BaseOperator>();
   private specCache: DagSpec | null = null;
+  private structureCache: DagStructure | null = null;
 
   constructor(options: DagOptions) {
     assertValidId('DAG', options?.dagId, 'dag()');
@@ -66,6 +67,7 @@ export class Dag implements DagGraph {
     this.resolveTaskDefaults(task.options, `DAG '${this.dagId}' task '${task.taskId}'`);
     this.taskMap.set(task.taskId, task);
     this.specCache = null;
+    this.structureCache = null;
     return task;
   }
 
@@ -110,8 +112,10 @@ export class Dag implements DagGraph {
     return this.structure().descendantsOf(taskId);
   }
 
+  /** The validated graph with its walks (cached until a task is added). */
   structure(): DagStructure {
-    return new DagStructure(this.toSpec());
+    this.structureCache ??= new DagStructure(this.toSpec());
+    return this.structureCache;
   }
 
   /** Validates the graph and returns the DAG as plain data (cached until a task is added). */

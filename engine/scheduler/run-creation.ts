@@ -2,6 +2,9 @@ import { createTimetable, type DagRunInfo } from '../models/timetable.ts';
 import type { DagSpec } from '../models/dag-spec.ts';
 import { DagRunState, DagRunType } from '../models/states.ts';
 import type { DagRow } from '../store/dag-repository.ts';
+
+/** What run creation needs of a DAG. */
+export type SchedulableDag = Pick<DagRow, 'dagId' | 'isPaused' | 'isActive' | 'spec'>;
 import { defaultRunId, type DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
 
@@ -22,7 +25,7 @@ export async function nextRunInfo(store: Store, spec: DagSpec, now: Date): Promi
  * than `maxActiveRuns` queued or running. Idempotent: the store's unique
  * (dag, logical date) key makes a second scheduler's attempt a no-op.
  */
-export async function createDueRuns(store: Store, dag: DagRow, now: Date): Promise<DagRun[]> {
+export async function createDueRuns(store: Store, dag: SchedulableDag, now: Date): Promise<DagRun[]> {
   if (dag.isPaused || !dag.isActive) return [];
   const created: DagRun[] = [];
   for (;;) {
@@ -44,7 +47,7 @@ export async function createDueRuns(store: Store, dag: DagRow, now: Date): Promi
 }
 
 /** Moves queued runs (oldest logical date first) to running while the DAG is under `maxActiveRuns`. */
-export async function startQueuedRuns(store: Store, dag: DagRow, now: Date): Promise<DagRun[]> {
+export async function startQueuedRuns(store: Store, dag: SchedulableDag, now: Date): Promise<DagRun[]> {
   if (dag.isPaused) return [];
   const queued = await store.runs.listByState([DagRunState.QUEUED], dag.dagId);
   let running = await store.runs.countInState(dag.dagId, DagRunState.RUNNING);

@@ -30,7 +30,7 @@ export class Scheduler {
   private readonly timings: ReturnType<typeof resolveSchedulerTimings>;
   private readonly folder: string;
   private readonly structures = new Map<string, DagStructure>();
-  private readonly advancing = new Map<string, { again: boolean; done: Promise<void> }>();
+  private readonly advancing = new Map<string, { next: Set<string> | 'all' | null; done: Promise<void> }>();
   private readonly timers: NodeJS.Timeout[] = [];
   private events: Worker | null = null;
   private watcher: FSWatcher | null = null;
@@ -117,7 +117,10 @@ export class Scheduler {
   /** Clock-driven work: due runs, queued runs to start, run timeouts. */
   private async tick(): Promise<void> {
     const now = this.clock.now();
-    for (const dag of await this.store.dags.list({ activeOnly: true })) {
+    for (const flags of await this.store.dags.flags()) {
+      const spec = this.structures.get(flags.dagId)?.spec;
+      if (!spec || !flags.isActive) continue;
+      const dag = { ...flags, spec };
       const created = await createDueRuns(this.store, dag, now);
       for (const run of created) this.log.info({ dag_id: run.dagId, run_id: run.runId }, 'run created');
       for (const run of await startQueuedRuns(this.store, dag, now)) {
@@ -165,27 +168,33 @@ export class Scheduler {
         for (const run of await startQueuedRuns(this.store, dag, this.clock.now())) void this.advance(run.dagId, run.runId);
       }
     }
-    if (event.type !== 'dag-changed') await this.advance(event.dagId, event.runId);
+    if (event.type === 'task-finished') await this.advance(event.dagId, event.runId, [event.taskId]);
+    else if (event.type !== 'dag-changed') await this.advance(event.dagId, event.runId);
   }
 
   /**
-   * Advances one run; calls that arrive while a pass is running coalesce into
-   * one more pass, so a burst of finished tasks costs a few passes, not one each.
+   * Advances one run: `changed` names tasks that just finished (only what they
+   * affect is evaluated); without it the whole run is. Calls that arrive while
+   * a pass is running merge into one more pass, so a burst of finished tasks
+   * costs a few passes, not one each.
    */
-  advance(dagId: string, runId: string): Promise<void> {
+  advance(dagId: string, runId: string, changed?: readonly string[]): Promise<void> {
     const key = runKey(dagId, runId);
+    const merge = (into: Set<string> | 'all' | null): Set<string> | 'all' =>
+      !changed || into === 'all' ? 'all' : new Set([...(into ?? []), ...changed]);
     const current = this.advancing.get(key);
     if (current) {
-      current.again = true;
+      current.next = merge(current.next);
       return current.done;
     }
-    const entry = { again: false, done: Promise.resolve() };
+    const entry: { next: Set<string> | 'all' | null; done: Promise<void> } = { next: merge(null), done: Promise.resolve() };
     entry.done = (async () => {
       try {
-        do {
-          entry.again = false;
-          await this.advanceOnce(dagId, runId);
-        } while (entry.again && !this.stopped);
+        while (entry.next && !this.stopped) {
+          const work = entry.next;
+          entry.next = null;
+          await this.advanceOnce(dagId, runId, work === 'all' ? undefined : [...work]);
+        }
       } catch (err) {
         this.log.error({ err, dag_id: dagId, run_id: runId }, 'advancing run failed');
       } finally {
@@ -196,13 +205,13 @@ export class Scheduler {
     return entry.done;
   }
 
-  private async advanceOnce(dagId: string, runId: string): Promise<void> {
+  private async advanceOnce(dagId: string, runId: string, changed?: string[]): Promise<void> {
     const run = await this.store.runs.get(dagId, runId);
     if (!run || run.state !== DagRunState.RUNNING) return;
     const spec = await this.specOf(dagId);
     if (!spec) return;
     const structure = this.structures.get(dagId) ?? new DagStructure(spec);
-    const step = await advanceDagRun(this.store, structure, run, this.clock);
+    const step = await advanceDagRun(this.store, structure, run, this.clock, changed);
     await dispatch(this.store, this.queues, step.ready, this.clock.now());
     if (step.finished) {
       this.log.info({ dag_id: dagId, run_id: runId, state: step.finished }, 'run finished');

@@ -37,6 +37,17 @@ export class DagRepository {
     return row && toDagRow(row);
   }
 
+  /** Where a DAG's file is, without reading its spec (a worker's per-task lookup). */
+  async location(dagId: string): Promise<{ fileloc: string; fingerprint: string } | undefined> {
+    return this.db.selectFrom('dag').select(['fileloc', 'fingerprint']).where('dag_id', '=', dagId).executeTakeFirst();
+  }
+
+  /** Paused / active flags of every DAG, without their specs (the scheduler's per-tick read). */
+  async flags(): Promise<Array<{ dagId: string; isPaused: boolean; isActive: boolean }>> {
+    const rows = await this.db.selectFrom('dag').select(['dag_id', 'is_paused', 'is_active']).execute();
+    return rows.map((r) => ({ dagId: r.dag_id, isPaused: r.is_paused === 1, isActive: r.is_active === 1 }));
+  }
+
   async list(options: { activeOnly?: boolean } = {}): Promise<DagRow[]> {
     let query = this.db.selectFrom('dag').selectAll().orderBy('dag_id');
     if (options.activeOnly) query = query.where('is_active', '=', 1);

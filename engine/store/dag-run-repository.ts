@@ -4,6 +4,7 @@ import type { DagRunTable } from './schema.ts';
 import type { DagSpec } from '../models/dag-spec.ts';
 import { DagRunState, DagRunType, TaskInstanceState } from '../models/states.ts';
 import type { Store } from './store.ts';
+import { chunks } from '../utils/chunks.ts';
 
 export interface DagRun {
   dagId: string;
@@ -65,11 +66,11 @@ export class DagRunRepository {
         note: null,
       };
       await tx.insertInto('dag_run').values(row).execute();
-      if (spec.tasks.length > 0) {
+      for (const batch of chunks(spec.tasks)) {
         await tx
           .insertInto('task_instance')
           .values(
-            spec.tasks.map((t) => ({
+            batch.map((t) => ({
               dag_id: spec.dagId,
               run_id: run.runId,
               task_id: t.taskId,

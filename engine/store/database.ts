@@ -4,12 +4,14 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.ts';
 import * as initial from './migrations/001-initial.ts';
+import * as runStateIndex from './migrations/002-run-state-index.ts';
 
 export type Db = Kysely<Database>;
 
 /** Versioned migrations, applied in name order. Add a file, add it here; never edit a shipped one. */
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
+  '002-run-state-index': runStateIndex,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,5 +1,6 @@
 import type { Db } from './database.ts';
 import type { TaskInstanceKey } from './task-instance-repository.ts';
+import { chunks } from '../utils/chunks.ts';
 
 /** Task return values, one per task per run (the latest try's), as JSON. */
 export class XComRepository {
@@ -14,10 +15,16 @@ export class XComRepository {
       .execute();
   }
 
-  /** All return values of a run, by task id. */
-  async forRun(dagId: string, runId: string): Promise<Map<string, unknown>> {
-    const rows = await this.db.selectFrom('xcom').select(['task_id', 'value']).where('dag_id', '=', dagId).where('run_id', '=', runId).where('key', '=', 'return_value').execute();
-    return new Map(rows.map((r) => [r.task_id, JSON.parse(r.value) as unknown]));
+  /** Return values in a run, by task id: of `taskIds` only when given. */
+  async forRun(dagId: string, runId: string, taskIds?: readonly string[]): Promise<Map<string, unknown>> {
+    const values = new Map<string, unknown>();
+    const query = this.db.selectFrom('xcom').select(['task_id', 'value']).where('dag_id', '=', dagId).where('run_id', '=', runId).where('key', '=', 'return_value');
+    const batches = taskIds === undefined ? [null] : chunks(taskIds);
+    for (const batch of batches) {
+      const rows = await (batch ? query.where('task_id', 'in', batch) : query).execute();
+      for (const r of rows) values.set(r.task_id, JSON.parse(r.value) as unknown);
+    }
+    return values;
   }
 }
 

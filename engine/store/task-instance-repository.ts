@@ -2,6 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import type { Db } from './database.ts';
 import type { TaskInstanceTable } from './schema.ts';
 import { TaskInstanceState } from '../models/states.ts';
+import { chunks } from '../utils/chunks.ts';
 
 export interface TaskInstanceKey {
   dagId: string;
@@ -63,6 +64,40 @@ export class TaskInstanceRepository {
     const latest = new Map<string, TaskInstance>();
     for (const ti of await this.allTries(dagId, runId)) latest.set(ti.taskId, ti);
     return latest;
+  }
+
+  /** The current try of each of `taskIds` in a run. */
+  async latestTriesFor(dagId: string, runId: string, taskIds: readonly string[]): Promise<Map<string, TaskInstance>> {
+    const latest = new Map<string, TaskInstance>();
+    for (const batch of chunks([...new Set(taskIds)])) {
+      const rows = await this.db
+        .selectFrom('task_instance')
+        .selectAll()
+        .where('dag_id', '=', dagId)
+        .where('run_id', '=', runId)
+        .where('task_id', 'in', batch)
+        .orderBy('try_number')
+        .execute();
+      for (const row of rows) latest.set(row.task_id, toTaskInstance(row));
+    }
+    return latest;
+  }
+
+  /** True while some task of the run has an unfinished current try. */
+  async hasUnfinished(dagId: string, runId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('task_instance as ti')
+      .select('ti.task_id')
+      .where('ti.dag_id', '=', dagId)
+      .where('ti.run_id', '=', runId)
+      .where('ti.state', 'in', [TaskInstanceState.NONE, TaskInstanceState.SCHEDULED, TaskInstanceState.QUEUED, TaskInstanceState.RUNNING, TaskInstanceState.UP_FOR_RETRY])
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('task_instance as newer').select(sql`1`.as('one'))
+          .whereRef('newer.dag_id', '=', 'ti.dag_id').whereRef('newer.run_id', '=', 'ti.run_id')
+          .whereRef('newer.task_id', '=', 'ti.task_id').whereRef('newer.try_number', '>', 'ti.try_number'))))
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   /** Newest tries, across all runs, that are in one of `states` (for reconciliation). */

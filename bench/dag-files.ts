@@ -1,0 +1,21 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Writes the benchmark DAGs into `folder`. */
+export function writeBenchDags(folder: string): void {
+  writeFileSync(join(folder, 'bench_chain.ts'), `
+import { dag, chain } from 'updraft';
+export const d = dag({ dagId: 'bench_chain_500' });
+chain(...Array.from({ length: 500 }, (_, i) => d.empty('t' + i)));
+`);
+  writeFileSync(join(folder, 'bench_wide.ts'), `
+import { dag } from 'updraft';
+export const d = dag({ dagId: 'bench_wide_10000' });
+for (let i = 0; i < 10000; i++) d.empty('t' + i);
+`);
+  writeFileSync(join(folder, 'bench_sleep.ts'), `
+import { dag } from 'updraft';
+export const d = dag({ dagId: 'bench_sleep_200' });
+for (let i = 0; i < 200; i++) d.task('t' + i, () => new Promise((r) => setTimeout(r, 50)));
+`);
+}
