@@ -8,6 +8,7 @@ import type { TaskSpec } from '../engine/models/dag-spec.ts';
 import { TaskQueues, taskQueueName } from '../engine/queue/task-queues.ts';
 import type { Store } from '../engine/store/store.ts';
 import type { TaskInstance } from '../engine/store/task-instance-repository.ts';
+import type { DagRun } from '../engine/store/dag-run-repository.ts';
 import { clockFromEnv, type Clock } from '../engine/utils/clock.ts';
 import type { TaskWorkerOptions } from './interfaces.ts';
 
@@ -27,6 +28,8 @@ export class TaskWorker {
   private readonly log: Logger;
   private readonly clock: Clock = clockFromEnv();
   private readonly running = new Map<string, TaskInstance>();
+  /** Runs seen recently: a run's id, dates and conf never change, so one read serves all its tasks. */
+  private readonly runs = new Map<string, DagRun>();
   private heartbeat: NodeJS.Timeout | null = null;
   private readonly options: Required<Pick<TaskWorkerOptions, 'queues' | 'concurrency' | 'lockDurationMs' | 'shutdownGraceMs'>>;
 
@@ -82,13 +85,14 @@ export class TaskWorker {
   private async process(job: Job<TaskJobData>, token: string | undefined): Promise<string> {
     const key = job.data;
     const log = this.log.child({ dag_id: key.dagId, run_id: key.runId, task_id: key.taskId, try_number: key.tryNumber });
-    const [location, run] = await Promise.all([this.store.dags.location(key.dagId), this.store.runs.get(key.dagId, key.runId)]);
+    const [location, run] = await Promise.all([this.store.dags.location(key.dagId), this.run(key.dagId, key.runId)]);
     if (!location || !run) {
       log.warn('task for an unknown DAG or run; dropped');
       return 'dropped';
     }
 
-    if (!(await beginTry(this.store, key, [TaskInstanceState.QUEUED, TaskInstanceState.SCHEDULED], this.clock))) {
+    const ti = await beginTry(this.store, key, [TaskInstanceState.QUEUED, TaskInstanceState.SCHEDULED], this.clock);
+    if (!ti) {
       const current = await this.store.tasks.get(key);
       if (current?.state === TaskInstanceState.RUNNING) {
         // BullMQ gave us a job another worker held: that worker died or lost its lock.
@@ -100,7 +104,6 @@ export class TaskWorker {
       log.debug({ state: current?.state }, 'duplicate delivery ignored');
       return 'duplicate';
     }
-    const ti = (await this.store.tasks.get(key))!;
     log.info({ worker_id: this.id }, 'task started');
 
     let outcome: TryOutcome;
@@ -123,6 +126,18 @@ export class TaskWorker {
     }
     await this.afterTry(ti, outcome, log);
     return outcome.state;
+  }
+
+  private async run(dagId: string, runId: string): Promise<DagRun | undefined> {
+    const key = `${dagId}\u0000${runId}`;
+    let run = this.runs.get(key);
+    if (!run) {
+      run = await this.store.runs.get(dagId, runId);
+      if (!run) return undefined;
+      if (this.runs.size >= 1000) this.runs.delete(this.runs.keys().next().value!);
+      this.runs.set(key, run);
+    }
+    return run;
   }
 
   /** The task's retry settings: from its DAG file, else from the last parse in the store. */

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Dag } from '../models/dag.ts';
 import { NotFoundError } from '../models/errors.ts';
@@ -12,9 +13,21 @@ import { fileFingerprint } from './dag-folder.ts';
  */
 export class DagModuleCache {
   private readonly modules = new Map<string, { fingerprint: string; dags: Map<string, Dag> }>();
+  private readonly fingerprints = new Map<string, { stamp: string; fingerprint: string }>();
+
+  /** The content hash, recomputed only when the file's size or mtime moved. */
+  private fingerprint(file: string): string {
+    const { mtimeMs, size } = statSync(file);
+    const stamp = `${mtimeMs}:${size}`;
+    const known = this.fingerprints.get(file);
+    if (known?.stamp === stamp) return known.fingerprint;
+    const fingerprint = fileFingerprint(file);
+    this.fingerprints.set(file, { stamp, fingerprint });
+    return fingerprint;
+  }
 
   async get(dagId: string, file: string): Promise<Dag> {
-    const fingerprint = fileFingerprint(file);
+    const fingerprint = this.fingerprint(file);
     let entry = this.modules.get(file);
     if (!entry || entry.fingerprint !== fingerprint) {
       const mod = (await import(`${pathToFileURL(file).href}?v=${fingerprint}`)) as Record<string, unknown>;

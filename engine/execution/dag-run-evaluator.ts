@@ -63,7 +63,9 @@ export async function advanceDagRun(store: Store, structure: DagStructure, run: 
     if (FINISHED_TASK_STATES.has(ti.state)) for (const d of task.downstream) if (!visited.has(d)) pending.add(d);
   }
 
-  return { ready, finished: await finishIfDone(store, structure, run, now, changed ? null : states) };
+  // Something was just scheduled: the run cannot be finished.
+  const finished = ready.length > 0 ? null : await finishIfDone(store, structure, run, now, changed ? null : states);
+  return { ready, finished };
 }
 
 async function finishIfDone(store: Store, structure: DagStructure, run: DagRun, now: Date, all: Map<string, TaskInstance> | null): Promise<DagRunState | null> {

@@ -34,8 +34,8 @@ export async function runDagRunLocally(store: Store, dag: Dag, run: DagRun, cloc
       let key = scheduled;
       let from: TaskInstanceState[] = [TaskInstanceState.SCHEDULED];
       for (;;) {
-        if (!(await beginTry(store, key, from, clock))) break;
-        const ti = (await store.tasks.get(key))!;
+        const ti = await beginTry(store, key, from, clock);
+        if (!ti) break;
         const outcome = await runTaskTry({ store, dag, run, ti, clock, echo: options.echo });
         options.onTry?.(ti.taskId, ti.tryNumber, outcome);
         if (outcome.state !== TaskInstanceState.UP_FOR_RETRY) break;

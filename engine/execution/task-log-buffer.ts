@@ -38,15 +38,25 @@ export class TaskLogBuffer implements TaskLogger {
     this.timer ??= setTimeout(() => void this.flush(), this.flushMs);
   }
 
-  flush(): Promise<void> {
+  /**
+   * Hands the unwritten lines to the caller, who writes them in its own
+   * transaction (the try's outcome and its last log lines commit together).
+   */
+  take(): { chunk: number; content: string } | null {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (!this.store || this.pending.length === 0) return this.writing;
+    if (!this.store || this.pending.length === 0) return null;
     const content = this.pending.join('');
     this.pending = [];
-    const chunk = this.chunk++;
-    const store = this.store;
-    this.writing = this.writing.then(() => store.logs.append(this.key, chunk, content, new Date()));
+    return { chunk: this.chunk++, content };
+  }
+
+  flush(): Promise<void> {
+    const taken = this.take();
+    if (taken && this.store) {
+      const store = this.store;
+      this.writing = this.writing.then(() => store.logs.append(this.key, taken.chunk, taken.content, new Date()));
+    }
     return this.writing;
   }
 }

@@ -48,15 +48,18 @@ export interface TaskTryInput {
 export const workerIdentity = (): string => `${hostname()}:${process.pid}`;
 
 /**
- * Moves a try to `running` with compare-and-set. A first try (or a cleared
- * one) comes from `from`; a retry opens the next try row from `up_for_retry`.
- * False means another process owns it: drop the work.
+ * Moves a try to `running` with compare-and-set and returns it. A first try
+ * (or a cleared one) comes from `from`; a retry opens the next try row from
+ * `up_for_retry`. Undefined means another process owns it: drop the work.
  */
-export async function beginTry(store: Store, key: TaskInstanceKey, from: readonly TaskInstanceState[], clock: Clock): Promise<boolean> {
+export async function beginTry(store: Store, key: TaskInstanceKey, from: readonly TaskInstanceState[], clock: Clock): Promise<TaskInstance | undefined> {
   const patch = { start_date: clock.now().toISOString(), hostname: hostname(), worker_id: workerIdentity(), end_date: null, error: null };
-  if (from.length > 0 && (await store.tasks.transition(key, from, TaskInstanceState.RUNNING, patch, clock.now()))) return true;
-  if (key.tryNumber > 1) return store.tasks.openNextTry(key, [TaskInstanceState.UP_FOR_RETRY], TaskInstanceState.RUNNING, patch, clock.now());
-  return false;
+  const started = from.length > 0 ? await store.tasks.transitionReturning(key, from, TaskInstanceState.RUNNING, patch, clock.now()) : undefined;
+  if (started) return started;
+  if (key.tryNumber > 1 && (await store.tasks.openNextTry(key, [TaskInstanceState.UP_FOR_RETRY], TaskInstanceState.RUNNING, patch, clock.now()))) {
+    return store.tasks.get(key);
+  }
+  return undefined;
 }
 
 /**
@@ -146,7 +149,7 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
     return outcome;
   }
   if (!input.dryRun) {
-    outcome.recorded = await recordOutcome(store, ti, [TaskInstanceState.RUNNING], outcome, result, started, clock);
+    outcome.recorded = await recordOutcome(store, ti, [TaskInstanceState.RUNNING], outcome, result, started, clock, log.take());
     if (!outcome.recorded) log.warn('This try was already finished elsewhere (lost compare-and-set); result discarded');
   }
   await runCallback(state, task?.options ? dag.effectiveOptions(task) : {}, context, error, log);
@@ -215,9 +218,13 @@ async function recordOutcome(
   result: unknown,
   started: Date,
   clock: Clock,
+  logChunk: { chunk: number; content: string } | null = null,
 ): Promise<boolean> {
   const now = clock.now();
   return store.write(async (tx) => {
+    if (logChunk) {
+      await tx.insertInto('task_log').values({ dag_id: ti.dagId, run_id: ti.runId, task_id: ti.taskId, try_number: ti.tryNumber, ...logChunk, timestamp: now.toISOString() }).execute();
+    }
     const moved = await tx
       .updateTable('task_instance')
       .set({ state: outcome.state, end_date: now.toISOString(), duration_ms: now.getTime() - started.getTime(), error: outcome.error, updated_at: now.toISOString() })

@@ -122,6 +122,21 @@ export class TaskInstanceRepository {
     return rows.map(toTaskInstance);
   }
 
+  /** Compare-and-set like {@link transition}, returning the updated row (one round trip). */
+  async transitionReturning(key: TaskInstanceKey, from: readonly TaskInstanceState[], to: TaskInstanceState, patch: TaskInstancePatch, now: Date): Promise<TaskInstance | undefined> {
+    const row = await this.db
+      .updateTable('task_instance')
+      .set({ ...patch, state: to, updated_at: now.toISOString() })
+      .where('dag_id', '=', key.dagId)
+      .where('run_id', '=', key.runId)
+      .where('task_id', '=', key.taskId)
+      .where('try_number', '=', key.tryNumber)
+      .where('state', 'in', [...from])
+      .returningAll()
+      .executeTakeFirst();
+    return row && toTaskInstance(row);
+  }
+
   /**
    * Compare-and-set: moves the try to `to` only if it is in one of `from`.
    * Returns false when another process got there first; the caller drops its work.
