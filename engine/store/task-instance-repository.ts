@@ -1,6 +1,6 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Selectable } from 'kysely';
 import type { Db } from './database.ts';
-import type { TaskInstanceTable } from './schema.ts';
+import type { Database, TaskInstanceTable } from './schema.ts';
 import { TaskInstanceState } from '../models/states.ts';
 import { chunks } from '../utils/chunks.ts';
 
@@ -30,6 +30,19 @@ export interface TaskInstance extends TaskInstanceKey {
 export type TaskInstancePatch = Partial<Pick<TaskInstanceTable, 'queued_at' | 'start_date' | 'end_date' | 'duration_ms' | 'hostname' | 'worker_id' | 'error' | 'max_tries'>>;
 
 export const tiLabel = (k: TaskInstanceKey): string => `${k.dagId}/${k.runId}/${k.taskId}#${k.tryNumber}`;
+
+/** `WHERE` clause for `task_instance as ti`: no newer try of the same task exists. */
+const isNewestTry = ({ not, exists, selectFrom }: ExpressionBuilder<Database & { ti: TaskInstanceTable }, 'ti'>) =>
+  not(
+    exists(
+      selectFrom('task_instance as newer')
+        .select(sql`1`.as('one'))
+        .whereRef('newer.dag_id', '=', 'ti.dag_id')
+        .whereRef('newer.run_id', '=', 'ti.run_id')
+        .whereRef('newer.task_id', '=', 'ti.task_id')
+        .whereRef('newer.try_number', '>', 'ti.try_number'),
+    ),
+  );
 
 export class TaskInstanceRepository {
   constructor(private readonly db: Db) {}
@@ -91,10 +104,7 @@ export class TaskInstanceRepository {
       .where('ti.dag_id', '=', dagId)
       .where('ti.run_id', '=', runId)
       .where('ti.state', 'in', [TaskInstanceState.NONE, TaskInstanceState.SCHEDULED, TaskInstanceState.QUEUED, TaskInstanceState.RUNNING, TaskInstanceState.UP_FOR_RETRY])
-      .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('task_instance as newer').select(sql`1`.as('one'))
-          .whereRef('newer.dag_id', '=', 'ti.dag_id').whereRef('newer.run_id', '=', 'ti.run_id')
-          .whereRef('newer.task_id', '=', 'ti.task_id').whereRef('newer.try_number', '>', 'ti.try_number'))))
+      .where(isNewestTry)
       .limit(1)
       .executeTakeFirst();
     return row !== undefined;
@@ -106,35 +116,21 @@ export class TaskInstanceRepository {
       .selectFrom('task_instance as ti')
       .selectAll()
       .where('ti.state', 'in', [...states])
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('task_instance as newer')
-              .select(sql`1`.as('one'))
-              .whereRef('newer.dag_id', '=', 'ti.dag_id')
-              .whereRef('newer.run_id', '=', 'ti.run_id')
-              .whereRef('newer.task_id', '=', 'ti.task_id')
-              .whereRef('newer.try_number', '>', 'ti.try_number'),
-          ),
-        ),
-      )
+      .where(isNewestTry)
       .execute();
     return rows.map(toTaskInstance);
   }
 
-  /** Compare-and-set like {@link transition}, returning the updated row (one round trip). */
-  async transitionReturning(key: TaskInstanceKey, from: readonly TaskInstanceState[], to: TaskInstanceState, patch: TaskInstancePatch, now: Date): Promise<TaskInstance | undefined> {
-    const row = await this.db
+  /** The compare-and-set UPDATE: the try moves to `to` only if it is in one of `from`. */
+  private compareAndSet(key: TaskInstanceKey, from: readonly TaskInstanceState[], to: TaskInstanceState, patch: TaskInstancePatch, now: Date) {
+    return this.db
       .updateTable('task_instance')
       .set({ ...patch, state: to, updated_at: now.toISOString() })
       .where('dag_id', '=', key.dagId)
       .where('run_id', '=', key.runId)
       .where('task_id', '=', key.taskId)
       .where('try_number', '=', key.tryNumber)
-      .where('state', 'in', [...from])
-      .returningAll()
-      .executeTakeFirst();
-    return row && toTaskInstance(row);
+      .where('state', 'in', [...from]);
   }
 
   /**
@@ -142,16 +138,14 @@ export class TaskInstanceRepository {
    * Returns false when another process got there first; the caller drops its work.
    */
   async transition(key: TaskInstanceKey, from: readonly TaskInstanceState[], to: TaskInstanceState, patch: TaskInstancePatch, now: Date): Promise<boolean> {
-    const result = await this.db
-      .updateTable('task_instance')
-      .set({ ...patch, state: to, updated_at: now.toISOString() })
-      .where('dag_id', '=', key.dagId)
-      .where('run_id', '=', key.runId)
-      .where('task_id', '=', key.taskId)
-      .where('try_number', '=', key.tryNumber)
-      .where('state', 'in', [...from])
-      .executeTakeFirst();
+    const result = await this.compareAndSet(key, from, to, patch, now).executeTakeFirst();
     return result.numUpdatedRows > 0n;
+  }
+
+  /** {@link transition}, returning the updated row (one round trip). */
+  async transitionReturning(key: TaskInstanceKey, from: readonly TaskInstanceState[], to: TaskInstanceState, patch: TaskInstancePatch, now: Date): Promise<TaskInstance | undefined> {
+    const row = await this.compareAndSet(key, from, to, patch, now).returningAll().executeTakeFirst();
+    return row && toTaskInstance(row);
   }
 
   /** Heartbeat: touches `updated_at` of tries this worker is running. */
