@@ -5,6 +5,7 @@ import { CliContext } from './context.ts';
 import { registerDagCommands } from './commands/dags.ts';
 import { registerTaskCommands } from './commands/tasks.ts';
 import { registerProcessCommands } from './commands/processes.ts';
+import { registerDriftCommand } from './commands/drift.ts';
 
 const program = new Command('updraft')
   .description('Updraft: Airflow-style workflows in TypeScript, run by BullMQ workers')
@@ -18,6 +19,7 @@ const ctx = (): CliContext => (context ??= new CliContext(dagsFolder(program.opt
 registerDagCommands(program, ctx);
 registerTaskCommands(program, ctx);
 registerProcessCommands(program, ctx);
+registerDriftCommand(program);
 
 try {
   await program.parseAsync(process.argv);

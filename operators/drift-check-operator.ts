@@ -1,0 +1,51 @@
+import type { TaskContext } from '../engine/models/task-context.ts';
+import type { TaskOptions } from '../engine/models/interfaces.ts';
+import { CsvTable } from '../ml/data/csv-table.ts';
+import { detectDrift, type DriftOptions, type DriftReport } from '../ml/drift/drift-report.ts';
+import { BaseOperator, type DagGraph } from './base-operator.ts';
+
+/** A value, or a function of the task context (e.g. a path built from params). */
+export type FromContext<T> = T | ((context: TaskContext) => T);
+const resolve = <T>(value: FromContext<T>, context: TaskContext): T =>
+  typeof value === 'function' ? (value as (c: TaskContext) => T)(context) : value;
+
+export interface DriftCheckOptions extends TaskOptions, DriftOptions {
+  /** Reference (training-time) CSV. */
+  reference: FromContext<string>;
+  /** Current (production) CSV. */
+  current: FromContext<string>;
+  /** Direct downstream task ids to follow when there is drift; the others are skipped. @defaultValue all direct downstream */
+  onDrift?: string[];
+  /** Direct downstream task ids to follow when there is none. @defaultValue none (everything downstream is skipped) */
+  onNoDrift?: string[];
+}
+
+/**
+ * Compares the current data with the reference (KS / chi-square per column,
+ * corrected across columns) and branches on the verdict. Its XCom is the
+ * drift report.
+ */
+export class DriftCheckOperator extends BaseOperator<DriftReport> {
+  readonly operatorName = 'drift_check';
+
+  constructor(private readonly drift: DriftCheckOptions) {
+    super(drift);
+  }
+
+  execute(context: TaskContext): DriftReport {
+    const reference = resolve(this.drift.reference, context);
+    const current = resolve(this.drift.current, context);
+    const report = detectDrift(CsvTable.read(reference), CsvTable.read(current), this.drift);
+    for (const c of report.columns) {
+      context.log.info(`${c.column}: ${c.test} statistic=${c.statistic.toFixed(4)} p=${c.p_value.toExponential(3)} adjusted=${c.p_value_adjusted.toExponential(3)} psi=${c.psi.toFixed(3)}${c.drifted ? ' DRIFT' : ''}`);
+    }
+    context.log.info(report.drift ? 'drift detected' : 'no drift');
+    return report;
+  }
+
+  override tasksToSkip(report: DriftReport, graph: DagGraph): string[] {
+    const direct = graph.downstreamOf(this.taskId);
+    const follow = report.drift ? (this.drift.onDrift ?? direct) : (this.drift.onNoDrift ?? []);
+    return direct.filter((id) => !follow.includes(id));
+  }
+}
