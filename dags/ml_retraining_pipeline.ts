@@ -1,41 +1,30 @@
 /**
- * Automated retraining of a production model.
+ * Automated retraining of a production model when its input data drifts.
  *
- * check_drift decides (a branch): when the current data has drifted from the
- * reference, train_model → deploy_model run; when it has not, both are
- * skipped. PLACEHOLDER bodies until the ML issue lands: drift is read from the
- * run conf (`{"drift": true}`) and training/deploy only log what they would do.
+ *   check_drift (branch) → train_model → validate → deploy_model
+ *
+ * check_drift compares the current production sample with the training-time
+ * reference (KS per numeric column, chi-square per categorical one,
+ * Benjamini-Hochberg across columns); no drift skips the rest. train_model
+ * fits a random forest on fresh data; validate checks absolute thresholds and
+ * the current champion on the same holdout; deploy_model registers, promotes
+ * (atomically) and deploys. Model name and paths come from params / run conf:
+ *   updraft dags trigger ml_retraining_pipeline --conf '{"model": "fraud", "data_dir": "/data/fraud"}'
  */
 import { dag } from 'updraft';
+import { addRetrainingTasks, driftTrigger, RETRAINING_PARAMS } from '../ml/pipeline/retraining-pipeline.ts';
 
 const pipeline = dag({
   dagId: 'ml_retraining_pipeline',
-  description: 'Retrain the model when its input data drifts; deploy the new version',
-  tags: ['ml', 'retraining'],
+  description: 'Retrain, validate and deploy the model when its input data drifts',
+  tags: ['ml', 'retraining', 'drift'],
   schedule: '@daily',
   startDate: '2026-06-01',
   catchup: false,
-  params: { model: 'churn', drift: true },
+  params: RETRAINING_PARAMS,
   defaultArgs: { owner: 'ml_team', retries: 2, retryDelay: '5m' },
 });
 
-const checkDrift = pipeline.branch('check_drift', (ctx) => {
-  const drifted = Boolean(ctx.params.drift);
-  ctx.log.info(`PLACEHOLDER drift check for model ${String(ctx.params.model)}: drift=${drifted}`);
-  return drifted ? 'train_model' : null;
-});
-
-const trainModel = pipeline.task('train_model', (ctx) => {
-  ctx.log.info(`PLACEHOLDER training ${String(ctx.params.model)}`);
-  return { model: String(ctx.params.model), version: 1, accuracy: 0.9 };
-});
-
-const deployModel = pipeline.task('deploy_model', (ctx) => {
-  const trained = ctx.xcom(trainModel);
-  ctx.log.info(`PLACEHOLDER deploying ${trained.model} v${trained.version} (accuracy ${trained.accuracy})`);
-  return { deployed: `${trained.model}@${trained.version}` };
-});
-
-checkDrift.to(trainModel).to(deployModel);
+addRetrainingTasks(pipeline, driftTrigger(pipeline), 'drift');
 
 export default pipeline;

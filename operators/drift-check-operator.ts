@@ -18,6 +18,8 @@ export interface DriftCheckOptions extends TaskOptions, DriftOptions {
   onDrift?: string[];
   /** Direct downstream task ids to follow when there is none. @defaultValue none (everything downstream is skipped) */
   onNoDrift?: string[];
+  /** Called with the report (e.g. to log the trigger evaluation). @defaultValue none */
+  onReport?: (report: DriftReport, context: TaskContext) => void | Promise<void>;
 }
 
 /**
@@ -32,7 +34,7 @@ export class DriftCheckOperator extends BaseOperator<DriftReport> {
     super(drift);
   }
 
-  execute(context: TaskContext): DriftReport {
+  async execute(context: TaskContext): Promise<DriftReport> {
     const reference = resolve(this.drift.reference, context);
     const current = resolve(this.drift.current, context);
     const report = detectDrift(CsvTable.read(reference), CsvTable.read(current), this.drift);
@@ -40,6 +42,7 @@ export class DriftCheckOperator extends BaseOperator<DriftReport> {
       context.log.info(`${c.column}: ${c.test} statistic=${c.statistic.toFixed(4)} p=${c.p_value.toExponential(3)} adjusted=${c.p_value_adjusted.toExponential(3)} psi=${c.psi.toFixed(3)}${c.drifted ? ' DRIFT' : ''}`);
     }
     context.log.info(report.drift ? 'drift detected' : 'no drift');
+    await this.drift.onReport?.(report, context);
     return report;
   }
 

@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type 
 import type { Database } from './schema.ts';
 import * as initial from './migrations/001-initial.ts';
 import * as runStateIndex from './migrations/002-run-state-index.ts';
+import * as modelRegistry from './migrations/003-model-registry.ts';
 
 export type Db = Kysely<Database>;
 
@@ -12,6 +13,7 @@ export type Db = Kysely<Database>;
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
   '002-run-state-index': runStateIndex,
+  '003-model-registry': modelRegistry,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -77,4 +77,68 @@ export interface Database {
   xcom: XComTable;
   task_log: TaskLogTable;
   import_error: ImportErrorTable;
+  tracking_run: TrackingRunTable;
+  registered_model: RegisteredModelTable;
+  model_version: ModelVersionTable;
+  model_alias: ModelAliasTable;
+  production_history: ProductionHistoryTable;
+  prediction: PredictionTable;
+}
+
+export interface TrackingRunTable {
+  run_id: string;
+  experiment: string;
+  status: string;
+  started_at: string;
+  ended_at: string | null;
+  params: string;
+  metrics: string;
+  artifact_path: string | null;
+  data_sha256: string | null;
+  feature_names: string | null;
+  target: string | null;
+  n_train: number | null;
+  n_test: number | null;
+  error: string | null;
+}
+
+export interface RegisteredModelTable {
+  name: string;
+  created_at: string;
+}
+
+export interface ModelVersionTable {
+  name: string;
+  version: number;
+  stage: string;
+  tracking_run_id: string | null;
+  artifact_path: string;
+  metrics: string;
+  created_at: string;
+}
+
+export interface ModelAliasTable {
+  name: string;
+  alias: string;
+  version: number;
+}
+
+export interface ProductionHistoryTable {
+  name: string;
+  seq: number;
+  version: number;
+  started_at: string;
+  ended_at: string | null;
+  reason: string;
+}
+
+export interface PredictionTable {
+  id: string;
+  model: string;
+  model_version: number;
+  prediction: string;
+  score: number | null;
+  actual: string | null;
+  timestamp: string;
+  labelled_at: string | null;
 }

@@ -16,8 +16,10 @@ export class Store {
   readonly xcom: XComRepository;
   readonly logs: TaskLogRepository;
   readonly importErrors: ImportErrorRepository;
+  readonly dialect: 'sqlite' | 'postgres';
 
   private constructor(readonly db: Db, private readonly isSqlite: boolean) {
+    this.dialect = isSqlite ? 'sqlite' : 'postgres';
     this.dags = new DagRepository(db);
     this.runs = new DagRunRepository(db, this);
     this.tasks = new TaskInstanceRepository(db);

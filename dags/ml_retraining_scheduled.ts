@@ -1,0 +1,23 @@
+/**
+ * Retrain on a schedule: weekly, when the last successful retrain (the newest
+ * registered version) is older than `max_age_days`.
+ *
+ *   check_schedule (short-circuit) → train_model → validate → deploy_model
+ */
+import { dag } from 'updraft';
+import { addRetrainingTasks, RETRAINING_PARAMS, scheduleTrigger } from '../ml/pipeline/retraining-pipeline.ts';
+
+const pipeline = dag({
+  dagId: 'ml_retraining_scheduled',
+  description: 'Retrain when the last successful retrain is older than max_age_days',
+  tags: ['ml', 'retraining', 'schedule'],
+  schedule: '@weekly',
+  startDate: '2026-06-01',
+  catchup: false,
+  params: RETRAINING_PARAMS,
+  defaultArgs: { owner: 'ml_team', retries: 2, retryDelay: '5m' },
+});
+
+addRetrainingTasks(pipeline, scheduleTrigger(pipeline), 'schedule');
+
+export default pipeline;

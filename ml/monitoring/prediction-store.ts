@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { NotFoundError } from '../../engine/models/errors.ts';
+import type { Store } from '../../engine/store/store.ts';
+import { chunks } from '../../engine/utils/chunks.ts';
+
+export interface LoggedPrediction {
+  id?: string;
+  model: string;
+  modelVersion: number;
+  prediction: string;
+  score?: number | null;
+  timestamp?: Date;
+}
+
+export interface AccuracyWindow {
+  model: string;
+  windowDays: number;
+  predictions: number;
+  labelled: number;
+  /** labelled / predictions in the window */
+  labelCoverage: number;
+  /** null when fewer than `minLabels` labelled predictions */
+  accuracy: number | null;
+  minLabels: number;
+}
+
+/** Predictions served in production, with their true labels attached when they arrive (often late). */
+export class PredictionStore {
+  constructor(private readonly store: Store) {}
+
+  async log(predictions: readonly LoggedPrediction[], now = new Date()): Promise<string[]> {
+    const rows = predictions.map((p) => ({
+      id: p.id ?? randomUUID(), model: p.model, model_version: p.modelVersion, prediction: p.prediction,
+      score: p.score ?? null, actual: null, timestamp: (p.timestamp ?? now).toISOString(), labelled_at: null,
+    }));
+    for (const batch of chunks(rows, 200)) await this.store.db.insertInto('prediction').values(batch).execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** Attaches the true label to a logged prediction. */
+  async label(id: string, actual: string, now = new Date()): Promise<void> {
+    const r = await this.store.db.updateTable('prediction').set({ actual, labelled_at: now.toISOString() }).where('id', '=', id).executeTakeFirst();
+    if (r.numUpdatedRows === 0n) throw new NotFoundError(`no logged prediction '${id}'`);
+  }
+
+  /** Accuracy over the labelled predictions of the last `windowDays` days. */
+  async accuracy(model: string, options: { windowDays?: number; minLabels?: number; now?: Date } = {}): Promise<AccuracyWindow> {
+    const windowDays = options.windowDays ?? 7;
+    const minLabels = options.minLabels ?? 100;
+    const since = new Date((options.now ?? new Date()).getTime() - windowDays * 86_400_000).toISOString();
+    const rows = await this.store.db.selectFrom('prediction').select(['prediction', 'actual']).where('model', '=', model).where('timestamp', '>=', since).execute();
+    const labelled = rows.filter((r) => r.actual !== null);
+    const correct = labelled.filter((r) => r.actual === r.prediction).length;
+    return {
+      model, windowDays, minLabels, predictions: rows.length, labelled: labelled.length,
+      labelCoverage: rows.length ? labelled.length / rows.length : 0,
+      accuracy: labelled.length >= minLabels ? correct / labelled.length : null,
+    };
+  }
+}

@@ -1,0 +1,155 @@
+import { join, resolve } from 'node:path';
+import type { Dag } from '../../engine/models/dag.ts';
+import { FailWithoutRetryError, UpdraftError } from '../../engine/models/errors.ts';
+import type { TaskContext } from '../../engine/models/task-context.ts';
+import { updraftHome } from '../../engine/store/database.ts';
+import type { BaseOperator } from '../../operators/base-operator.ts';
+import { DriftCheckOperator } from '../../operators/drift-check-operator.ts';
+import { deployModel } from '../deploy.ts';
+import { DataValidationError } from '../errors.ts';
+import { PredictionStore } from '../monitoring/prediction-store.ts';
+import { ModelRegistry } from '../registry/model-registry.ts';
+import { appendRetrainLog, type RetrainTrigger } from '../retrain-log.ts';
+import { loadDataset, stratifiedSplit } from '../training/dataset.ts';
+import { readArtifact, scoreArtifact, trainModel, type TrainResult } from '../training/train-model.ts';
+import { validationGate } from '../training/validation-gate.ts';
+import { sharedStore } from './shared-store.ts';
+
+/** Raised by `validate` when the candidate must not replace production. */
+export class CandidateRejectedError extends UpdraftError {}
+
+/**
+ * Run parameters (DAG params, overridden per run by conf). Paths default to
+ * `$UPDRAFT_HOME/data/<model>/{reference,current,train}.csv`, so several
+ * models retrain side by side in their own directories.
+ */
+export const RETRAINING_PARAMS = {
+  model: 'churn',
+  target: 'churned',
+  data_dir: '',
+  trees: 50,
+  seed: 42,
+  min_accuracy: 0.85,
+  min_precision: 0.83,
+  tolerance: 0.01,
+  drift_alpha: 0.05,
+  accuracy_threshold: 0.85,
+  max_age_days: 7,
+};
+
+const param = <T>(ctx: TaskContext, name: keyof typeof RETRAINING_PARAMS): T => (ctx.params[name] ?? RETRAINING_PARAMS[name]) as T;
+const dataDir = (ctx: TaskContext): string => resolve(param<string>(ctx, 'data_dir') || join(updraftHome(), 'data', param<string>(ctx, 'model')));
+const dataFile = (ctx: TaskContext, kind: 'reference' | 'current' | 'train'): string =>
+  typeof ctx.params[kind] === 'string' ? resolve(String(ctx.params[kind])) : join(dataDir(ctx), `${kind}.csv`);
+
+/** The trigger evaluation, as one retrain-log line. */
+function logTrigger(ctx: TaskContext, trigger: RetrainTrigger, fire: boolean, reason: string, metrics: Record<string, number> | null): void {
+  appendRetrainLog({ model: param(ctx, 'model'), trigger, decision: fire ? 'retrain' : 'skip', success: true, metrics, error: null, reason, dag_run_id: ctx.runId });
+}
+
+/** check_drift: KS / chi-square between the reference and the current production sample. */
+export function driftTrigger(d: Dag): BaseOperator {
+  return d.add(new DriftCheckOperator({
+    taskId: 'check_drift',
+    reference: (ctx) => dataFile(ctx, 'reference'),
+    current: (ctx) => dataFile(ctx, 'current'),
+    alpha: RETRAINING_PARAMS.drift_alpha,
+    onReport: (report, ctx) => {
+      const drifted = report.columns.filter((c) => c.drifted).map((c) => c.column);
+      logTrigger(ctx, 'drift', report.drift, report.drift ? `drift in ${drifted.join(', ')}` : 'no column drifted', {
+        columns: report.columns.length, drifted_columns: drifted.length,
+        min_p_value_adjusted: Math.min(...report.columns.map((c) => c.p_value_adjusted)),
+      });
+    },
+  }));
+}
+
+/** check_performance: accuracy of labelled production predictions over the window, below the threshold. */
+export function performanceTrigger(d: Dag): BaseOperator {
+  return d.shortCircuit('check_performance', async (ctx) => {
+    const window = await new PredictionStore(await sharedStore()).accuracy(param(ctx, 'model'), { windowDays: Number(ctx.params.window_days ?? 7), minLabels: Number(ctx.params.min_labels ?? 100) });
+    const threshold = param<number>(ctx, 'accuracy_threshold');
+    const fire = window.accuracy !== null && window.accuracy < threshold;
+    const reason = window.accuracy === null
+      ? `only ${window.labelled} labelled predictions (< ${window.minLabels}); label coverage ${(100 * window.labelCoverage).toFixed(1)}%`
+      : `accuracy ${window.accuracy.toFixed(4)} ${fire ? '<' : '>='} ${threshold} on ${window.labelled} labels (coverage ${(100 * window.labelCoverage).toFixed(1)}%)`;
+    ctx.log.info(reason);
+    logTrigger(ctx, 'performance', fire, reason, window.accuracy === null ? null : { accuracy: window.accuracy, label_coverage: window.labelCoverage });
+    return fire;
+  });
+}
+
+/** check_schedule: the newest registered version (last successful retrain) is older than max_age_days. */
+export function scheduleTrigger(d: Dag): BaseOperator {
+  return d.shortCircuit('check_schedule', async (ctx) => {
+    const model = param<string>(ctx, 'model');
+    const registry = new ModelRegistry(await sharedStore());
+    const versions = (await registry.list()).some((m) => m.name === model) ? await registry.versions(model) : [];
+    const last = versions.at(-1);
+    const maxAgeDays = param<number>(ctx, 'max_age_days');
+    const ageDays = last ? (ctx.logicalDate.getTime() - new Date(last.createdAt).getTime()) / 86_400_000 : Infinity;
+    const fire = ageDays > maxAgeDays;
+    const reason = last ? `last retrain v${last.version} is ${ageDays.toFixed(1)} days old (limit ${maxAgeDays})` : 'no model trained yet';
+    ctx.log.info(reason);
+    logTrigger(ctx, 'schedule', fire, reason, null);
+    return fire;
+  });
+}
+
+/**
+ * train_model → validate → deploy_model after `trigger`. A failure anywhere
+ * leaves production untouched and is written to the retrain log.
+ */
+export function addRetrainingTasks(d: Dag, trigger: BaseOperator, kind: RetrainTrigger): void {
+  const onFailure = (ctx: TaskContext, error: Error): void => {
+    appendRetrainLog({
+      model: param(ctx, 'model'), trigger: kind, decision: error instanceof CandidateRejectedError ? 'rejected' : 'failed',
+      success: false, metrics: null, error: error.message, dag_run_id: ctx.runId,
+    });
+  };
+
+  const train = d.task('train_model', async (ctx): Promise<TrainResult> => {
+    try {
+      const result = await trainModel(await sharedStore(), {
+        model: param(ctx, 'model'), data: dataFile(ctx, 'train'), target: param(ctx, 'target'), trees: param(ctx, 'trees'), seed: param(ctx, 'seed'),
+      });
+      ctx.log.info(`trained run ${result.runId}: ${JSON.stringify(result.metrics)}`);
+      return result;
+    } catch (error) {
+      // Bad data does not get better by retrying.
+      if (error instanceof DataValidationError) throw new FailWithoutRetryError(error.message);
+      throw error;
+    }
+  }, { onFailureCallback: onFailure, queue: String(process.env.UPDRAFT_TRAINING_QUEUE ?? 'default') });
+
+  const validate = d.task('validate', async (ctx) => {
+    const trained = ctx.xcom(train);
+    const model = param<string>(ctx, 'model');
+    const data = loadDataset(dataFile(ctx, 'train'), param(ctx, 'target'));
+    const holdout = stratifiedSplit(data.y, 0.2, param(ctx, 'seed')).test;
+    const candidate = scoreArtifact(readArtifact(trained.artifactPath), data, holdout)!;
+    const production = await new ModelRegistry(await sharedStore()).production(model);
+    const champion = production ? scoreArtifact(readArtifact(production.artifactPath), data, holdout) : null;
+    if (production && !champion) ctx.log.warn(`champion v${production.version} uses other features or classes; compared on thresholds only`);
+    const gate = validationGate(candidate, champion, {
+      minAccuracy: param(ctx, 'min_accuracy'), minPrecision: param(ctx, 'min_precision'), tolerance: param(ctx, 'tolerance'),
+    });
+    ctx.log.info(`candidate ${JSON.stringify(candidate)}; champion ${production ? `v${production.version} ${JSON.stringify(champion)}` : 'none'}`);
+    if (!gate.passed) throw new CandidateRejectedError(`candidate rejected: ${gate.reasons.join('; ')}`);
+    return { candidate, champion, champion_version: production?.version ?? null };
+  }, { onFailureCallback: onFailure, retries: 0 });
+
+  const deploy = d.task('deploy_model', async (ctx) => {
+    const trained = ctx.xcom(train);
+    const model = param<string>(ctx, 'model');
+    const registry = new ModelRegistry(await sharedStore());
+    const version = await registry.register(model, trained.artifactPath, trained.metrics, trained.runId);
+    const { previous } = await registry.promote(model, version.version, `retrain (${kind})`);
+    const dir = deployModel({ ...version, stage: 'Production' });
+    ctx.log.info(`registered ${model} v${version.version}, promoted (previous: ${previous === null ? 'none' : `v${previous}`}), deployed to ${dir}`);
+    appendRetrainLog({ model, trigger: kind, decision: 'promoted', success: true, metrics: trained.metrics, error: null, dag_run_id: ctx.runId, version: version.version });
+    return { version: version.version, previous, serving_dir: dir };
+  }, { onFailureCallback: onFailure });
+
+  trigger.to(train).to(validate).to(deploy);
+}

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { CsvTable } from '../data/csv-table.ts';
+import { DataValidationError } from '../errors.ts';
+
+/** A labelled data set: numeric features, class indices, the class names and a fingerprint of the file. */
+export interface Dataset {
+  file: string;
+  features: string[];
+  target: string;
+  X: number[][];
+  /** class index per row, into `classes` */
+  y: number[];
+  classes: string[];
+  sha256: string;
+}
+
+/**
+ * Reads a training CSV: every column but `target` is a numeric feature (or
+ * exactly `features` when given); the target needs at least two classes.
+ * Errors name the file and the column.
+ */
+export function loadDataset(file: string, target: string, features?: readonly string[]): Dataset {
+  const table = CsvTable.read(file);
+  if (!table.has(target)) throw new DataValidationError(`${file}: missing target column '${target}' (columns: ${table.columns.join(', ')})`);
+  const featureNames = features ? [...features] : table.columns.filter((c) => c !== target);
+  if (featureNames.length === 0) throw new DataValidationError(`${file}: no feature columns besides target '${target}'`);
+  if (features) {
+    const extra = table.columns.filter((c) => c !== target && !features.includes(c));
+    if (extra.length > 0) throw new DataValidationError(`${file}: extra column '${extra[0]}' not in the model's features (${features.join(', ')})`);
+  }
+  const columns = featureNames.map((name) => table.numbers(name));
+  const labels = table.strings(target);
+  if (labels.some((l) => l === '')) throw new DataValidationError(`${file}: target column '${target}' has an empty cell at row ${labels.indexOf('') + 2}`);
+  const classes = [...new Set(labels)].sort();
+  if (classes.length < 2) throw new DataValidationError(`${file}: target column '${target}' has a single class ('${classes[0]}'); training needs at least two`);
+  const index = new Map(classes.map((c, i) => [c, i]));
+  const X = labels.map((_, r) => columns.map((col) => col[r]!));
+  return {
+    file, features: featureNames, target, X, y: labels.map((l) => index.get(l)!), classes,
+    sha256: createHash('sha256').update(readFileSync(file)).digest('hex'),
+  };
+}
+
+/** Seeded PRNG (mulberry32) for reproducible splits. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Stratified split: each class keeps its share in train and test; same seed, same split. */
+export function stratifiedSplit(y: readonly number[], testFraction: number, seed: number): { train: number[]; test: number[] } {
+  const random = rng(seed);
+  const byClass = new Map<number, number[]>();
+  y.forEach((c, i) => byClass.set(c, [...(byClass.get(c) ?? []), i]));
+  const train: number[] = [];
+  const test: number[] = [];
+  for (const [, rows] of [...byClass.entries()].sort((a, b) => a[0] - b[0])) {
+    for (let i = rows.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [rows[i], rows[j]] = [rows[j]!, rows[i]!];
+    }
+    const nTest = Math.round(rows.length * testFraction);
+    test.push(...rows.slice(0, nTest));
+    train.push(...rows.slice(nTest));
+  }
+  return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
+}
