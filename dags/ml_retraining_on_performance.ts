@@ -14,6 +14,7 @@ const pipeline = dag({
   schedule: '@hourly',
   startDate: '2026-06-01',
   catchup: false,
+  maxActiveRuns: 1, // never retrain one model twice at once
   params: { ...RETRAINING_PARAMS, window_days: 7, min_labels: 100 },
   defaultArgs: { owner: 'ml_team', retries: 2, retryDelay: '5m' },
 });

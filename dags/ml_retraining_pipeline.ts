@@ -21,6 +21,7 @@ const pipeline = dag({
   schedule: '@daily',
   startDate: '2026-06-01',
   catchup: false,
+  maxActiveRuns: 1, // never retrain one model twice at once
   params: RETRAINING_PARAMS,
   defaultArgs: { owner: 'ml_team', retries: 2, retryDelay: '5m' },
 });

@@ -6,6 +6,7 @@ import { registerDagCommands } from './commands/dags.ts';
 import { registerTaskCommands } from './commands/tasks.ts';
 import { registerProcessCommands } from './commands/processes.ts';
 import { registerDriftCommand } from './commands/drift.ts';
+import { registerModelCommands } from './commands/models.ts';
 
 const program = new Command('updraft')
   .description('Updraft: Airflow-style workflows in TypeScript, run by BullMQ workers')
@@ -20,6 +21,7 @@ registerDagCommands(program, ctx);
 registerTaskCommands(program, ctx);
 registerProcessCommands(program, ctx);
 registerDriftCommand(program);
+registerModelCommands(program, ctx);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,132 @@
+import type { Command } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { CsvTable } from '../../../ml/data/csv-table.ts';
+import { DataValidationError } from '../../../ml/errors.ts';
+import { PredictionStore } from '../../../ml/monitoring/prediction-store.ts';
+import { assertModelName, ModelRegistry } from '../../../ml/registry/model-registry.ts';
+import { readRetrainLog } from '../../../ml/retrain-log.ts';
+import { readArtifact, trainModel } from '../../../ml/training/train-model.ts';
+import { argmax, loadForest, voteFractions } from '../../../ml/training/random-forest.ts';
+import { InvalidInputError } from '../../models/errors.ts';
+import type { CliContext } from '../context.ts';
+import { outputOption, parsePositiveInt, printObject, printRows, type OutputFormat } from '../output.ts';
+
+type Out = { output: OutputFormat };
+
+export function registerModelCommands(program: Command, ctx: () => CliContext): void {
+  const models = program.command('models').description('the model registry');
+  const registry = async () => new ModelRegistry(await ctx().store());
+
+  models.command('list').description('registered models').addOption(outputOption())
+    .action(async (o: Out) => {
+      const rows = (await (await registry()).list()).map((m) => ({ name: m.name, latest_version: m.latestVersion, production_version: m.productionVersion, created_at: m.createdAt }));
+      printRows(rows, o.output, ['name', 'latest_version', 'production_version', 'created_at']);
+    });
+
+  models.command('versions <name>').description('versions of a model with their stage and metrics').addOption(outputOption())
+    .action(async (name: string, o: Out) => {
+      const rows = (await (await registry()).versions(name)).map((v) => ({ name: v.name, version: v.version, stage: v.stage, metrics: v.metrics, tracking_run_id: v.trackingRunId, created_at: v.createdAt }));
+      printRows(rows, o.output, ['version', 'stage', 'metrics', 'created_at']);
+    });
+
+  models.command('history <name>').description('which version was in production when').addOption(outputOption())
+    .action(async (name: string, o: Out) => {
+      const rows = (await (await registry()).history(name)).map((p) => ({ version: p.version, started_at: p.startedAt, ended_at: p.endedAt, reason: p.reason }));
+      printRows(rows, o.output, ['version', 'started_at', 'ended_at', 'reason']);
+    });
+
+  models.command('promote <name> <version>').description('make a version the production one (atomically)').addOption(outputOption())
+    .action(async (name: string, version: string, o: Out) => {
+      const result = await (await registry()).promote(name, parsePositiveInt(version, 'version'), 'manual promote');
+      if (o.output === 'json') printObject({ name, ...result }, 'json');
+      else process.stdout.write(`${name}: production is now v${result.current} (was ${result.previous === null ? 'none' : `v${result.previous}`})\n`);
+    });
+
+  models.command('rollback <name>').description('back to the previous production version, in one step').addOption(outputOption())
+    .action(async (name: string, o: Out) => {
+      const result = await (await registry()).rollback(name);
+      if (o.output === 'json') printObject({ name, ...result }, 'json');
+      else process.stdout.write(`${name}: rolled back to v${result.current} (was v${result.previous})\n`);
+    });
+
+  models.command('train <name>').description('train a new version on a CSV file (registered, not promoted)')
+    .requiredOption('--data <csv>', 'training data')
+    .requiredOption('--target <column>', 'label column')
+    .option('--trees <n>', 'number of trees', '100')
+    .option('--seed <n>', 'random seed', '42')
+    .addOption(outputOption())
+    .action(async (name: string, o: Out & { data: string; target: string; trees: string; seed: string }) => {
+      assertModelName(name);
+      const store = await ctx().store();
+      const bar = process.stderr.isTTY ? new SingleBar({ format: `training ${name} [{bar}] {value}/{total}` }) : null;
+      bar?.start(1, 0);
+      const result = await trainModel(store, { model: name, data: o.data, target: o.target, trees: parsePositiveInt(o.trees, '--trees'), seed: Number(o.seed) });
+      bar?.update(1);
+      bar?.stop();
+      const version = await new ModelRegistry(store).register(name, result.artifactPath, result.metrics, result.runId);
+      const out = { name, version: version.version, tracking_run_id: result.runId, metrics: result.metrics, train_seconds: result.metrics.train_seconds, n_train: result.nTrain, n_test: result.nTest };
+      if (o.output === 'json') printObject(out, 'json');
+      else process.stdout.write(`${name} v${version.version} registered (not promoted); holdout ${JSON.stringify(result.metrics)}\n`);
+    });
+
+  models.command('predict <name> <input_csv>').description('one predicted label per input row (production version by default)')
+    .option('--version <v>', 'a specific version')
+    .option('-o, --output <format>', 'csv or json', 'csv')
+    .action(async (name: string, input: string, o: { version?: string; output: string }) => {
+      if (!['csv', 'json'].includes(o.output)) throw new InvalidInputError(`--output must be csv or json, got '${o.output}'`);
+      const reg = await registry();
+      const version = o.version ? await reg.version(name, parsePositiveInt(o.version, '--version')) : await reg.production(name);
+      if (!version) throw new InvalidInputError(`model '${name}' has no production version (promote one, or pass --version)`);
+      const artifact = readArtifact(version.artifactPath);
+      const table = CsvTable.read(input);
+      const missing = artifact.features.find((f) => !table.has(f));
+      if (missing) throw new DataValidationError(`${input}: missing column '${missing}' (the model needs ${artifact.features.join(', ')})`);
+      const columns = artifact.features.map((f) => table.numbers(f));
+      const X = Array.from({ length: table.rowCount }, (_, r) => columns.map((c) => c[r]!));
+      const labels = voteFractions(loadForest(artifact), X, artifact.classes.length).map((s) => artifact.classes[argmax(s)]!);
+      if (o.output === 'json') process.stdout.write(`${JSON.stringify({ name, version: version.version, predictions: labels })}\n`);
+      else process.stdout.write(`${artifact.target}\n${labels.join('\n')}\n`);
+    });
+
+  program.command('retrain-log').description('every trigger evaluation and retrain attempt')
+    .option('--model <name>', 'only this model')
+    .addOption(outputOption())
+    .action((o: Out & { model?: string }) => {
+      const entries = readRetrainLog(o.model);
+      printRows(entries.map((e) => ({ ...e })), o.output, ['timestamp', 'model', 'trigger', 'decision', 'success', 'version', 'reason', 'error']);
+    });
+
+  const predictions = program.command('predictions').description('monitored production predictions (performance trigger)');
+  predictions.command('log <model> <csv>').description('log predictions from a CSV with columns id, prediction[, score, version, timestamp]')
+    .action(async (model: string, file: string) => {
+      assertModelName(model);
+      const table = CsvTable.read(file);
+      const ids = table.strings('id');
+      const preds = table.strings('prediction');
+      const scores = table.has('score') ? table.numbers('score') : null;
+      const versions = table.has('version') ? table.numbers('version') : null;
+      const times = table.has('timestamp') ? table.strings('timestamp') : null;
+      const rows = ids.map((id, i) => ({ id, model, modelVersion: versions ? versions[i]! : 0, prediction: preds[i]!, score: scores ? scores[i]! : null, timestamp: times ? new Date(times[i]!) : undefined }));
+      const bad = rows.findIndex((r) => r.timestamp && Number.isNaN(r.timestamp.getTime()));
+      if (bad >= 0) throw new DataValidationError(`${file}: column 'timestamp' row ${bad + 2}: not a date`);
+      await new PredictionStore(await ctx().store()).log(rows);
+      process.stdout.write(`logged ${rows.length} predictions for ${model}\n`);
+    });
+  predictions.command('label <csv>').description('attach true labels: a CSV with columns id, actual')
+    .action(async (file: string) => {
+      const table = CsvTable.read(file);
+      const store = new PredictionStore(await ctx().store());
+      const actual = table.strings('actual');
+      const ids = table.strings('id');
+      for (let i = 0; i < ids.length; i++) await store.label(ids[i]!, actual[i]!);
+      process.stdout.write(`labelled ${ids.length} predictions\n`);
+    });
+  predictions.command('accuracy <model>').description('accuracy over the labelled predictions of a window')
+    .option('--window-days <n>', 'window length in days', '7')
+    .option('--min-labels <n>', 'labels needed for an accuracy', '100')
+    .addOption(outputOption())
+    .action(async (model: string, o: Out & { windowDays: string; minLabels: string }) => {
+      const w = await new PredictionStore(await ctx().store()).accuracy(model, { windowDays: parsePositiveInt(o.windowDays, '--window-days'), minLabels: parsePositiveInt(o.minLabels, '--min-labels') });
+      printObject({ model: w.model, window_days: w.windowDays, predictions: w.predictions, labelled: w.labelled, label_coverage: w.labelCoverage, accuracy: w.accuracy, min_labels: w.minLabels }, o.output);
+    });
+}
