@@ -19,10 +19,9 @@ export class TestCluster {
 
   static async start(dagsFolder: string, env: Record<string, string> = {}): Promise<TestCluster> {
     const redis = await startRedis();
-    const home = tempDir('updraft-home-');
+    const home = env.UPDRAFT_HOME ?? tempDir('updraft-home-');
     const store = await Store.open({ home });
     return new TestCluster(redis, store, {
-      UPDRAFT_HOME: home,
       UPDRAFT_DAGS_FOLDER: dagsFolder,
       REDIS_URL: redis.url,
       UPDRAFT_REDIS_PREFIX: redis.prefix,
@@ -30,6 +29,7 @@ export class TestCluster {
       UPDRAFT_RECONCILE_SECONDS: '1',
       UPDRAFT_ZOMBIE_THRESHOLD_SECONDS: '6',
       ...env,
+      UPDRAFT_HOME: home,
     });
   }
 

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Store } from '../engine/store/store.ts';
+import { ModelRegistry } from '../ml/registry/model-registry.ts';
+import { cliJson, runCli, tempDir } from './helpers/cli.ts';
+
+async function registryWithVersions(home: string, name: string, count: number): Promise<void> {
+  const store = await Store.open({ home });
+  const registry = new ModelRegistry(store);
+  for (let i = 1; i <= count; i++) {
+    const artifact = join(home, `artifact-${i}.json`);
+    writeFileSync(artifact, '{}');
+    await registry.register(name, artifact, { accuracy: 0.8 + i / 100 }, null);
+  }
+  await store.close();
+}
+
+describe('model registry', () => {
+  it('two processes promoting at once: exactly one production version, a consistent history', async () => {
+    const home = tempDir();
+    await registryWithVersions(home, 'churn', 2);
+    const env = { UPDRAFT_HOME: home };
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.all([runCli(['models', 'promote', 'churn', '1'], env), runCli(['models', 'promote', 'churn', '2'], env)]);
+      for (const r of results) assert.equal(r.code, 0, r.stderr);
+      const versions = await cliJson<Array<{ version: number; stage: string }>>(['models', 'versions', 'churn'], env);
+      assert.equal(versions.filter((v) => v.stage === 'Production').length, 1, JSON.stringify(versions));
+      const history = await cliJson<Array<{ version: number; ended_at: string | null }>>(['models', 'history', 'churn'], env);
+      assert.equal(history.filter((h) => h.ended_at === null).length, 1, 'one open production period');
+      assert.equal(history.at(-1)!.version, versions.find((v) => v.stage === 'Production')!.version);
+    }
+  });
+
+  it('rollback restores the previous production version in one step; versions auto-increment', async () => {
+    const home = tempDir();
+    await registryWithVersions(home, 'fraud', 3);
+    const env = { UPDRAFT_HOME: home };
+    await cliJson(['models', 'promote', 'fraud', '1'], env);
+    await cliJson(['models', 'promote', 'fraud', '3'], env);
+    const rolled = await cliJson<{ current: number; previous: number }>(['models', 'rollback', 'fraud'], env);
+    assert.deepEqual([rolled.current, rolled.previous], [1, 3]);
+    const versions = await cliJson<Array<{ version: number; stage: string }>>(['models', 'versions', 'fraud'], env);
+    assert.deepEqual(versions.map((v) => [v.version, v.stage]), [[1, 'Production'], [2, 'None'], [3, 'Archived']]);
+    const aliases = await (async () => { const s = await Store.open({ home }); try { return await new ModelRegistry(s).aliases('fraud'); } finally { await s.close(); } })();
+    assert.deepEqual(aliases, { champion: 1 });
+  });
+
+  it('bad names and unknown models are one-line errors', async () => {
+    const home = tempDir();
+    for (const [args, pattern] of [
+      [['models', 'promote', '../etc', '1'], /bad model name '\.\.\/etc'/],
+      [['models', 'versions', 'a/b'], /bad model name 'a\/b'/],
+      [['models', 'history', 'ghost'], /no registered model 'ghost'/],
+      [['models', 'rollback', 'ghost'], /no registered model 'ghost'/],
+    ] as Array<[string[], RegExp]>) {
+      const r = await runCli(args, { UPDRAFT_HOME: home });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, pattern);
+    }
+  });
+});
