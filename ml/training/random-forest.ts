@@ -1,18 +1,29 @@
 import { RandomForestClassifier } from 'ml-random-forest';
+import { trainFastForest } from './fast-forest/forest.ts';
 
 export interface ForestOptions {
-  /** @defaultValue 50 */
+  /** @defaultValue 100 */
   trees?: number;
   /** @defaultValue 42 */
   seed?: number;
-  /** Tree depth limit. @defaultValue 12 */
+  /** Tree depth limit. @defaultValue unlimited */
   maxDepth?: number;
+  /** Features tried per split: a count, a fraction, or 'sqrt' (as scikit-learn). @defaultValue 'sqrt' */
+  maxFeatures?: number | 'sqrt';
+  /** @defaultValue 1 */
+  minSamplesLeaf?: number;
+  /** @defaultValue true */
+  bootstrap?: boolean;
+  /** Worker threads for tree building. @defaultValue available cores */
+  threads?: number;
   /**
-   * Features per tree, as a fraction (0, 1] or a count. ml-random-forest draws
-   * features once per tree, not per split, so fewer than all of them weakens
-   * every tree; row bagging alone diversifies the forest. @defaultValue 1 (all)
+   * `updraft`: the presorted CART with per-split feature sampling, on worker
+   * threads. `ml-random-forest`: the library's own trainer (O(n^2) splits,
+   * features drawn once per tree), kept as the baseline. Both produce the
+   * library's model format. @defaultValue 'updraft'
    */
-  maxFeatures?: number;
+  trainer?: 'updraft' | 'ml-random-forest';
+  onTree?: (done: number, total: number) => void;
 }
 
 /** The serialized model: ml-random-forest's own JSON plus what is needed to use it. */
@@ -24,15 +35,20 @@ export interface ModelArtifact {
   model: unknown;
 }
 
-export function trainForest(X: number[][], y: number[], options: ForestOptions = {}): RandomForestClassifier {
+/** Trains a forest and returns it as ml-random-forest's classifier (format, predictor and all). */
+export async function trainForest(X: number[][], y: number[], nClasses: number, options: ForestOptions = {}): Promise<RandomForestClassifier> {
+  if ((options.trainer ?? 'updraft') === 'updraft') {
+    return RandomForestClassifier.load((await trainFastForest(X, y, nClasses, options)) as never);
+  }
   const forest = new RandomForestClassifier({
-    nEstimators: options.trees ?? 50,
+    nEstimators: options.trees ?? 100,
     seed: options.seed ?? 42,
-    maxFeatures: options.maxFeatures ?? 1,
-    replacement: true,
-    useSampleBagging: true,
+    // The library draws features once per tree: all of them, without replacement, keeps trees strong.
+    maxFeatures: 1.0,
+    replacement: false,
+    useSampleBagging: options.bootstrap ?? true,
     noOOB: true,
-    treeOptions: { maxDepth: options.maxDepth ?? 12 },
+    treeOptions: { maxDepth: options.maxDepth ?? Infinity },
   } as never);
   forest.train(X, y);
   return forest;

@@ -51,12 +51,16 @@ export async function trainModel(store: Store, request: TrainRequest): Promise<T
   const tracking = new TrackingStore(store);
   const runId = tracking.newRunId();
   const startedAt = new Date();
-  const params = { trees: request.trees ?? 50, seed: request.seed ?? 42, max_depth: request.maxDepth ?? 12, test_fraction: request.testFraction ?? 0.2, data: request.data, target: request.target };
+  const params = {
+    trainer: request.trainer ?? 'updraft', trees: request.trees ?? 100, seed: request.seed ?? 42, max_depth: request.maxDepth ?? null,
+    max_features: request.maxFeatures ?? 'sqrt', min_samples_leaf: request.minSamplesLeaf ?? 1, bootstrap: request.bootstrap ?? true,
+    test_fraction: request.testFraction ?? 0.2, data: request.data, target: request.target,
+  };
   try {
     const data = loadDataset(request.data, request.target);
     const split = stratifiedSplit(data.y, params.test_fraction, params.seed);
     const t0 = performance.now();
-    const forest = trainForest(pick(data.X, split.train), pick(data.y, split.train), request);
+    const forest = await trainForest(pick(data.X, split.train), pick(data.y, split.train), data.classes.length, request);
     const trainSeconds = (performance.now() - t0) / 1000;
     const artifact: ModelArtifact = { format: 'ml-random-forest@2', features: data.features, target: data.target, classes: data.classes, model: forest.toJSON() };
     const metrics = { ...scoreArtifact(artifact, data, split.test)!, train_seconds: trainSeconds };

@@ -54,14 +54,31 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
     .requiredOption('--target <column>', 'label column')
     .option('--trees <n>', 'number of trees', '100')
     .option('--seed <n>', 'random seed', '42')
+    .option('--max-features <n>', "features tried per split: 'sqrt', a count, or a fraction", 'sqrt')
+    .option('--max-depth <n>', 'tree depth limit (default: none)')
+    .option('--min-samples-leaf <n>', 'rows each side of a split must keep', '1')
+    .option('--no-bootstrap', 'train every tree on all rows')
+    .option('--threads <n>', 'worker threads (default: available cores)')
+    .option('--trainer <name>', "'updraft' or the library's own 'ml-random-forest'", 'updraft')
     .addOption(outputOption())
-    .action(async (name: string, o: Out & { data: string; target: string; trees: string; seed: string }) => {
+    .action(async (name: string, o: Out & { data: string; target: string; trees: string; seed: string; maxFeatures: string; maxDepth?: string; minSamplesLeaf: string; bootstrap: boolean; threads?: string; trainer: string }) => {
       assertModelName(name);
+      if (o.trainer !== 'updraft' && o.trainer !== 'ml-random-forest') throw new InvalidInputError(`--trainer must be 'updraft' or 'ml-random-forest', got '${o.trainer}'`);
+      const maxFeatures = o.maxFeatures === 'sqrt' ? 'sqrt' : Number(o.maxFeatures);
+      if (maxFeatures !== 'sqrt' && !(maxFeatures > 0)) throw new InvalidInputError(`--max-features must be 'sqrt', a count or a fraction, got '${o.maxFeatures}'`);
+      const seed = Number(o.seed);
+      if (!Number.isInteger(seed)) throw new InvalidInputError(`--seed must be an integer, got '${o.seed}'`);
       const store = await ctx().store();
-      const bar = process.stderr.isTTY ? new SingleBar({ format: `training ${name} [{bar}] {value}/{total}` }) : null;
-      bar?.start(1, 0);
-      const result = await trainModel(store, { model: name, data: o.data, target: o.target, trees: parsePositiveInt(o.trees, '--trees'), seed: Number(o.seed) });
-      bar?.update(1);
+      const trees = parsePositiveInt(o.trees, '--trees');
+      const bar = process.stderr.isTTY ? new SingleBar({ format: `training ${name} [{bar}] {value}/{total} trees` }) : null;
+      bar?.start(trees, 0);
+      const result = await trainModel(store, {
+        model: name, data: o.data, target: o.target, trees, seed, maxFeatures, trainer: o.trainer,
+        maxDepth: o.maxDepth === undefined ? undefined : parsePositiveInt(o.maxDepth, '--max-depth'),
+        minSamplesLeaf: parsePositiveInt(o.minSamplesLeaf, '--min-samples-leaf'), bootstrap: o.bootstrap,
+        threads: o.threads === undefined ? undefined : parsePositiveInt(o.threads, '--threads'),
+        onTree: (done) => bar?.update(done),
+      });
       bar?.stop();
       const version = await new ModelRegistry(store).register(name, result.artifactPath, result.metrics, result.runId);
       const out = { name, version: version.version, tracking_run_id: result.runId, metrics: result.metrics, train_seconds: result.metrics.train_seconds, n_train: result.nTrain, n_test: result.nTest };
