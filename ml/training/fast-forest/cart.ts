@@ -108,17 +108,18 @@ export function buildTree(data: CartData, rows: Int32Array, options: CartOptions
     for (let p = 0; p < m; p++) v[p] = col[rows[p]!]!;
     return v;
   });
-  const sorted = value.map((v) => {
-    const order = Int32Array.from({ length: m }, (_, p) => p);
-    return order.sort((a, b) => v[a]! - v[b]! || a - b);
-  });
+  // One sorted position array per feature for the whole tree; a node is the
+  // same segment [start, end) of every array, each segment sorted by its feature.
+  const order = value.map((v) => Int32Array.from({ length: m }, (_, p) => p).sort((a, b) => v[a]! - v[b]! || a - b));
   const goesLeft = new Uint8Array(m);
+  const scratch = new Int32Array(m);
   const features = Int32Array.from({ length: d }, (_, f) => f);
+  const left = new Int32Array(K);
+  const runStartCounts = new Int32Array(K);
+  const right = new Int32Array(K);
 
-  const grow = (lists: Int32Array[], depth: number, parentGain: number | null): CartNode => {
-    const n = lists[0]!.length;
-    const counts = new Int32Array(K);
-    for (const p of lists[0]!) counts[label[p]!]!++;
+  const grow = (start: number, end: number, counts: Int32Array, depth: number, parentGain: number | null): CartNode => {
+    const n = end - start;
     if (n <= options.minNumSamples) return { distribution: distribution(counts, n) };
 
     // Features to try at this node: all (ml-cart) or a fresh random subset, tried in column order.
@@ -139,19 +140,16 @@ export function buildTree(data: CartData, rows: Int32Array, options: CartOptions
     let bestLeft = 0;
     let bestCounts: Int32Array | null = null;
     let bestExact: number | null = null;
-    const left = new Int32Array(K);
-    const runStartCounts = new Int32Array(K);
-    const right = new Int32Array(K);
     for (const f of tried) {
-      const list = lists[f]!;
+      const list = order[f]!;
       const v = value[f]!;
       left.fill(0);
       runStartCounts.fill(0);
       let runStart = 0;
       for (let i = 0; i < n; i++) {
-        const p = list[i]!;
+        const p = list[start + i]!;
         if (i > 0) {
-          const prev = list[i - 1]!;
+          const prev = list[start + i - 1]!;
           if (v[p] !== v[prev]) {
             runStart = i;
             runStartCounts.set(left);
@@ -191,26 +189,29 @@ export function buildTree(data: CartData, rows: Int32Array, options: CartOptions
     const splits = bestColumn >= 0 && depth < options.maxDepth && bestGain > options.gainThreshold && bestGain !== parentGain && bestLeft > 0 && bestLeft < n;
     if (!splits) return { distribution: distribution(counts, n) };
 
+    // Stable in-place partition of every feature's segment: left rows first, order kept.
     const splitValues = value[bestColumn]!;
-    for (const p of lists[0]!) goesLeft[p] = splitValues[p]! < bestValue ? 1 : 0;
-    const leftLists: Int32Array[] = [];
-    const rightLists: Int32Array[] = [];
-    for (const list of lists) {
-      const l = new Int32Array(bestLeft);
-      const r = new Int32Array(n - bestLeft);
-      let li = 0;
+    const first = order[0]!;
+    for (let i = start; i < end; i++) goesLeft[first[i]!] = splitValues[first[i]!]! < bestValue ? 1 : 0;
+    for (const list of order) {
+      let li = start;
       let ri = 0;
-      for (const p of list) {
-        if (goesLeft[p]) l[li++] = p;
-        else r[ri++] = p;
+      for (let i = start; i < end; i++) {
+        const p = list[i]!;
+        if (goesLeft[p]) list[li++] = p;
+        else scratch[ri++] = p;
       }
-      leftLists.push(l);
-      rightLists.push(r);
+      list.set(scratch.subarray(0, ri), li);
     }
-    const leftNode = grow(leftLists, depth + 1, bestGain);
-    const rightNode = grow(rightLists, depth + 1, bestGain);
+    const leftCounts = bestCounts!;
+    const rightCounts = Int32Array.from(counts, (c, k) => c - leftCounts[k]!);
+    const mid = start + bestLeft;
+    const leftNode = grow(start, mid, leftCounts, depth + 1, bestGain);
+    const rightNode = grow(mid, end, rightCounts, depth + 1, bestGain);
     return { splitValue: bestValue, splitColumn: bestColumn, gain: bestGain, numberSamples: n, left: leftNode, right: rightNode };
   };
 
-  return grow(sorted, 0, null);
+  const rootCounts = new Int32Array(K);
+  for (let p = 0; p < m; p++) rootCounts[label[p]!]!++;
+  return grow(0, m, rootCounts, 0, null);
 }
