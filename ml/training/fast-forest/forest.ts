@@ -47,7 +47,15 @@ export async function trainFastForest(X: readonly number[][], y: readonly number
   for (let i = 0; i < nRows; i++) for (let f = 0; f < nFeatures; f++) flat[f * nRows + i] = X[i]![f]!;
   const labels = new SharedArrayBuffer(4 * nRows);
   new Int32Array(labels).set(y);
-  const base = { columns, labels, nRows, nFeatures, nClasses, seed: options.seed ?? 42, bootstrap: options.bootstrap ?? true, options: cart };
+  // Each feature is sorted once for the whole forest; trees derive their sample's order in O(n).
+  const sorted = new SharedArrayBuffer(4 * nRows * nFeatures);
+  const sortedView = new Int32Array(sorted);
+  for (let f = 0; f < nFeatures; f++) {
+    const v = flat.subarray(f * nRows, (f + 1) * nRows);
+    const idx = Int32Array.from({ length: nRows }, (_, i) => i).sort((a, b) => v[a]! - v[b]! || a - b);
+    sortedView.set(idx, f * nRows);
+  }
+  const base = { columns, labels, sorted, nRows, nFeatures, nClasses, seed: options.seed ?? 42, bootstrap: options.bootstrap ?? true, options: cart };
 
   const built: CartNode[] = new Array(trees);
   let done = 0;

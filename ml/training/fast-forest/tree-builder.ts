@@ -5,6 +5,8 @@ import { buildTree, type CartNode, type CartOptions } from './cart.ts';
 export interface TreeJob {
   columns: SharedArrayBuffer;
   labels: SharedArrayBuffer;
+  /** Row indices sorted by each feature (feature-major), computed once per forest. */
+  sorted: SharedArrayBuffer;
   nRows: number;
   nFeatures: number;
   nClasses: number;
@@ -21,10 +23,12 @@ export function buildTrees(job: TreeJob, emit: (index: number, tree: CartNode) =
   const all = new Float64Array(job.columns);
   const columns = Array.from({ length: job.nFeatures }, (_, f) => all.subarray(f * job.nRows, (f + 1) * job.nRows));
   const y = new Int32Array(job.labels);
+  const allSorted = new Int32Array(job.sorted);
+  const presorted = Array.from({ length: job.nFeatures }, (_, f) => allSorted.subarray(f * job.nRows, (f + 1) * job.nRows));
   for (const t of job.treeIndexes) {
     const random = rng(treeSeed(job.seed, t));
     const rows = new Int32Array(job.nRows);
     for (let i = 0; i < job.nRows; i++) rows[i] = job.bootstrap ? Math.floor(random() * job.nRows) : i;
-    emit(t, buildTree({ columns, y, nClasses: job.nClasses }, rows, job.options, random));
+    emit(t, buildTree({ columns, y, nClasses: job.nClasses }, rows, job.options, random, presorted));
   }
 }
