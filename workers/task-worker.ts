@@ -3,7 +3,7 @@ import { DagModuleCache } from '../engine/dag-processing/dag-module-cache.ts';
 import { beginTry, failTry, runTaskTry, workerIdentity, type TryOutcome } from '../engine/execution/task-runner.ts';
 import { createLogger, type Logger } from '../engine/logging/logger.ts';
 import { TaskInstanceState } from '../engine/models/states.ts';
-import type { TaskJobData } from '../engine/queue/interfaces.ts';
+import type { TaskCompletion, TaskJobData } from '../engine/queue/interfaces.ts';
 import type { TaskSpec } from '../engine/models/dag-spec.ts';
 import { TaskQueues, taskQueueName } from '../engine/queue/task-queues.ts';
 import type { Store } from '../engine/store/store.ts';
@@ -46,7 +46,7 @@ export class TaskWorker {
 
   start(): void {
     for (const name of this.options.queues) {
-      const worker = new Worker<TaskJobData>(taskQueueName(name), (job, token) => this.process(job, token), {
+      const worker = new Worker<TaskJobData, TaskCompletion | null>(taskQueueName(name), (job, token) => this.process(job, token), {
         connection: this.queues.connection,
         prefix: this.queues.prefix,
         concurrency: this.options.concurrency,
@@ -82,13 +82,14 @@ export class TaskWorker {
     this.log.info('worker stopped');
   }
 
-  private async process(job: Job<TaskJobData>, token: string | undefined): Promise<string> {
+  /** Returns the try's outcome (the job's return value, read by the scheduler), or null when nothing changed. */
+  private async process(job: Job<TaskJobData>, token: string | undefined): Promise<TaskCompletion | null> {
     const key = job.data;
     const log = this.log.child({ dag_id: key.dagId, run_id: key.runId, task_id: key.taskId, try_number: key.tryNumber });
     const [location, run] = await Promise.all([this.store.dags.location(key.dagId), this.run(key.dagId, key.runId)]);
     if (!location || !run) {
       log.warn('task for an unknown DAG or run; dropped');
-      return 'dropped';
+      return null;
     }
 
     const ti = await beginTry(this.store, key, [TaskInstanceState.QUEUED, TaskInstanceState.SCHEDULED], this.clock);
@@ -98,11 +99,10 @@ export class TaskWorker {
         // BullMQ gave us a job another worker held: that worker died or lost its lock.
         log.warn({ previous_worker: current.workerId }, 'try was running on a lost worker: failing it per its retries');
         const outcome = await failTry(this.store, await this.retryPolicy(key, location.fileloc), run, current, `task's worker ${current.workerId ?? '?'} was lost (no heartbeat; stalled job)`, [TaskInstanceState.RUNNING], this.clock);
-        await this.afterTry(current, outcome, log);
-        return 'zombie';
+        return this.afterTry(current, outcome, log);
       }
       log.debug({ state: current?.state }, 'duplicate delivery ignored');
-      return 'duplicate';
+      return null;
     }
     log.info({ worker_id: this.id }, 'task started');
 
@@ -124,8 +124,7 @@ export class TaskWorker {
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     }
-    await this.afterTry(ti, outcome, log);
-    return outcome.state;
+    return this.afterTry(ti, outcome, log);
   }
 
   private async run(dagId: string, runId: string): Promise<DagRun | undefined> {
@@ -149,13 +148,13 @@ export class TaskWorker {
     }
   }
 
-  /** Schedules the retry as a delayed job and wakes the scheduler. */
-  private async afterTry(ti: TaskInstance, outcome: TryOutcome, log: Logger): Promise<void> {
-    if (!outcome.recorded) return;
+  /** Schedules the retry as a delayed job; returns what the scheduler needs to hear. */
+  private async afterTry(ti: TaskInstance, outcome: TryOutcome, log: Logger): Promise<TaskCompletion | null> {
+    if (!outcome.recorded) return null;
     log.info({ state: outcome.state, error: outcome.error ?? undefined }, 'task finished');
     if (outcome.state === TaskInstanceState.UP_FOR_RETRY) {
       await this.queues.enqueue([{ ...ti, tryNumber: ti.tryNumber + 1, queue: ti.queue, delayMs: outcome.retryDelayMs ?? 0 }]);
     }
-    await this.queues.notifyScheduler({ type: 'task-finished', dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, tryNumber: ti.tryNumber, state: outcome.state });
+    return { dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, tryNumber: ti.tryNumber, state: outcome.state };
   }
 }

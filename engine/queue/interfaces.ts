@@ -14,9 +14,16 @@ export interface TaskJobData {
   tryNumber: number;
 }
 
-/** What the scheduler hears from workers and the CLI. */
+/**
+ * A task job's return value: the try's outcome. The scheduler reads it from
+ * the queue's `completed` events (BullMQ QueueEvents) and advances the run.
+ */
+export interface TaskCompletion extends TaskJobData {
+  state: string;
+}
+
+/** What the scheduler hears from the CLI (task completions come as QueueEvents). */
 export type SchedulerEvent =
-  | { type: 'task-finished'; dagId: string; runId: string; taskId: string; tryNumber: number; state: string }
   | { type: 'run-queued'; dagId: string; runId: string }
   | { type: 'tasks-cleared'; dagId: string; runId: string }
   /** Paused/unpaused, or backfill runs queued: re-check the DAG's runs. */

@@ -7,6 +7,7 @@ import { taskJobId } from './job-id.ts';
 /** BullMQ queue holding the tasks routed to Updraft queue `name`. */
 export const taskQueueName = (name: string): string => `tasks-${name}`;
 export const SCHEDULER_EVENTS_QUEUE = 'scheduler-events';
+const EVENTS_MAX_LEN = 100_000;
 
 const TASK_JOB_OPTIONS: JobsOptions = {
   // Kept a while so a duplicate enqueue of a finished try stays a no-op;
@@ -29,7 +30,9 @@ export class TaskQueues {
   queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      // Task completions reach the scheduler through this stream: keep plenty of
+      // history (reconciliation covers anything trimmed while it was away).
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix, streams: { events: { maxLen: EVENTS_MAX_LEN } } });
       this.queues.set(name, queue);
     }
     return queue;

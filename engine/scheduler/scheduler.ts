@@ -1,13 +1,14 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { Worker, type Job } from 'bullmq';
+import { QueueEvents, Worker, type Job } from 'bullmq';
 import { dagsFolder, parseDagFolder } from '../dag-processing/dag-folder.ts';
 import { syncDagFolder } from '../dag-processing/sync.ts';
 import { advanceDagRun } from '../execution/dag-run-evaluator.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
 import { DagStructure, type DagSpec } from '../models/dag-spec.ts';
 import { DagRunState, TaskInstanceState } from '../models/states.ts';
-import type { SchedulerEvent } from '../queue/interfaces.ts';
-import { SCHEDULER_EVENTS_QUEUE, TaskQueues } from '../queue/task-queues.ts';
+import type { SchedulerEvent, TaskCompletion } from '../queue/interfaces.ts';
+import { createRedis } from '../queue/redis-connection.ts';
+import { SCHEDULER_EVENTS_QUEUE, TaskQueues, taskQueueName } from '../queue/task-queues.ts';
 import type { Store } from '../store/store.ts';
 import { clockFromEnv, type Clock } from '../utils/clock.ts';
 import { dispatch } from './dispatch.ts';
@@ -19,7 +20,7 @@ const runKey = (dagId: string, runId: string): string => `${dagId}\u0000${runId}
 
 /**
  * `updraft scheduler`: parses the DAG folder, creates due runs, and advances
- * runs the moment a worker reports a finished task (a BullMQ events queue),
+ * runs the moment a worker finishes a task (the task queue's BullMQ events),
  * enqueueing what became ready. Timers only drive the clock-based work
  * (schedules, timeouts) and the reconciliation safety net.
  */
@@ -33,6 +34,8 @@ export class Scheduler {
   private readonly advancing = new Map<string, { next: Set<string> | 'all' | null; done: Promise<void> }>();
   private readonly timers: NodeJS.Timeout[] = [];
   private events: Worker | null = null;
+  private readonly completions = new Map<string, { events: QueueEvents; connection: ReturnType<typeof createRedis> }>();
+  private readonly redisOptions: SchedulerOptions;
   private watcher: FSWatcher | null = null;
   private parsing: Promise<void> | null = null;
   private reparseRequested = false;
@@ -44,6 +47,7 @@ export class Scheduler {
     this.log = log ?? createLogger('scheduler');
     this.timings = resolveSchedulerTimings(options);
     this.folder = dagsFolder(options.dagsFolder);
+    this.redisOptions = options;
   }
 
   async start(): Promise<void> {
@@ -72,6 +76,11 @@ export class Scheduler {
     this.timers.forEach(clearInterval);
     this.watcher?.close();
     await this.events?.close();
+    // BullMQ leaves connections it was handed open: close ours after the listeners.
+    await Promise.all([...this.completions.values()].map(async (c) => {
+      await c.events.close();
+      c.connection.disconnect();
+    }));
     await Promise.all([...this.advancing.values()].map((a) => a.done));
     await this.queues.close();
     this.log.info('scheduler stopped');
@@ -102,12 +111,29 @@ export class Scheduler {
       const { deactivated } = await syncDagFolder(this.store, parse, this.clock.now());
       const previous = new Set(this.structures.keys());
       for (const { spec } of parse.dags.values()) this.structures.set(spec.dagId, new DagStructure(spec));
+      for (const { spec } of parse.dags.values()) for (const task of spec.tasks) this.listenForCompletions(task.queue);
       for (const id of deactivated) this.structures.delete(id);
       const added = [...parse.dags.keys()].filter((id) => !previous.has(id));
       if (added.length || deactivated.length) this.log.info({ added, removed: deactivated }, 'DAG folder changed');
       for (const e of parse.importErrors) this.log.warn({ file: e.filename, error: e.message }, 'DAG import error');
     })().finally(() => (this.parsing = null));
     return this.parsing;
+  }
+
+  /**
+   * Task completions arrive on each task queue's events stream (the job's
+   * return value is the outcome), so a finished task costs no extra job.
+   */
+  private listenForCompletions(queue: string): void {
+    if (this.completions.has(queue) || this.stopped) return;
+    const connection = createRedis(this.redisOptions);
+    const events = new QueueEvents(taskQueueName(queue), { connection, prefix: this.queues.prefix });
+    events.on('completed', ({ returnvalue }) => {
+      const done = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as TaskCompletion | null;
+      if (done?.dagId) void this.advance(done.dagId, done.runId, [done.taskId]);
+    });
+    events.on('error', (err) => this.log.error({ err, queue }, 'completion events error'));
+    this.completions.set(queue, { events, connection });
   }
 
   private async specOf(dagId: string): Promise<DagSpec | undefined> {
@@ -161,15 +187,12 @@ export class Scheduler {
 
   private async onEvent(job: Job<SchedulerEvent>): Promise<void> {
     const event = job.data;
-    if (event.type !== 'task-finished') {
-      const dag = await this.store.dags.get(event.dagId);
-      if (dag) {
-        await createDueRuns(this.store, dag, this.clock.now());
-        for (const run of await startQueuedRuns(this.store, dag, this.clock.now())) void this.advance(run.dagId, run.runId);
-      }
+    const dag = await this.store.dags.get(event.dagId);
+    if (dag) {
+      await createDueRuns(this.store, dag, this.clock.now());
+      for (const run of await startQueuedRuns(this.store, dag, this.clock.now())) void this.advance(run.dagId, run.runId);
     }
-    if (event.type === 'task-finished') await this.advance(event.dagId, event.runId, [event.taskId]);
-    else if (event.type !== 'dag-changed') await this.advance(event.dagId, event.runId);
+    if (event.type !== 'dag-changed') await this.advance(event.dagId, event.runId);
   }
 
   /**

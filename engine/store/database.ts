@@ -47,10 +47,29 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Db> {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 30000');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   }
   await migrate(db);
   return db;
+}
+
+/**
+ * Kysely asks better-sqlite3 to prepare every query afresh; compiling the same
+ * SQL again costs more than running it. Statements are cached by their text
+ * (queries differ only in bound parameters), bounded to the most recent 500.
+ */
+function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = (sql: string): SQLite.Statement => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      statement = sqlite.prepare(sql);
+      if (cache.size >= 500) cache.delete(cache.keys().next().value!);
+      cache.set(sql, statement);
+    }
+    return statement;
+  };
+  return new Proxy(sqlite, { get: (target, key, receiver) => (key === 'prepare' ? prepare : Reflect.get(target, key, receiver)) });
 }
 
 async function migrate(db: Db): Promise<void> {
