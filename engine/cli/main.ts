@@ -10,7 +10,7 @@ import { registerModelCommands } from './commands/models.ts';
 
 const program = new Command('updraft')
   .description('Updraft: Airflow-style workflows in TypeScript, run by BullMQ workers')
-  .option('--dags-folder <path>', 'folder of DAG files (env UPDRAFT_DAGS_FOLDER)', process.env.UPDRAFT_DAGS_FOLDER ?? 'dags')
+  .option('--dags-folder <path>', 'folder of DAG files (env UPDRAFT_DAGS_FOLDER)', process.env.UPDRAFT_DAGS_FOLDER || 'dags')
   .showHelpAfterError(false)
   .exitOverride();
 

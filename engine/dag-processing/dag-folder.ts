@@ -35,7 +35,7 @@ export interface ParseOptions {
 }
 
 export function dagsFolder(folder?: string): string {
-  return resolve(folder ?? process.env.UPDRAFT_DAGS_FOLDER ?? 'dags');
+  return resolve(folder || process.env.UPDRAFT_DAGS_FOLDER || 'dags');
 }
 
 /** DAG files under `folder`: .ts/.mts/.js/.mjs, skipping node_modules and names starting with `.` or `_`. */

@@ -26,7 +26,8 @@ export interface DatabaseOptions {
 }
 
 export function updraftHome(home?: string): string {
-  return resolve(home ?? process.env.UPDRAFT_HOME ?? '.updraft');
+  // An empty UPDRAFT_HOME means unset, not the current directory.
+  return resolve(home || process.env.UPDRAFT_HOME || '.updraft');
 }
 
 /**
