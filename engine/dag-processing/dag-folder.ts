@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -123,8 +123,4 @@ export async function parseDagFolder(folder: string, options: ParseOptions = {})
     for (const spec of result) parse.dags.set(spec.dagId, { spec, file, fingerprint });
   });
   return parse;
-}
-
-export function fileChanged(file: string, sinceMs: number): boolean {
-  return existsSync(file) && statSync(file).mtimeMs > sinceMs;
 }

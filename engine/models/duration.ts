@@ -28,17 +28,3 @@ export function parseDuration(value: Duration, what: string): number {
 export function isIntervalString(value: string): boolean {
   return WHOLE.test(value.trim());
 }
-
-/** Short human form of a millisecond count, e.g. `1h30m`, `250ms`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  let rest = Math.round(ms / 1000);
-  const parts: string[] = [];
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)}${unit}`);
-      rest %= size;
-    }
-  }
-  return parts.join('');
-}

@@ -58,7 +58,5 @@ export const FINISHED_DAG_RUN_STATES: ReadonlySet<DagRunState> = new Set([
   DagRunState.FAILED,
 ]);
 
-export const isTaskInstanceState = (value: string): value is TaskInstanceState =>
-  (Object.values(TaskInstanceState) as string[]).includes(value);
 export const isDagRunState = (value: string): value is DagRunState =>
   (Object.values(DagRunState) as string[]).includes(value);

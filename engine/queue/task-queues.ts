@@ -68,12 +68,6 @@ export class TaskQueues {
     await this.queue(SCHEDULER_EVENTS_QUEUE).add(event.type, event, { removeOnComplete: true, removeOnFail: { count: 1000 } });
   }
 
-  /** Waiting + delayed + active jobs per task queue (for metrics and the bench). */
-  async depth(queue: string): Promise<number> {
-    const counts = await this.queue(taskQueueName(queue)).getJobCounts('waiting', 'delayed', 'active', 'prioritized');
-    return Object.values(counts).reduce((a, b) => a + b, 0);
-  }
-
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.connection.disconnect();

@@ -29,8 +29,6 @@ export interface TaskInstance extends TaskInstanceKey {
 /** Columns a transition may set besides the state. */
 export type TaskInstancePatch = Partial<Pick<TaskInstanceTable, 'queued_at' | 'start_date' | 'end_date' | 'duration_ms' | 'hostname' | 'worker_id' | 'error' | 'max_tries'>>;
 
-export const tiLabel = (k: TaskInstanceKey): string => `${k.dagId}/${k.runId}/${k.taskId}#${k.tryNumber}`;
-
 /** `WHERE` clause for `task_instance as ti`: no newer try of the same task exists. */
 const isNewestTry = ({ not, exists, selectFrom }: ExpressionBuilder<Database & { ti: TaskInstanceTable }, 'ti'>) =>
   not(
