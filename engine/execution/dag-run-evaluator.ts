@@ -27,22 +27,51 @@ const FAILED_LEAF: ReadonlySet<TaskInstanceState> = new Set([TaskInstanceState.F
  * is upstream_failed, else success.
  */
 export async function advanceDagRun(store: Store, structure: DagStructure, run: DagRun, clock: Clock, changed?: readonly string[]): Promise<RunAdvance> {
-  const order = new Map(structure.spec.tasks.map((t, i) => [t.taskId, i]));
   const states = changed ? new Map<string, TaskInstance>() : await store.tasks.latestTries(run.dagId, run.runId);
   const ensure = async (ids: readonly string[]): Promise<void> => {
     const missing = ids.filter((id) => !states.has(id));
     if (missing.length > 0) for (const [id, ti] of await store.tasks.latestTriesFor(run.dagId, run.runId, missing)) states.set(id, ti);
   };
 
-  const pending = new Set<string>(changed ? changed.flatMap((id) => structure.tasks.get(id)?.downstream ?? []) : structure.spec.tasks.map((t) => t.taskId));
-  const visited = new Set<string>();
+  // Worklist in topological order (a min-heap of positions in spec.tasks): a task is
+  // evaluated after every upstream task this pass might have decided.
+  const heap: number[] = [];
+  const queued = new Set<number>();
+  const push = (taskId: string): void => {
+    const at = structure.position.get(taskId);
+    if (at === undefined || queued.has(at)) return;
+    queued.add(at);
+    heap.push(at);
+    for (let i = heap.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if (heap[parent]! <= heap[i]!) break;
+      [heap[parent], heap[i]] = [heap[i]!, heap[parent]!];
+      i = parent;
+    }
+  };
+  const pop = (): string => {
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = last;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < heap.length && heap[l]! < heap[m]!) m = l;
+        if (r < heap.length && heap[r]! < heap[m]!) m = r;
+        if (m === i) break;
+        [heap[m], heap[i]] = [heap[i]!, heap[m]!];
+        i = m;
+      }
+    }
+    return structure.spec.tasks[top]!.taskId;
+  };
+  for (const id of changed ? changed.flatMap((c) => structure.tasks.get(c)?.downstream ?? []) : structure.spec.tasks.map((t) => t.taskId)) push(id);
   const ready: TaskInstance[] = [];
   const now = clock.now();
-  while (pending.size > 0) {
-    const taskId = [...pending].reduce((a, b) => ((order.get(a) ?? 0) <= (order.get(b) ?? 0) ? a : b));
-    pending.delete(taskId);
-    if (visited.has(taskId)) continue;
-    visited.add(taskId);
+  while (heap.length > 0) {
+    const taskId = pop();
     const task = structure.tasks.get(taskId);
     if (!task) continue;
     await ensure([taskId, ...task.upstream]);
@@ -60,7 +89,7 @@ export async function advanceDagRun(store: Store, structure: DagStructure, run: 
     }
     if (ti.state === TaskInstanceState.SCHEDULED) ready.push(ti);
     // A finished task (decided just now, or skipped by a branch) unblocks its downstream.
-    if (FINISHED_TASK_STATES.has(ti.state)) for (const d of task.downstream) if (!visited.has(d)) pending.add(d);
+    if (FINISHED_TASK_STATES.has(ti.state)) for (const d of task.downstream) push(d);
   }
 
   // Something was just scheduled: the run cannot be finished.

@@ -40,9 +40,12 @@ export interface DagSpec {
 /** Index of a spec's tasks, with the graph walks the scheduler needs. */
 export class DagStructure {
   readonly tasks: ReadonlyMap<string, TaskSpec>;
+  /** Each task's position in `spec.tasks`, i.e. in topological order. */
+  readonly position: ReadonlyMap<string, number>;
 
   constructor(readonly spec: DagSpec) {
     this.tasks = new Map(spec.tasks.map((t) => [t.taskId, t]));
+    this.position = new Map(spec.tasks.map((t, i) => [t.taskId, i]));
   }
 
   task(taskId: string): TaskSpec {
