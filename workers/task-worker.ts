@@ -153,7 +153,7 @@ export class TaskWorker {
     if (!outcome.recorded) return null;
     log.info({ state: outcome.state, error: outcome.error ?? undefined }, 'task finished');
     if (outcome.state === TaskInstanceState.UP_FOR_RETRY) {
-      await this.queues.enqueue([{ ...ti, tryNumber: ti.tryNumber + 1, queue: ti.queue, delayMs: outcome.retryDelayMs ?? 0 }]);
+      await this.queues.enqueueRetry(ti, outcome.retryDelayMs ?? 0);
     }
     return { dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, tryNumber: ti.tryNumber, state: outcome.state };
   }

@@ -234,7 +234,7 @@ async function recordOutcome(
     if (moved.numUpdatedRows === 0n) return false;
     // As Airflow, a task that returns nothing (undefined or null) pushes no XCom.
     if (outcome.state === TaskInstanceState.SUCCESS && result !== undefined && result !== null) {
-      const row = { value: JSON.stringify(result ?? null), timestamp: now.toISOString() };
+      const row = { value: JSON.stringify(result), timestamp: now.toISOString() };
       await tx.insertInto('xcom').values({ dag_id: ti.dagId, run_id: ti.runId, task_id: ti.taskId, key: 'return_value', ...row })
         .onConflict((oc) => oc.columns(['dag_id', 'run_id', 'task_id', 'key']).doUpdateSet(row)).execute();
     }

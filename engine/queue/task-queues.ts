@@ -53,6 +53,11 @@ export class TaskQueues {
     }
   }
 
+  /** Adds the try after `ti` as a delayed job, due when its retry delay has passed. */
+  async enqueueRetry(ti: TaskJobData & { queue: string }, delayMs: number): Promise<void> {
+    await this.enqueue([{ dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, tryNumber: ti.tryNumber + 1, queue: ti.queue, delayMs: Math.max(0, delayMs) }]);
+  }
+
   /** BullMQ's state of a try's job: waiting, active, delayed, completed, failed... or 'unknown' when absent. */
   async jobState(queue: string, key: TaskJobData): Promise<string> {
     return this.queue(taskQueueName(queue)).getJobState(taskJobId(key));

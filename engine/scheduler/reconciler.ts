@@ -1,7 +1,7 @@
 import { failTry, type TryOutcome } from '../execution/task-runner.ts';
 import { retryDelayMs } from '../execution/retry-delay.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { DagSpec } from '../models/dag-spec.ts';
+import type { DagStructure } from '../models/dag-spec.ts';
 import { DagRunState, TaskInstanceState } from '../models/states.ts';
 import type { TaskQueues } from '../queue/task-queues.ts';
 import type { DagRun } from '../store/dag-run-repository.ts';
@@ -19,7 +19,7 @@ export interface ReconcileContext {
   log: Logger;
   taskQueuedTimeoutMs: number;
   zombieThresholdMs: number;
-  specOf(dagId: string): Promise<DagSpec | undefined>;
+  structureOf(dagId: string): Promise<DagStructure | undefined>;
 }
 
 /**
@@ -46,14 +46,14 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
   for (const ti of tries) {
     const run = await runOf(ti);
     if (!run || run.state !== DagRunState.RUNNING) continue;
-    const spec = (await ctx.specOf(ti.dagId))?.tasks.find((t) => t.taskId === ti.taskId) ?? null;
+    const spec = (await ctx.structureOf(ti.dagId))?.tasks.get(ti.taskId) ?? null;
     const fields = { dag_id: ti.dagId, run_id: ti.runId, task_id: ti.taskId, try_number: ti.tryNumber };
     const settle = async (message: string, from: TaskInstanceState): Promise<void> => {
       const outcome: TryOutcome = await failTry(store, spec, run, ti, message, [from], clock);
       if (!outcome.recorded) return;
       log.warn({ ...fields, state: outcome.state }, message);
       if (outcome.state === TaskInstanceState.UP_FOR_RETRY) {
-        await queues.enqueue([{ ...ti, tryNumber: ti.tryNumber + 1, delayMs: outcome.retryDelayMs ?? 0 }]);
+        await queues.enqueueRetry(ti, outcome.retryDelayMs ?? 0);
       }
       touched.add(`${ti.dagId}\u0000${ti.runId}`);
     };
@@ -75,12 +75,11 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
         await settle(`zombie: no heartbeat from worker ${ti.workerId ?? '?'} for ${Math.round(silentFor / 1000)}s and its job is gone`, TaskInstanceState.RUNNING);
       }
     } else if (ti.state === TaskInstanceState.UP_FOR_RETRY) {
-      const next = { ...ti, tryNumber: ti.tryNumber + 1 };
-      if ((await queues.jobState(ti.queue, next)) === 'unknown') {
+      if ((await queues.jobState(ti.queue, { ...ti, tryNumber: ti.tryNumber + 1 })) === 'unknown') {
         const delay = spec ? retryDelayMs(spec, ti.tryNumber, { dagId: ti.dagId, taskId: ti.taskId, logicalDate: run.logicalDate }) : 0;
         const remaining = new Date(ti.endDate ?? ti.updatedAt).getTime() + delay - now.getTime();
         log.warn({ ...fields, delay_ms: Math.max(0, remaining) }, 'retry job missing from Redis: adding it again');
-        await queues.enqueue([{ ...next, delayMs: Math.max(0, remaining) }]);
+        await queues.enqueueRetry(ti, remaining);
       }
     }
   }

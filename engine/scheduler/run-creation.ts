@@ -2,11 +2,11 @@ import { createTimetable, type DagRunInfo } from '../models/timetable.ts';
 import type { DagSpec } from '../models/dag-spec.ts';
 import { DagRunState, DagRunType } from '../models/states.ts';
 import type { DagRow } from '../store/dag-repository.ts';
+import { defaultRunId, type DagRun } from '../store/dag-run-repository.ts';
+import type { Store } from '../store/store.ts';
 
 /** What run creation needs of a DAG. */
 export type SchedulableDag = Pick<DagRow, 'dagId' | 'isPaused' | 'isActive' | 'spec'>;
-import { defaultRunId, type DagRun } from '../store/dag-run-repository.ts';
-import type { Store } from '../store/store.ts';
 
 /** The run after the newest scheduled/backfill one, by the DAG's timetable (null: none ever). */
 export async function nextRunInfo(store: Store, spec: DagSpec, now: Date): Promise<DagRunInfo | null> {

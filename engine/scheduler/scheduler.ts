@@ -4,7 +4,7 @@ import { dagsFolder, parseDagFolder } from '../dag-processing/dag-folder.ts';
 import { syncDagFolder } from '../dag-processing/sync.ts';
 import { advanceDagRun } from '../execution/dag-run-evaluator.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
-import { DagStructure, type DagSpec } from '../models/dag-spec.ts';
+import { DagStructure } from '../models/dag-spec.ts';
 import { DagRunState, TaskInstanceState } from '../models/states.ts';
 import type { SchedulerEvent, TaskCompletion } from '../queue/interfaces.ts';
 import { createRedis } from '../queue/redis-connection.ts';
@@ -136,8 +136,12 @@ export class Scheduler {
     this.completions.set(queue, { events, connection });
   }
 
-  private async specOf(dagId: string): Promise<DagSpec | undefined> {
-    return this.structures.get(dagId)?.spec ?? (await this.store.dags.get(dagId))?.spec;
+  /** The DAG as last parsed here, else as the store last recorded it (a DAG whose file vanished mid-run). */
+  private async structureOf(dagId: string): Promise<DagStructure | undefined> {
+    const known = this.structures.get(dagId);
+    if (known) return known;
+    const spec = (await this.store.dags.get(dagId))?.spec;
+    return spec && new DagStructure(spec);
   }
 
   /** Clock-driven work: due runs, queued runs to start, run timeouts. */
@@ -159,7 +163,7 @@ export class Scheduler {
 
   private async timeOutRuns(now: Date): Promise<void> {
     for (const run of await this.store.runs.listByState([DagRunState.RUNNING])) {
-      const spec = await this.specOf(run.dagId);
+      const spec = (await this.structureOf(run.dagId))?.spec;
       if (!spec?.dagrunTimeoutMs || !run.startDate) continue;
       if (now.getTime() - new Date(run.startDate).getTime() <= spec.dagrunTimeoutMs) continue;
       if (!(await this.store.runs.transition(run.dagId, run.runId, [DagRunState.RUNNING], DagRunState.FAILED, now))) continue;
@@ -179,7 +183,7 @@ export class Scheduler {
       log: this.log,
       taskQueuedTimeoutMs: this.timings.taskQueuedTimeoutMs,
       zombieThresholdMs: this.timings.zombieThresholdMs,
-      specOf: (id) => this.specOf(id),
+      structureOf: (id) => this.structureOf(id),
     });
     for (const run of await this.store.runs.listByState([DagRunState.RUNNING])) touched.add(runKey(run.dagId, run.runId));
     await Promise.all([...touched].map((k) => this.advance(...(k.split('\u0000') as [string, string]))));
@@ -231,9 +235,8 @@ export class Scheduler {
   private async advanceOnce(dagId: string, runId: string, changed?: string[]): Promise<void> {
     const run = await this.store.runs.get(dagId, runId);
     if (!run || run.state !== DagRunState.RUNNING) return;
-    const spec = await this.specOf(dagId);
-    if (!spec) return;
-    const structure = this.structures.get(dagId) ?? new DagStructure(spec);
+    const structure = await this.structureOf(dagId);
+    if (!structure) return;
     const step = await advanceDagRun(this.store, structure, run, this.clock, changed);
     await dispatch(this.store, this.queues, step.ready, this.clock.now());
     if (step.finished) {
