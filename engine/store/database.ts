@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvider } from 'kysely';
+import { LockWaitSqliteDialect } from './sqlite-lock-wait.ts';
 import type { Database } from './schema.ts';
 import * as initial from './migrations/001-initial.ts';
 import * as runStateIndex from './migrations/002-run-state-index.ts';
@@ -32,7 +33,7 @@ export function updraftHome(home?: string): string {
 
 /**
  * Opens the store and brings its schema up to date. SQLite runs in WAL mode
- * with a busy timeout so that a scheduler, many workers and the CLI on one
+ * and waits for locks (see {@link LockWaitSqliteDialect}) so that a scheduler, many workers and the CLI on one
  * host share the file without "database is locked" failures.
  */
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Db> {
@@ -44,11 +45,13 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Db> {
   } else {
     const home = updraftHome(options.home);
     mkdirSync(home, { recursive: true });
+    // Opening may meet another process's lock: SQLite waits here (once per process).
     const sqlite = new SQLite(join(home, 'updraft.db'), { timeout: 30_000 });
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('busy_timeout = 30000');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    // From here on lock waits happen in the driver, without blocking the event loop.
+    sqlite.pragma('busy_timeout = 0');
+    db = new Kysely<Database>({ dialect: new LockWaitSqliteDialect({ database: withStatementCache(sqlite) }) });
   }
   await migrate(db);
   return db;
