@@ -30,3 +30,6 @@ export class InvalidInputError extends UpdraftError {}
 
 /** A DAG or run that was asked for does not exist. */
 export class NotFoundError extends UpdraftError {}
+
+/** Something with that identity exists already (a run id, a logical date). */
+export class AlreadyExistsError extends UpdraftError {}

@@ -29,7 +29,7 @@ export async function createDueRuns(store: Store, dag: SchedulableDag, now: Date
   if (dag.isPaused || !dag.isActive) return [];
   const created: DagRun[] = [];
   for (;;) {
-    const active = (await store.runs.countInState(dag.dagId, DagRunState.QUEUED)) + (await store.runs.countInState(dag.dagId, DagRunState.RUNNING));
+    const active = (await store.runs.count(dag.dagId, DagRunState.QUEUED)) + (await store.runs.count(dag.dagId, DagRunState.RUNNING));
     if (active >= dag.spec.maxActiveRuns) break;
     const info = await nextRunInfo(store, dag.spec, now);
     if (!info || info.runAfter > now) break;
@@ -50,7 +50,7 @@ export async function createDueRuns(store: Store, dag: SchedulableDag, now: Date
 export async function startQueuedRuns(store: Store, dag: SchedulableDag, now: Date): Promise<DagRun[]> {
   if (dag.isPaused) return [];
   const queued = await store.runs.listByState([DagRunState.QUEUED], dag.dagId);
-  let running = await store.runs.countInState(dag.dagId, DagRunState.RUNNING);
+  let running = await store.runs.count(dag.dagId, DagRunState.RUNNING);
   const started: DagRun[] = [];
   for (const run of queued) {
     if (running >= dag.spec.maxActiveRuns) break;

@@ -1,4 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
+import { hostname } from 'node:os';
 import { QueueEvents, Worker, type Job } from 'bullmq';
 import { dagsFolder, parseDagFolder } from '../dag-processing/dag-folder.ts';
 import { syncDagFolder } from '../dag-processing/sync.ts';
@@ -40,6 +41,7 @@ export class Scheduler {
   private parsing: Promise<void> | null = null;
   private reparseRequested = false;
   private stopped = false;
+  private readonly job = { id: `${hostname()}:${process.pid}:${Date.now()}`, hostname: hostname(), startedAt: new Date().toISOString() };
 
   constructor(private readonly store: Store, options: SchedulerOptions = {}, log?: Logger) {
     this.clock = options.clock ?? clockFromEnv();
@@ -144,8 +146,9 @@ export class Scheduler {
     return spec && new DagStructure(spec);
   }
 
-  /** Clock-driven work: due runs, queued runs to start, run timeouts. */
+  /** Clock-driven work: due runs, queued runs to start, run timeouts; then a heartbeat with the loop's duration. */
   private async tick(): Promise<void> {
+    const began = performance.now();
     const now = this.clock.now();
     for (const flags of await this.store.dags.flags()) {
       const spec = this.structures.get(flags.dagId)?.spec;
@@ -159,6 +162,7 @@ export class Scheduler {
       }
     }
     await this.timeOutRuns(now);
+    await this.store.schedulerJobs.heartbeat({ ...this.job, latestHeartbeat: new Date().toISOString(), lastLoopMs: performance.now() - began });
   }
 
   private async timeOutRuns(now: Date): Promise<void> {

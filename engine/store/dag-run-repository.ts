@@ -93,11 +93,26 @@ export class DagRunRepository {
     return row && toDagRun(row);
   }
 
-  async list(dagId: string, options: { state?: DagRunState; limit?: number } = {}): Promise<DagRun[]> {
+  /** Newest first. */
+  async list(dagId: string, options: { state?: DagRunState; limit?: number; offset?: number } = {}): Promise<DagRun[]> {
     let query = this.db.selectFrom('dag_run').selectAll().where('dag_id', '=', dagId).orderBy('logical_date', 'desc');
     if (options.state) query = query.where('state', '=', options.state);
     if (options.limit) query = query.limit(options.limit);
+    if (options.offset) query = query.offset(options.offset);
     return (await query.execute()).map(toDagRun);
+  }
+
+  async count(dagId: string, state?: DagRunState): Promise<number> {
+    let query = this.db.selectFrom('dag_run').select((eb) => eb.fn.countAll<number>().as('n')).where('dag_id', '=', dagId);
+    if (state) query = query.where('state', '=', state);
+    return Number((await query.executeTakeFirst())?.n ?? 0);
+  }
+
+  /** How many runs, and task tries, are in each state: the webserver's metrics. */
+  async stateCounts(): Promise<{ runs: Map<string, number>; tries: Map<string, number> }> {
+    const runs = await this.db.selectFrom('dag_run').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
+    const tries = await this.db.selectFrom('task_instance').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
+    return { runs: new Map(runs.map((r) => [r.state, Number(r.n)])), tries: new Map(tries.map((r) => [r.state, Number(r.n)])) };
   }
 
   async listByState(states: readonly DagRunState[], dagId?: string): Promise<DagRun[]> {
@@ -117,16 +132,6 @@ export class DagRunRepository {
       .limit(1)
       .executeTakeFirst();
     return row ? { start: new Date(row.data_interval_start), end: new Date(row.data_interval_end) } : null;
-  }
-
-  async countInState(dagId: string, state: DagRunState): Promise<number> {
-    const row = await this.db
-      .selectFrom('dag_run')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('dag_id', '=', dagId)
-      .where('state', '=', state)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
   }
 
   /** Compare-and-set on the run's state; false when another process moved it first. */

@@ -7,6 +7,7 @@ import type { Database } from './schema.ts';
 import * as initial from './migrations/001-initial.ts';
 import * as runStateIndex from './migrations/002-run-state-index.ts';
 import * as modelRegistry from './migrations/003-model-registry.ts';
+import * as schedulerJob from './migrations/004-scheduler-job.ts';
 
 export type Db = Kysely<Database>;
 
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
   '002-run-state-index': runStateIndex,
   '003-model-registry': modelRegistry,
+  '004-scheduler-job': schedulerJob,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -83,6 +83,15 @@ export interface Database {
   model_alias: ModelAliasTable;
   production_history: ProductionHistoryTable;
   prediction: PredictionTable;
+  scheduler_job: SchedulerJobTable;
+}
+
+export interface SchedulerJobTable {
+  id: string;
+  hostname: string;
+  started_at: string;
+  latest_heartbeat: string;
+  last_loop_ms: number;
 }
 
 export interface TrackingRunTable {

@@ -70,3 +70,28 @@ export class ImportErrorRepository {
     return this.db.selectFrom('import_error').selectAll().orderBy('filename').execute();
   }
 }
+
+export interface SchedulerJob {
+  id: string;
+  hostname: string;
+  startedAt: string;
+  latestHeartbeat: string;
+  lastLoopMs: number;
+}
+
+/** Scheduler heartbeats: the webserver's health check and loop-time metric read them. */
+export class SchedulerJobRepository {
+  constructor(private readonly db: Db) {}
+
+  async heartbeat(job: SchedulerJob): Promise<void> {
+    const row = { id: job.id, hostname: job.hostname, started_at: job.startedAt, latest_heartbeat: job.latestHeartbeat, last_loop_ms: job.lastLoopMs };
+    await this.db.insertInto('scheduler_job').values(row)
+      .onConflict((oc) => oc.column('id').doUpdateSet({ latest_heartbeat: row.latest_heartbeat, last_loop_ms: row.last_loop_ms })).execute();
+  }
+
+  /** The scheduler that beat last, if any ever did. */
+  async latest(): Promise<SchedulerJob | undefined> {
+    const row = await this.db.selectFrom('scheduler_job').selectAll().orderBy('latest_heartbeat', 'desc').limit(1).executeTakeFirst();
+    return row && { id: row.id, hostname: row.hostname, startedAt: row.started_at, latestHeartbeat: row.latest_heartbeat, lastLoopMs: row.last_loop_ms };
+  }
+}

@@ -4,7 +4,7 @@ import type { Database } from './schema.ts';
 import { DagRepository } from './dag-repository.ts';
 import { DagRunRepository } from './dag-run-repository.ts';
 import { TaskInstanceRepository } from './task-instance-repository.ts';
-import { XComRepository, TaskLogRepository, ImportErrorRepository } from './small-repositories.ts';
+import { XComRepository, TaskLogRepository, ImportErrorRepository, SchedulerJobRepository } from './small-repositories.ts';
 
 export type Executor = Db | Transaction<Database>;
 
@@ -16,6 +16,7 @@ export class Store {
   readonly xcom: XComRepository;
   readonly logs: TaskLogRepository;
   readonly importErrors: ImportErrorRepository;
+  readonly schedulerJobs: SchedulerJobRepository;
   readonly dialect: 'sqlite' | 'postgres';
 
   private constructor(readonly db: Db, private readonly isSqlite: boolean) {
@@ -26,6 +27,7 @@ export class Store {
     this.xcom = new XComRepository(db);
     this.logs = new TaskLogRepository(db);
     this.importErrors = new ImportErrorRepository(db);
+    this.schedulerJobs = new SchedulerJobRepository(db);
   }
 
   static async open(options: DatabaseOptions = {}): Promise<Store> {

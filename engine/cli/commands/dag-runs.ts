@@ -4,28 +4,14 @@ import { runDagRunLocally } from '../../execution/local-executor.ts';
 import { InvalidInputError } from '../../models/errors.ts';
 import { createTimetable } from '../../models/timetable.ts';
 import { DagRunState, DagRunType, FINISHED_DAG_RUN_STATES } from '../../models/states.ts';
-import { redisAnswers } from '../../queue/redis-connection.ts';
-import type { SchedulerEvent } from '../../queue/interfaces.ts';
-import { TaskQueues } from '../../queue/task-queues.ts';
+import { isRunId, notifyScheduler, setDagPaused, triggerDagRun } from '../../operations/dag-commands.ts';
 import { nextRunInfo } from '../../scheduler/run-creation.ts';
 import { defaultRunId, type DagRun } from '../../store/dag-run-repository.ts';
 import type { CliContext } from '../context.ts';
 import { outputOption, parseConf, parseDateOption, printObject, printRows, type OutputFormat } from '../output.ts';
-import { runRow } from '../render.ts';
+import { runRow } from '../../operations/rows.ts';
 
 type Out = { output: OutputFormat };
-const RUN_ID = /^[A-Za-z0-9_.~:+-]{1,250}$/;
-
-/** Wakes a running scheduler at once; without Redis the scheduler's timers pick the change up. */
-export async function notifyScheduler(event: SchedulerEvent): Promise<void> {
-  if (!(await redisAnswers({}, 300))) return;
-  const queues = new TaskQueues();
-  try {
-    await queues.notifyScheduler(event);
-  } finally {
-    await queues.close();
-  }
-}
 
 export function registerDagRunCommands(dags: Command, ctx: () => CliContext): void {
   dags.command('trigger <dag_id>').description('queue a manual run for the scheduler')
@@ -36,15 +22,11 @@ export function registerDagRunCommands(dags: Command, ctx: () => CliContext): vo
     .action(async (dagId: string, o: Out & { conf?: string; runId?: string; logicalDate?: string }) => {
       const c = ctx();
       const conf = parseConf(o.conf);
-      if (o.runId !== undefined && !RUN_ID.test(o.runId)) throw new InvalidInputError(`--run-id: bad run id '${o.runId}' (letters, digits, _ . ~ : + -)`);
-      const logicalDate = o.logicalDate ? parseDateOption(o.logicalDate, '--logical-date') : c.clock.now();
+      if (o.runId !== undefined && !isRunId(o.runId)) throw new InvalidInputError(`--run-id: bad run id '${o.runId}' (letters, digits, _ . ~ : + -)`);
+      const logicalDate = o.logicalDate ? parseDateOption(o.logicalDate, '--logical-date') : undefined;
       const dag = await c.dagRow(dagId);
-      const timetable = createTimetable(dag.spec.schedule, `DAG '${dagId}'`);
-      const store = await c.store();
-      const runId = o.runId ?? defaultRunId(DagRunType.MANUAL, logicalDate);
-      const run = await store.runs.create(dag.spec, { runId, runType: DagRunType.MANUAL, logicalDate, conf, dataInterval: timetable.manualDataInterval(logicalDate) }, c.clock.now());
-      if (!run) throw new InvalidInputError(`DAG '${dagId}' already has a run with id '${runId}' or logical date ${logicalDate.toISOString()}`);
-      await notifyScheduler({ type: 'run-queued', dagId, runId });
+      const run = await triggerDagRun(await c.store(), dag, { runId: o.runId, conf, logicalDate }, c.clock.now());
+      const runId = run.runId;
       if (o.output === 'json') printObject(runRow(run), 'json');
       else process.stdout.write(`Created run ${runId} of DAG ${dagId} (state ${run.state}${dag.isPaused ? '; the DAG is paused: unpause it to run' : ''})\n`);
     });
@@ -54,8 +36,7 @@ export function registerDagRunCommands(dags: Command, ctx: () => CliContext): vo
       .action(async (dagId: string) => {
         const c = ctx();
         await c.dagRow(dagId);
-        await (await c.store()).dags.setPaused(dagId, paused);
-        if (!paused) await notifyScheduler({ type: 'dag-changed', dagId });
+        await setDagPaused(await c.store(), dagId, paused);
         process.stdout.write(`Dag: ${dagId}, paused: ${paused}\n`);
       });
   }

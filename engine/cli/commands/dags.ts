@@ -7,7 +7,8 @@ import { defaultRunId } from '../../store/dag-run-repository.ts';
 import type { CliContext } from '../context.ts';
 import { outputOption, parseConf, parseDateOption, parsePositiveInt, printObject, printRows, type OutputFormat } from '../output.ts';
 import { registerDagRunCommands } from './dag-runs.ts';
-import { drawDag, inDagOrder, runRow, taskInstanceRow, TI_COLUMNS } from '../render.ts';
+import { inDagOrder, runRow, taskInstanceRow } from '../../operations/rows.ts';
+import { drawDag, TI_COLUMNS } from '../render.ts';
 
 type Out = { output: OutputFormat };
 

@@ -8,6 +8,7 @@ import { redisAnswers, redisUrl } from '../../queue/redis-connection.ts';
 import { Scheduler } from '../../scheduler/scheduler.ts';
 import { updraftHome } from '../../store/database.ts';
 import { TaskWorker } from '../../../workers/task-worker.ts';
+import { startWebserver } from '../../webserver/server.ts';
 import type { CliContext } from '../context.ts';
 import { parsePositiveInt } from '../output.ts';
 
@@ -48,12 +49,30 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       await worker.stop();
     });
 
+  program.command('webserver').description('the web UI and REST API on http://127.0.0.1:8080')
+    .option('-p, --port <n>', 'port', '8080')
+    .option('-H, --host <host>', 'interface to bind (anything but loopback needs UPDRAFT_API_TOKEN)', '127.0.0.1')
+    .action(async (o: { port: string; host: string }) => {
+      const port = parsePort(o.port);
+      const c = ctx();
+      const store = await c.store();
+      // Show the folder's DAGs and import errors even before a scheduler has run.
+      await c.parse();
+      const log = createLogger('webserver');
+      const { app, url } = await startWebserver({ store, host: o.host, port, clock: c.clock, log });
+      log.info({ url }, `webserver listening on ${url}`);
+      await untilSignal();
+      await app.close();
+    });
+
   program.command('standalone').description('scheduler + N workers in one command (starts a private Redis if needed)')
     .option('-w, --workers <n>', 'worker processes', '2')
     .option('-c, --concurrency <n>', 'tasks per worker', '4')
-    .action(async (o: { workers: string; concurrency: string }) => {
+    .option('-p, --port <n>', 'webserver port', '8080')
+    .action(async (o: { workers: string; concurrency: string; port: string }) => {
       const workers = parsePositiveInt(o.workers, '--workers');
       parsePositiveInt(o.concurrency, '--concurrency');
+      parsePort(o.port);
       const log = createLogger('standalone');
       const redis = await ensureRedis(log);
       const env = { ...process.env, REDIS_URL: redis.url };
@@ -65,12 +84,19 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       };
       start(['scheduler']);
       for (let i = 0; i < workers; i++) start(['worker', '--concurrency', o.concurrency]);
-      log.info({ workers, redis: env.REDIS_URL }, 'standalone: scheduler and workers started; Ctrl-C stops them');
+      start(['webserver', '--port', o.port]);
+      log.info({ workers, redis: env.REDIS_URL, ui: `http://127.0.0.1:${o.port}` }, 'standalone: scheduler, workers and webserver started; Ctrl-C stops them');
       await untilSignal();
       for (const child of children) child.kill('SIGTERM');
       await Promise.all(children.map(exitOf));
       await redis.stop();
     });
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidInputError(`--port must be a port number (0-65535), got '${value}'`);
+  return port;
 }
 
 async function requireRedis(): Promise<void> {

@@ -2,12 +2,13 @@ import type { Command } from 'commander';
 import { runTaskTry } from '../../execution/task-runner.ts';
 import { InvalidInputError, NotFoundError } from '../../models/errors.ts';
 import { DagStructure } from '../../models/dag-spec.ts';
-import { notifyScheduler } from './dag-runs.ts';
+import { notifyScheduler } from '../../operations/dag-commands.ts';
 import { DagRunState, DagRunType, TaskInstanceState } from '../../models/states.ts';
 import { defaultRunId } from '../../store/dag-run-repository.ts';
 import type { CliContext } from '../context.ts';
 import { outputOption, parseConf, parseDateOption, parsePositiveInt, printObject, printRows, type OutputFormat } from '../output.ts';
-import { inDagOrder, taskInstanceRow, TI_COLUMNS } from '../render.ts';
+import { inDagOrder, taskInstanceRow } from '../../operations/rows.ts';
+import { TI_COLUMNS } from '../render.ts';
 
 type Out = { output: OutputFormat };
 

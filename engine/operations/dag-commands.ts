@@ -1,0 +1,58 @@
+import { AlreadyExistsError, InvalidInputError } from '../models/errors.ts';
+import { DagRunType } from '../models/states.ts';
+import { createTimetable } from '../models/timetable.ts';
+import type { SchedulerEvent } from '../queue/interfaces.ts';
+import { redisAnswers } from '../queue/redis-connection.ts';
+import { TaskQueues } from '../queue/task-queues.ts';
+import type { DagRow } from '../store/dag-repository.ts';
+import { defaultRunId, type DagRun } from '../store/dag-run-repository.ts';
+import type { Store } from '../store/store.ts';
+
+/**
+ * User commands on DAGs, shared by the CLI and the webserver (Airflow's
+ * `api/common`): one place validates a trigger and creates the run.
+ */
+
+const RUN_ID = /^[A-Za-z0-9_.~:+-]{1,250}$/;
+
+export interface TriggerRequest {
+  /** @defaultValue `manual__<logical date>` */
+  runId?: string;
+  /** Run conf: a JSON object. @defaultValue `{}` */
+  conf?: Record<string, unknown>;
+  /** @defaultValue now */
+  logicalDate?: Date;
+}
+
+export const isRunId = (value: string): boolean => RUN_ID.test(value);
+
+/** Creates a queued manual run and wakes the scheduler. Throws AlreadyExistsError for a taken run id or logical date. */
+export async function triggerDagRun(store: Store, dag: DagRow, request: TriggerRequest, now: Date): Promise<DagRun> {
+  if (request.runId !== undefined && !isRunId(request.runId)) throw new InvalidInputError(`bad run id '${request.runId}' (1-250 letters, digits, _ . ~ : + -)`);
+  const conf = request.conf ?? {};
+  if (typeof conf !== 'object' || conf === null || Array.isArray(conf)) throw new InvalidInputError(`run conf for DAG '${dag.dagId}' must be a JSON object`);
+  const logicalDate = request.logicalDate ?? now;
+  const timetable = createTimetable(dag.spec.schedule, `DAG '${dag.dagId}'`);
+  const runId = request.runId ?? defaultRunId(DagRunType.MANUAL, logicalDate);
+  const run = await store.runs.create(dag.spec, { runId, runType: DagRunType.MANUAL, logicalDate, conf, dataInterval: timetable.manualDataInterval(logicalDate) }, now);
+  if (!run) throw new AlreadyExistsError(`DAG '${dag.dagId}' already has a run with id '${runId}' or logical date ${logicalDate.toISOString()}`);
+  await notifyScheduler({ type: 'run-queued', dagId: dag.dagId, runId });
+  return run;
+}
+
+/** Pauses or unpauses a DAG; unpausing wakes the scheduler so due runs start now. */
+export async function setDagPaused(store: Store, dagId: string, paused: boolean): Promise<void> {
+  await store.dags.setPaused(dagId, paused);
+  if (!paused) await notifyScheduler({ type: 'dag-changed', dagId });
+}
+
+/** Wakes a running scheduler at once; without Redis the scheduler's timers pick the change up. */
+export async function notifyScheduler(event: SchedulerEvent): Promise<void> {
+  if (!(await redisAnswers({}, 300))) return;
+  const queues = new TaskQueues();
+  try {
+    await queues.notifyScheduler(event);
+  } finally {
+    await queues.close();
+  }
+}

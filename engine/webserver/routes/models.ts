@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import { ModelRegistry, type ModelVersion, type ProductionPeriod } from '../../../ml/registry/model-registry.ts';
+import type { Store } from '../../store/store.ts';
+import { modelParams, versionParams, type ModelParams, type VersionParams } from './schemas.ts';
+
+const versionRow = (v: ModelVersion) => ({
+  name: v.name, version: v.version, stage: v.stage, metrics: v.metrics, tracking_run_id: v.trackingRunId, created_at: v.createdAt,
+});
+const periodRow = (p: ProductionPeriod) => ({ version: p.version, started_at: p.startedAt, ended_at: p.endedAt, reason: p.reason });
+const reasonBody = { type: 'object', properties: { reason: { type: 'string', maxLength: 500 } }, additionalProperties: false } as const;
+
+/** The model registry: versions with metrics, the production history, promote and roll back. */
+export function modelRoutes(app: FastifyInstance, store: Store): void {
+  const registry = new ModelRegistry(store);
+
+  app.get('/api/v1/models', async () => {
+    const models = (await registry.list()).map((m) => ({ name: m.name, latest_version: m.latestVersion, production_version: m.productionVersion, created_at: m.createdAt }));
+    return { models, total_entries: models.length };
+  });
+
+  app.get<{ Params: ModelParams }>('/api/v1/models/:name', { schema: { params: modelParams } }, async (request) => {
+    const { name } = request.params;
+    const [versions, history, aliases] = await Promise.all([registry.versions(name), registry.history(name), registry.aliases(name)]);
+    return { name, aliases, versions: versions.map(versionRow), production_history: history.map(periodRow) };
+  });
+
+  app.get<{ Params: ModelParams }>('/api/v1/models/:name/versions', { schema: { params: modelParams } }, async (request) => {
+    const versions = await registry.versions(request.params.name);
+    return { versions: versions.map(versionRow), total_entries: versions.length };
+  });
+
+  app.get<{ Params: ModelParams }>('/api/v1/models/:name/history', { schema: { params: modelParams } }, async (request) => {
+    const history = await registry.history(request.params.name);
+    return { production_history: history.map(periodRow), total_entries: history.length };
+  });
+
+  app.post<{ Params: VersionParams; Body: { reason?: string } }>('/api/v1/models/:name/versions/:version/promote', {
+    schema: { params: versionParams, body: reasonBody },
+  }, async (request) => {
+    const { name, version } = request.params;
+    const result = await registry.promote(name, version, request.body.reason ?? 'manual promote (web)');
+    return { name, previous_version: result.previous, production_version: result.current };
+  });
+
+  app.post<{ Params: ModelParams; Body: Record<string, never> }>('/api/v1/models/:name/rollback', {
+    schema: { params: modelParams, body: { type: 'object', additionalProperties: false } },
+  }, async (request) => {
+    const result = await registry.rollback(request.params.name);
+    return { name: request.params.name, previous_version: result.previous, production_version: result.current };
+  });
+}

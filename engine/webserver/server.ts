@@ -1,0 +1,68 @@
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createLogger } from '../logging/logger.ts';
+import { clockFromEnv } from '../utils/clock.ts';
+import { assertSafeBinding, guardWrites } from './auth.ts';
+import { problem, statusOf } from './errors.ts';
+import type { WebserverOptions } from './interfaces.ts';
+import { UpdraftMetrics } from './metrics.ts';
+import { dagRunRoutes } from './routes/dag-runs.ts';
+import { dagRoutes } from './routes/dags.ts';
+import { modelRoutes } from './routes/models.ts';
+import { monitoringRoutes } from './routes/monitoring.ts';
+import { taskInstanceRoutes } from './routes/task-instances.ts';
+
+const UI_FOLDER = join(import.meta.dirname, 'ui');
+
+/**
+ * `updraft webserver`: the REST API (`/api/v1`, shaped after Airflow's stable
+ * API), `/metrics`, and the pages (`/`, `/dags/:dag_id`, `/models`). It reads
+ * and writes the same store as the CLI, through the same operations.
+ */
+export async function createWebserver(options: WebserverOptions): Promise<FastifyInstance> {
+  const host = options.host ?? '127.0.0.1';
+  const token = options.apiToken ?? (process.env.UPDRAFT_API_TOKEN || undefined);
+  assertSafeBinding(host, token);
+  const log = options.log ?? createLogger('webserver');
+  const clock = options.clock ?? clockFromEnv();
+  const metrics = new UpdraftMetrics(options.store, options);
+
+  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 1024 * 1024 });
+  // JSON is the only body a write takes (see guardWrites).
+  app.removeContentTypeParser('text/plain');
+  guardWrites(app, token);
+  app.setErrorHandler((error, request, reply) => {
+    const status = statusOf(error);
+    if (status >= 500) request.log.error({ err: error, url: request.url }, 'request failed');
+    // A 500 says nothing about its cause: no stack traces or internals leave the server.
+    const detail = status >= 500 ? 'internal error (see the webserver log)' : (error as Error).message;
+    return reply.status(status).type('application/problem+json').send(problem(status, detail));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).type('application/problem+json').send(problem(404, `no route ${request.method} ${request.url.split('?')[0]}`)));
+
+  dagRoutes(app, options.store, clock);
+  dagRunRoutes(app, options.store, clock);
+  taskInstanceRoutes(app, options.store);
+  modelRoutes(app, options.store);
+  monitoringRoutes(app, options.store, metrics, options);
+
+  await app.register(fastifyStatic, { root: UI_FOLDER, prefix: '/static/', index: false });
+  app.get('/', (_request, reply) => reply.sendFile('dags.html'));
+  app.get('/dags/:dag_id', (_request, reply) => reply.sendFile('dag.html'));
+  app.get('/models', (_request, reply) => reply.sendFile('models.html'));
+
+  app.addHook('onClose', async () => metrics.close());
+  return app;
+}
+
+/** Builds the server and listens; resolves with the address it serves. */
+export async function startWebserver(options: WebserverOptions): Promise<{ app: FastifyInstance; url: string }> {
+  const app = await createWebserver(options);
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ host, port: options.port ?? 8080 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return { app, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
+}
