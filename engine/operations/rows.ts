@@ -16,6 +16,7 @@ export const dagRow = (dag: DagRow): Record<string, unknown> => ({
   tags: dag.spec.tags,
   max_active_runs: dag.spec.maxActiveRuns,
   catchup: dag.spec.catchup,
+  params: dag.spec.params,
   last_parsed_at: dag.lastParsedAt,
 });
 

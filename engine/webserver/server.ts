@@ -28,7 +28,13 @@ export async function createWebserver(options: WebserverOptions): Promise<Fastif
   const clock = options.clock ?? clockFromEnv();
   const metrics = new UpdraftMetrics(options.store, options);
 
-  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 1024 * 1024 });
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    // Unknown fields are an error the caller should hear about, not something to drop silently.
+    ajv: { customOptions: { removeAdditional: false } },
+  });
   // JSON is the only body a write takes (see guardWrites).
   app.removeContentTypeParser('text/plain');
   guardWrites(app, token);

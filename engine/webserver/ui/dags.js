@@ -1,0 +1,47 @@
+// The DAG list: id, schedule, owner, tags, paused toggle, last run, next run, recent runs; import errors on top.
+import { api, fill, formatDate, h, header, poll, stateSwatch, statePill } from './common.js';
+
+const app = document.getElementById('app');
+const banner = h('div');
+const status = h('p', { class: 'error', role: 'alert' });
+const body = h('tbody');
+app.append(header(), h('main', {},
+  h('h1', {}, 'DAGs'), banner, status,
+  h('table', { 'data-testid': 'dag-table' },
+    h('thead', {}, h('tr', {}, ['Active', 'DAG', 'Owner', 'Schedule', 'Tags', 'Last run', 'Next run', 'Recent runs'].map((c) => h('th', {}, c)))),
+    body)));
+
+async function togglePause(dag, input) {
+  input.disabled = true;
+  try {
+    await api(`/dags/${encodeURIComponent(dag.dag_id)}`, { method: 'PATCH', body: { is_paused: !input.checked } });
+    status.textContent = '';
+  } catch (error) {
+    status.textContent = `could not change ${dag.dag_id}: ${error.message}`;
+  }
+  await refresh();
+}
+
+function row(dag) {
+  const toggle = h('input', { type: 'checkbox', class: 'switch', checked: !dag.is_paused, title: dag.is_paused ? 'paused: click to unpause' : 'active: click to pause', 'data-testid': `pause-toggle-${dag.dag_id}` });
+  toggle.addEventListener('change', () => togglePause(dag, toggle));
+  return h('tr', { 'data-dag-id': dag.dag_id },
+    h('td', {}, toggle),
+    h('td', {}, h('a', { href: `/dags/${encodeURIComponent(dag.dag_id)}` }, dag.dag_id), h('div', { class: 'muted' }, dag.description)),
+    h('td', {}, dag.owners.join(', ')),
+    h('td', {}, h('code', {}, dag.schedule ?? 'None')),
+    h('td', {}, dag.tags.map((t) => h('span', { class: 'tag' }, t))),
+    h('td', { 'data-testid': `last-run-${dag.dag_id}` }, dag.last_run_state ? statePill(dag.last_run_state) : h('span', { class: 'muted' }, 'no runs')),
+    h('td', {}, formatDate(dag.next_dagrun)),
+    h('td', {}, h('span', { class: 'strip' }, [...dag.recent_runs].reverse().map((r) => stateSwatch(r.state, `${r.run_id}: ${r.state}`)))));
+}
+
+async function refresh() {
+  const [{ dags }, { import_errors: errors }] = await Promise.all([api('/dags'), api('/importErrors')]);
+  fill(body, dags.map(row));
+  fill(banner, errors.length === 0 ? [] : h('div', { class: 'banner', 'data-testid': 'import-errors' },
+    h('strong', {}, `${errors.length} DAG file(s) failed to import`),
+    h('ul', {}, errors.map((e) => h('li', {}, `${e.filename}: ${e.stack_trace}`)))));
+}
+
+poll(refresh, (error) => (status.textContent = `refresh failed: ${error.message}`));

@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO } from './cli.ts';
+import { startUpdraft, waitFor, type UpdraftProcess } from './processes.ts';
+
+/** Screenshots and other artefacts of the browser tests (git-ignored). */
+export const TEST_OUTPUT = process.env.UPDRAFT_TEST_OUTPUT || join(REPO, 'test-output');
+
+/** `updraft webserver --port 0` as a real child process; resolves with its URL once it listens. */
+export async function startWebserverProcess(env: Record<string, string>, logDir: string, args: string[] = []): Promise<{ process: UpdraftProcess; url: string }> {
+  const child = startUpdraft(['webserver', '--port', '0', ...args], env, logDir);
+  const url = await waitFor(`webserver URL in ${child.logFile}`, async () => {
+    if (child.child.exitCode !== null) throw new Error(`webserver exited ${child.child.exitCode}: ${readFileSync(child.logFile, 'utf8')}`);
+    return /"url":"(http:\/\/[^"]+)"/.exec(readFileSync(child.logFile, 'utf8'))?.[1];
+  }, 60_000);
+  return { process: child, url };
+}
+
+/** fetch + JSON for API tests: the status, the parsed body and the content type. */
+export async function http(url: string, init: { method?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {}) {
+  const headers: Record<string, string> = { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers };
+  const response = await fetch(url, { method: init.method ?? 'GET', headers, body: init.raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body)) });
+  const text = await response.text();
+  let json: unknown = undefined;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // not JSON: tests look at `text`
+  }
+  return { status: response.status, type: response.headers.get('content-type') ?? '', json: json as Record<string, any>, text };
+}
