@@ -132,10 +132,10 @@ describe('run control through the CLI', () => {
     assert.match(bad.stderr, /^updraft: error: --run-id: bad run id 'has space'/);
   });
 
-  it('standalone starts a private Redis when none answers, runs scheduler + workers, stops on SIGTERM', async (t) => {
+  it('standalone starts a private Redis when none answers, runs scheduler + workers + webserver, stops on SIGTERM', async (t) => {
     const home = tempDir();
     const env = { UPDRAFT_HOME: home, UPDRAFT_DAGS_FOLDER: features, REDIS_URL: `redis://127.0.0.1:${await freePort()}` };
-    const standalone = startUpdraft(['standalone', '--workers', '2'], env, home);
+    const standalone = startUpdraft(['standalone', '--workers', '2', '--port', '0'], env, home);
     t.after(() => standalone.stop('SIGKILL'));
     await waitFor('standalone to start its Redis', async () => readFileSync(standalone.logFile, 'utf8').includes('started a private redis-server'));
     const run = await cliJson<{ run_id: string }>(['dags', 'trigger', 'branch_join'], env);
@@ -143,18 +143,21 @@ describe('run control through the CLI', () => {
       const state = await cliJson<{ state: string }>(['dags', 'state', 'branch_join', run.run_id], env);
       return state.state === 'success';
     });
+    const url = await waitFor('the webserver to listen', async () => /"url":"(http:[^"]+)"/.exec(readFileSync(standalone.logFile, 'utf8'))?.[1]);
+    const runs = (await (await fetch(`${url}/api/v1/dags/branch_join/dagRuns`)).json()) as { dag_runs: Array<{ run_id: string; state: string }> };
+    assert.deepEqual(runs.dag_runs.map((r) => [r.run_id, r.state]), [[run.run_id, 'success']]);
     assert.equal(await standalone.stop('SIGTERM'), 0);
   });
 });
 
 describe('docker-compose.yml', () => {
-  it('defines redis, scheduler and a scalable worker sharing the dags folder and UPDRAFT_HOME', () => {
+  it('defines redis, scheduler, a scalable worker and the webserver sharing the dags folder and UPDRAFT_HOME', () => {
     const compose = parseYaml(readFileSync(join(REPO, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
       services: Record<string, { image?: string; build?: unknown; command?: string[]; volumes?: string[]; environment?: Record<string, string>; depends_on?: unknown; container_name?: string }>;
       volumes: Record<string, unknown>;
     };
-    assert.deepEqual(Object.keys(compose.services).sort(), ['redis', 'scheduler', 'worker']);
-    for (const name of ['scheduler', 'worker']) {
+    assert.deepEqual(Object.keys(compose.services).sort(), ['redis', 'scheduler', 'webserver', 'worker']);
+    for (const name of ['scheduler', 'worker', 'webserver']) {
       const s = compose.services[name]!;
       assert.ok(s.volumes?.some((v) => v.endsWith(':/app/dags')), `${name} mounts the dags folder`);
       assert.ok(s.volumes?.some((v) => v.startsWith('updraft-home:')), `${name} shares UPDRAFT_HOME`);
@@ -164,5 +167,9 @@ describe('docker-compose.yml', () => {
     assert.deepEqual(compose.services.scheduler!.command, ['scheduler']);
     assert.equal(compose.services.worker!.command![0], 'worker');
     assert.ok('updraft-home' in compose.volumes);
+    const web = compose.services.webserver as { command: string[]; environment: Record<string, string>; ports: string[] };
+    assert.deepEqual(web.command.slice(0, 3), ['webserver', '--host', '0.0.0.0']);
+    assert.match(web.environment.UPDRAFT_API_TOKEN!, /^\$\{UPDRAFT_API_TOKEN:\?/, 'off loopback the webserver needs a token');
+    assert.deepEqual(web.ports, ['127.0.0.1:8080:8080']);
   });
 });

@@ -1,0 +1,21 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { TEST_OUTPUT } from './webserver.ts';
+
+export const CHROMIUM = process.env.UPDRAFT_CHROMIUM || '/usr/bin/chromium';
+
+/** Debian's chromium driven by playwright-core, headless. `.ci/run` installs it when missing. */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium (or set UPDRAFT_CHROMIUM)`);
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+}
+
+/** Saves a full-page screenshot under test-output/screenshots. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const folder = join(TEST_OUTPUT, 'screenshots');
+  mkdirSync(folder, { recursive: true });
+  const path = join(folder, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
