@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Store } from '../engine/store/store.ts';
@@ -7,7 +7,7 @@ import { ModelRegistry } from '../ml/registry/model-registry.ts';
 import { cliJson, dagFolderFrom, FIXTURES, runCli, tempDir } from './helpers/cli.ts';
 import { startRedis, type TestRedis } from './helpers/redis.ts';
 import { http, startWebserverProcess } from './helpers/webserver.ts';
-import type { UpdraftProcess } from './helpers/processes.ts';
+import { waitFor, type UpdraftProcess } from './helpers/processes.ts';
 
 describe('webserver REST API', () => {
   let redis: TestRedis;
@@ -171,6 +171,22 @@ describe('webserver REST API', () => {
     assert.equal((await http(`${base}/models/no_model`)).status, 404);
     assert.equal((await http(`${base}/models/..%2Fetc`)).status, 400);
     assert.equal((await http(`${base}/models/churn/rollback`, { method: 'POST' })).status, 415, 'a write with no JSON body');
+  });
+
+  it('an internal failure is a 500 that names no cause; the log has it', async (t) => {
+    // A store row no code path can read (a spec that is not JSON) stands in for any bug.
+    const store = await Store.open({ home: env.UPDRAFT_HOME! });
+    const { spec } = await store.db.selectFrom('dag').select('spec').where('dag_id', '=', 'edge_cases').executeTakeFirstOrThrow();
+    await store.db.updateTable('dag').set({ spec: '{broken' }).where('dag_id', '=', 'edge_cases').execute();
+    t.after(async () => {
+      await store.db.updateTable('dag').set({ spec }).where('dag_id', '=', 'edge_cases').execute();
+      await store.close();
+    });
+    const failed = await http(`${base}/dags/edge_cases`);
+    assert.equal(failed.status, 500);
+    assert.deepEqual(failed.json, { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'internal error (see the webserver log)' });
+    assert.doesNotMatch(failed.text, /SyntaxError|at \w|\.ts:/);
+    await waitFor('the error in the webserver log', async () => /"msg":"request failed"/.test(readFileSync(server.logFile, 'utf8')));
   });
 
   it('health and Prometheus metrics', async () => {

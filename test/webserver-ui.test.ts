@@ -27,6 +27,7 @@ describe('web UI in a real browser (chromium + playwright-core)', () => {
     writeChurnData(join(home, 'data', 'churn'), { drift: true });
     const folder = tempDir('updraft-ui-dags-');
     writeFileSync(join(folder, 'ml_retraining_pipeline.ts'), `export { default } from ${JSON.stringify(join(REPO, 'dags', 'ml_retraining_pipeline.ts'))};\n`);
+    writeFileSync(join(folder, 'broken_dag.ts'), `throw new Error('this DAG file is broken on purpose');\n`);
     cluster = await TestCluster.start(folder, { UPDRAFT_HOME: home, UPDRAFT_WORKER_LOCK_SECONDS: '60', UPDRAFT_ZOMBIE_THRESHOLD_SECONDS: '120' });
     // The scheduler's clock sits just after the DAG's start date: it creates no @daily run of its own.
     cluster.scheduler({ UPDRAFT_NOW: '2026-06-01T06:00:00Z' });
@@ -51,6 +52,7 @@ describe('web UI in a real browser (chromium + playwright-core)', () => {
     await row.waitFor();
     assert.match(await row.innerText(), /@daily/);
     assert.match(await row.innerText(), /ml_team/);
+    assert.match(await page.getByTestId('import-errors').innerText(), /broken_dag\.ts: .*broken on purpose/);
     await screenshot(page, '1-dag-list');
 
     await row.getByRole('link', { name: DAG_ID }).click();
