@@ -22,22 +22,17 @@ export class UpdraftMetrics {
   constructor(private readonly store: Store, private readonly queueOptions: QueueConnectionOptions) {
     const registry = this.registry;
     const self = this;
-    new Gauge({
-      name: 'updraft_dag_runs', help: 'DAG runs by state', labelNames: ['state'], registers: [registry],
-      async collect() {
-        const { runs } = await store.runs.stateCounts();
-        this.reset();
-        for (const [state, n] of runs) this.set({ state }, n);
-      },
-    });
-    new Gauge({
-      name: 'updraft_task_tries', help: 'task-instance tries by state', labelNames: ['state'], registers: [registry],
-      async collect() {
-        const { tries } = await store.runs.stateCounts();
-        this.reset();
-        for (const [state, n] of tries) this.set({ state }, n);
-      },
-    });
+    const byState = (name: string, help: string, pick: (counts: Awaited<ReturnType<Store['runs']['stateCounts']>>) => Map<string, number>) =>
+      new Gauge({
+        name, help, labelNames: ['state'], registers: [registry],
+        async collect() {
+          const counts = pick(await store.runs.stateCounts());
+          this.reset();
+          for (const [state, n] of counts) this.set({ state }, n);
+        },
+      });
+    byState('updraft_dag_runs', 'DAG runs by state', (c) => c.runs);
+    byState('updraft_task_tries', 'task-instance tries by state', (c) => c.tries);
     new Gauge({
       name: 'updraft_queue_depth', help: 'BullMQ jobs per Updraft queue and job state', labelNames: ['queue', 'state'], registers: [registry],
       async collect() {

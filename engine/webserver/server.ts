@@ -55,9 +55,7 @@ export async function createWebserver(options: WebserverOptions): Promise<Fastif
   monitoringRoutes(app, options.store, metrics, options);
 
   await app.register(fastifyStatic, { root: UI_FOLDER, prefix: '/static/', index: false });
-  app.get('/', (_request, reply) => reply.sendFile('dags.html'));
-  app.get('/dags/:dag_id', (_request, reply) => reply.sendFile('dag.html'));
-  app.get('/models', (_request, reply) => reply.sendFile('models.html'));
+  for (const page of ['/', '/dags/:dag_id', '/models']) app.get(page, (_request, reply) => reply.sendFile('index.html'));
 
   app.addHook('onClose', async () => metrics.close());
   return app;
