@@ -9,6 +9,7 @@ import { TaskQueues, taskQueueName } from '../engine/queue/task-queues.ts';
 import type { Store } from '../engine/store/store.ts';
 import type { TaskInstance } from '../engine/store/task-instance-repository.ts';
 import type { DagRun } from '../engine/store/dag-run-repository.ts';
+import type { Dag } from '../engine/models/dag.ts';
 import { clockFromEnv, type Clock } from '../engine/utils/clock.ts';
 import type { TaskWorkerOptions } from './interfaces.ts';
 
@@ -30,6 +31,7 @@ export class TaskWorker {
   private readonly running = new Map<string, TaskInstance>();
   /** Runs seen recently: a run's id, dates and conf never change, so one read serves all its tasks. */
   private readonly runs = new Map<string, DagRun>();
+  private readonly locations = new Map<string, string>();
   private heartbeat: NodeJS.Timeout | null = null;
   private readonly options: Required<Pick<TaskWorkerOptions, 'queues' | 'concurrency' | 'lockDurationMs' | 'shutdownGraceMs'>>;
 
@@ -86,7 +88,7 @@ export class TaskWorker {
   private async process(job: Job<TaskJobData>, token: string | undefined): Promise<TaskCompletion | null> {
     const key = job.data;
     const log = this.log.child({ dag_id: key.dagId, run_id: key.runId, task_id: key.taskId, try_number: key.tryNumber });
-    const [location, run] = await Promise.all([this.store.dags.location(key.dagId), this.run(key.dagId, key.runId)]);
+    const [location, run] = await Promise.all([this.location(key.dagId), this.run(key.dagId, key.runId)]);
     if (!location || !run) {
       log.warn('task for an unknown DAG or run; dropped');
       return null;
@@ -110,7 +112,7 @@ export class TaskWorker {
     const runningKey = job.id ?? JSON.stringify(key);
     this.running.set(runningKey, ti);
     try {
-      const dag = await this.modules.get(key.dagId, location.fileloc);
+      const dag = await this.loadDag(key.dagId, location.fileloc);
       outcome = await runTaskTry({ store: this.store, dag, run, ti, clock: this.clock, signal: this.shutdown.signal });
     } catch (error) {
       const message = `could not run task: ${(error as Error).message}`;
@@ -125,6 +127,27 @@ export class TaskWorker {
       throw new DelayedError();
     }
     return this.afterTry(ti, outcome, log);
+  }
+
+  /** Where a DAG's file is; remembered, since it only changes when the file moves (see loadDag). */
+  private async location(dagId: string): Promise<{ fileloc: string } | undefined> {
+    const known = this.locations.get(dagId);
+    if (known) return { fileloc: known };
+    const location = await this.store.dags.location(dagId);
+    if (location) this.locations.set(dagId, location.fileloc);
+    return location;
+  }
+
+  /** The DAG from its file; a file that moved or no longer defines it sends us back to the store once. */
+  private async loadDag(dagId: string, fileloc: string): Promise<Dag> {
+    try {
+      return await this.modules.get(dagId, fileloc);
+    } catch (error) {
+      this.locations.delete(dagId);
+      const fresh = await this.location(dagId);
+      if (!fresh || fresh.fileloc === fileloc) throw error;
+      return this.modules.get(dagId, fresh.fileloc);
+    }
   }
 
   private async run(dagId: string, runId: string): Promise<DagRun | undefined> {
@@ -142,7 +165,7 @@ export class TaskWorker {
   /** The task's retry settings: from its DAG file, else from the last parse in the store. */
   private async retryPolicy(key: TaskJobData, fileloc: string): Promise<TaskSpec | null> {
     try {
-      return (await this.modules.get(key.dagId, fileloc)).structure().tasks.get(key.taskId) ?? null;
+      return (await this.loadDag(key.dagId, fileloc)).structure().tasks.get(key.taskId) ?? null;
     } catch {
       return (await this.store.dags.get(key.dagId))?.spec.tasks.find((t) => t.taskId === key.taskId) ?? null;
     }

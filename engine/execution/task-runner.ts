@@ -54,12 +54,14 @@ export const workerIdentity = (): string => `${hostname()}:${process.pid}`;
  */
 export async function beginTry(store: Store, key: TaskInstanceKey, from: readonly TaskInstanceState[], clock: Clock): Promise<TaskInstance | undefined> {
   const patch = { start_date: clock.now().toISOString(), hostname: hostname(), worker_id: workerIdentity(), end_date: null, error: null };
-  const started = from.length > 0 ? await store.tasks.transitionReturning(key, from, TaskInstanceState.RUNNING, patch, clock.now()) : undefined;
-  if (started) return started;
-  if (key.tryNumber > 1 && (await store.tasks.openNextTry(key, [TaskInstanceState.UP_FOR_RETRY], TaskInstanceState.RUNNING, patch, clock.now()))) {
-    return store.tasks.get(key);
-  }
-  return undefined;
+  return store.batch(async ({ tasks }) => {
+    const started = from.length > 0 ? await tasks.transitionReturning(key, from, TaskInstanceState.RUNNING, patch, clock.now()) : undefined;
+    if (started) return started;
+    if (key.tryNumber > 1 && (await tasks.openNextTry(key, [TaskInstanceState.UP_FOR_RETRY], TaskInstanceState.RUNNING, patch, clock.now()))) {
+      return tasks.get(key);
+    }
+    return undefined;
+  });
 }
 
 /**
@@ -221,7 +223,7 @@ async function recordOutcome(
   logChunk: { chunk: number; content: string } | null = null,
 ): Promise<boolean> {
   const now = clock.now();
-  return store.write(async (tx) => {
+  return store.batch(async ({ tx }) => {
     if (logChunk) {
       await tx.insertInto('task_log').values({ dag_id: ti.dagId, run_id: ti.runId, task_id: ti.taskId, try_number: ti.tryNumber, ...logChunk, timestamp: now.toISOString() }).execute();
     }

@@ -241,7 +241,7 @@ export class Scheduler {
     if (!run || run.state !== DagRunState.RUNNING) return;
     const structure = await this.structureOf(dagId);
     if (!structure) return;
-    const step = await advanceDagRun(this.store, structure, run, this.clock, changed);
+    const step = await this.store.atomically((tx) => advanceDagRun(tx, structure, run, this.clock, changed));
     await dispatch(this.store, this.queues, step.ready, this.clock.now());
     if (step.finished) {
       this.log.info({ dag_id: dagId, run_id: runId, state: step.finished }, 'run finished');

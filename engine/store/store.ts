@@ -4,6 +4,7 @@ import type { Database } from './schema.ts';
 import { DagRepository } from './dag-repository.ts';
 import { DagRunRepository } from './dag-run-repository.ts';
 import { TaskInstanceRepository } from './task-instance-repository.ts';
+import { WriteBatcher, type BatchScope } from './write-batcher.ts';
 import { XComRepository, TaskLogRepository, ImportErrorRepository, SchedulerJobRepository } from './small-repositories.ts';
 
 export type Executor = Db | Transaction<Database>;
@@ -18,8 +19,13 @@ export class Store {
   readonly importErrors: ImportErrorRepository;
   readonly schedulerJobs: SchedulerJobRepository;
   readonly dialect: 'sqlite' | 'postgres';
+  private readonly batcher = new WriteBatcher((fn) => this.write(fn));
 
-  private constructor(readonly db: Db, private readonly isSqlite: boolean) {
+  /**
+   * @param inTransaction - this Store is a view on an open transaction
+   *   ({@link atomically}): its writes join that transaction.
+   */
+  private constructor(readonly db: Db, private readonly isSqlite: boolean, private readonly inTransaction = false) {
     this.dialect = isSqlite ? 'sqlite' : 'postgres';
     this.dags = new DagRepository(db);
     this.runs = new DagRunRepository(db, this);
@@ -42,6 +48,7 @@ export class Store {
    * failing with SQLITE_BUSY when a read transaction tries to upgrade.
    */
   async write<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this.db);
     if (!this.isSqlite) return this.db.transaction().execute(fn);
     return this.db.connection().execute(async (conn) => {
       await sql`begin immediate`.execute(conn);
@@ -54,6 +61,46 @@ export class Store {
         throw error;
       }
     });
+  }
+
+  /**
+   * Runs `fn` on a view of this store inside one transaction: its reads see
+   * one snapshot and its writes commit together (a run evaluation pass that
+   * moves thousands of tries costs one commit, not thousands). On SQLite the
+   * transaction starts deferred, so a pass that only reads never takes the
+   * write lock; if another process commits first (a stale snapshot) the pass
+   * is run again holding the lock from the start.
+   */
+  async atomically<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    if (!this.isSqlite) return this.db.transaction().execute((tx) => fn(new Store(tx, false, true)));
+    for (const begin of ['begin', 'begin immediate']) {
+      try {
+        return await this.db.connection().execute(async (conn) => {
+          await sql.raw(begin).execute(conn);
+          try {
+            const result = await fn(new Store(conn, true, true));
+            await sql`commit`.execute(conn);
+            return result;
+          } catch (error) {
+            await sql`rollback`.execute(conn);
+            throw error;
+          }
+        });
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY_SNAPSHOT' || begin === 'begin immediate') throw error;
+      }
+    }
+    throw new Error('unreachable');
+  }
+
+  /**
+   * A small write that may share its transaction with the other writes this
+   * process issues in the same turn of the event loop (see {@link WriteBatcher}).
+   */
+  batch<T>(fn: (scope: BatchScope) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn({ tx: this.db, tasks: this.tasks });
+    return this.batcher.run(fn);
   }
 
   async close(): Promise<void> {
