@@ -65,6 +65,10 @@ async function main(): Promise<void> {
   const hopP50 = quantile(hops, 0.5);
   rows.push(['(a) raw BullMQ chain of 500: ms per hop', `p50 ${fmt(rawP50)}  p99 ${fmt(quantile(raw, 0.99))}`, '', '']);
   rows.push(['(b) Updraft chain of 500 tasks: ms per hop (ms-resolution timestamps)', `p50 ${fmt(hopP50)}  p99 ${fmt(quantile(hops, 0.99))}`, `${fmt(hopP50 / rawP50)}x raw`, 'p50 <= 2x raw']);
+  // Store timestamps have 1 ms resolution; the mean over 499 hops does not suffer from it.
+  const hopMean = hops.reduce((a, b) => a + b, 0) / hops.length;
+  const rawMean = raw.reduce((a, b) => a + b, 0) / raw.length;
+  rows.push(['(b) the same, mean hop (raw mean in brackets)', `${fmt(hopMean)} (${fmt(rawMean)})`, `${fmt(hopMean / rawMean)}x raw`, '']);
   await stopAll();
 
   // (c) throughput on 10,000 noop jobs / tasks, same worker count and concurrency.
