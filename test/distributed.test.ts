@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TestCluster } from './helpers/cluster.ts';
-import { dagFolderFrom } from './helpers/cli.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dagFolderFrom, tempDir } from './helpers/cli.ts';
 import { waitFor } from './helpers/processes.ts';
 
 const features = dagFolderFrom('features/features.ts');
@@ -131,5 +133,35 @@ describe('scheduler + BullMQ + worker processes', () => {
     assert.equal((await cluster.waitForRun('slow_task', runId)).state, 'success');
     const slow = (await cluster.tries('slow_task', runId)).filter((x) => x.taskId === 'slow');
     assert.deepEqual(slow.map((x) => [x.tryNumber, x.state]), [[1, 'success']]);
+  });
+
+  it('a DAG file edited mid-run: an added task joins the run, a removed one is marked removed, the run succeeds', async (t) => {
+    const folder = tempDir('updraft-dags-');
+    const marker = join(tempDir(), 'go');
+    const file = join(folder, 'evolving.ts');
+    const version = (tasks: string) => `
+import { existsSync } from 'node:fs';
+import { dag } from 'updraft';
+export const d = dag({ dagId: 'evolving' });
+const gate = d.task('gate', async () => { while (!existsSync(${JSON.stringify(marker)})) await new Promise((r) => setTimeout(r, 50)); });
+${tasks}
+`;
+    writeFileSync(file, version(`gate.to(d.empty('kept'));\ngate.to(d.empty('dropped'));`));
+    const cluster = await TestCluster.start(folder);
+    t.after(() => cluster.stop());
+    cluster.scheduler();
+    cluster.worker();
+    const runId = await cluster.trigger('evolving');
+    await cluster.waitForTask('evolving', runId, 'gate', ['running']);
+
+    writeFileSync(file, version(`gate.to(d.empty('kept'));\ngate.to(d.empty('added'));`));
+    await waitFor('the scheduler to parse the new version', async () => (await cluster.store.dags.get('evolving'))?.spec.tasks.some((x) => x.taskId === 'added'));
+    await waitFor('the run to take the new version', async () => {
+      const latest = await cluster.store.tasks.latestTries('evolving', runId);
+      return latest.has('added') && latest.get('dropped')?.state === 'removed';
+    });
+    writeFileSync(marker, '');
+    assert.equal((await cluster.waitForRun('evolving', runId)).state, 'success');
+    assert.deepEqual(byTask(await cluster.tries('evolving', runId)), { 'gate#1': 'success', 'kept#1': 'success', 'dropped#1': 'removed', 'added#1': 'success' });
   });
 });

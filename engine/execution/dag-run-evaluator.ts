@@ -4,6 +4,7 @@ import type { DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskInstance } from '../store/task-instance-repository.ts';
 import type { Clock } from '../utils/clock.ts';
+import { verifyIntegrity } from './run-integrity.ts';
 import { countUpstream, evaluateTriggerRule } from './trigger-rule-evaluator.ts';
 
 export interface RunAdvance {
@@ -23,11 +24,13 @@ const FAILED_LEAF: ReadonlySet<TaskInstanceState> = new Set([TaskInstanceState.F
  * compare-and-set. With `changed` (tasks that just finished) only what they
  * can affect is read: their downstream tasks, and further down through tasks
  * that are (or just became) finished. Without it, the whole run is evaluated.
- * Finishes the run when no task is unfinished: failed if any leaf failed or
- * is upstream_failed, else success.
+ * A full pass first brings the run's tries in line with the DAG as parsed now
+ * (verifyIntegrity). Finishes the run when no task is unfinished: failed if
+ * any leaf failed or is upstream_failed, else success.
  */
 export async function advanceDagRun(store: Store, structure: DagStructure, run: DagRun, clock: Clock, changed?: readonly string[]): Promise<RunAdvance> {
-  const states = changed ? new Map<string, TaskInstance>() : await store.tasks.latestTries(run.dagId, run.runId);
+  let states = changed ? new Map<string, TaskInstance>() : await store.tasks.latestTries(run.dagId, run.runId);
+  if (!changed && (await verifyIntegrity(store, structure, run, states, clock.now()))) states = await store.tasks.latestTries(run.dagId, run.runId);
   const ensure = async (ids: readonly string[]): Promise<void> => {
     const missing = ids.filter((id) => !states.has(id));
     if (missing.length > 0) for (const [id, ti] of await store.tasks.latestTriesFor(run.dagId, run.runId, missing)) states.set(id, ti);

@@ -2,9 +2,9 @@ import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
 import type { DagRunTable } from './schema.ts';
 import type { DagSpec } from '../models/dag-spec.ts';
-import { DagRunState, DagRunType, TaskInstanceState } from '../models/states.ts';
+import { DagRunState, DagRunType } from '../models/states.ts';
 import type { Store } from './store.ts';
-import { chunks } from '../utils/chunks.ts';
+import { TaskInstanceRepository } from './task-instance-repository.ts';
 
 export interface DagRun {
   dagId: string;
@@ -66,24 +66,7 @@ export class DagRunRepository {
         note: null,
       };
       await tx.insertInto('dag_run').values(row).execute();
-      for (const batch of chunks(spec.tasks)) {
-        await tx
-          .insertInto('task_instance')
-          .values(
-            batch.map((t) => ({
-              dag_id: spec.dagId,
-              run_id: run.runId,
-              task_id: t.taskId,
-              try_number: 1,
-              state: TaskInstanceState.NONE,
-              operator: t.operator,
-              queue: t.queue,
-              max_tries: t.retries + 1,
-              updated_at: at,
-            })),
-          )
-          .execute();
-      }
+      await new TaskInstanceRepository(tx as Db).createFirstTries(spec.dagId, run.runId, spec.tasks, now);
       return toDagRun(row);
     });
   }

@@ -1,3 +1,4 @@
+import type { TaskSpec } from '../models/dag-spec.ts';
 import { sql, type ExpressionBuilder, type Selectable } from 'kysely';
 import type { Db } from './database.ts';
 import type { Database, TaskInstanceTable } from './schema.ts';
@@ -144,6 +145,20 @@ export class TaskInstanceRepository {
   async transitionReturning(key: TaskInstanceKey, from: readonly TaskInstanceState[], to: TaskInstanceState, patch: TaskInstancePatch, now: Date): Promise<TaskInstance | undefined> {
     const row = await this.compareAndSet(key, from, to, patch, now).returningAll().executeTakeFirst();
     return row && toTaskInstance(row);
+  }
+
+  /** A first try (state `none`) for each of `tasks` in a run; a task that has a try already is left alone. */
+  async createFirstTries(dagId: string, runId: string, tasks: readonly TaskSpec[], now: Date): Promise<void> {
+    for (const batch of chunks(tasks)) {
+      await this.db
+        .insertInto('task_instance')
+        .values(batch.map((t) => ({
+          dag_id: dagId, run_id: runId, task_id: t.taskId, try_number: 1, state: TaskInstanceState.NONE,
+          operator: t.operator, queue: t.queue, max_tries: t.retries + 1, updated_at: now.toISOString(),
+        })))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
   }
 
   /** Heartbeat: touches `updated_at` of tries this worker is running. */
