@@ -53,6 +53,7 @@ export class Scheduler {
   }
 
   async start(): Promise<void> {
+    await this.store.schedulerJobs.prune(new Date(Date.now() - 24 * 3600_000));
     await this.parseDags();
     await this.reconcile();
     this.events = new Worker<SchedulerEvent>(SCHEDULER_EVENTS_QUEUE, (job) => this.onEvent(job), {

@@ -8,6 +8,7 @@ import * as initial from './migrations/001-initial.ts';
 import * as runStateIndex from './migrations/002-run-state-index.ts';
 import * as modelRegistry from './migrations/003-model-registry.ts';
 import * as schedulerJob from './migrations/004-scheduler-job.ts';
+import * as taskEndDateIndex from './migrations/005-task-end-date-index.ts';
 
 export type Db = Kysely<Database>;
 
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002-run-state-index': runStateIndex,
   '003-model-registry': modelRegistry,
   '004-scheduler-job': schedulerJob,
+  '005-task-end-date-index': taskEndDateIndex,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -89,6 +89,11 @@ export class SchedulerJobRepository {
       .onConflict((oc) => oc.column('id').doUpdateSet({ latest_heartbeat: row.latest_heartbeat, last_loop_ms: row.last_loop_ms })).execute();
   }
 
+  /** Forgets schedulers that have not beaten since `before` (each start adds a row). */
+  async prune(before: Date): Promise<void> {
+    await this.db.deleteFrom('scheduler_job').where('latest_heartbeat', '<', before.toISOString()).execute();
+  }
+
   /** The scheduler that beat last, if any ever did. */
   async latest(): Promise<SchedulerJob | undefined> {
     const row = await this.db.selectFrom('scheduler_job').selectAll().orderBy('latest_heartbeat', 'desc').limit(1).executeTakeFirst();

@@ -194,10 +194,11 @@ async function refreshPanel() {
 }
 
 async function refresh() {
-  const [dag, grid, tasks] = await Promise.all([api(path), api(`${path}/grid?limit=25`), state.tasks ? null : api(`${path}/tasks`)]);
+  // Tasks too: an edited DAG file changes them while the page is open.
+  const [dag, grid, tasks] = await Promise.all([api(path), api(`${path}/grid?limit=25`), api(`${path}/tasks`)]);
   state.dag = dag;
   state.grid = grid;
-  if (tasks) state.tasks = tasks.tasks;
+  state.tasks = tasks.tasks;
   pause.checked = !dag.is_paused;
   fill(info, `schedule ${dag.schedule ?? 'None'} · owners ${dag.owners.join(', ')} · next run ${formatDate(dag.next_dagrun) || '—'}${dag.is_paused ? ' · PAUSED' : ''}`);
   status.textContent = '';
