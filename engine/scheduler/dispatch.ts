@@ -8,24 +8,32 @@ import { chunks } from '../utils/chunks.ts';
 const SLICE = 500;
 
 /**
- * Hands scheduled tries to BullMQ, then marks them queued. Enqueue first: if
- * this process dies in between, the try is still `scheduled` and the next
- * reconciliation enqueues it again under the same job id, which is a no-op.
+ * Marks scheduled tries `queued` (compare-and-set) and returns those it moved.
+ * Called inside the transaction that scheduled them, so a pass costs one
+ * commit; BullMQ gets them after that commit ({@link enqueueTries}). If this
+ * process dies in between, the tries are queued without a job, which is what
+ * the reconciler looks for: it enqueues them under the same job ids.
  */
-export async function dispatch(store: Store, queues: TaskQueues, tries: readonly TaskInstance[], now: Date): Promise<void> {
-  for (const slice of chunks(tries, SLICE)) await dispatchSlice(store, queues, slice, now);
+export async function markQueued(store: Store, tries: readonly TaskInstance[], now: Date): Promise<TaskInstance[]> {
+  const at = now.toISOString();
+  const moved: TaskInstance[] = [];
+  for (const ti of tries) {
+    if (await store.tasks.transition(ti, [TaskInstanceState.SCHEDULED], TaskInstanceState.QUEUED, { queued_at: at }, now)) {
+      moved.push({ ...ti, state: TaskInstanceState.QUEUED, queuedAt: at });
+    }
+  }
+  return moved;
 }
 
-async function dispatchSlice(store: Store, queues: TaskQueues, tries: readonly TaskInstance[], now: Date): Promise<void> {
-  await queues.enqueue(tries.map((ti) => ({ dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, tryNumber: ti.tryNumber, queue: ti.queue })));
-  const at = now.toISOString();
-  await store.write(async (tx) => {
-    for (const ti of tries) {
-      await tx.updateTable('task_instance')
-        .set({ state: TaskInstanceState.QUEUED, queued_at: at, updated_at: at })
-        .where('dag_id', '=', ti.dagId).where('run_id', '=', ti.runId).where('task_id', '=', ti.taskId).where('try_number', '=', ti.tryNumber)
-        .where('state', '=', TaskInstanceState.SCHEDULED)
-        .execute();
-    }
-  });
+/** Hands queued tries to BullMQ, a slice at a time (idempotent: job ids are per try). */
+export async function enqueueTries(queues: TaskQueues, tries: readonly TaskInstance[]): Promise<void> {
+  for (const slice of chunks(tries, SLICE)) {
+    await queues.enqueue(slice.map((ti) => ({ dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, tryNumber: ti.tryNumber, queue: ti.queue })));
+  }
+}
+
+/** Both steps for tries found scheduled outside a run pass (reconciliation). */
+export async function dispatch(store: Store, queues: TaskQueues, tries: readonly TaskInstance[], now: Date): Promise<void> {
+  if (tries.length === 0) return;
+  await enqueueTries(queues, await store.atomically((tx) => markQueued(tx, tries, now)));
 }

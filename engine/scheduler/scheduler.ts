@@ -12,7 +12,7 @@ import { createRedis } from '../queue/redis-connection.ts';
 import { SCHEDULER_EVENTS_QUEUE, TaskQueues, taskQueueName } from '../queue/task-queues.ts';
 import type { Store } from '../store/store.ts';
 import { clockFromEnv, type Clock } from '../utils/clock.ts';
-import { dispatch } from './dispatch.ts';
+import { enqueueTries, markQueued } from './dispatch.ts';
 import { resolveSchedulerTimings, type SchedulerOptions } from './interfaces.ts';
 import { reconcile } from './reconciler.ts';
 import { createDueRuns, startQueuedRuns } from './run-creation.ts';
@@ -242,8 +242,12 @@ export class Scheduler {
     if (!run || run.state !== DagRunState.RUNNING) return;
     const structure = await this.structureOf(dagId);
     if (!structure) return;
-    const step = await this.store.atomically((tx) => advanceDagRun(tx, structure, run, this.clock, changed));
-    await dispatch(this.store, this.queues, step.ready, this.clock.now());
+    // One transaction decides what is ready and marks it queued; BullMQ hears of it after the commit.
+    const step = await this.store.atomically(async (tx) => {
+      const evaluated = await advanceDagRun(tx, structure, run, this.clock, changed);
+      return { ...evaluated, ready: await markQueued(tx, evaluated.ready, this.clock.now()) };
+    });
+    await enqueueTries(this.queues, step.ready);
     if (step.finished) {
       this.log.info({ dag_id: dagId, run_id: runId, state: step.finished }, 'run finished');
       const dag = await this.store.dags.get(dagId);

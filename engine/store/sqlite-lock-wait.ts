@@ -10,8 +10,8 @@ export const LOCK_WAIT_MS = 30_000;
  * worker waiting 10 ms for another worker's 100 µs transaction cannot run or
  * finish any of its other tasks meanwhile. With `busy_timeout = 0` a locked
  * database answers SQLITE_BUSY at once and this driver retries the statement
- * after yielding to the event loop, first immediately and then every
- * millisecond, up to {@link LOCK_WAIT_MS}.
+ * after yielding to the event loop, first on the next turns of the loop and
+ * then every millisecond, up to {@link LOCK_WAIT_MS}.
  *
  * Only plain SQLITE_BUSY / SQLITE_BUSY_RECOVERY are retried: a stale read
  * snapshot (SQLITE_BUSY_SNAPSHOT) can never succeed and fails as before.
@@ -66,6 +66,9 @@ class LockWaitDriver implements Driver {
   }
 }
 
+/** Locks are held for tens to hundreds of microseconds: retry on the next turn of the loop this many times before sleeping 1 ms. */
+const SPIN_ATTEMPTS = 20;
+
 const RETRYABLE = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_RECOVERY']);
 
 class LockWaitConnection implements DatabaseConnection {
@@ -79,7 +82,7 @@ class LockWaitConnection implements DatabaseConnection {
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (!code || !RETRYABLE.has(code) || Date.now() > deadline) throw error;
-        await (attempt < 3 ? new Promise<void>((resolve) => setImmediate(resolve)) : new Promise<void>((resolve) => setTimeout(resolve, 1)));
+        await (attempt < SPIN_ATTEMPTS ? new Promise<void>((resolve) => setImmediate(resolve)) : new Promise<void>((resolve) => setTimeout(resolve, 1)));
       }
     }
   }
