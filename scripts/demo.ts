@@ -73,6 +73,7 @@ async function main(): Promise<void> {
   say('retrain log (latest 6)');
   printRows(readRetrainLog('churn').slice(-6).map((e) => ({ timestamp: e.timestamp, trigger: e.trigger, decision: e.decision, success: e.success, version: e.version ?? '', reason: e.reason ?? e.error ?? '' })), 'table');
   process.stdout.write(`\nExplore: npx updraft models history churn | npx updraft retrain-log | npx updraft tasks logs ${DAG_ID} ${created[0]!.runId} check_drift\n`);
+  process.stdout.write('Or in a browser: npx updraft webserver, then open http://127.0.0.1:8080 (grid, graph, logs, models)\n');
   await store.close();
 }
 
