@@ -144,4 +144,28 @@ describe('web UI in a real browser (chromium + playwright-core)', () => {
     assert.deepEqual((await registry.history('churn')).map((p) => p.version), [1, 2, 1]);
     await screenshot(page, '7-models-rolled-back');
   });
+
+  it('with an API token, the page asks for it once on the first write and keeps it', async () => {
+    const env = { ...cluster.env, UPDRAFT_API_TOKEN: 'ui-test-token' };
+    const guarded = await startWebserverProcess(env, cluster.logDir, ['--host', '0.0.0.0']);
+    cluster.processes.push(guarded.process);
+    const base = guarded.url.replace('0.0.0.0', '127.0.0.1');
+    const tokenPage = await browser.newPage();
+    const prompts: string[] = [];
+    tokenPage.on('dialog', (dialog) => {
+      prompts.push(dialog.message());
+      void dialog.accept('ui-test-token');
+    });
+    await tokenPage.goto(base);
+    const toggle = tokenPage.getByTestId(`pause-toggle-${DAG_ID}`);
+    await toggle.waitFor();
+    const pausedBefore: boolean = (await http(`${base}/api/v1/dags/${DAG_ID}`)).json.is_paused;
+    await toggle.click();
+    await waitFor('the write to land with the token', async () => (await http(`${base}/api/v1/dags/${DAG_ID}`)).json.is_paused === !pausedBefore);
+    await toggle.click();
+    await waitFor('the second write, no prompt', async () => (await http(`${base}/api/v1/dags/${DAG_ID}`)).json.is_paused === pausedBefore);
+    assert.equal(prompts.length, 1, prompts.join(' | '));
+    assert.match(prompts[0]!, /UPDRAFT_API_TOKEN/);
+    await tokenPage.close();
+  });
 });
