@@ -2,7 +2,7 @@
  * Updraft's public API: what DAG files import as `from 'updraft'`.
  */
 export { Dag, dag, isDag } from './models/dag.ts';
-export type { DagOptions, TaskDefaults, TaskOptions, SuccessCallback, FailureCallback } from './models/interfaces.ts';
+export type { DagOptions, TaskDefaults, TaskOptions, TaskIsolation, SuccessCallback, FailureCallback } from './models/interfaces.ts';
 export type { TaskContext, TaskLogger, XComSource } from './models/task-context.ts';
 export type { DagSpec, TaskSpec } from './models/dag-spec.ts';
 export type { Duration } from './models/duration.ts';

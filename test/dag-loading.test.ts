@@ -27,6 +27,7 @@ describe('DAG folder loading: each file isolated (broken-DAG behaviour)', () => 
     'bad_cron.ts': /DAG 'bad_cron': bad cron '61 \* \* \* \*'/,
     'bad_duration.ts': /DAG 'bad_duration' defaultArgs retryDelay: bad duration '5 minutes'/,
     'bad_trigger_rule.ts': /DAG 'bad_rule' task 'a': unknown trigger rule 'all_sucess'/,
+    'bad_isolation.ts': /DAG 'bad_isolation' task 'a': isolation must be 'none' or 'process', got 'thread'/,
     'syntax_error.ts': /syntax_error\.ts:2:\d+: ERROR/,
     'throws.ts': /database credentials missing/,
     'hangs.ts': /import timed out after 3s/,
@@ -67,6 +68,6 @@ describe('DAG folder loading: each file isolated (broken-DAG behaviour)', () => 
   it('an unknown DAG is one clear line and exit 1, pointing at import errors', async () => {
     const r = await runCli(['--dags-folder', folder, 'dags', 'test', 'nope'], env);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^updraft: error: DAG 'nope' not found in .* \(10 file\(s\) failed to import: see 'updraft dags list-import-errors'\)\n$/);
+    assert.match(r.stderr, /^updraft: error: DAG 'nope' not found in .* \(11 file\(s\) failed to import: see 'updraft dags list-import-errors'\)\n$/);
   });
 });

@@ -164,4 +164,21 @@ ${tasks}
     assert.equal((await cluster.waitForRun('evolving', runId)).state, 'success');
     assert.deepEqual(byTask(await cluster.tries('evolving', runId)), { 'gate#1': 'success', 'kept#1': 'success', 'dropped#1': 'removed', 'added#1': 'success' });
   });
+
+  it("isolation: 'process' — a task blocking its event loop past the worker's lock runs once, in its own process, and succeeds", async (t) => {
+    // UPDRAFT_WORKER_LOCK_SECONDS is 2 here: in-process, a 5 s busy loop would lose the lock.
+    const cluster = await TestCluster.start(recovery);
+    t.after(() => cluster.stop());
+    cluster.scheduler();
+    const workers = [cluster.worker(), cluster.worker()];
+    const runId = await cluster.trigger('blocking', { ms: 5000 });
+    assert.equal((await cluster.waitForRun('blocking', runId)).state, 'success');
+    const tries = await cluster.tries('blocking', runId);
+    assert.deepEqual(byTask(tries), { 'crunch#1': 'success', 'report#1': 'success' }, 'one try each: the lock held');
+    const crunched = (await cluster.store.xcom.forRun('blocking', runId)).get('report') as { pid: number };
+    const crunch = tries.find((x) => x.taskId === 'crunch')!;
+    assert.ok(workers.some((w) => crunch.workerId === `${crunch.hostname}:${w.pid}`), 'recorded as started by a worker');
+    assert.ok(!workers.some((w) => w.pid === crunched.pid), `ran in a child process (pid ${crunched.pid}), not in the worker`);
+    assert.match(await cluster.store.logs.read(crunch), /crunched in pid \d+/);
+  });
 });

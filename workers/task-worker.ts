@@ -1,6 +1,6 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { DagModuleCache } from '../engine/dag-processing/dag-module-cache.ts';
-import { beginTry, failTry, runTaskTry, workerIdentity, type TryOutcome } from '../engine/execution/task-runner.ts';
+import { beginTry, failTry, handBackTry, runTaskTry, workerIdentity, type TryOutcome } from '../engine/execution/task-runner.ts';
 import { createLogger, type Logger } from '../engine/logging/logger.ts';
 import { TaskInstanceState } from '../engine/models/states.ts';
 import type { TaskCompletion, TaskJobData } from '../engine/queue/interfaces.ts';
@@ -12,6 +12,7 @@ import type { DagRun } from '../engine/store/dag-run-repository.ts';
 import type { Dag } from '../engine/models/dag.ts';
 import { clockFromEnv, type Clock } from '../engine/utils/clock.ts';
 import type { TaskWorkerOptions } from './interfaces.ts';
+import { runIsolatedTry } from './isolated-try.ts';
 
 const seconds = (env: string | undefined, fallback: number): number => (env ? Number(env) * 1000 : fallback);
 
@@ -113,7 +114,10 @@ export class TaskWorker {
     this.running.set(runningKey, ti);
     try {
       const dag = await this.loadDag(key.dagId, location.fileloc);
-      outcome = await runTaskTry({ store: this.store, dag, run, ti, clock: this.clock, signal: this.shutdown.signal });
+      const spec = dag.structure().tasks.get(key.taskId);
+      outcome = spec?.isolation === 'process'
+        ? await this.runIsolated(key, location.fileloc, spec, run, ti)
+        : await runTaskTry({ store: this.store, dag, run, ti, clock: this.clock, signal: this.shutdown.signal });
     } catch (error) {
       const message = `could not run task: ${(error as Error).message}`;
       outcome = await failTry(this.store, await this.retryPolicy(key, location.fileloc), run, ti, message, [TaskInstanceState.RUNNING], this.clock);
@@ -127,6 +131,14 @@ export class TaskWorker {
       throw new DelayedError();
     }
     return this.afterTry(ti, outcome, log);
+  }
+
+  /** `isolation: 'process'`: the try runs in a child process; a child that died or hung is failed (or handed back) here. */
+  private async runIsolated(key: TaskJobData, fileloc: string, spec: TaskSpec, run: DagRun, ti: TaskInstance): Promise<TryOutcome> {
+    const reply = await runIsolatedTry({ key, fileloc }, spec.executionTimeoutMs, this.shutdown.signal);
+    if ('outcome' in reply) return reply.outcome;
+    if (this.shutdown.signal.aborted) return handBackTry(this.store, ti, this.clock);
+    return failTry(this.store, spec, run, ti, reply.failure, [TaskInstanceState.RUNNING], this.clock);
   }
 
   /** Where a DAG's file is; remembered, since it only changes when the file moves (see loadDag). */

@@ -144,10 +144,7 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
   const outcome: TryOutcome = { state, error: error ? `${error.name}: ${error.message}` : null, retryDelayMs: delay, skipped, recorded: true };
   if (state === TaskInstanceState.QUEUED) {
     await log.flush();
-    if (!input.dryRun) {
-      const patch = { start_date: null, end_date: null, hostname: null, worker_id: null, queued_at: clock.now().toISOString() };
-      outcome.recorded = await store.tasks.transition(ti, [TaskInstanceState.RUNNING], TaskInstanceState.QUEUED, patch, clock.now());
-    }
+    if (!input.dryRun) outcome.recorded = (await handBackTry(store, ti, clock)).recorded;
     return outcome;
   }
   if (!input.dryRun) {
@@ -157,6 +154,16 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
   await runCallback(state, task?.options ? dag.effectiveOptions(task) : {}, context, error, log);
   await log.flush();
   return outcome;
+}
+
+/**
+ * Gives a running try back to the queue (its worker is shutting down): the
+ * same try runs again elsewhere and no retry is spent.
+ */
+export async function handBackTry(store: Store, ti: TaskInstance, clock: Clock): Promise<TryOutcome> {
+  const patch = { start_date: null, end_date: null, hostname: null, worker_id: null, queued_at: clock.now().toISOString() };
+  const recorded = await store.tasks.transition(ti, [TaskInstanceState.RUNNING], TaskInstanceState.QUEUED, patch, clock.now());
+  return { state: TaskInstanceState.QUEUED, error: null, retryDelayMs: null, skipped: [], recorded };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { TriggerRule } from './trigger-rule.ts';
+import type { TaskIsolation } from './interfaces.ts';
 
 /**
  * A task with every default resolved, in plain data: what the scheduler, the
@@ -15,6 +16,8 @@ export interface TaskSpec {
   retryExponentialBackoff: boolean;
   maxRetryDelayMs: number | null;
   executionTimeoutMs: number | null;
+  /** Absent in specs stored before the option existed: read it as `'none'`. */
+  isolation?: TaskIsolation;
   upstream: string[];
   downstream: string[];
   doc: string | null;

@@ -177,6 +177,8 @@ export class Dag implements DagGraph {
     if (!isTriggerRule(triggerRule)) throw new DagValidationError(`${where}: unknown trigger rule '${String(triggerRule)}'`);
     const queue = o.queue ?? 'default';
     if (!/^[A-Za-z0-9_-]{1,100}$/.test(queue)) throw new DagValidationError(`${where}: bad queue name '${queue}'`);
+    const isolation = o.isolation ?? 'none';
+    if (isolation !== 'none' && isolation !== 'process') throw new DagValidationError(`${where}: isolation must be 'none' or 'process', got '${String(isolation)}'`);
     return {
       owner: o.owner ?? 'updraft',
       triggerRule,
@@ -186,6 +188,7 @@ export class Dag implements DagGraph {
       retryExponentialBackoff: o.retryExponentialBackoff ?? false,
       maxRetryDelayMs: o.maxRetryDelay === undefined ? null : parseDuration(o.maxRetryDelay, `${where} maxRetryDelay`),
       executionTimeoutMs: o.executionTimeout === undefined ? null : parseDuration(o.executionTimeout, `${where} executionTimeout`),
+      isolation,
     };
   }
 }

@@ -3,6 +3,9 @@ import type { Schedule } from './timetable.ts';
 import type { TriggerRule } from './trigger-rule.ts';
 import type { TaskContext } from './task-context.ts';
 
+/** Where a worker runs a task's tries: in its own event loop, or in a child process per try. */
+export type TaskIsolation = 'none' | 'process';
+
 /** Called when a task succeeds. Errors thrown here are logged, never fatal. */
 export type SuccessCallback = (context: TaskContext) => void | Promise<void>;
 /** Called when a task fails for good (no retry left). Errors thrown here are logged, never fatal. */
@@ -25,6 +28,15 @@ export interface TaskDefaults {
   maxRetryDelay?: Duration;
   /** A try running longer than this fails with TaskTimeoutError (and may retry). @defaultValue no limit */
   executionTimeout?: Duration;
+  /**
+   * `'process'`: a worker runs each try in a child process of its own, so a task
+   * that blocks its event loop (synchronous number crunching) cannot starve the
+   * worker's BullMQ lock renewal and heartbeats — BullMQ's sandboxed processors,
+   * Airflow's process per task. Costs a process start per try; `dags test` and
+   * `tasks test` run in-process regardless.
+   * @defaultValue `'none'`
+   */
+  isolation?: TaskIsolation;
   /** Worker queue the task is routed to (`updraft worker --queues`). @defaultValue `'default'` */
   queue?: string;
   /** When the task runs, given its upstream tasks' states. @defaultValue `'all_success'` */

@@ -1,0 +1,32 @@
+// A worker's child process for a task with `isolation: 'process'`: runs one try
+// through the one task runner (which records its state, log and XCom in the
+// store) and reports the outcome to its parent over IPC.
+import { DagModuleCache } from '../engine/dag-processing/dag-module-cache.ts';
+import { runTaskTry } from '../engine/execution/task-runner.ts';
+import { TaskInstanceState } from '../engine/models/states.ts';
+import { Store } from '../engine/store/store.ts';
+import { clockFromEnv } from '../engine/utils/clock.ts';
+import type { IsolatedTryReply, IsolatedTryRequest } from './isolated-try.ts';
+
+const reply = (message: IsolatedTryReply): Promise<void> => new Promise((resolve) => process.send!(message, () => resolve()));
+
+process.once('message', async ({ key, fileloc }: IsolatedTryRequest) => {
+  const controller = new AbortController();
+  process.on('message', (message) => {
+    if (message === 'abort') controller.abort();
+  });
+  const store = await Store.open();
+  try {
+    const [dag, run, ti] = await Promise.all([new DagModuleCache().get(key.dagId, fileloc), store.runs.get(key.dagId, key.runId), store.tasks.get(key)]);
+    if (!run || ti?.state !== TaskInstanceState.RUNNING) {
+      await reply({ failure: `try ${key.tryNumber} of ${key.dagId}.${key.taskId} is not running (state ${ti?.state ?? 'missing'})` });
+    } else {
+      await reply({ outcome: await runTaskTry({ store, dag, run, ti, clock: clockFromEnv(), signal: controller.signal }) });
+    }
+  } catch (error) {
+    await reply({ failure: `could not run task: ${(error as Error).message}` });
+  } finally {
+    await store.close();
+    process.exit(0);
+  }
+});
