@@ -200,7 +200,7 @@ async function refresh() {
   state.grid = grid;
   state.tasks = tasks.tasks;
   pause.checked = !dag.is_paused;
-  fill(info, `schedule ${dag.schedule ?? 'None'} · owners ${dag.owners.join(', ')} · next run ${formatDate(dag.next_dagrun) || '—'}${dag.is_paused ? ' · PAUSED' : ''}`);
+  fill(info, `schedule ${dag.schedule ?? 'None'} · owners ${dag.owners.join(', ')} · next run ${dag.next_dagrun ? `${formatDate(dag.next_dagrun)} (data interval ends ${formatDate(dag.next_dagrun_create_after)})` : '—'}${dag.is_paused ? ' · PAUSED' : ''}`);
   status.textContent = '';
   render();
   await refreshPanel();

@@ -32,7 +32,7 @@ function row(dag) {
     h('td', {}, h('code', {}, dag.schedule ?? 'None')),
     h('td', {}, dag.tags.map((t) => h('span', { class: 'tag' }, t))),
     h('td', { 'data-testid': `last-run-${dag.dag_id}` }, dag.last_run_state ? statePill(dag.last_run_state) : h('span', { class: 'muted' }, 'no runs')),
-    h('td', {}, formatDate(dag.next_dagrun)),
+    h('td', { title: dag.next_dagrun_create_after ? `created after ${formatDate(dag.next_dagrun_create_after)}` : '' }, formatDate(dag.next_dagrun)),
     h('td', {}, h('span', { class: 'strip' }, [...dag.recent_runs].reverse().map((r) => stateSwatch(r.state, `${r.run_id}: ${r.state}`)))));
 }
 
