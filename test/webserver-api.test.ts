@@ -189,6 +189,15 @@ describe('webserver REST API', () => {
     await waitFor('the error in the webserver log', async () => /"msg":"request failed"/.test(readFileSync(server.logFile, 'utf8')));
   });
 
+  it('describes itself as OpenAPI 3 from the same schemas that validate requests', async () => {
+    const doc = await http(`${base}/openapi.json`);
+    assert.equal(doc.status, 200);
+    assert.match(doc.json.openapi, /^3\./);
+    const trigger = doc.json.paths['/api/v1/dags/{dag_id}/dagRuns'].post;
+    assert.ok(trigger.requestBody.content['application/json'].schema.properties.conf, 'the trigger body documents conf');
+    assert.ok(!('/' in doc.json.paths), 'pages are not API routes');
+  });
+
   it('health and Prometheus metrics', async () => {
     const health = await http(`${base}/health`);
     assert.equal(health.status, 200);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createLogger } from '../logging/logger.ts';
 import { clockFromEnv } from '../utils/clock.ts';
@@ -48,6 +49,11 @@ export async function createWebserver(options: WebserverOptions): Promise<Fastif
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).type('application/problem+json').send(problem(404, `no route ${request.method} ${request.url.split('?')[0]}`)));
 
+  // The route schemas double as the API's OpenAPI description (GET /api/v1/openapi.json).
+  await app.register(fastifySwagger, {
+    openapi: { info: { title: 'Updraft REST API', version: '1', description: "Shaped after Airflow's stable REST API; see the README." } },
+  });
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   dagRoutes(app, options.store, clock);
   dagRunRoutes(app, options.store, clock);
   taskInstanceRoutes(app, options.store);
@@ -55,7 +61,7 @@ export async function createWebserver(options: WebserverOptions): Promise<Fastif
   monitoringRoutes(app, options.store, metrics, options);
 
   await app.register(fastifyStatic, { root: UI_FOLDER, prefix: '/static/', index: false });
-  for (const page of ['/', '/dags/:dag_id', '/models']) app.get(page, (_request, reply) => reply.sendFile('index.html'));
+  for (const page of ['/', '/dags/:dag_id', '/models']) app.get(page, { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
 
   app.addHook('onClose', async () => metrics.close());
   return app;
