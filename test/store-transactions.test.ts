@@ -50,6 +50,11 @@ describe('store transactions (SQLite, real processes contending)', () => {
       assert.deepEqual(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)), ['a.ts', 'b.ts', 'c.ts failed', 'd.ts']);
       const rows = await store.db.selectFrom('import_error').select('filename').orderBy('filename').execute();
       assert.deepEqual(rows.map((r) => r.filename), ['a.ts', 'b.ts', 'd.ts']);
+      // A write alone in its turn of the loop fails alone too.
+      await assert.rejects(write('e.ts', true), /e\.ts failed/);
+      assert.equal(await write('f.ts', false), 'f.ts');
+      const after = await store.db.selectFrom('import_error').select('filename').orderBy('filename').execute();
+      assert.deepEqual(after.map((r) => r.filename), ['a.ts', 'b.ts', 'd.ts', 'f.ts']);
     } finally {
       await store.close();
     }

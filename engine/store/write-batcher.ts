@@ -43,6 +43,12 @@ export class WriteBatcher {
     const batch = this.pending;
     this.pending = [];
     this.scheduled = false;
+    if (batch.length === 1) {
+      // Alone in its transaction: a failure rolls back just this write, no savepoint needed.
+      const [only] = batch as [Pending];
+      await this.write((tx) => only.fn({ tx, tasks: new TaskInstanceRepository(tx as Db) })).then(only.resolve, only.reject);
+      return;
+    }
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       await this.write(async (tx) => {
