@@ -146,5 +146,17 @@ describe('updraft dags test (in-process, no Redis)', () => {
     const tis = await cliJson<TiRow[]>(['tasks', 'states-for-dag-run', 'retry_then_succeed', result.run_id], { UPDRAFT_HOME: home });
     assert.deepEqual(tis.map((t) => [t.try_number, t.state]), [[1, 'up_for_retry'], [2, 'up_for_retry'], [3, 'success']]);
     assert.ok(tis.every((t) => t.worker_id), 'worker id recorded per try');
+    const state = await runCli(['tasks', 'state', 'retry_then_succeed', 'flaky', result.run_id], { UPDRAFT_HOME: home });
+    assert.deepEqual([state.code, state.stdout], [0, 'success\n']);
+    const missing = await runCli(['tasks', 'state', 'retry_then_succeed', 'nope', result.run_id], { UPDRAFT_HOME: home });
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^updraft: error: run '.*' of DAG 'retry_then_succeed' has no task 'nope'\n$/);
+  });
+
+  it('tasks list: the tasks in topological order with their settings', async () => {
+    const tasks = await cliJson<Array<{ task_id: string; upstream_task_ids: string[] }>>(['--dags-folder', folder, 'tasks', 'list', 'branch_join'], { UPDRAFT_HOME: tempDir() });
+    const position = new Map(tasks.map((t, i) => [t.task_id, i]));
+    assert.ok(tasks.length > 3);
+    for (const t of tasks) for (const u of t.upstream_task_ids) assert.ok(position.get(u)! < position.get(t.task_id)!, `${u} before ${t.task_id}`);
   });
 });

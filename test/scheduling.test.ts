@@ -113,6 +113,19 @@ describe('run control through the CLI', () => {
     assert.equal(ok!.queue, 'training');
   });
 
+  it('jobs check: exit 1 with no scheduler, exit 0 once one beats', async (t) => {
+    const cluster = await TestCluster.start(dagFolderFrom('features/good.ts'));
+    t.after(() => cluster.stop());
+    const before = await runCli(['jobs', 'check'], cluster.env);
+    assert.deepEqual([before.code, before.stderr], [1, 'No alive jobs found.\n']);
+    cluster.scheduler();
+    const alive = await waitFor('a scheduler heartbeat', async () => {
+      const r = await runCli(['jobs', 'check'], cluster.env);
+      return r.code === 0 ? r : undefined;
+    });
+    assert.match(alive.stdout, /^Found one alive job/);
+  });
+
   it('trigger, pause and unpause: a paused DAG starts no run until unpaused', async (t) => {
     const cluster = await TestCluster.start(features);
     t.after(() => cluster.stop());
@@ -165,6 +178,7 @@ describe('docker-compose.yml', () => {
       assert.equal(s.container_name, undefined, 'a container_name would stop --scale');
     }
     assert.deepEqual(compose.services.scheduler!.command, ['scheduler']);
+    assert.deepEqual((compose.services.scheduler as { healthcheck?: { test: string[] } }).healthcheck?.test.slice(-2), ['jobs', 'check']);
     assert.equal(compose.services.worker!.command![0], 'worker');
     assert.ok('updraft-home' in compose.volumes);
     const web = compose.services.webserver as { command: string[]; environment: Record<string, string>; ports: string[] };

@@ -7,6 +7,7 @@ import { registerTaskCommands } from './commands/tasks.ts';
 import { registerProcessCommands } from './commands/processes.ts';
 import { registerDriftCommand } from './commands/drift.ts';
 import { registerModelCommands } from './commands/models.ts';
+import { registerJobCommands } from './commands/jobs.ts';
 
 const program = new Command('updraft')
   .description('Updraft: Airflow-style workflows in TypeScript, run by BullMQ workers')
@@ -22,6 +23,7 @@ registerTaskCommands(program, ctx);
 registerProcessCommands(program, ctx);
 registerDriftCommand(program);
 registerModelCommands(program, ctx);
+registerJobCommands(program, ctx);
 
 try {
   await program.parseAsync(process.argv);

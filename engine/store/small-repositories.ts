@@ -79,6 +79,12 @@ export interface SchedulerJob {
   lastLoopMs: number;
 }
 
+/** A scheduler whose heartbeat is older than this is not alive (Airflow's default health threshold). */
+export const SCHEDULER_HEALTH_THRESHOLD_MS = 30_000;
+
+export const isAlive = (job: SchedulerJob, now: Date = new Date()): boolean =>
+  now.getTime() - new Date(job.latestHeartbeat).getTime() <= SCHEDULER_HEALTH_THRESHOLD_MS;
+
 /** Scheduler heartbeats: the webserver's health check and loop-time metric read them. */
 export class SchedulerJobRepository {
   constructor(private readonly db: Db) {}

@@ -31,8 +31,9 @@ export function registerDagRunCommands(dags: Command, ctx: () => CliContext): vo
       else process.stdout.write(`Created run ${runId} of DAG ${dagId} (state ${run.state}${dag.isPaused ? '; the DAG is paused: unpause it to run' : ''})\n`);
     });
 
+  const pauseHelp = { pause: 'pause a DAG: it gets no new runs and starts none', unpause: 'unpause a DAG: due runs are created and started again' };
   for (const [verb, paused] of [['pause', true], ['unpause', false]] as const) {
-    dags.command(`${verb} <dag_id>`).description(`${verb} a DAG (a paused DAG gets no new runs and starts none)`)
+    dags.command(`${verb} <dag_id>`).description(pauseHelp[verb])
       .action(async (dagId: string) => {
         const c = ctx();
         await c.dagRow(dagId);

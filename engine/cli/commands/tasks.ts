@@ -16,6 +16,28 @@ export function registerTaskCommands(program: Command, ctx: () => CliContext): v
   const tasks = program.command('tasks').description('inspect and run task instances');
   registerClearCommand(tasks, ctx);
 
+  tasks.command('list <dag_id>').description("a DAG's tasks in topological order")
+    .addOption(outputOption())
+    .action(async (dagId: string, o: Out) => {
+      const { spec } = await ctx().dagSpec(dagId);
+      const rows = spec.tasks.map((t) => ({
+        task_id: t.taskId, operator: t.operator, trigger_rule: t.triggerRule, queue: t.queue, retries: t.retries,
+        isolation: t.isolation ?? 'none', upstream_task_ids: t.upstream, downstream_task_ids: t.downstream,
+      }));
+      printRows(rows, o.output, ['task_id', 'operator', 'trigger_rule', 'queue', 'retries', 'isolation']);
+    });
+
+  tasks.command('state <dag_id> <task_id> <run_id>').description("the state of a task's latest try in a run")
+    .addOption(outputOption())
+    .action(async (dagId: string, taskId: string, runId: string, o: Out) => {
+      const c = ctx();
+      await c.run(dagId, runId);
+      const latest = (await (await c.store()).tasks.latestTries(dagId, runId)).get(taskId);
+      if (!latest) throw new NotFoundError(`run '${runId}' of DAG '${dagId}' has no task '${taskId}'`);
+      if (o.output === 'json') printObject(taskInstanceRow(latest), 'json');
+      else process.stdout.write(`${latest.state}\n`);
+    });
+
   tasks.command('states-for-dag-run <dag_id> <run_id>').description('every try of every task of a run')
     .addOption(outputOption())
     .action(async (dagId: string, runId: string, o: Out) => {

@@ -1,11 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { redisAnswers } from '../../queue/redis-connection.ts';
 import type { QueueConnectionOptions } from '../../queue/interfaces.ts';
+import { isAlive } from '../../store/small-repositories.ts';
 import type { Store } from '../../store/store.ts';
 import type { UpdraftMetrics } from '../metrics.ts';
-
-/** A scheduler whose heartbeat is older than this is reported unhealthy (Airflow's default is 30 s). */
-const SCHEDULER_HEALTH_THRESHOLD_MS = 30_000;
 
 export function monitoringRoutes(app: FastifyInstance, store: Store, metrics: UpdraftMetrics, queueOptions: QueueConnectionOptions): void {
   /** Airflow's `/health`: the metadatabase, the scheduler's latest heartbeat, and (ours) Redis. */
@@ -17,7 +15,7 @@ export function monitoringRoutes(app: FastifyInstance, store: Store, metrics: Up
       database = 'unhealthy';
     }
     const job = database === 'healthy' ? await store.schedulerJobs.latest() : undefined;
-    const fresh = job !== undefined && Date.now() - new Date(job.latestHeartbeat).getTime() <= SCHEDULER_HEALTH_THRESHOLD_MS;
+    const fresh = job !== undefined && isAlive(job);
     return {
       metadatabase: { status: database },
       scheduler: { status: fresh ? 'healthy' : 'unhealthy', latest_scheduler_heartbeat: job?.latestHeartbeat ?? null },
