@@ -43,13 +43,14 @@ export class TaskQueues {
     const byQueue = new Map<string, typeof tries[number][]>();
     for (const t of tries) byQueue.set(t.queue, [...(byQueue.get(t.queue) ?? []), t]);
     for (const [queue, items] of byQueue) {
-      await this.queue(taskQueueName(queue)).addBulk(
-        items.map((t) => ({
-          name: `${t.dagId}.${t.taskId}`,
-          data: { dagId: t.dagId, runId: t.runId, taskId: t.taskId, tryNumber: t.tryNumber } satisfies TaskJobData,
-          opts: { ...TASK_JOB_OPTIONS, jobId: taskJobId(t), delay: t.delayMs && t.delayMs > 0 ? t.delayMs : undefined },
-        })),
-      );
+      const jobs = items.map((t) => ({
+        name: `${t.dagId}.${t.taskId}`,
+        data: { dagId: t.dagId, runId: t.runId, taskId: t.taskId, tryNumber: t.tryNumber } satisfies TaskJobData,
+        opts: { ...TASK_JOB_OPTIONS, jobId: taskJobId(t), delay: t.delayMs && t.delayMs > 0 ? t.delayMs : undefined },
+      }));
+      // The common hand-off is one try: a plain add skips addBulk's MULTI/EXEC wrapping.
+      if (jobs.length === 1) await this.queue(taskQueueName(queue)).add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
+      else await this.queue(taskQueueName(queue)).addBulk(jobs);
     }
   }
 
