@@ -146,6 +146,21 @@ describe('webserver REST API', () => {
     assert.equal((await http(`${run}/taskInstances/no_such_task/tries`)).status, 404);
   });
 
+  it('clearTaskInstances: dry run changes nothing; a clear opens the next try and re-queues the run; bad input 4xx', async () => {
+    const body = { dag_run_id: testRunId, task_ids: ['flaky'] };
+    const dry = await http(`${base}/dags/retry_then_succeed/clearTaskInstances`, { method: 'POST', body: { ...body, dry_run: true } });
+    assert.deepEqual([dry.status, dry.json.task_instances], [200, [{ task_id: 'flaky', try_number: 4 }]]);
+    assert.equal((await http(`${base}/dags/retry_then_succeed/dagRuns/${encodeURIComponent(testRunId)}`)).json.state, 'success', 'dry run');
+    assert.equal((await http(`${base}/dags/retry_then_succeed/clearTaskInstances`, { method: 'POST', body: { ...body, task_ids: ['nope'] } })).status, 404);
+    assert.equal((await http(`${base}/dags/retry_then_succeed/clearTaskInstances`, { method: 'POST', body: { task_ids: ['flaky'] } })).status, 400);
+    assert.equal((await http(`${base}/dags/retry_then_succeed/clearTaskInstances`, { method: 'POST', body: { ...body, dag_run_id: 'no_run' } })).status, 404);
+    const cleared = await http(`${base}/dags/retry_then_succeed/clearTaskInstances`, { method: 'POST', body });
+    assert.deepEqual(cleared.json.task_instances, [{ task_id: 'flaky', try_number: 4 }]);
+    assert.equal((await http(`${base}/dags/retry_then_succeed/dagRuns/${encodeURIComponent(testRunId)}`)).json.state, 'queued');
+    const tries = await cliJson<Array<{ try_number: number; state: string }>>(['tasks', 'states-for-dag-run', 'retry_then_succeed', testRunId], env);
+    assert.deepEqual(tries.map((t) => [t.try_number, t.state]), [[1, 'up_for_retry'], [2, 'up_for_retry'], [3, 'success'], [4, 'none']]);
+  });
+
   it('model registry: versions, history, promote, roll back; unknown versions 404, bad names 400', async () => {
     const models = await http(`${base}/models`);
     assert.deepEqual(models.json.models.map((m: { name: string }) => m.name), ['churn']);
@@ -207,7 +222,7 @@ describe('webserver REST API', () => {
     const metrics = await http(base.replace('/api/v1', '/metrics'));
     assert.equal(metrics.status, 200);
     assert.match(metrics.type, /text\/plain/);
-    for (const line of [/^updraft_dag_runs\{state="success"\} 1$/m, /^updraft_task_tries\{state="up_for_retry"\} \d+$/m, /^updraft_task_duration_seconds_bucket\{le="\+Inf",state="success"\} \d+$/m, /^updraft_queue_depth\{queue="default",state="waiting"\} \d+$/m]) {
+    for (const line of [/^updraft_dag_runs\{state="queued"\} 2$/m, /^updraft_task_tries\{state="up_for_retry"\} \d+$/m, /^updraft_task_duration_seconds_bucket\{le="\+Inf",state="success"\} \d+$/m, /^updraft_queue_depth\{queue="default",state="waiting"\} \d+$/m]) {
       assert.match(metrics.text, line);
     }
   });

@@ -94,6 +94,17 @@ describe('web UI in a real browser (chromium + playwright-core)', () => {
     assert.match(details, /:\d+/, 'the worker that ran it (host:pid)');
     await screenshot(page, '3-dag-grid-task-log');
 
+    // Clear check_drift: it runs again as try 2 and turns green again; try 1 keeps its log.
+    await page.getByTestId('clear-button').click();
+    assert.match(await page.getByTestId('clear-text').innerText(), /Run check_drift of .* again, as a new try/);
+    await page.getByTestId('clear-confirm').click();
+    await page.locator(`[data-testid="cell-${runId}-check_drift"][data-try="2"][data-state="success"]`).waitFor({ timeout: RUN_DEADLINE_MS });
+    await page.locator(`[data-testid="run-${runId}"][data-state="success"]`).waitFor({ timeout: RUN_DEADLINE_MS });
+    const checkTries = (await http(`${url}/api/v1/dags/${DAG_ID}/dagRuns/${encodeURIComponent(runId)}/taskInstances/check_drift/tries`)).json.task_instances;
+    assert.deepEqual(checkTries.map((x: { try_number: number; state: string }) => [x.try_number, x.state]), [[1, 'success'], [2, 'success']]);
+    await page.getByTestId('try-1').click();
+    await page.waitForFunction(() => /Starting try 1/.test(document.querySelector('[data-testid="task-log"]')?.textContent ?? ''));
+
     await page.getByTestId('view-graph').click();
     for (const task of TASKS) assert.equal(await page.getByTestId(`node-${task}`).getAttribute('data-state'), 'success', task);
     assert.equal(await page.locator('[data-edge]').count(), TASKS.length - 1);
@@ -111,7 +122,7 @@ describe('web UI in a real browser (chromium + playwright-core)', () => {
     assert.equal((await http(`${url}/api/v1/health`)).json.scheduler.status, 'healthy');
     const metrics = (await http(`${url}/metrics`)).text;
     assert.match(metrics, /^updraft_scheduler_loop_seconds \d/m);
-    assert.match(metrics, /^updraft_task_duration_seconds_count\{state="success"\} 4$/m);
+    assert.match(metrics, /^updraft_task_duration_seconds_count\{state="success"\} 5$/m, "four tasks plus the cleared one's second try");
   });
 
   it('Models page: the pipeline promoted churn v1; promote v2, then roll back, each behind a confirmation', async () => {

@@ -56,7 +56,7 @@ export async function createWebserver(options: WebserverOptions): Promise<Fastif
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   dagRoutes(app, options.store, clock);
   dagRunRoutes(app, options.store, clock);
-  taskInstanceRoutes(app, options.store);
+  taskInstanceRoutes(app, options.store, clock);
   modelRoutes(app, options.store);
   monitoringRoutes(app, options.store, metrics, options);
 

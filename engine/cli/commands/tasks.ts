@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { runTaskTry } from '../../execution/task-runner.ts';
 import { InvalidInputError, NotFoundError } from '../../models/errors.ts';
-import { DagStructure } from '../../models/dag-spec.ts';
-import { notifyScheduler } from '../../operations/dag-commands.ts';
+import { clearTaskInstances } from '../../operations/clear-task-instances.ts';
 import { DagRunState, DagRunType, TaskInstanceState } from '../../models/states.ts';
 import { defaultRunId } from '../../store/dag-run-repository.ts';
 import type { CliContext } from '../context.ts';
@@ -92,9 +91,6 @@ export function registerTaskCommands(program: Command, ctx: () => CliContext): v
     });
 }
 
-const CLEARABLE: TaskInstanceState[] = [TaskInstanceState.SUCCESS, TaskInstanceState.FAILED, TaskInstanceState.SKIPPED, TaskInstanceState.UPSTREAM_FAILED, TaskInstanceState.UP_FOR_RETRY];
-const FAILED_STATES: TaskInstanceState[] = [TaskInstanceState.FAILED, TaskInstanceState.UPSTREAM_FAILED];
-
 export function registerClearCommand(tasks: Command, ctx: () => CliContext): void {
   tasks.command('clear <dag_id> <run_id>').description('run finished tasks of a run again, each as a new try')
     .option('-t, --task-regex <regex>', 'only tasks whose id matches')
@@ -111,25 +107,9 @@ export function registerClearCommand(tasks: Command, ctx: () => CliContext): voi
       }
       const run = await c.run(dagId, runId);
       const dag = await c.dagRow(dagId);
-      const structure = new DagStructure(dag.spec);
-      const store = await c.store();
-      const latest = await store.tasks.latestTries(dagId, runId);
-      const chosen = new Set(dag.spec.tasks.filter((t) => !pattern || pattern.test(t.taskId)).map((t) => t.taskId));
-      if (o.downstream) for (const id of [...chosen]) for (const d of structure.descendantsOf(id)) chosen.add(d);
-      const cleared: Array<{ task_id: string; try_number: number }> = [];
-      const now = c.clock.now();
-      for (const task of dag.spec.tasks) {
-        const ti = latest.get(task.taskId);
-        if (!ti || !chosen.has(task.taskId) || !CLEARABLE.includes(ti.state)) continue;
-        if (o.onlyFailed && !FAILED_STATES.includes(ti.state)) continue;
-        const next = { ...ti, tryNumber: ti.tryNumber + 1 };
-        const patch = { max_tries: next.tryNumber + task.retries };
-        if (await store.tasks.openNextTry(next, [ti.state], TaskInstanceState.NONE, patch, now)) cleared.push({ task_id: task.taskId, try_number: next.tryNumber });
-      }
-      if (cleared.length > 0) {
-        await store.runs.transition(dagId, run.runId, [DagRunState.SUCCESS, DagRunState.FAILED], DagRunState.QUEUED, now);
-        await notifyScheduler({ type: 'tasks-cleared', dagId, runId });
-      }
+      const cleared = await clearTaskInstances(await c.store(), dag, run, {
+        match: pattern ? (id) => pattern.test(id) : undefined, onlyFailed: o.onlyFailed, downstream: o.downstream,
+      }, c.clock.now());
       if (o.output === 'json') printRows(cleared, 'json');
       else process.stdout.write(cleared.length ? `Cleared ${cleared.length} task(s): ${cleared.map((t) => `${t.task_id} (next try ${t.try_number})`).join(', ')}\n` : 'Nothing to clear\n');
     });

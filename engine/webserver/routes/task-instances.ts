@@ -4,9 +4,47 @@ import { inDagOrder, taskInstanceRow } from '../../operations/rows.ts';
 import type { Store } from '../../store/store.ts';
 import { findDag } from './dags.ts';
 import { findRun } from './dag-runs.ts';
-import { logParams, runParams, taskParams, type LogParams, type RunParams, type TaskParams } from './schemas.ts';
+import { dagParams, ID_PATTERN, logParams, RUN_ID_PATTERN, runParams, taskParams, type DagParams, type LogParams, type RunParams, type TaskParams } from './schemas.ts';
+import { clearTaskInstances } from '../../operations/clear-task-instances.ts';
+import type { Clock } from '../../utils/clock.ts';
 
-export function taskInstanceRoutes(app: FastifyInstance, store: Store): void {
+interface ClearBody {
+  dag_run_id: string;
+  task_ids?: string[];
+  only_failed?: boolean;
+  include_downstream?: boolean;
+  dry_run?: boolean;
+}
+
+export function taskInstanceRoutes(app: FastifyInstance, store: Store, clock: Clock): void {
+  /** Airflow's clearTaskInstances: the chosen finished tasks of a run run again as new tries. */
+  app.post<{ Params: DagParams; Body: ClearBody }>('/api/v1/dags/:dag_id/clearTaskInstances', {
+    schema: {
+      params: dagParams,
+      body: {
+        type: 'object',
+        required: ['dag_run_id'],
+        properties: {
+          dag_run_id: { type: 'string', pattern: RUN_ID_PATTERN },
+          task_ids: { type: 'array', items: { type: 'string', pattern: ID_PATTERN }, maxItems: 10_000 },
+          only_failed: { type: 'boolean' },
+          include_downstream: { type: 'boolean' },
+          dry_run: { type: 'boolean' },
+        },
+        additionalProperties: false,
+      },
+    },
+  }, async (request) => {
+    const { dag_run_id: runId, task_ids: taskIds, only_failed: onlyFailed, include_downstream: downstream, dry_run: dryRun } = request.body;
+    const run = await findRun(store, request.params.dag_id, runId);
+    const dag = await findDag(store, run.dagId);
+    const unknown = taskIds?.find((id) => !dag.spec.tasks.some((t) => t.taskId === id));
+    if (unknown !== undefined) throw new NotFoundError(`DAG '${dag.dagId}' has no task '${unknown}'`);
+    const wanted = taskIds && new Set(taskIds);
+    const cleared = await clearTaskInstances(store, dag, run, { match: wanted ? (id) => wanted.has(id) : undefined, onlyFailed, downstream, dryRun }, clock.now());
+    return { task_instances: cleared, total_entries: cleared.length };
+  });
+
   /** Latest try of every task of a run, in DAG order (Airflow's list endpoint). */
   app.get<{ Params: RunParams }>('/api/v1/dags/:dag_id/dagRuns/:dag_run_id/taskInstances', { schema: { params: runParams } }, async (request) => {
     const run = await findRun(store, request.params.dag_id, request.params.dag_run_id);

@@ -27,12 +27,22 @@ const dialog = h('dialog', { 'data-testid': 'trigger-dialog' },
     h('button', { class: 'primary', 'data-testid': 'trigger-submit', onclick: () => submitTrigger() }, 'Trigger'),
     h('button', { onclick: () => dialog.close() }, 'Cancel')));
 
+const clearText = h('p', { 'data-testid': 'clear-text' });
+const clearDownstream = h('input', { type: 'checkbox', 'data-testid': 'clear-downstream' });
+const clearError = h('p', { class: 'error' });
+const clearDialog = h('dialog', { 'data-testid': 'clear-dialog' },
+  h('h2', {}, 'Clear'), clearText,
+  h('label', {}, clearDownstream, ' and everything downstream'), clearError,
+  h('div', { class: 'toolbar' },
+    h('button', { class: 'danger', 'data-testid': 'clear-confirm', onclick: () => submitClear() }, 'Clear'),
+    h('button', { onclick: () => clearDialog.close() }, 'Cancel')));
+
 app.append(header(), h('main', {},
   title, info, status,
   h('div', { class: 'toolbar' }, triggerButton, h('label', {}, pause, ' active (unchecked: paused)')),
   tabs,
   h('div', { class: 'layout' }, view, panel)),
-  dialog);
+  dialog, clearDialog);
 
 pause.addEventListener('change', async () => {
   try {
@@ -71,6 +81,26 @@ async function submitTrigger() {
   }
 }
 
+function openClear() {
+  const sel = state.selected;
+  clearText.textContent = `Run ${sel.taskId} of ${sel.runId} again, as a new try? Its earlier tries and logs are kept.`;
+  clearDownstream.checked = false;
+  clearError.textContent = '';
+  clearDialog.showModal();
+}
+
+async function submitClear() {
+  const sel = state.selected;
+  try {
+    await api(`${path}/clearTaskInstances`, { method: 'POST', body: { dag_run_id: sel.runId, task_ids: [sel.taskId], include_downstream: clearDownstream.checked } });
+    clearDialog.close();
+    state.tryShown = null;
+    await refresh();
+  } catch (error) {
+    clearError.textContent = error.message;
+  }
+}
+
 function showView(name) {
   state.view = name;
   for (const b of tabs.children) b.setAttribute('aria-selected', String(b.dataset.view === name));
@@ -101,6 +131,7 @@ function renderGrid() {
             title: `${taskId} in ${r.run_id}: ${ti?.state ?? 'none'}${ti && ti.try_number > 1 ? ` (try ${ti.try_number})` : ''}`,
             'data-testid': `cell-${r.run_id}-${taskId}`,
             'data-state': ti?.state ?? 'none',
+            'data-try': ti?.try_number ?? 0,
             style: { background: colorOf(ti?.state) },
             onclick: () => select(r.run_id, taskId),
           }));
@@ -176,6 +207,7 @@ async function refreshPanel() {
   fill(panel,
     h('h2', {}, sel.taskId),
     h('div', { class: 'muted' }, sel.runId),
+    h('div', { class: 'toolbar' }, h('button', { 'data-testid': 'clear-button', onclick: () => openClear() }, 'Clear (run again)')),
     h('div', { class: 'tabs' }, tries.map((t) => h('button', {
       'aria-selected': String(t.try_number === shown.try_number), 'data-testid': `try-${t.try_number}`,
       onclick: () => { state.tryShown = t.try_number; void refreshPanel(); },
