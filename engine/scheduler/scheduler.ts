@@ -41,6 +41,7 @@ export class Scheduler {
   private parsing: Promise<void> | null = null;
   private reparseRequested = false;
   private stopped = false;
+  /** This scheduler's heartbeat row. Wall-clock times: liveness is about real time, not the injected clock. */
   private readonly job = { id: `${hostname()}:${process.pid}:${Date.now()}`, hostname: hostname(), startedAt: new Date().toISOString() };
 
   constructor(private readonly store: Store, options: SchedulerOptions = {}, log?: Logger) {

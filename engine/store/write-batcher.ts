@@ -9,6 +9,8 @@ export interface BatchScope {
   tasks: TaskInstanceRepository;
 }
 
+const scopeOf = (tx: Executor): BatchScope => ({ tx, tasks: new TaskInstanceRepository(tx as Db) });
+
 interface Pending {
   fn: (scope: BatchScope) => Promise<unknown>;
   resolve: (value: unknown) => void;
@@ -46,13 +48,13 @@ export class WriteBatcher {
     if (batch.length === 1) {
       // Alone in its transaction: a failure rolls back just this write, no savepoint needed.
       const [only] = batch as [Pending];
-      await this.write((tx) => only.fn({ tx, tasks: new TaskInstanceRepository(tx as Db) })).then(only.resolve, only.reject);
+      await this.write((tx) => only.fn(scopeOf(tx))).then(only.resolve, only.reject);
       return;
     }
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       await this.write(async (tx) => {
-        const scope: BatchScope = { tx, tasks: new TaskInstanceRepository(tx as Db) };
+        const scope = scopeOf(tx);
         for (const [i, item] of batch.entries()) {
           const savepoint = sql.raw(`batch_${i}`);
           await sql`savepoint ${savepoint}`.execute(tx);
