@@ -2,7 +2,8 @@ import { DirectedGraph } from 'graphology';
 import { hasCycle, topologicalGenerations } from 'graphology-dag';
 import { DagValidationError } from './errors.ts';
 
-const ID = /^[A-Za-z0-9_.-]{1,250}$/;
+/** DAG and task ids (Airflow's KEY_REGEX, bounded). */
+export const ID = /^[A-Za-z0-9_.-]{1,250}$/;
 
 export function assertValidId(kind: 'DAG' | 'task', id: unknown, where: string): asserts id is string {
   if (typeof id !== 'string' || !ID.test(id)) {

@@ -13,7 +13,7 @@ import type { Store } from '../store/store.ts';
  * `api/common`): one place validates a trigger and creates the run.
  */
 
-const RUN_ID = /^[A-Za-z0-9_.~:+-]{1,250}$/;
+export const RUN_ID = /^[A-Za-z0-9_.~:+-]{1,250}$/;
 
 export interface TriggerRequest {
   /** @defaultValue `manual__<logical date>` */

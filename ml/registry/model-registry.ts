@@ -23,7 +23,7 @@ export interface ProductionPeriod {
   reason: string;
 }
 
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
 /** Model names become directory names: letters, digits, `_ . -`, no path separators, no `..`. */
 export function assertModelName(name: string): void {

@@ -1,8 +1,13 @@
+import { MODEL_NAME } from '../../../ml/registry/model-registry.ts';
+import { ID } from '../../models/dag-validation.ts';
+import { RUN_ID } from '../../operations/dag-commands.ts';
+
 /** JSON-schema fragments shared by the routes: fastify validates every path, query and body with them (bad input is a 400, never a 500). */
 
-export const ID_PATTERN = '^[A-Za-z0-9_.-]{1,250}$';
-export const RUN_ID_PATTERN = '^[A-Za-z0-9_.~:+-]{1,250}$';
-export const MODEL_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$';
+// The same rules the CLI and the model layer apply, as JSON-schema patterns.
+export const ID_PATTERN = ID.source;
+export const RUN_ID_PATTERN = RUN_ID.source;
+export const MODEL_NAME_PATTERN = MODEL_NAME.source;
 
 const id = { type: 'string', pattern: ID_PATTERN } as const;
 const runId = { type: 'string', pattern: RUN_ID_PATTERN } as const;
