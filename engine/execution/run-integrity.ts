@@ -1,11 +1,11 @@
 import type { DagStructure } from '../models/dag-spec.ts';
-import { TaskInstanceState } from '../models/states.ts';
+import { NOT_FINISHED_TASK_STATES, TaskInstanceState } from '../models/states.ts';
 import type { DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskInstance } from '../store/task-instance-repository.ts';
 
 /** Tries of a vanished task that can still be withdrawn; a running one finishes and records its outcome. */
-const WITHDRAWABLE: readonly TaskInstanceState[] = [TaskInstanceState.NONE, TaskInstanceState.SCHEDULED, TaskInstanceState.QUEUED, TaskInstanceState.UP_FOR_RETRY];
+const WITHDRAWABLE: readonly TaskInstanceState[] = NOT_FINISHED_TASK_STATES.filter((state) => state !== TaskInstanceState.RUNNING);
 
 /**
  * Airflow's `verify_integrity`: a DAG file edited while one of its runs is in

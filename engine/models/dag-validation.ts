@@ -5,6 +5,9 @@ import { DagValidationError } from './errors.ts';
 /** DAG and task ids (Airflow's KEY_REGEX, bounded). */
 export const ID = /^[A-Za-z0-9_.-]{1,250}$/;
 
+/** Worker queue names: they become part of BullMQ queue names (`tasks-<queue>`). */
+export const QUEUE_NAME = /^[A-Za-z0-9_-]{1,100}$/;
+
 export function assertValidId(kind: 'DAG' | 'task', id: unknown, where: string): asserts id is string {
   if (typeof id !== 'string' || !ID.test(id)) {
     throw new DagValidationError(

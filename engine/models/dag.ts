@@ -5,7 +5,7 @@ import { BranchOperator, type BranchChoice } from '../../operators/branch-operat
 import { ShortCircuitOperator, type ShortCircuitOptions } from '../../operators/short-circuit-operator.ts';
 import { EmptyOperator } from '../../operators/empty-operator.ts';
 import { DagStructure, type DagSpec, type TaskSpec } from './dag-spec.ts';
-import { assertValidId, validateGraph } from './dag-validation.ts';
+import { assertValidId, QUEUE_NAME, validateGraph } from './dag-validation.ts';
 import { parseDuration } from './duration.ts';
 import { DagValidationError } from './errors.ts';
 import type { DagOptions, TaskDefaults, TaskOptions } from './interfaces.ts';
@@ -176,7 +176,7 @@ export class Dag implements DagGraph {
     const triggerRule = o.triggerRule ?? TriggerRule.ALL_SUCCESS;
     if (!isTriggerRule(triggerRule)) throw new DagValidationError(`${where}: unknown trigger rule '${String(triggerRule)}'`);
     const queue = o.queue ?? 'default';
-    if (!/^[A-Za-z0-9_-]{1,100}$/.test(queue)) throw new DagValidationError(`${where}: bad queue name '${queue}'`);
+    if (!QUEUE_NAME.test(queue)) throw new DagValidationError(`${where}: bad queue name '${queue}'`);
     const isolation = o.isolation ?? 'none';
     if (isolation !== 'none' && isolation !== 'process') throw new DagValidationError(`${where}: isolation must be 'none' or 'process', got '${String(isolation)}'`);
     return {

@@ -53,6 +53,9 @@ export const UNFINISHED_TASK_STATES: ReadonlySet<TaskInstanceState> = new Set([
   TaskInstanceState.UP_FOR_RETRY,
 ]);
 
+/** Every state a try can still move on from: not yet decided (`none`) or owned by some process. */
+export const NOT_FINISHED_TASK_STATES: readonly TaskInstanceState[] = [TaskInstanceState.NONE, ...UNFINISHED_TASK_STATES];
+
 export const FINISHED_DAG_RUN_STATES: ReadonlySet<DagRunState> = new Set([
   DagRunState.SUCCESS,
   DagRunState.FAILED,

@@ -8,7 +8,7 @@ import type { DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskInstance } from '../store/task-instance-repository.ts';
 import type { Clock } from '../utils/clock.ts';
-import { dispatch } from './dispatch.ts';
+import { dispatch, enqueueTries } from './dispatch.ts';
 
 const JOB_GONE = new Set(['unknown', 'failed', 'completed']);
 
@@ -83,7 +83,7 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
       }
     }
   }
-  if (requeue.length > 0) await queues.enqueue(requeue);
+  await enqueueTries(queues, requeue);
   await dispatch(store, queues, toDispatch, now);
   return touched;
 }

@@ -6,7 +6,7 @@ import { syncDagFolder } from '../dag-processing/sync.ts';
 import { advanceDagRun } from '../execution/dag-run-evaluator.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
 import { DagStructure } from '../models/dag-spec.ts';
-import { DagRunState, TaskInstanceState } from '../models/states.ts';
+import { DagRunState, NOT_FINISHED_TASK_STATES, TaskInstanceState } from '../models/states.ts';
 import type { SchedulerEvent, TaskCompletion } from '../queue/interfaces.ts';
 import { createRedis } from '../queue/redis-connection.ts';
 import { SCHEDULER_EVENTS_QUEUE, TaskQueues, taskQueueName } from '../queue/task-queues.ts';
@@ -173,9 +173,8 @@ export class Scheduler {
       if (!spec?.dagrunTimeoutMs || !run.startDate) continue;
       if (now.getTime() - new Date(run.startDate).getTime() <= spec.dagrunTimeoutMs) continue;
       if (!(await this.store.runs.transition(run.dagId, run.runId, [DagRunState.RUNNING], DagRunState.FAILED, now))) continue;
-      const unfinished: TaskInstanceState[] = [TaskInstanceState.NONE, TaskInstanceState.SCHEDULED, TaskInstanceState.QUEUED, TaskInstanceState.RUNNING, TaskInstanceState.UP_FOR_RETRY];
       for (const ti of (await this.store.tasks.latestTries(run.dagId, run.runId)).values()) {
-        if (unfinished.includes(ti.state)) await this.store.tasks.transition(ti, [ti.state], TaskInstanceState.SKIPPED, { end_date: now.toISOString() }, now);
+        if (NOT_FINISHED_TASK_STATES.includes(ti.state)) await this.store.tasks.transition(ti, [ti.state], TaskInstanceState.SKIPPED, { end_date: now.toISOString() }, now);
       }
       this.log.warn({ dag_id: run.dagId, run_id: run.runId, timeout_ms: spec.dagrunTimeoutMs }, 'run timed out (dagrunTimeout): failed, unfinished tasks skipped');
     }

@@ -91,11 +91,10 @@ export class DagRunRepository {
     return Number((await query.executeTakeFirst())?.n ?? 0);
   }
 
-  /** How many runs, and task tries, are in each state: the webserver's metrics. */
-  async stateCounts(): Promise<{ runs: Map<string, number>; tries: Map<string, number> }> {
-    const runs = await this.db.selectFrom('dag_run').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
-    const tries = await this.db.selectFrom('task_instance').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
-    return { runs: new Map(runs.map((r) => [r.state, Number(r.n)])), tries: new Map(tries.map((r) => [r.state, Number(r.n)])) };
+  /** How many runs are in each state (the webserver's metrics). */
+  async countByState(): Promise<Map<string, number>> {
+    const rows = await this.db.selectFrom('dag_run').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
+    return new Map(rows.map((r) => [r.state, Number(r.n)]));
   }
 
   async listByState(states: readonly DagRunState[], dagId?: string): Promise<DagRun[]> {

@@ -2,7 +2,7 @@ import type { TaskSpec } from '../models/dag-spec.ts';
 import { sql, type ExpressionBuilder, type Selectable } from 'kysely';
 import type { Db } from './database.ts';
 import type { Database, TaskInstanceTable } from './schema.ts';
-import { TaskInstanceState } from '../models/states.ts';
+import { NOT_FINISHED_TASK_STATES, TaskInstanceState } from '../models/states.ts';
 import { chunks } from '../utils/chunks.ts';
 
 export interface TaskInstanceKey {
@@ -102,7 +102,7 @@ export class TaskInstanceRepository {
       .select('ti.task_id')
       .where('ti.dag_id', '=', dagId)
       .where('ti.run_id', '=', runId)
-      .where('ti.state', 'in', [TaskInstanceState.NONE, TaskInstanceState.SCHEDULED, TaskInstanceState.QUEUED, TaskInstanceState.RUNNING, TaskInstanceState.UP_FOR_RETRY])
+      .where('ti.state', 'in', [...NOT_FINISHED_TASK_STATES])
       .where(isNewestTry)
       .limit(1)
       .executeTakeFirst();
@@ -145,6 +145,12 @@ export class TaskInstanceRepository {
   async transitionReturning(key: TaskInstanceKey, from: readonly TaskInstanceState[], to: TaskInstanceState, patch: TaskInstancePatch, now: Date): Promise<TaskInstance | undefined> {
     const row = await this.compareAndSet(key, from, to, patch, now).returningAll().executeTakeFirst();
     return row && toTaskInstance(row);
+  }
+
+  /** How many tries are in each state (the webserver's metrics). */
+  async countByState(): Promise<Map<string, number>> {
+    const rows = await this.db.selectFrom('task_instance').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
+    return new Map(rows.map((r) => [r.state, Number(r.n)]));
   }
 
   /** A first try (state `none`) for each of `tasks` in a run; a task that has a try already is left alone. */

@@ -22,17 +22,17 @@ export class UpdraftMetrics {
   constructor(private readonly store: Store, private readonly queueOptions: QueueConnectionOptions) {
     const registry = this.registry;
     const self = this;
-    const byState = (name: string, help: string, pick: (counts: Awaited<ReturnType<Store['runs']['stateCounts']>>) => Map<string, number>) =>
+    const byState = (name: string, help: string, count: () => Promise<Map<string, number>>) =>
       new Gauge({
         name, help, labelNames: ['state'], registers: [registry],
         async collect() {
-          const counts = pick(await store.runs.stateCounts());
+          const counts = await count();
           this.reset();
           for (const [state, n] of counts) this.set({ state }, n);
         },
       });
-    byState('updraft_dag_runs', 'DAG runs by state', (c) => c.runs);
-    byState('updraft_task_tries', 'task-instance tries by state', (c) => c.tries);
+    byState('updraft_dag_runs', 'DAG runs by state', () => store.runs.countByState());
+    byState('updraft_task_tries', 'task-instance tries by state', () => store.tasks.countByState());
     new Gauge({
       name: 'updraft_queue_depth', help: 'BullMQ jobs per Updraft queue and job state', labelNames: ['queue', 'state'], registers: [registry],
       async collect() {

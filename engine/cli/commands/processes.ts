@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createLogger } from '../../logging/logger.ts';
+import { QUEUE_NAME } from '../../models/dag-validation.ts';
 import { InvalidInputError } from '../../models/errors.ts';
 import { redisAnswers, redisUrl } from '../../queue/redis-connection.ts';
 import { Scheduler } from '../../scheduler/scheduler.ts';
@@ -19,7 +20,6 @@ const untilSignal = (): Promise<NodeJS.Signals> =>
     process.once('SIGINT', () => resolve('SIGINT'));
   });
 
-const QUEUE_NAME = /^[A-Za-z0-9_-]{1,100}$/;
 
 export function registerProcessCommands(program: Command, ctx: () => CliContext): void {
   program.command('scheduler').description('run the scheduler (one per installation)')

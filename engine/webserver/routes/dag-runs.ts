@@ -3,6 +3,7 @@ import { InvalidInputError, NotFoundError } from '../../models/errors.ts';
 import { isDagRunState, type DagRunState } from '../../models/states.ts';
 import { triggerDagRun } from '../../operations/dag-commands.ts';
 import { runRow } from '../../operations/rows.ts';
+import type { DagRow } from '../../store/dag-repository.ts';
 import type { DagRun } from '../../store/dag-run-repository.ts';
 import type { Store } from '../../store/store.ts';
 import type { Clock } from '../../utils/clock.ts';
@@ -15,11 +16,12 @@ interface TriggerBody {
   conf?: Record<string, unknown>;
 }
 
-export async function findRun(store: Store, dagId: string, runId: string): Promise<DagRun> {
-  await findDag(store, dagId);
+/** A run and its DAG, or a NotFoundError naming whichever is missing. */
+export async function findRun(store: Store, dagId: string, runId: string): Promise<{ dag: DagRow; run: DagRun }> {
+  const dag = await findDag(store, dagId);
   const run = await store.runs.get(dagId, runId);
   if (!run) throw new NotFoundError(`DAG '${dagId}' has no run '${runId}'`);
-  return run;
+  return { dag, run };
 }
 
 export function dagRunRoutes(app: FastifyInstance, store: Store, clock: Clock): void {
@@ -52,7 +54,7 @@ export function dagRunRoutes(app: FastifyInstance, store: Store, clock: Clock): 
   });
 
   app.get<{ Params: RunParams }>('/api/v1/dags/:dag_id/dagRuns/:dag_run_id', { schema: { params: runParams } }, async (request) =>
-    runRow(await findRun(store, request.params.dag_id, request.params.dag_run_id)));
+    runRow((await findRun(store, request.params.dag_id, request.params.dag_run_id)).run));
 
   /** The grid view's data in one read: recent runs (oldest first) × tasks in topological order. */
   app.get<{ Params: DagParams; Querystring: { limit: number } }>('/api/v1/dags/:dag_id/grid', {

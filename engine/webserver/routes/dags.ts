@@ -47,7 +47,7 @@ export function dagRoutes(app: FastifyInstance, store: Store, clock: Clock): voi
   }, async (request) => {
     const dag = await findDag(store, request.params.dag_id);
     await setDagPaused(store, dag.dagId, request.body.is_paused);
-    return dagView(store, await findDag(store, dag.dagId), clock.now());
+    return dagView(store, { ...dag, isPaused: request.body.is_paused }, clock.now());
   });
 
   app.get<{ Params: DagParams }>('/api/v1/dags/:dag_id/tasks', { schema: { params: dagParams } }, async (request) => {

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../../models/errors.ts';
 import { inDagOrder, taskInstanceRow } from '../../operations/rows.ts';
 import type { Store } from '../../store/store.ts';
-import { findDag } from './dags.ts';
 import { findRun } from './dag-runs.ts';
 import { dagParams, ID_PATTERN, logParams, RUN_ID_PATTERN, runParams, taskParams, type DagParams, type LogParams, type RunParams, type TaskParams } from './schemas.ts';
 import { clearTaskInstances } from '../../operations/clear-task-instances.ts';
@@ -36,8 +35,7 @@ export function taskInstanceRoutes(app: FastifyInstance, store: Store, clock: Cl
     },
   }, async (request) => {
     const { dag_run_id: runId, task_ids: taskIds, only_failed: onlyFailed, include_downstream: downstream, dry_run: dryRun } = request.body;
-    const run = await findRun(store, request.params.dag_id, runId);
-    const dag = await findDag(store, run.dagId);
+    const { dag, run } = await findRun(store, request.params.dag_id, runId);
     const unknown = taskIds?.find((id) => !dag.spec.tasks.some((t) => t.taskId === id));
     if (unknown !== undefined) throw new NotFoundError(`DAG '${dag.dagId}' has no task '${unknown}'`);
     const wanted = taskIds && new Set(taskIds);
@@ -47,8 +45,7 @@ export function taskInstanceRoutes(app: FastifyInstance, store: Store, clock: Cl
 
   /** Latest try of every task of a run, in DAG order (Airflow's list endpoint). */
   app.get<{ Params: RunParams }>('/api/v1/dags/:dag_id/dagRuns/:dag_run_id/taskInstances', { schema: { params: runParams } }, async (request) => {
-    const run = await findRun(store, request.params.dag_id, request.params.dag_run_id);
-    const { spec } = await findDag(store, run.dagId);
+    const { dag: { spec }, run } = await findRun(store, request.params.dag_id, request.params.dag_run_id);
     const latest = inDagOrder([...(await store.tasks.latestTries(run.dagId, run.runId)).values()], spec);
     return { task_instances: latest.map(taskInstanceRow), total_entries: latest.length };
   });
@@ -76,7 +73,7 @@ export function taskInstanceRoutes(app: FastifyInstance, store: Store, clock: Cl
 }
 
 async function triesOf(store: Store, params: TaskParams) {
-  const run = await findRun(store, params.dag_id, params.dag_run_id);
+  const { run } = await findRun(store, params.dag_id, params.dag_run_id);
   const tries = (await store.tasks.allTries(run.dagId, run.runId)).filter((t) => t.taskId === params.task_id).sort((a, b) => a.tryNumber - b.tryNumber);
   if (tries.length === 0) throw new NotFoundError(`run '${run.runId}' of DAG '${run.dagId}' has no task '${params.task_id}'`);
   return tries;
