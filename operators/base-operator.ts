@@ -20,6 +20,8 @@ export abstract class BaseOperator<R = unknown> implements XComSource<R> {
   declare readonly __xcom?: R;
   /** Short operator kind stored with each task instance, e.g. `bash`. */
   abstract readonly operatorName: string;
+  /** False for operators that never read upstream XComs: the runner then skips loading them. */
+  readonly readsXCom: boolean = true;
   readonly taskId: string;
   readonly options: Readonly<TaskOptions>;
   readonly upstreamIds = new Set<string>();

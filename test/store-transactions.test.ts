@@ -41,8 +41,8 @@ describe('store transactions (SQLite, real processes contending)', () => {
   it('batched writes share a transaction, yet one that throws is rolled back alone and only its caller sees the error', async () => {
     const store = await Store.open({ home: tempDir() });
     try {
-      const write = (name: string, fail: boolean) => store.batch(async ({ tx }) => {
-        await tx.insertInto('import_error').values({ filename: name, message: 'm', timestamp: 'now' }).execute();
+      const write = (name: string, fail: boolean) => store.batch(async ({ store: tx }) => {
+        await tx.db.insertInto('import_error').values({ filename: name, message: 'm', timestamp: 'now' }).execute();
         if (fail) throw new Error(`${name} failed`);
         return name;
       });

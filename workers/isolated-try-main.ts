@@ -1,6 +1,7 @@
 // A worker's child process for a task with `isolation: 'process'`: runs one try
 // through the one task runner (which records its state, log and XCom in the
-// store) and reports the outcome to its parent over IPC.
+// store, with the downstream hand-off) and reports the outcome to its parent
+// over IPC; the parent enqueues what it queued.
 import { DagModuleCache } from '../engine/dag-processing/dag-module-cache.ts';
 import { runTaskTry } from '../engine/execution/task-runner.ts';
 import { TaskInstanceState } from '../engine/models/states.ts';
@@ -10,7 +11,7 @@ import type { IsolatedTryReply, IsolatedTryRequest } from './isolated-try.ts';
 
 const reply = (message: IsolatedTryReply): Promise<void> => new Promise((resolve) => process.send!(message, () => resolve()));
 
-process.once('message', async ({ key, fileloc }: IsolatedTryRequest) => {
+process.once('message', async ({ key, fileloc, queuedBy }: IsolatedTryRequest) => {
   const controller = new AbortController();
   process.on('message', (message) => {
     if (message === 'abort') controller.abort();
@@ -21,7 +22,7 @@ process.once('message', async ({ key, fileloc }: IsolatedTryRequest) => {
     if (!run || ti?.state !== TaskInstanceState.RUNNING) {
       await reply({ failure: `try ${key.tryNumber} of ${key.dagId}.${key.taskId} is not running (state ${ti?.state ?? 'missing'})` });
     } else {
-      await reply({ outcome: await runTaskTry({ store, dag, run, ti, clock: clockFromEnv(), signal: controller.signal }) });
+      await reply({ outcome: await runTaskTry({ store, dag, run, ti, clock: clockFromEnv(), signal: controller.signal, queuedBy }) });
     }
   } catch (error) {
     await reply({ failure: `could not run task: ${(error as Error).message}` });

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import type { TryOutcome } from '../engine/execution/task-runner.ts';
-import type { TaskJobData } from '../engine/queue/interfaces.ts';
+import type { TaskInstanceKey } from '../engine/models/task-instance-key.ts';
 
 const REPO = join(import.meta.dirname, '..');
 const CHILD_MAIN = join(REPO, 'workers', 'isolated-try-main.ts');
@@ -12,11 +12,13 @@ const KILL_GRACE_MS = 2_000;
 const ABORT_WAIT_MS = 5_000;
 
 export interface IsolatedTryRequest {
-  key: TaskJobData;
+  key: TaskInstanceKey;
   fileloc: string;
+  /** The parent worker's `queued_by`: the child's outcome transaction queues the downstream in its name. */
+  queuedBy: string;
 }
 
-/** What the child reports: the recorded outcome, or why it could not run the try. */
+/** What the child reports: the recorded outcome (the parent enqueues what it queued), or why it could not run the try. */
 export type IsolatedTryReply = { outcome: TryOutcome } | { failure: string };
 
 /**
@@ -51,6 +53,6 @@ export function runIsolatedTry(request: IsolatedTryRequest, timeoutMs: number | 
     child.on('exit', (code, signalName) => settle({ failure: `the task process exited (${signalName ?? `code ${code}`}) before recording an outcome` }));
     if (timeoutMs !== null) timers.push(setTimeout(kill(`TaskTimeoutError: execution timed out after ${timeoutMs / 1000}s (task process killed)`), timeoutMs + KILL_GRACE_MS));
     signal.addEventListener('abort', onAbort, { once: true });
-    child.send({ key: request.key, fileloc: request.fileloc } satisfies IsolatedTryRequest);
+    child.send(request);
   });
 }

@@ -1,13 +1,16 @@
+import { hostname } from 'node:os';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { DagModuleCache } from '../engine/dag-processing/dag-module-cache.ts';
-import { beginTry, failTry, handBackTry, runTaskTry, workerIdentity, type TryOutcome } from '../engine/execution/task-runner.ts';
+import { runTaskTry, workerIdentity, type TryOutcome } from '../engine/execution/task-runner.ts';
 import { createLogger, type Logger } from '../engine/logging/logger.ts';
 import { TaskInstanceState } from '../engine/models/states.ts';
-import type { TaskCompletion, TaskJobData } from '../engine/queue/interfaces.ts';
-import type { TaskSpec } from '../engine/models/dag-spec.ts';
+import type { TaskCompletion } from '../engine/queue/interfaces.ts';
+import { DagStructure, type TaskSpec } from '../engine/models/dag-spec.ts';
+import type { TaskInstanceKey } from '../engine/models/task-instance-key.ts';
 import { TaskQueues, taskQueueName } from '../engine/queue/task-queues.ts';
 import type { Store } from '../engine/store/store.ts';
 import type { TaskInstance } from '../engine/store/task-instance-repository.ts';
+import type { FinishedTry } from '../engine/store/try-lifecycle.ts';
 import type { DagRun } from '../engine/store/dag-run-repository.ts';
 import type { Dag } from '../engine/models/dag.ts';
 import { clockFromEnv, type Clock } from '../engine/utils/clock.ts';
@@ -17,12 +20,24 @@ import { runIsolatedTry } from './isolated-try.ts';
 const seconds = (env: string | undefined, fallback: number): number => (env ? Number(env) * 1000 : fallback);
 
 /**
+ * Test hook: the worker SIGKILLs itself right after a try's outcome (and the
+ * downstream it queued) committed, before it enqueues anything, to prove the
+ * scheduler repairs that gap. Never set it in production.
+ */
+const DIE_BEFORE_HAND_OFF = process.env.UPDRAFT_TEST_DIE_BEFORE_HAND_OFF === '1';
+
+/**
  * `updraft worker`: takes task tries from BullMQ, runs them through the one
- * task runner, records every transition with compare-and-set, schedules
- * retries as delayed jobs, and tells the scheduler when a try ends.
+ * task runner, records every transition with compare-and-set, and hands off
+ * where the event happens: the transaction that records a try's outcome also
+ * queues the downstream tries it made ready, and this worker enqueues them
+ * (and the retry, a delayed job) right after the commit. The job's return
+ * value tells the scheduler, whose pass then finds nothing left to do.
  */
 export class TaskWorker {
   readonly id = workerIdentity();
+  private readonly queuedBy = `worker ${this.id}`;
+  private readonly owner = { hostname: hostname(), workerId: this.id };
   private readonly queues: TaskQueues;
   private readonly workers: Worker[] = [];
   private readonly modules = new DagModuleCache();
@@ -49,7 +64,7 @@ export class TaskWorker {
 
   start(): void {
     for (const name of this.options.queues) {
-      const worker = new Worker<TaskJobData, TaskCompletion | null>(taskQueueName(name), (job, token) => this.process(job, token), {
+      const worker = new Worker<TaskInstanceKey, TaskCompletion | null>(taskQueueName(name), (job, token) => this.process(job, token), {
         connection: this.queues.connection,
         prefix: this.queues.prefix,
         concurrency: this.options.concurrency,
@@ -86,7 +101,7 @@ export class TaskWorker {
   }
 
   /** Returns the try's outcome (the job's return value, read by the scheduler), or null when nothing changed. */
-  private async process(job: Job<TaskJobData>, token: string | undefined): Promise<TaskCompletion | null> {
+  private async process(job: Job<TaskInstanceKey>, token: string | undefined): Promise<TaskCompletion | null> {
     const key = job.data;
     const log = this.log.child({ dag_id: key.dagId, run_id: key.runId, task_id: key.taskId, try_number: key.tryNumber });
     const [location, run] = await Promise.all([this.location(key.dagId), this.run(key.dagId, key.runId)]);
@@ -95,14 +110,14 @@ export class TaskWorker {
       return null;
     }
 
-    const ti = await beginTry(this.store, key, [TaskInstanceState.QUEUED, TaskInstanceState.SCHEDULED], this.clock);
+    const ti = await this.store.tries.tryStarted(key, this.owner, this.clock.now());
     if (!ti) {
       const current = await this.store.tasks.get(key);
       if (current?.state === TaskInstanceState.RUNNING) {
         // BullMQ gave us a job another worker held: that worker died or lost its lock.
         log.warn({ previous_worker: current.workerId }, 'try was running on a lost worker: failing it per its retries');
-        const outcome = await failTry(this.store, await this.retryPolicy(key, location.fileloc), run, current, `task's worker ${current.workerId ?? '?'} was lost (no heartbeat; stalled job)`, [TaskInstanceState.RUNNING], this.clock);
-        return this.afterTry(current, outcome, log);
+        const message = `task's worker ${current.workerId ?? '?'} was lost (no heartbeat; stalled job)`;
+        return this.afterTry(current, await this.failLost(current, run, message, location.fileloc), log);
       }
       log.debug({ state: current?.state }, 'duplicate delivery ignored');
       return null;
@@ -117,10 +132,9 @@ export class TaskWorker {
       const spec = dag.structure().tasks.get(key.taskId);
       outcome = spec?.isolation === 'process'
         ? await this.runIsolated(key, location.fileloc, spec, run, ti)
-        : await runTaskTry({ store: this.store, dag, run, ti, clock: this.clock, signal: this.shutdown.signal });
+        : await runTaskTry({ store: this.store, dag, run, ti, clock: this.clock, signal: this.shutdown.signal, queuedBy: this.queuedBy });
     } catch (error) {
-      const message = `could not run task: ${(error as Error).message}`;
-      outcome = await failTry(this.store, await this.retryPolicy(key, location.fileloc), run, ti, message, [TaskInstanceState.RUNNING], this.clock);
+      outcome = await this.failLost(ti, run, `could not run task: ${(error as Error).message}`, location.fileloc);
     } finally {
       this.running.delete(runningKey);
     }
@@ -134,11 +148,23 @@ export class TaskWorker {
   }
 
   /** `isolation: 'process'`: the try runs in a child process; a child that died or hung is failed (or handed back) here. */
-  private async runIsolated(key: TaskJobData, fileloc: string, spec: TaskSpec, run: DagRun, ti: TaskInstance): Promise<TryOutcome> {
-    const reply = await runIsolatedTry({ key, fileloc }, spec.executionTimeoutMs, this.shutdown.signal);
+  private async runIsolated(key: TaskInstanceKey, fileloc: string, spec: TaskSpec, run: DagRun, ti: TaskInstance): Promise<TryOutcome> {
+    const reply = await runIsolatedTry({ key, fileloc, queuedBy: this.queuedBy }, spec.executionTimeoutMs, this.shutdown.signal);
     if ('outcome' in reply) return reply.outcome;
-    if (this.shutdown.signal.aborted) return handBackTry(this.store, ti, this.clock);
-    return failTry(this.store, spec, run, ti, reply.failure, [TaskInstanceState.RUNNING], this.clock);
+    if (this.shutdown.signal.aborted) return { state: TaskInstanceState.QUEUED, recorded: await this.store.tries.handBackTry(ti, this.clock.now()) };
+    return this.failLost(ti, run, reply.failure, fileloc);
+  }
+
+  /** Fails a try this worker could not run, or found lost; its downstream is evaluated from the DAG as loaded, else as last parsed. */
+  private async failLost(ti: TaskInstance, run: DagRun, message: string, fileloc: string): Promise<FinishedTry> {
+    let structure: DagStructure | null;
+    try {
+      structure = (await this.loadDag(ti.dagId, fileloc)).structure();
+    } catch {
+      const stored = await this.store.dags.get(ti.dagId);
+      structure = stored ? new DagStructure(stored.spec) : null;
+    }
+    return this.store.tries.failLostTry(ti, run, message, { structure, queuedBy: this.queuedBy }, this.clock.now());
   }
 
   /** Where a DAG's file is; remembered, since it only changes when the file moves (see loadDag). */
@@ -174,22 +200,12 @@ export class TaskWorker {
     return run;
   }
 
-  /** The task's retry settings: from its DAG file, else from the last parse in the store. */
-  private async retryPolicy(key: TaskJobData, fileloc: string): Promise<TaskSpec | null> {
-    try {
-      return (await this.loadDag(key.dagId, fileloc)).structure().tasks.get(key.taskId) ?? null;
-    } catch {
-      return (await this.store.dags.get(key.dagId))?.spec.tasks.find((t) => t.taskId === key.taskId) ?? null;
-    }
-  }
-
-  /** Schedules the retry as a delayed job; returns what the scheduler needs to hear. */
-  private async afterTry(ti: TaskInstance, outcome: TryOutcome, log: Logger): Promise<TaskCompletion | null> {
+  /** Right after the commit: enqueues what the try's outcome queued (downstream, retry); returns what the scheduler hears. */
+  private async afterTry(ti: TaskInstance, outcome: FinishedTry, log: Logger): Promise<TaskCompletion | null> {
     if (!outcome.recorded) return null;
-    log.info({ state: outcome.state, error: outcome.error ?? undefined }, 'task finished');
-    if (outcome.state === TaskInstanceState.UP_FOR_RETRY) {
-      await this.queues.enqueueRetry(ti, outcome.retryDelayMs ?? 0);
-    }
+    log.info({ state: outcome.state, error: outcome.error ?? undefined, queued: outcome.queued.length }, 'task finished');
+    if (DIE_BEFORE_HAND_OFF) process.kill(process.pid, 'SIGKILL');
+    await this.queues.handOff(ti, outcome);
     return { dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, tryNumber: ti.tryNumber, state: outcome.state };
   }
 }

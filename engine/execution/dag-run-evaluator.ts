@@ -3,34 +3,47 @@ import { DagRunState, FINISHED_TASK_STATES, TaskInstanceState, UNFINISHED_TASK_S
 import type { DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskInstance } from '../store/task-instance-repository.ts';
-import type { Clock } from '../utils/clock.ts';
 import { verifyIntegrity } from './run-integrity.ts';
 import { countUpstream, evaluateTriggerRule } from './trigger-rule-evaluator.ts';
 
 export interface RunAdvance {
-  /** Tries in state `scheduled`: hand them to an executor (idempotently). */
-  ready: TaskInstance[];
+  /** Tries this pass moved to `queued`: hand them to the queue after the commit (idempotent by job id). */
+  queued: TaskInstance[];
   /** Set when this call finished the run. */
   finished: DagRunState | null;
+}
+
+export interface AdvanceOptions {
+  /** Tasks that just finished: only what they affect is evaluated. @defaultValue the whole run */
+  changed?: readonly string[];
+  /** Recorded as `queued_by` on every try this pass queues (`scheduler host:pid`, `worker host:pid`). */
+  queuedBy: string;
+  /** Finish the run when nothing is left to do. A worker's hand-off leaves that to the scheduler. @defaultValue `true` */
+  finish?: boolean;
 }
 
 const FAILED_LEAF: ReadonlySet<TaskInstanceState> = new Set([TaskInstanceState.FAILED, TaskInstanceState.UPSTREAM_FAILED]);
 
 /**
- * Moves one running DAG run forward; shared by the scheduler and `dags test`.
+ * Moves one running DAG run forward; shared by the scheduler, a worker's
+ * hand-off (Airflow's mini-scheduler) and `dags test`. Call it inside one
+ * transaction ({@link Store.atomically}, or a try's outcome transaction).
  *
  * Evaluates the trigger rule of tasks whose try is in `none`, in topological
- * order, and moves each to scheduled / skipped / upstream_failed with
- * compare-and-set. With `changed` (tasks that just finished) only what they
- * can affect is read: their downstream tasks, and further down through tasks
- * that are (or just became) finished. Without it, the whole run is evaluated.
- * A full pass first brings the run's tries in line with the DAG as parsed now
- * (verifyIntegrity). Finishes the run when no task is unfinished: failed if
- * any leaf failed or is upstream_failed, else success.
+ * order, and moves each to queued / skipped / upstream_failed with
+ * compare-and-set (a try left `scheduled` by an older version is queued too).
+ * With `changed` (tasks that just finished) only what they can affect is
+ * read: their downstream tasks, and further down through tasks that are (or
+ * just became) finished, so skips and upstream_failed propagate in the same
+ * pass. Without it, the whole run is evaluated, after bringing the run's
+ * tries in line with the DAG as parsed now (verifyIntegrity). Finishes the
+ * run when no task is unfinished: failed if any leaf failed or is
+ * upstream_failed, else success.
  */
-export async function advanceDagRun(store: Store, structure: DagStructure, run: DagRun, clock: Clock, changed?: readonly string[]): Promise<RunAdvance> {
+export async function advanceDagRun(store: Store, structure: DagStructure, run: DagRun, now: Date, options: AdvanceOptions): Promise<RunAdvance> {
+  const { changed } = options;
   let states = changed ? new Map<string, TaskInstance>() : await store.tasks.latestTries(run.dagId, run.runId);
-  if (!changed && (await verifyIntegrity(store, structure, run, states, clock.now()))) states = await store.tasks.latestTries(run.dagId, run.runId);
+  if (!changed && (await verifyIntegrity(store, structure, run, states, now))) states = await store.tasks.latestTries(run.dagId, run.runId);
   const ensure = async (ids: readonly string[]): Promise<void> => {
     const missing = ids.filter((id) => !states.has(id));
     if (missing.length > 0) for (const [id, ti] of await store.tasks.latestTriesFor(run.dagId, run.runId, missing)) states.set(id, ti);
@@ -39,11 +52,11 @@ export async function advanceDagRun(store: Store, structure: DagStructure, run: 
   // Worklist in topological order (a min-heap of positions in spec.tasks): a task is
   // evaluated after every upstream task this pass might have decided.
   const heap: number[] = [];
-  const queued = new Set<number>();
+  const seen = new Set<number>();
   const push = (taskId: string): void => {
     const at = structure.position.get(taskId);
-    if (at === undefined || queued.has(at)) return;
-    queued.add(at);
+    if (at === undefined || seen.has(at)) return;
+    seen.add(at);
     heap.push(at);
     for (let i = heap.length - 1; i > 0;) {
       const parent = (i - 1) >> 1;
@@ -71,8 +84,9 @@ export async function advanceDagRun(store: Store, structure: DagStructure, run: 
     return structure.spec.tasks[top]!.taskId;
   };
   for (const id of changed ? changed.flatMap((c) => structure.tasks.get(c)?.downstream ?? []) : structure.spec.tasks.map((t) => t.taskId)) push(id);
-  const ready: TaskInstance[] = [];
-  const now = clock.now();
+  const queued: TaskInstance[] = [];
+  const at = now.toISOString();
+  const queue = { queued_at: at, queued_by: options.queuedBy };
   while (heap.length > 0) {
     const taskId = pop();
     const task = structure.tasks.get(taskId);
@@ -84,20 +98,25 @@ export async function advanceDagRun(store: Store, structure: DagStructure, run: 
       const upstream = task.upstream.map((id) => states.get(id)?.state ?? TaskInstanceState.REMOVED);
       const decision = evaluateTriggerRule(task.triggerRule, countUpstream(upstream));
       if (decision !== 'wait') {
-        const to = decision === 'run' ? TaskInstanceState.SCHEDULED : decision === 'skip' ? TaskInstanceState.SKIPPED : TaskInstanceState.UPSTREAM_FAILED;
-        const patch = to === TaskInstanceState.SCHEDULED ? {} : { end_date: now.toISOString() };
-        ti = (await store.tasks.transition(ti, [TaskInstanceState.NONE], to, patch, now)) ? { ...ti, state: to } : ((await store.tasks.get(ti)) ?? ti);
+        const to = decision === 'run' ? TaskInstanceState.QUEUED : decision === 'skip' ? TaskInstanceState.SKIPPED : TaskInstanceState.UPSTREAM_FAILED;
+        const patch = to === TaskInstanceState.QUEUED ? queue : { end_date: at };
+        const moved = await store.tasks.transition(ti, [TaskInstanceState.NONE], to, patch, now);
+        ti = moved ? { ...ti, state: to, ...(to === TaskInstanceState.QUEUED ? { queuedAt: at, queuedBy: options.queuedBy } : {}) } : ((await store.tasks.get(ti)) ?? ti);
         states.set(taskId, ti);
+        if (moved && to === TaskInstanceState.QUEUED) queued.push(ti);
       }
+    } else if (ti.state === TaskInstanceState.SCHEDULED && (await store.tasks.transition(ti, [TaskInstanceState.SCHEDULED], TaskInstanceState.QUEUED, queue, now))) {
+      ti = { ...ti, state: TaskInstanceState.QUEUED, queuedAt: at, queuedBy: options.queuedBy };
+      states.set(taskId, ti);
+      queued.push(ti);
     }
-    if (ti.state === TaskInstanceState.SCHEDULED) ready.push(ti);
     // A finished task (decided just now, or skipped by a branch) unblocks its downstream.
     if (FINISHED_TASK_STATES.has(ti.state)) for (const d of task.downstream) push(d);
   }
 
-  // Something was just scheduled: the run cannot be finished.
-  const finished = ready.length > 0 ? null : await finishIfDone(store, structure, run, now, changed ? null : states);
-  return { ready, finished };
+  // Something was just queued: the run cannot be finished.
+  const finished = queued.length > 0 || options.finish === false ? null : await finishIfDone(store, structure, run, now, changed ? null : states);
+  return { queued, finished };
 }
 
 async function finishIfDone(store: Store, structure: DagStructure, run: DagRun, now: Date, all: Map<string, TaskInstance> | null): Promise<DagRunState | null> {

@@ -1,10 +1,12 @@
+import { hostname } from 'node:os';
 import type { Dag } from '../models/dag.ts';
 import { DagRunState, TaskInstanceState } from '../models/states.ts';
 import type { DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
+import type { TaskInstance } from '../store/task-instance-repository.ts';
 import { sleep, type Clock } from '../utils/clock.ts';
 import { advanceDagRun } from './dag-run-evaluator.ts';
-import { beginTry, runTaskTry, type TryOutcome } from './task-runner.ts';
+import { runTaskTry, workerIdentity, type TryOutcome } from './task-runner.ts';
 
 export interface LocalRunOptions {
   /** Multiplies every retry delay (e.g. 0 to retry at once while developing). @defaultValue `1` */
@@ -16,32 +18,36 @@ export interface LocalRunOptions {
 
 /**
  * Runs one DAG run to the end in this process, with no queue: the executor
- * behind `dags test`. Uses the same evaluator and task runner as the
- * scheduler and workers; tasks run one at a time in topological order.
+ * behind `dags test`. Uses the same evaluator, try lifecycle and task runner
+ * as the scheduler and workers — including the hand-off: a finished try
+ * queues its downstream, which runs next; tasks run one at a time.
  */
 export async function runDagRunLocally(store: Store, dag: Dag, run: DagRun, clock: Clock, options: LocalRunOptions = {}): Promise<DagRunState> {
   const structure = dag.structure();
+  const queuedBy = `dags test ${workerIdentity()}`;
+  const owner = { hostname: hostname(), workerId: workerIdentity() };
   if (run.state === DagRunState.QUEUED) await store.runs.transition(run.dagId, run.runId, [DagRunState.QUEUED], DagRunState.RUNNING, clock.now());
   for (;;) {
-    const step = await advanceDagRun(store, structure, run, clock);
+    const step = await store.atomically((tx) => advanceDagRun(tx, structure, run, clock.now(), { queuedBy }));
     if (step.finished) return step.finished;
-    if (step.ready.length === 0) {
+    const pending: TaskInstance[] = [...(await store.tasks.latestTries(run.dagId, run.runId)).values()].filter((ti) => ti.state === TaskInstanceState.QUEUED);
+    if (pending.length === 0) {
       const current = await store.runs.get(run.dagId, run.runId);
       if (current && current.state !== DagRunState.RUNNING) return current.state;
       throw new Error(`run ${run.runId} of DAG '${run.dagId}' cannot progress: no task is ready`);
     }
-    for (const scheduled of step.ready) {
-      let key = scheduled;
-      let from: TaskInstanceState[] = [TaskInstanceState.SCHEDULED];
-      for (;;) {
-        const ti = await beginTry(store, key, from, clock);
+    for (let next = pending.shift(); next; next = pending.shift()) {
+      for (let key = next; ;) {
+        const ti = await store.tries.tryStarted(key, owner, clock.now());
         if (!ti) break;
-        const outcome = await runTaskTry({ store, dag, run, ti, clock, echo: options.echo });
+        const outcome = await runTaskTry({ store, dag, run, ti, clock, echo: options.echo, queuedBy });
         options.onTry?.(ti.taskId, ti.tryNumber, outcome);
-        if (outcome.state !== TaskInstanceState.UP_FOR_RETRY) break;
+        if (outcome.state !== TaskInstanceState.UP_FOR_RETRY) {
+          if (outcome.state !== TaskInstanceState.QUEUED) pending.push(...outcome.queued);
+          break;
+        }
         await sleep((outcome.retryDelayMs ?? 0) * (options.retryDelayScale ?? 1));
-        key = { ...key, tryNumber: key.tryNumber + 1 };
-        from = [];
+        key = { ...ti, tryNumber: ti.tryNumber + 1 };
       }
     }
   }

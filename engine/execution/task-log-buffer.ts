@@ -2,6 +2,10 @@ import type { TaskLogger } from '../models/task-context.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskInstanceKey } from '../store/task-instance-repository.ts';
 
+/** One line of a try's log, as every writer formats it. */
+export const formatLogLine = (taskId: string, level: 'INFO' | 'WARNING' | 'ERROR', message: string, at: Date = new Date()): string =>
+  `[${at.toISOString()}] {${taskId}} ${level} - ${message}`;
+
 /**
  * Collects a try's log lines and writes them to the store in chunks (every
  * `flushMs` while the task runs, and at the end), so `tasks logs` can follow
@@ -30,8 +34,8 @@ export class TaskLogBuffer implements TaskLogger {
     this.write('ERROR', message);
   }
 
-  private write(level: string, message: string): void {
-    const line = `[${new Date().toISOString()}] {${this.key.taskId}} ${level} - ${message}`;
+  private write(level: 'INFO' | 'WARNING' | 'ERROR', message: string): void {
+    const line = formatLogLine(this.key.taskId, level, message);
     this.echo?.(line);
     if (!this.store) return;
     this.pending.push(`${line}\n`);

@@ -5,31 +5,20 @@ import { TaskInstanceState } from '../models/states.ts';
 import type { TaskContext, XComSource } from '../models/task-context.ts';
 import type { DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
-import type { TaskInstance, TaskInstanceKey } from '../store/task-instance-repository.ts';
+import type { TaskInstance } from '../store/task-instance-repository.ts';
+import { settleTry, type FinishedTry, type TryResult } from '../store/try-lifecycle.ts';
 import type { Clock } from '../utils/clock.ts';
-import { chunks } from '../utils/chunks.ts';
-import { retryDelayMs, type RetryPolicy } from './retry-delay.ts';
 import { TaskLogBuffer } from './task-log-buffer.ts';
 
-export type TryState =
-  | typeof TaskInstanceState.SUCCESS
-  | typeof TaskInstanceState.SKIPPED
-  | typeof TaskInstanceState.FAILED
-  | typeof TaskInstanceState.UP_FOR_RETRY
-  /** Handed back by a worker shutting down: the same try goes to another worker. */
-  | typeof TaskInstanceState.QUEUED;
-
-/** How a try ended, as recorded in the store. */
-export interface TryOutcome {
-  state: TryState;
-  error: string | null;
-  /** When `state` is up_for_retry: wait this long before the next try. */
-  retryDelayMs: number | null;
-  /** Tasks skipped by this try (branch / short-circuit). */
-  skipped: string[];
-  /** False when another process had already moved this try on (we lost the compare-and-set). */
+/** A try given back to the queue by a worker shutting down: the same try runs again elsewhere, no retry spent. */
+export interface HandedBackTry {
+  state: typeof TaskInstanceState.QUEUED;
+  /** False when another process had already moved the try on. */
   recorded: boolean;
 }
+
+/** How a try ended: recorded as settled (with its downstream hand-off), or handed back. */
+export type TryOutcome = FinishedTry | HandedBackTry;
 
 export interface TaskTryInput {
   store: Store;
@@ -40,29 +29,14 @@ export interface TaskTryInput {
   clock: Clock;
   /** Aborts the task (worker shutdown). */
   signal?: AbortSignal;
+  /** Recorded as `queued_by` on the downstream tries this try queues. @defaultValue `worker <host>:<pid>` */
+  queuedBy?: string;
   /** `tasks test`: run without writing anything; log lines go to `echo`. */
   dryRun?: boolean;
   echo?: (line: string) => void;
 }
 
 export const workerIdentity = (): string => `${hostname()}:${process.pid}`;
-
-/**
- * Moves a try to `running` with compare-and-set and returns it. A first try
- * (or a cleared one) comes from `from`; a retry opens the next try row from
- * `up_for_retry`. Undefined means another process owns it: drop the work.
- */
-export async function beginTry(store: Store, key: TaskInstanceKey, from: readonly TaskInstanceState[], clock: Clock): Promise<TaskInstance | undefined> {
-  const patch = { start_date: clock.now().toISOString(), hostname: hostname(), worker_id: workerIdentity(), end_date: null, error: null };
-  return store.batch(async ({ tasks }) => {
-    const started = from.length > 0 ? await tasks.transitionReturning(key, from, TaskInstanceState.RUNNING, patch, clock.now()) : undefined;
-    if (started) return started;
-    if (key.tryNumber > 1 && (await tasks.openNextTry(key, [TaskInstanceState.UP_FOR_RETRY], TaskInstanceState.RUNNING, patch, clock.now()))) {
-      return tasks.get(key);
-    }
-    return undefined;
-  });
-}
 
 /**
  * The one task runner, used by `dags test`, `tasks test` and workers: builds
@@ -77,10 +51,11 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
   const structure = dag.structure();
   const taskSpec = structure.tasks.get(ti.taskId);
   const log = new TaskLogBuffer(input.dryRun ? null : store, ti, input.echo ?? null);
-  const started = clock.now();
 
-  // A task reads the values of the tasks upstream of it: only those are loaded.
-  const xcoms = input.dryRun || !taskSpec ? new Map<string, unknown>() : await store.xcom.forRun(run.dagId, run.runId, structure.ancestorsOf(ti.taskId));
+  // A task reads the values of the tasks upstream of it: only those are loaded, and none for an operator that reads none.
+  const xcoms = input.dryRun || !taskSpec || task?.readsXCom === false
+    ? new Map<string, unknown>()
+    : await store.xcom.forRun(run.dagId, run.runId, structure.ancestorsOf(ti.taskId));
   const controller = new AbortController();
   const onOuterAbort = (): void => controller.abort(new Error('worker shutting down'));
   input.signal?.addEventListener('abort', onOuterAbort, { once: true });
@@ -105,99 +80,44 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
     xcomPull: (taskId: string): unknown => xcoms.get(taskId),
   };
 
-  let state: TryState;
+  let result: TryResult;
   let error: Error | null = null;
-  let result: unknown;
-  let skipped: string[] = [];
   log.info(`Starting try ${ti.tryNumber} of ${ti.maxTries} (${taskSpec?.operator ?? '?'}) on ${workerIdentity()}`);
   try {
     if (!task || !taskSpec) throw new FailWithoutRetryError(`task '${ti.taskId}' is no longer in DAG '${run.dagId}'`);
-    result = await withTimeout(() => task.execute(context), taskSpec.executionTimeoutMs, controller);
-    skipped = task.tasksToSkip(result, dag);
-    state = TaskInstanceState.SUCCESS;
-    if (skipped.length > 0) log.info(`Skipping downstream: ${skipped.join(', ')}`);
-    log.info('Marking task as SUCCESS');
+    const value = await withTimeout(() => task.execute(context), taskSpec.executionTimeoutMs, controller);
+    const skip = task.tasksToSkip(value, dag);
+    if (skip.length > 0) log.info(`Skipping downstream: ${skip.join(', ')}`);
+    result = { kind: 'success', value, skip };
   } catch (caught) {
     error = caught instanceof Error ? caught : new Error(String(caught));
     if (input.signal?.aborted && !(error instanceof TaskTimeoutError)) {
-      state = TaskInstanceState.QUEUED;
       log.warn('Worker shutting down: handing this try back to the queue');
-      error = null;
-    } else if (error instanceof SkipTaskError) {
-      state = TaskInstanceState.SKIPPED;
+      await log.flush();
+      return { state: TaskInstanceState.QUEUED, recorded: !input.dryRun && (await store.tries.handBackTry(ti, clock.now())) };
+    }
+    if (error instanceof SkipTaskError) {
       log.info(`Marking task as SKIPPED: ${error.message}`);
+      result = { kind: 'skipped' };
       error = null;
     } else {
-      const retryable = !(error instanceof FailWithoutRetryError) && ti.tryNumber < ti.maxTries;
-      state = retryable ? TaskInstanceState.UP_FOR_RETRY : TaskInstanceState.FAILED;
       log.error(`${error.name}: ${error.message}`);
       if (error.stack) log.error(error.stack.split('\n').slice(1, 6).join('\n'));
-      log.info(`Marking task as ${state.toUpperCase()}`);
+      result = { kind: 'failed', error: `${error.name}: ${error.message}`, retryable: !(error instanceof FailWithoutRetryError) };
     }
   } finally {
     input.signal?.removeEventListener('abort', onOuterAbort);
   }
 
-  const delay = state === TaskInstanceState.UP_FOR_RETRY && taskSpec
-    ? retryDelayMs(taskSpec, ti.tryNumber, { dagId: run.dagId, taskId: ti.taskId, logicalDate: run.logicalDate })
-    : null;
-  const outcome: TryOutcome = { state, error: error ? `${error.name}: ${error.message}` : null, retryDelayMs: delay, skipped, recorded: true };
-  if (state === TaskInstanceState.QUEUED) {
-    await log.flush();
-    if (!input.dryRun) outcome.recorded = (await handBackTry(store, ti, clock)).recorded;
-    return outcome;
-  }
+  const settled = settleTry(ti, result, run.logicalDate);
+  if (settled.state !== TaskInstanceState.SKIPPED) log.info(`Marking task as ${settled.state.toUpperCase()}`);
+  let outcome: FinishedTry = { ...settled, recorded: true, queued: [] };
   if (!input.dryRun) {
-    outcome.recorded = await recordOutcome(store, ti, [TaskInstanceState.RUNNING], outcome, result, started, clock, log.take());
+    outcome = await store.tries.finishTry(ti, run, settled, { structure, queuedBy: input.queuedBy ?? `worker ${workerIdentity()}`, log: log.take() }, clock.now());
     if (!outcome.recorded) log.warn('This try was already finished elsewhere (lost compare-and-set); result discarded');
   }
-  await runCallback(state, task?.options ? dag.effectiveOptions(task) : {}, context, error, log);
+  await runCallback(settled.state, task?.options ? dag.effectiveOptions(task) : {}, context, error, log);
   await log.flush();
-  return outcome;
-}
-
-/**
- * Gives a running try back to the queue (its worker is shutting down): the
- * same try runs again elsewhere and no retry is spent.
- */
-export async function handBackTry(store: Store, ti: TaskInstance, clock: Clock): Promise<TryOutcome> {
-  const patch = { start_date: null, end_date: null, hostname: null, worker_id: null, queued_at: clock.now().toISOString() };
-  const recorded = await store.tasks.transition(ti, [TaskInstanceState.RUNNING], TaskInstanceState.QUEUED, patch, clock.now());
-  return { state: TaskInstanceState.QUEUED, error: null, retryDelayMs: null, skipped: [], recorded };
-}
-
-/**
- * Fails a try that could not run or whose process vanished (a worker killed
- * mid-task, a DAG file that no longer loads, a task stuck in queued): the
- * same retry rules as a task's own failure, recorded with compare-and-set from
- * `from` (`policy` null: no retry). Failure callbacks do not run: the task's
- * code is not loaded here.
- */
-export async function failTry(
-  store: Store,
-  policy: RetryPolicy | null,
-  run: DagRun,
-  ti: TaskInstance,
-  message: string,
-  from: readonly TaskInstanceState[],
-  clock: Clock,
-): Promise<TryOutcome> {
-  const retryable = policy !== null && ti.tryNumber < ti.maxTries;
-  const outcome: TryOutcome = {
-    state: retryable ? TaskInstanceState.UP_FOR_RETRY : TaskInstanceState.FAILED,
-    error: message,
-    retryDelayMs: retryable ? retryDelayMs(policy, ti.tryNumber, { dagId: run.dagId, taskId: ti.taskId, logicalDate: run.logicalDate }) : null,
-    skipped: [],
-    recorded: false,
-  };
-  const started = ti.startDate ? new Date(ti.startDate) : clock.now();
-  outcome.recorded = await recordOutcome(store, ti, from, outcome, undefined, started, clock);
-  if (outcome.recorded) {
-    const log = new TaskLogBuffer(store, ti);
-    log.error(message);
-    log.info(`Marking task as ${outcome.state.toUpperCase()}`);
-    await log.flush();
-  }
   return outcome;
 }
 
@@ -218,48 +138,8 @@ async function withTimeout<T>(fn: () => Promise<T> | T, timeoutMs: number | null
   }
 }
 
-/** One transaction: the try's state (CAS from `from`), its XCom, and the skips it decided. */
-async function recordOutcome(
-  store: Store,
-  ti: TaskInstance,
-  from: readonly TaskInstanceState[],
-  outcome: TryOutcome,
-  result: unknown,
-  started: Date,
-  clock: Clock,
-  logChunk: { chunk: number; content: string } | null = null,
-): Promise<boolean> {
-  const now = clock.now();
-  return store.batch(async ({ tx }) => {
-    if (logChunk) {
-      await tx.insertInto('task_log').values({ dag_id: ti.dagId, run_id: ti.runId, task_id: ti.taskId, try_number: ti.tryNumber, ...logChunk, timestamp: now.toISOString() }).execute();
-    }
-    const moved = await tx
-      .updateTable('task_instance')
-      .set({ state: outcome.state, end_date: now.toISOString(), duration_ms: now.getTime() - started.getTime(), error: outcome.error, updated_at: now.toISOString() })
-      .where('dag_id', '=', ti.dagId).where('run_id', '=', ti.runId).where('task_id', '=', ti.taskId).where('try_number', '=', ti.tryNumber)
-      .where('state', 'in', [...from])
-      .executeTakeFirst();
-    if (moved.numUpdatedRows === 0n) return false;
-    // As Airflow, a task that returns nothing (undefined or null) pushes no XCom.
-    if (outcome.state === TaskInstanceState.SUCCESS && result !== undefined && result !== null) {
-      const row = { value: JSON.stringify(result), timestamp: now.toISOString() };
-      await tx.insertInto('xcom').values({ dag_id: ti.dagId, run_id: ti.runId, task_id: ti.taskId, key: 'return_value', ...row })
-        .onConflict((oc) => oc.columns(['dag_id', 'run_id', 'task_id', 'key']).doUpdateSet(row)).execute();
-    }
-    for (const batch of chunks(outcome.skipped)) {
-      await tx.updateTable('task_instance')
-        .set({ state: TaskInstanceState.SKIPPED, end_date: now.toISOString(), updated_at: now.toISOString() })
-        .where('dag_id', '=', ti.dagId).where('run_id', '=', ti.runId).where('task_id', 'in', batch)
-        .where('state', '=', TaskInstanceState.NONE)
-        .execute();
-    }
-    return true;
-  });
-}
-
 async function runCallback(
-  state: TryState,
+  state: TaskInstanceState,
   options: { onSuccessCallback?: (c: TaskContext) => unknown; onFailureCallback?: (c: TaskContext, e: Error) => unknown },
   context: TaskContext,
   error: Error | null,

@@ -6,19 +6,15 @@ export interface QueueConnectionOptions {
   prefix?: string;
 }
 
-/** A BullMQ job's payload: one task-instance try. */
-export interface TaskJobData {
-  dagId: string;
-  runId: string;
-  taskId: string;
-  tryNumber: number;
-}
+import type { TaskInstanceKey } from '../models/task-instance-key.ts';
 
 /**
  * A task job's return value: the try's outcome. The scheduler reads it from
- * the queue's `completed` events (BullMQ QueueEvents) and advances the run.
+ * the queue's `completed` events (BullMQ QueueEvents) and re-checks the run
+ * (its safety-net pass; the worker has already queued the downstream).
+ * A job's payload is the try's {@link TaskInstanceKey} itself.
  */
-export interface TaskCompletion extends TaskJobData {
+export interface TaskCompletion extends TaskInstanceKey {
   state: string;
 }
 

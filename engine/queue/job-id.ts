@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TaskJobData } from './interfaces.ts';
+import type { TaskInstanceKey } from '../models/task-instance-key.ts';
 
 /**
  * The BullMQ job id of one task-instance try: the same try always gets the
@@ -7,7 +7,7 @@ import type { TaskJobData } from './interfaces.ts';
  * nor be all digits; run ids contain `:` (ISO dates), so the run id enters as
  * a hash, and the readable parts (DAG and task ids cannot contain `:`) stay.
  */
-export function taskJobId(k: TaskJobData): string {
+export function taskJobId(k: TaskInstanceKey): string {
   const run = createHash('sha1').update(k.runId).digest('hex').slice(0, 16);
   return `ti.${k.dagId}.${k.taskId}.${run}.try${k.tryNumber}`;
 }

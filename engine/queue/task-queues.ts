@@ -1,7 +1,9 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createRedis, redisPrefix } from './redis-connection.ts';
-import type { QueueConnectionOptions, SchedulerEvent, TaskJobData } from './interfaces.ts';
+import type { QueueConnectionOptions, SchedulerEvent } from './interfaces.ts';
+import { keyOf, type TaskInstanceKey } from '../models/task-instance-key.ts';
+import type { FinishedTry } from '../store/try-lifecycle.ts';
 import { taskJobId } from './job-id.ts';
 
 /** BullMQ queue holding the tasks routed to Updraft queue `name`. */
@@ -15,6 +17,9 @@ const TASK_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: { age: 24 * 3600, count: 100_000 },
   removeOnFail: { age: 7 * 24 * 3600 },
 };
+
+/** The job of the try after `ti`, due after `delayMs`. */
+const nextTry = (ti: TaskInstanceKey & { queue: string }, delayMs: number) => ({ ...keyOf(ti), tryNumber: ti.tryNumber + 1, queue: ti.queue, delayMs: Math.max(0, delayMs) });
 
 /** Producer side of Updraft's queues: tasks for workers, events for the scheduler. */
 export class TaskQueues {
@@ -39,13 +44,13 @@ export class TaskQueues {
   }
 
   /** Adds tries to their queues (idempotent by job id). */
-  async enqueue(tries: ReadonlyArray<TaskJobData & { queue: string; delayMs?: number }>): Promise<void> {
+  async enqueue(tries: ReadonlyArray<TaskInstanceKey & { queue: string; delayMs?: number }>): Promise<void> {
     const byQueue = new Map<string, typeof tries[number][]>();
     for (const t of tries) byQueue.set(t.queue, [...(byQueue.get(t.queue) ?? []), t]);
     for (const [queue, items] of byQueue) {
       const jobs = items.map((t) => ({
         name: `${t.dagId}.${t.taskId}`,
-        data: { dagId: t.dagId, runId: t.runId, taskId: t.taskId, tryNumber: t.tryNumber } satisfies TaskJobData,
+        data: keyOf(t),
         opts: { ...TASK_JOB_OPTIONS, jobId: taskJobId(t), delay: t.delayMs && t.delayMs > 0 ? t.delayMs : undefined },
       }));
       // The common hand-off is one try: a plain add skips addBulk's MULTI/EXEC wrapping.
@@ -55,16 +60,25 @@ export class TaskQueues {
   }
 
   /** Adds the try after `ti` as a delayed job, due when its retry delay has passed. */
-  async enqueueRetry(ti: TaskJobData & { queue: string }, delayMs: number): Promise<void> {
-    await this.enqueue([{ dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, tryNumber: ti.tryNumber + 1, queue: ti.queue, delayMs: Math.max(0, delayMs) }]);
+  async enqueueRetry(ti: TaskInstanceKey & { queue: string }, delayMs: number): Promise<void> {
+    await this.enqueue([nextTry(ti, delayMs)]);
+  }
+
+  /**
+   * After a try's outcome committed: its downstream tries that the commit
+   * queued, and its next try (a delayed job) when it is up for retry.
+   */
+  async handOff(ti: TaskInstanceKey & { queue: string }, finished: FinishedTry): Promise<void> {
+    const retry = finished.state === 'up_for_retry' ? [nextTry(ti, finished.retryDelayMs ?? 0)] : [];
+    await this.enqueue([...finished.queued, ...retry]);
   }
 
   /** BullMQ's state of a try's job: waiting, active, delayed, completed, failed... or 'unknown' when absent. */
-  async jobState(queue: string, key: TaskJobData): Promise<string> {
+  async jobState(queue: string, key: TaskInstanceKey): Promise<string> {
     return this.queue(taskQueueName(queue)).getJobState(taskJobId(key));
   }
 
-  async removeJob(queue: string, key: TaskJobData): Promise<void> {
+  async removeJob(queue: string, key: TaskInstanceKey): Promise<void> {
     const job = await this.queue(taskQueueName(queue)).getJob(taskJobId(key));
     await job?.remove().catch(() => undefined);
   }

@@ -1,5 +1,4 @@
-import { failTry, type TryOutcome } from '../execution/task-runner.ts';
-import { retryDelayMs } from '../execution/retry-delay.ts';
+import { retryDelayMs } from '../models/retry-delay.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { DagStructure } from '../models/dag-spec.ts';
 import { DagRunState, TaskInstanceState } from '../models/states.ts';
@@ -8,7 +7,7 @@ import type { DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskInstance } from '../store/task-instance-repository.ts';
 import type { Clock } from '../utils/clock.ts';
-import { dispatch, enqueueTries } from './dispatch.ts';
+import { enqueueTries } from './dispatch.ts';
 
 const JOB_GONE = new Set(['unknown', 'failed', 'completed']);
 
@@ -20,13 +19,17 @@ export interface ReconcileContext {
   taskQueuedTimeoutMs: number;
   zombieThresholdMs: number;
   structureOf(dagId: string): Promise<DagStructure | undefined>;
+  /** `queued_by` of downstream tries queued when a lost try is failed here. */
+  queuedBy: string;
 }
 
 /**
  * The store is the source of truth: for every unfinished try of a running
- * run, make Redis agree with it. Re-enqueues tries whose job is missing
- * (e.g. after a Redis FLUSHALL), fails zombies (running, job gone, heartbeat
- * stale) and tries stuck in queued, and re-adds lost retry jobs.
+ * run, make Redis agree with it. Re-enqueues queued tries whose job is
+ * missing (a worker that died between committing a hand-off and enqueueing
+ * it, a Redis FLUSHALL), fails zombies (running, job gone, heartbeat stale)
+ * and tries stuck in queued, and re-adds lost retry jobs. Tries left
+ * `scheduled` by an older version are queued by the run pass that follows.
  * Returns the runs whose state changed, to be advanced.
  */
 export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
@@ -39,28 +42,23 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
     if (!runs.has(k)) runs.set(k, await store.runs.get(ti.dagId, ti.runId));
     return runs.get(k);
   };
-  const tries = await store.tasks.latestInStates([TaskInstanceState.SCHEDULED, TaskInstanceState.QUEUED, TaskInstanceState.RUNNING, TaskInstanceState.UP_FOR_RETRY]);
-  const toDispatch: TaskInstance[] = [];
+  const tries = await store.tasks.latestInStates([TaskInstanceState.QUEUED, TaskInstanceState.RUNNING, TaskInstanceState.UP_FOR_RETRY]);
   const requeue: TaskInstance[] = [];
 
   for (const ti of tries) {
     const run = await runOf(ti);
     if (!run || run.state !== DagRunState.RUNNING) continue;
-    const spec = (await ctx.structureOf(ti.dagId))?.tasks.get(ti.taskId) ?? null;
+    const structure = (await ctx.structureOf(ti.dagId)) ?? null;
     const fields = { dag_id: ti.dagId, run_id: ti.runId, task_id: ti.taskId, try_number: ti.tryNumber };
     const settle = async (message: string, from: TaskInstanceState): Promise<void> => {
-      const outcome: TryOutcome = await failTry(store, spec, run, ti, message, [from], clock);
+      const outcome = await store.tries.failLostTry(ti, run, message, { structure, queuedBy: ctx.queuedBy, from: [from] }, now);
       if (!outcome.recorded) return;
       log.warn({ ...fields, state: outcome.state }, message);
-      if (outcome.state === TaskInstanceState.UP_FOR_RETRY) {
-        await queues.enqueueRetry(ti, outcome.retryDelayMs ?? 0);
-      }
+      await queues.handOff(ti, outcome);
       touched.add(`${ti.dagId}\u0000${ti.runId}`);
     };
 
-    if (ti.state === TaskInstanceState.SCHEDULED) {
-      toDispatch.push(ti);
-    } else if (ti.state === TaskInstanceState.QUEUED) {
+    if (ti.state === TaskInstanceState.QUEUED) {
       const queuedFor = now.getTime() - new Date(ti.queuedAt ?? ti.updatedAt).getTime();
       if (queuedFor > ctx.taskQueuedTimeoutMs) {
         await queues.removeJob(ti.queue, ti);
@@ -76,7 +74,7 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
       }
     } else if (ti.state === TaskInstanceState.UP_FOR_RETRY) {
       if ((await queues.jobState(ti.queue, { ...ti, tryNumber: ti.tryNumber + 1 })) === 'unknown') {
-        const delay = spec ? retryDelayMs(spec, ti.tryNumber, { dagId: ti.dagId, taskId: ti.taskId, logicalDate: run.logicalDate }) : 0;
+        const delay = retryDelayMs(ti.retryPolicy, ti.tryNumber, { dagId: ti.dagId, taskId: ti.taskId, logicalDate: run.logicalDate });
         const remaining = new Date(ti.endDate ?? ti.updatedAt).getTime() + delay - now.getTime();
         log.warn({ ...fields, delay_ms: Math.max(0, remaining) }, 'retry job missing from Redis: adding it again');
         await queues.enqueueRetry(ti, remaining);
@@ -84,6 +82,5 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
     }
   }
   await enqueueTries(queues, requeue);
-  await dispatch(store, queues, toDispatch, now);
   return touched;
 }

@@ -12,7 +12,7 @@ import { createRedis } from '../queue/redis-connection.ts';
 import { SCHEDULER_EVENTS_QUEUE, TaskQueues, taskQueueName } from '../queue/task-queues.ts';
 import type { Store } from '../store/store.ts';
 import { clockFromEnv, type Clock } from '../utils/clock.ts';
-import { enqueueTries, markQueued } from './dispatch.ts';
+import { enqueueTries } from './dispatch.ts';
 import { resolveSchedulerTimings, type SchedulerOptions } from './interfaces.ts';
 import { reconcile } from './reconciler.ts';
 import { createDueRuns, startQueuedRuns } from './run-creation.ts';
@@ -20,10 +20,13 @@ import { createDueRuns, startQueuedRuns } from './run-creation.ts';
 const runKey = (dagId: string, runId: string): string => `${dagId}\u0000${runId}`;
 
 /**
- * `updraft scheduler`: parses the DAG folder, creates due runs, and advances
- * runs the moment a worker finishes a task (the task queue's BullMQ events),
- * enqueueing what became ready. Timers only drive the clock-based work
- * (schedules, timeouts) and the reconciliation safety net.
+ * `updraft scheduler`: parses the DAG folder, creates due runs, starts them
+ * (queueing their first tasks), finishes and times out runs. Workers hand
+ * off to the downstream of the tasks they finish; the scheduler hears of
+ * every finish (the task queue's BullMQ events) and re-checks the run — in
+ * the normal case it finds nothing left to queue, only the run to finish.
+ * Timers drive the clock-based work (schedules, timeouts) and the
+ * reconciliation safety net (queued tries whose job is missing, zombies).
  */
 export class Scheduler {
   readonly clock: Clock;
@@ -43,6 +46,7 @@ export class Scheduler {
   private stopped = false;
   /** This scheduler's heartbeat row. Wall-clock times: liveness is about real time, not the injected clock. */
   private readonly job = { id: `${hostname()}:${process.pid}:${Date.now()}`, hostname: hostname(), startedAt: new Date().toISOString() };
+  private readonly queuedBy = `scheduler ${hostname()}:${process.pid}`;
 
   constructor(private readonly store: Store, options: SchedulerOptions = {}, log?: Logger) {
     this.clock = options.clock ?? clockFromEnv();
@@ -189,6 +193,7 @@ export class Scheduler {
       taskQueuedTimeoutMs: this.timings.taskQueuedTimeoutMs,
       zombieThresholdMs: this.timings.zombieThresholdMs,
       structureOf: (id) => this.structureOf(id),
+      queuedBy: this.queuedBy,
     });
     for (const run of await this.store.runs.listByState([DagRunState.RUNNING])) touched.add(runKey(run.dagId, run.runId));
     await Promise.all([...touched].map((k) => this.advance(...(k.split('\u0000') as [string, string]))));
@@ -243,11 +248,9 @@ export class Scheduler {
     const structure = await this.structureOf(dagId);
     if (!structure) return;
     // One transaction decides what is ready and marks it queued; BullMQ hears of it after the commit.
-    const step = await this.store.atomically(async (tx) => {
-      const evaluated = await advanceDagRun(tx, structure, run, this.clock, changed);
-      return { ...evaluated, ready: await markQueued(tx, evaluated.ready, this.clock.now()) };
-    });
-    await enqueueTries(this.queues, step.ready);
+    const step = await this.store.atomically((tx) => advanceDagRun(tx, structure, run, this.clock.now(), { changed, queuedBy: this.queuedBy }));
+    if (changed && step.queued.length > 0) this.log.warn({ dag_id: dagId, run_id: runId, tasks: step.queued.map((t) => t.taskId) }, 'scheduler queued tasks a worker hand-off should have queued');
+    await enqueueTries(this.queues, step.queued);
     if (step.finished) {
       this.log.info({ dag_id: dagId, run_id: runId, state: step.finished }, 'run finished');
       const dag = await this.store.dags.get(dagId);

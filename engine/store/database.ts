@@ -3,12 +3,14 @@ import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvider } from 'kysely';
 import { LockWaitSqliteDialect } from './sqlite-lock-wait.ts';
+import { CountingDialect, newCounts, type StatementCounts } from './statement-counter.ts';
 import type { Database } from './schema.ts';
 import * as initial from './migrations/001-initial.ts';
 import * as runStateIndex from './migrations/002-run-state-index.ts';
 import * as modelRegistry from './migrations/003-model-registry.ts';
 import * as schedulerJob from './migrations/004-scheduler-job.ts';
 import * as taskEndDateIndex from './migrations/005-task-end-date-index.ts';
+import * as tryLifecycle from './migrations/006-try-lifecycle.ts';
 
 export type Db = Kysely<Database>;
 
@@ -19,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003-model-registry': modelRegistry,
   '004-scheduler-job': schedulerJob,
   '005-task-end-date-index': taskEndDateIndex,
+  '006-try-lifecycle': tryLifecycle,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -40,12 +43,12 @@ export function updraftHome(home?: string): string {
  * and waits for locks (see {@link LockWaitSqliteDialect}) so that a scheduler, many workers and the CLI on one
  * host share the file without "database is locked" failures.
  */
-export async function openDatabase(options: DatabaseOptions = {}): Promise<Db> {
+export async function openDatabase(options: DatabaseOptions = {}, counts: StatementCounts = newCounts()): Promise<Db> {
   const url = options.url ?? process.env.UPDRAFT_DATABASE_URL;
   let db: Db;
   if (url && /^postgres(ql)?:\/\//.test(url)) {
     const { default: pg } = await import('pg');
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }) });
+    db = new Kysely<Database>({ dialect: new CountingDialect(new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }), counts) });
   } else {
     const home = updraftHome(options.home);
     mkdirSync(home, { recursive: true });
@@ -55,7 +58,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Db> {
     sqlite.pragma('synchronous = NORMAL');
     // From here on lock waits happen in the driver, without blocking the event loop.
     sqlite.pragma('busy_timeout = 0');
-    db = new Kysely<Database>({ dialect: new LockWaitSqliteDialect({ database: withStatementCache(sqlite) }) });
+    db = new Kysely<Database>({ dialect: new CountingDialect(new LockWaitSqliteDialect({ database: withStatementCache(sqlite) }), counts) });
   }
   await migrate(db);
   return db;

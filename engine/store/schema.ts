@@ -42,6 +42,12 @@ export interface TaskInstanceTable {
   worker_id: string | null;
   error: string | null;
   updated_at: string;
+  /** The retry policy of the DAG load that created the try (null in rows older than migration 006). */
+  retry_delay_ms: number | null;
+  retry_exponential_backoff: number | null;
+  max_retry_delay_ms: number | null;
+  /** `scheduler <host>:<pid>` or `worker <host>:<pid>`: who moved the try to queued. */
+  queued_by: string | null;
 }
 
 export interface XComTable {
@@ -84,6 +90,19 @@ export interface Database {
   production_history: ProductionHistoryTable;
   prediction: PredictionTable;
   scheduler_job: SchedulerJobTable;
+  dag_folder_parse: DagFolderParseTable;
+}
+
+/** The last parse of each DAG folder (migration 007). */
+export interface DagFolderParseTable {
+  folder: string;
+  parsed_at: string;
+  /** 'scheduler' or 'reserialize' */
+  parsed_by: string;
+  hostname: string;
+  duration_ms: number;
+  dag_count: number;
+  import_error_count: number;
 }
 
 export interface SchedulerJobTable {

@@ -40,6 +40,16 @@ export class TaskLogRepository {
       .execute();
   }
 
+  /** Appends after the try's last chunk (for a process that did not write the earlier ones, e.g. failing a lost try). */
+  async appendAfterLast(key: TaskInstanceKey, content: string, now: Date): Promise<void> {
+    const last = await this.db
+      .selectFrom('task_log')
+      .select((eb) => eb.fn.max('chunk').as('chunk'))
+      .where('dag_id', '=', key.dagId).where('run_id', '=', key.runId).where('task_id', '=', key.taskId).where('try_number', '=', key.tryNumber)
+      .executeTakeFirst();
+    await this.append(key, last?.chunk === null || last?.chunk === undefined ? 0 : Number(last.chunk) + 1, content, now);
+  }
+
   async read(key: TaskInstanceKey): Promise<string> {
     const rows = await this.db
       .selectFrom('task_log')

@@ -5,6 +5,8 @@ import { DagRepository } from './dag-repository.ts';
 import { DagRunRepository } from './dag-run-repository.ts';
 import { TaskInstanceRepository } from './task-instance-repository.ts';
 import { WriteBatcher, type BatchScope } from './write-batcher.ts';
+import { TryLifecycle } from './try-lifecycle.ts';
+import { newCounts, type StatementCounts } from './statement-counter.ts';
 import { XComRepository, TaskLogRepository, ImportErrorRepository, SchedulerJobRepository } from './small-repositories.ts';
 
 export type Executor = Db | Transaction<Database>;
@@ -18,14 +20,17 @@ export class Store {
   readonly logs: TaskLogRepository;
   readonly importErrors: ImportErrorRepository;
   readonly schedulerJobs: SchedulerJobRepository;
+  /** Starting, finishing and failing tries, and the downstream hand-off. */
+  readonly tries: TryLifecycle;
   readonly dialect: 'sqlite' | 'postgres';
-  private readonly batcher = new WriteBatcher((fn) => this.write(fn));
+  private readonly batcher = new WriteBatcher((fn) => this.write(fn), (tx) => ({ store: this.view(tx) }));
 
   /**
+   * @param counts - statements and commits this process sent (debug counter, shared by every view of one store).
    * @param inTransaction - this Store is a view on an open transaction
    *   ({@link atomically}): its writes join that transaction.
    */
-  private constructor(readonly db: Db, private readonly isSqlite: boolean, private readonly inTransaction = false) {
+  private constructor(readonly db: Db, private readonly isSqlite: boolean, readonly counts: StatementCounts, private readonly inTransaction = false) {
     this.dialect = isSqlite ? 'sqlite' : 'postgres';
     this.dags = new DagRepository(db);
     this.runs = new DagRunRepository(db, this);
@@ -34,12 +39,19 @@ export class Store {
     this.logs = new TaskLogRepository(db);
     this.importErrors = new ImportErrorRepository(db);
     this.schedulerJobs = new SchedulerJobRepository(db);
+    this.tries = new TryLifecycle(this);
+  }
+
+  /** This store seen through an open transaction. */
+  private view(tx: Executor): Store {
+    return new Store(tx as Db, this.isSqlite, this.counts, true);
   }
 
   static async open(options: DatabaseOptions = {}): Promise<Store> {
-    const db = await openDatabase(options);
+    const counts = newCounts();
+    const db = await openDatabase(options, counts);
     const url = options.url ?? process.env.UPDRAFT_DATABASE_URL;
-    return new Store(db, !(url && /^postgres/.test(url)));
+    return new Store(db, !(url && /^postgres/.test(url)), counts);
   }
 
   /**
@@ -73,13 +85,13 @@ export class Store {
    */
   async atomically<T>(fn: (store: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this);
-    if (!this.isSqlite) return this.db.transaction().execute((tx) => fn(new Store(tx, false, true)));
+    if (!this.isSqlite) return this.db.transaction().execute((tx) => fn(this.view(tx)));
     for (const begin of ['begin', 'begin immediate']) {
       try {
         return await this.db.connection().execute(async (conn) => {
           await sql.raw(begin).execute(conn);
           try {
-            const result = await fn(new Store(conn, true, true));
+            const result = await fn(this.view(conn));
             await sql`commit`.execute(conn);
             return result;
           } catch (error) {
@@ -99,7 +111,7 @@ export class Store {
    * process issues in the same turn of the event loop (see {@link WriteBatcher}).
    */
   batch<T>(fn: (scope: BatchScope) => Promise<T>): Promise<T> {
-    if (this.inTransaction) return fn({ tx: this.db, tasks: this.tasks });
+    if (this.inTransaction) return fn({ store: this });
     return this.batcher.run(fn);
   }
 

@@ -4,13 +4,10 @@ import type { Db } from './database.ts';
 import type { Database, TaskInstanceTable } from './schema.ts';
 import { NOT_FINISHED_TASK_STATES, TaskInstanceState } from '../models/states.ts';
 import { chunks } from '../utils/chunks.ts';
+import type { RetryPolicy } from '../models/retry-delay.ts';
+import type { TaskInstanceKey } from '../models/task-instance-key.ts';
 
-export interface TaskInstanceKey {
-  dagId: string;
-  runId: string;
-  taskId: string;
-  tryNumber: number;
-}
+export type { TaskInstanceKey };
 
 export interface TaskInstance extends TaskInstanceKey {
   state: TaskInstanceState;
@@ -25,10 +22,13 @@ export interface TaskInstance extends TaskInstanceKey {
   workerId: string | null;
   error: string | null;
   updatedAt: string;
+  /** How a failure of this try is retried: fixed when the try was created, never re-read from the DAG file. */
+  retryPolicy: RetryPolicy;
+  queuedBy: string | null;
 }
 
 /** Columns a transition may set besides the state. */
-export type TaskInstancePatch = Partial<Pick<TaskInstanceTable, 'queued_at' | 'start_date' | 'end_date' | 'duration_ms' | 'hostname' | 'worker_id' | 'error' | 'max_tries'>>;
+export type TaskInstancePatch = Partial<Pick<TaskInstanceTable, 'queued_at' | 'queued_by' | 'start_date' | 'end_date' | 'duration_ms' | 'hostname' | 'worker_id' | 'error' | 'max_tries'>>;
 
 /** `WHERE` clause for `task_instance as ti`: no newer try of the same task exists. */
 const isNewestTry = ({ not, exists, selectFrom }: ExpressionBuilder<Database & { ti: TaskInstanceTable }, 'ti'>) =>
@@ -147,6 +147,15 @@ export class TaskInstanceRepository {
     return row && toTaskInstance(row);
   }
 
+  /** Tries of `taskIds` not yet decided (`none`) become `skipped` (a branch or short-circuit decided so). */
+  async skipUndecided(dagId: string, runId: string, taskIds: readonly string[], now: Date): Promise<void> {
+    await this.db.updateTable('task_instance')
+      .set({ state: TaskInstanceState.SKIPPED, end_date: now.toISOString(), updated_at: now.toISOString() })
+      .where('dag_id', '=', dagId).where('run_id', '=', runId).where('task_id', 'in', [...taskIds])
+      .where('state', '=', TaskInstanceState.NONE)
+      .execute();
+  }
+
   /** How many tries are in each state (the webserver's metrics). */
   async countByState(): Promise<Map<string, number>> {
     const rows = await this.db.selectFrom('task_instance').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
@@ -161,6 +170,7 @@ export class TaskInstanceRepository {
         .values(batch.map((t) => ({
           dag_id: dagId, run_id: runId, task_id: t.taskId, try_number: 1, state: TaskInstanceState.NONE,
           operator: t.operator, queue: t.queue, max_tries: t.retries + 1, updated_at: now.toISOString(),
+          retry_delay_ms: t.retryDelayMs, retry_exponential_backoff: t.retryExponentialBackoff ? 1 : 0, max_retry_delay_ms: t.maxRetryDelayMs,
         })))
         .onConflict((oc) => oc.doNothing())
         .execute();
@@ -188,7 +198,7 @@ export class TaskInstanceRepository {
     const at = now.toISOString();
     const result = await this.db
       .insertInto('task_instance')
-      .columns(['dag_id', 'run_id', 'task_id', 'try_number', 'state', 'operator', 'queue', 'max_tries', 'queued_at', 'start_date', 'hostname', 'worker_id', 'updated_at'])
+      .columns(['dag_id', 'run_id', 'task_id', 'try_number', 'state', 'operator', 'queue', 'max_tries', 'queued_at', 'queued_by', 'start_date', 'hostname', 'worker_id', 'updated_at', 'retry_delay_ms', 'retry_exponential_backoff', 'max_retry_delay_ms'])
       .expression((eb) =>
         eb
           .selectFrom('task_instance as prev')
@@ -204,10 +214,14 @@ export class TaskInstanceRepository {
               ? sql<number>`${patch.max_tries}`.as('max_tries')
               : sql<number>`case when prev.max_tries < ${key.tryNumber} then ${key.tryNumber} else prev.max_tries end`.as('max_tries'),
             sql<string | null>`${patch.queued_at ?? null}`.as('queued_at'),
+            sql<string | null>`${patch.queued_by ?? null}`.as('queued_by'),
             sql<string | null>`${patch.start_date ?? null}`.as('start_date'),
             sql<string | null>`${patch.hostname ?? null}`.as('hostname'),
             sql<string | null>`${patch.worker_id ?? null}`.as('worker_id'),
             sql<string>`${at}`.as('updated_at'),
+            'prev.retry_delay_ms',
+            'prev.retry_exponential_backoff',
+            'prev.max_retry_delay_ms',
           ])
           .where('prev.dag_id', '=', key.dagId)
           .where('prev.run_id', '=', key.runId)
@@ -239,5 +253,8 @@ export function toTaskInstance(row: Selectable<TaskInstanceTable>): TaskInstance
     workerId: row.worker_id,
     error: row.error,
     updatedAt: row.updated_at,
+    // Rows from before migration 006 have no policy: retry at once.
+    retryPolicy: { retryDelayMs: row.retry_delay_ms ?? 0, retryExponentialBackoff: row.retry_exponential_backoff === 1, maxRetryDelayMs: row.max_retry_delay_ms },
+    queuedBy: row.queued_by,
   };
 }

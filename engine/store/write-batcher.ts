@@ -1,15 +1,10 @@
 import { sql } from 'kysely';
-import type { Db } from './database.ts';
-import type { Executor } from './store.ts';
-import { TaskInstanceRepository } from './task-instance-repository.ts';
+import type { Executor, Store } from './store.ts';
 
-/** What a batched write sees: its transaction, and the task-instance repository on it. */
+/** What a batched write sees: the store, as a view on the batch's transaction. */
 export interface BatchScope {
-  tx: Executor;
-  tasks: TaskInstanceRepository;
+  store: Store;
 }
-
-const scopeOf = (tx: Executor): BatchScope => ({ tx, tasks: new TaskInstanceRepository(tx as Db) });
 
 interface Pending {
   fn: (scope: BatchScope) => Promise<unknown>;
@@ -29,7 +24,10 @@ export class WriteBatcher {
   private pending: Pending[] = [];
   private scheduled = false;
 
-  constructor(private readonly write: <T>(fn: (tx: Executor) => Promise<T>) => Promise<T>) {}
+  constructor(
+    private readonly write: <T>(fn: (tx: Executor) => Promise<T>) => Promise<T>,
+    private readonly scopeOf: (tx: Executor) => BatchScope,
+  ) {}
 
   run<T>(fn: (scope: BatchScope) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -48,13 +46,13 @@ export class WriteBatcher {
     if (batch.length === 1) {
       // Alone in its transaction: a failure rolls back just this write, no savepoint needed.
       const [only] = batch as [Pending];
-      await this.write((tx) => only.fn(scopeOf(tx))).then(only.resolve, only.reject);
+      await this.write((tx) => only.fn(this.scopeOf(tx))).then(only.resolve, only.reject);
       return;
     }
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       await this.write(async (tx) => {
-        const scope = scopeOf(tx);
+        const scope = this.scopeOf(tx);
         for (const [i, item] of batch.entries()) {
           const savepoint = sql.raw(`batch_${i}`);
           await sql`savepoint ${savepoint}`.execute(tx);

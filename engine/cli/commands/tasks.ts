@@ -84,9 +84,11 @@ export function registerTaskCommands(program: Command, ctx: () => CliContext): v
       const ti = {
         dagId, runId: run.runId, taskId, tryNumber: 1, state: TaskInstanceState.RUNNING, operator: spec.operator, queue: spec.queue,
         maxTries: 1, queuedAt: null, startDate: now, endDate: null, durationMs: null, hostname: null, workerId: null, error: null, updatedAt: now,
+        retryPolicy: { retryDelayMs: spec.retryDelayMs, retryExponentialBackoff: spec.retryExponentialBackoff, maxRetryDelayMs: spec.maxRetryDelayMs }, queuedBy: null,
       };
       const outcome = await runTaskTry({ store: await c.store(), dag, run, ti, clock: c.clock, dryRun: true, echo: (l) => process.stdout.write(`${l}\n`) });
-      process.stdout.write(`Task ${taskId}: ${outcome.state}${outcome.error ? ` (${outcome.error})` : ''}\n`);
+      const error = 'error' in outcome ? outcome.error : null;
+      process.stdout.write(`Task ${taskId}: ${outcome.state}${error ? ` (${error})` : ''}\n`);
       if (outcome.state !== TaskInstanceState.SUCCESS && outcome.state !== TaskInstanceState.SKIPPED) process.exitCode = 1;
     });
 }

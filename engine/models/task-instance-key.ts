@@ -1,0 +1,13 @@
+/**
+ * One try of one task in one run: the primary key of a task-instance row and,
+ * unchanged, the payload of its BullMQ job (the job id is derived from it).
+ */
+export interface TaskInstanceKey {
+  dagId: string;
+  runId: string;
+  taskId: string;
+  tryNumber: number;
+}
+
+/** The key alone, without the extra fields a TaskInstance row carries (what goes into a job). */
+export const keyOf = (k: TaskInstanceKey): TaskInstanceKey => ({ dagId: k.dagId, runId: k.runId, taskId: k.taskId, tryNumber: k.tryNumber });

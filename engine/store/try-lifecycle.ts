@@ -1,0 +1,155 @@
+import { advanceDagRun } from '../execution/dag-run-evaluator.ts';
+import { formatLogLine } from '../execution/task-log-buffer.ts';
+import type { DagStructure } from '../models/dag-spec.ts';
+import { retryDelayMs } from '../models/retry-delay.ts';
+import { TaskInstanceState } from '../models/states.ts';
+import type { TaskInstanceKey } from '../models/task-instance-key.ts';
+import { chunks } from '../utils/chunks.ts';
+import type { DagRun } from './dag-run-repository.ts';
+import type { Store } from './store.ts';
+import type { TaskInstance } from './task-instance-repository.ts';
+
+/** What a try's own code came to, before the retry rules are applied. */
+export type TryResult =
+  | { kind: 'success'; value?: unknown; skip?: readonly string[] }
+  | { kind: 'skipped' }
+  /** `retryable: false` for FailWithoutRetryError: no further try whatever the retries left. */
+  | { kind: 'failed'; error: string; retryable: boolean };
+
+export type SettledState =
+  | typeof TaskInstanceState.SUCCESS
+  | typeof TaskInstanceState.SKIPPED
+  | typeof TaskInstanceState.FAILED
+  | typeof TaskInstanceState.UP_FOR_RETRY;
+
+/** A try's result with the retry rules applied: the state it is recorded in. */
+export interface SettledTry {
+  state: SettledState;
+  error: string | null;
+  /** When `state` is up_for_retry: wait this long before the next try. */
+  retryDelayMs: number | null;
+  /** Tasks this try skips (branch / short-circuit). */
+  skip: readonly string[];
+  /** The XCom return value (success only; undefined and null push none, as Airflow). */
+  value?: unknown;
+}
+
+/** How a finish was recorded, and what to hand to the queue after the commit. */
+export interface FinishedTry extends SettledTry {
+  /** False when another process had already moved this try on (the compare-and-set was lost): nothing was written. */
+  recorded: boolean;
+  /** Downstream tries this transaction moved to `queued` (the worker-side hand-off): enqueue them after the commit. */
+  queued: TaskInstance[];
+}
+
+/** Who runs a try: recorded on the row and in `queued_by` of the downstream tries it queues. */
+export interface TryOwner {
+  hostname: string;
+  workerId: string;
+}
+
+export interface FinishOptions {
+  /** The DAG as the caller knows it: its downstream is evaluated in the same transaction. Null: leave that to the scheduler. */
+  structure: DagStructure | null;
+  /** `queued_by` of the downstream tries queued here. */
+  queuedBy: string;
+  /** The try's last log lines, committed with its state. */
+  log?: { chunk: number; content: string } | null;
+  /** The try's states this finish may move it from (compare-and-set). @defaultValue `['running']` */
+  from?: readonly TaskInstanceState[];
+}
+
+const RUNNING: readonly TaskInstanceState[] = [TaskInstanceState.RUNNING];
+
+/**
+ * Airflow's `handle_failure`, the one place a failed try becomes
+ * `up_for_retry` or `failed`: it retries while tries remain and the error
+ * allows it, after a delay from the policy the try was created with.
+ */
+export function settleTry(ti: TaskInstance, result: TryResult, logicalDate: string): SettledTry {
+  if (result.kind === 'success') return { state: TaskInstanceState.SUCCESS, error: null, retryDelayMs: null, skip: result.skip ?? [], value: result.value };
+  if (result.kind === 'skipped') return { state: TaskInstanceState.SKIPPED, error: null, retryDelayMs: null, skip: [] };
+  const retry = result.retryable && ti.tryNumber < ti.maxTries;
+  return {
+    state: retry ? TaskInstanceState.UP_FOR_RETRY : TaskInstanceState.FAILED,
+    error: result.error,
+    retryDelayMs: retry ? retryDelayMs(ti.retryPolicy, ti.tryNumber, { dagId: ti.dagId, taskId: ti.taskId, logicalDate }) : null,
+    skip: [],
+  };
+}
+
+/**
+ * The life of one try in the store, shared by workers, their isolated
+ * children, the scheduler's reconciler and `dags test`: every transition is a
+ * compare-and-set, and a finish records state, log, XCom, skips and the
+ * downstream hand-off in one transaction (batched with the other small writes
+ * of the same turn of the event loop, see {@link Store.batch}).
+ */
+export class TryLifecycle {
+  constructor(private readonly store: Store) {}
+
+  /**
+   * Moves the try to `running` and returns it: a first (or cleared) try from
+   * `queued` (or a legacy `scheduled`), a retry by opening its row from the
+   * previous try's `up_for_retry`. Undefined: another process owns it.
+   */
+  tryStarted(key: TaskInstanceKey, owner: TryOwner, now: Date): Promise<TaskInstance | undefined> {
+    const patch = { start_date: now.toISOString(), hostname: owner.hostname, worker_id: owner.workerId, end_date: null, error: null };
+    return this.store.batch(async ({ store }) => {
+      const started = await store.tasks.transitionReturning(key, [TaskInstanceState.QUEUED, TaskInstanceState.SCHEDULED], TaskInstanceState.RUNNING, patch, now);
+      if (started || key.tryNumber === 1) return started;
+      if (!(await store.tasks.openNextTry(key, [TaskInstanceState.UP_FOR_RETRY], TaskInstanceState.RUNNING, patch, now))) return undefined;
+      return store.tasks.get(key);
+    });
+  }
+
+  /**
+   * Records a settled try (compare-and-set from `running`), and in the same
+   * transaction evaluates its downstream with the one trigger-rule evaluator,
+   * queueing what became ready. Enqueue {@link FinishedTry.queued} (and the
+   * retry) right after: if this process dies in between, the scheduler's
+   * reconciliation finds queued tries without a job and enqueues them.
+   */
+  finishTry(ti: TaskInstance, run: DagRun, settled: SettledTry, options: FinishOptions, now: Date): Promise<FinishedTry> {
+    const at = now.toISOString();
+    const started = ti.startDate ? new Date(ti.startDate).getTime() : now.getTime();
+    return this.store.batch(async ({ store }) => {
+      const unrecorded: FinishedTry = { ...settled, recorded: false, queued: [] };
+      const moved = await store.tasks.transition(ti, options.from ?? RUNNING, settled.state, { end_date: at, duration_ms: now.getTime() - started, error: settled.error }, now);
+      if (!moved) return unrecorded;
+      if (options.log) await store.logs.append(ti, options.log.chunk, options.log.content, now);
+      if (settled.state === TaskInstanceState.SUCCESS && settled.value !== undefined && settled.value !== null) {
+        await store.xcom.set(ti.dagId, ti.runId, ti.taskId, settled.value, now);
+      }
+      for (const batch of chunks(settled.skip)) await store.tasks.skipUndecided(ti.dagId, ti.runId, batch, now);
+      if (settled.state === TaskInstanceState.UP_FOR_RETRY || !options.structure) return { ...settled, recorded: true, queued: [] };
+      const step = await advanceDagRun(store, options.structure, run, now, { changed: [ti.taskId], queuedBy: options.queuedBy, finish: false });
+      return { ...settled, recorded: true, queued: step.queued };
+    });
+  }
+
+  /**
+   * Fails a try whose process is gone or never ran it (a worker killed
+   * mid-task, a stalled job, a task stuck in queued, a child that died): the
+   * same retry rules as a task's own failure, and the reason in its log.
+   * Failure callbacks do not run: the task's code is not loaded here.
+   */
+  async failLostTry(ti: TaskInstance, run: DagRun, message: string, options: FinishOptions, now: Date): Promise<FinishedTry> {
+    const settled = settleTry(ti, { kind: 'failed', error: message, retryable: true }, run.logicalDate);
+    const finished = await this.finishTry(ti, run, settled, { ...options, log: null }, now);
+    if (finished.recorded) {
+      const lines = [formatLogLine(ti.taskId, 'ERROR', message, now), formatLogLine(ti.taskId, 'INFO', `Marking task as ${settled.state.toUpperCase()}`, now)];
+      await this.store.logs.appendAfterLast(ti, `${lines.join('\n')}\n`, now);
+    }
+    return finished;
+  }
+
+  /**
+   * Gives a running try back to the queue (its worker is shutting down): the
+   * same try runs again elsewhere and no retry is spent.
+   */
+  handBackTry(ti: TaskInstance, now: Date): Promise<boolean> {
+    const patch = { start_date: null, end_date: null, hostname: null, worker_id: null, queued_at: now.toISOString() };
+    return this.store.tasks.transition(ti, RUNNING, TaskInstanceState.QUEUED, patch, now);
+  }
+}
