@@ -41,6 +41,8 @@ export const taskInstanceRow = (ti: TaskInstance): Record<string, unknown> => ({
   state: ti.state,
   operator: ti.operator,
   queue: ti.queue,
+  queued_at: ti.queuedAt,
+  queued_by: ti.queuedBy,
   start_date: ti.startDate,
   end_date: ti.endDate,
   duration_s: ti.durationMs === null ? null : ti.durationMs / 1000,
