@@ -1,56 +1,106 @@
 import { relative } from 'node:path';
-import { dagsFolder, parseDagFolder, type DagFolderParse } from '../dag-processing/dag-folder.ts';
-import { DagModuleCache } from '../dag-processing/dag-module-cache.ts';
-import { syncDagFolder } from '../dag-processing/sync.ts';
+// Type-only: a read command must not pay for the DAG parser, the store or
+// their libraries before it needs them (see main.ts).
+import type { DagFolderParse } from '../dag-processing/dag-folder.ts';
+import type { DagModuleCache } from '../dag-processing/dag-module-cache.ts';
 import type { Dag } from '../models/dag.ts';
 import type { DagSpec } from '../models/dag-spec.ts';
 import { NotFoundError } from '../models/errors.ts';
+import type { DagFolderParseRecord } from '../store/dag-folder-parse-repository.ts';
 import type { DagRow } from '../store/dag-repository.ts';
 import type { DagRun } from '../store/dag-run-repository.ts';
-import { Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 import { clockFromEnv, type Clock } from '../utils/clock.ts';
 
-/** What every command shares: the DAG folder, the store, the clock. Opened lazily, closed once. */
+/**
+ * What every command shares: the DAG folder, the store, the clock. Opened lazily, closed once.
+ *
+ * Two ways to know a DAG (decision 12): read commands take the serialized DAG
+ * the last folder parse wrote to the store ({@link storedDag}); only commands
+ * that run a DAG's code or refresh the store parse the folder ({@link reserialize},
+ * {@link dag}).
+ */
 export class CliContext {
   readonly clock: Clock = clockFromEnv();
   private storePromise: Promise<Store> | null = null;
   private parsePromise: Promise<DagFolderParse> | null = null;
-  private readonly modules = new DagModuleCache();
+  private modules: DagModuleCache | null = null;
 
-  constructor(readonly folder: string = dagsFolder()) {}
+  constructor(readonly folder: string) {}
 
   store(): Promise<Store> {
-    this.storePromise ??= Store.open();
+    this.storePromise ??= import('../store/store.ts').then(({ Store }) => Store.open());
     return this.storePromise;
   }
 
-  /** Parses the DAG folder (each file isolated) and records the result in the store. */
-  parse(): Promise<DagFolderParse> {
+  /** The folder as the user would write it, for messages. */
+  get folderName(): string {
+    return relative(process.cwd(), this.folder) || '.';
+  }
+
+  /** Parses the DAG folder (each file isolated) and records the result in the store, as `dags reserialize`. */
+  reserialize(): Promise<DagFolderParse> {
     this.parsePromise ??= (async () => {
+      const [{ parseDagFolder }, { syncDagFolder }] = await Promise.all([import('../dag-processing/dag-folder.ts'), import('../dag-processing/sync.ts')]);
       const parse = await parseDagFolder(this.folder);
-      await syncDagFolder(await this.store(), parse, this.clock.now());
+      await syncDagFolder(await this.store(), parse, this.clock.now(), 'reserialize');
       return parse;
     })();
     return this.parsePromise;
   }
 
-  /** A DAG from the folder, or a NotFoundError that points at import errors. */
+  /** The store's record of the last parse of this folder, if anyone ever parsed it. */
+  async lastParse(): Promise<DagFolderParseRecord | undefined> {
+    const { DagFolderParseRepository } = await import('../store/dag-folder-parse-repository.ts');
+    return new DagFolderParseRepository((await this.store()).db).get(this.folder);
+  }
+
+  /**
+   * The last parse of the folder. A folder the store has never seen parsed
+   * (a fresh clone, no scheduler yet) is parsed once, here, so that a new
+   * user's first command still shows their DAGs; every later read takes the store.
+   */
+  async ensureParsed(announce: (line: string) => void = (line) => process.stderr.write(`updraft: ${line}\n`)): Promise<DagFolderParseRecord> {
+    const known = await this.lastParse();
+    if (known) return known;
+    announce(`DAG folder ${this.folderName} has never been parsed into the store; parsing it now (as 'updraft dags reserialize')`);
+    await this.reserialize();
+    return (await this.lastParse())!;
+  }
+
+  /** A DAG as the last folder parse serialized it; never imports a DAG file (except a first parse, see {@link ensureParsed}). */
+  async storedDag(dagId: string): Promise<DagRow> {
+    const store = await this.store();
+    const known = await store.dags.get(dagId);
+    if (known) return known;
+    const parse = await this.ensureParsed();
+    const found = await store.dags.get(dagId);
+    if (found) return found;
+    const broken = parse.importErrorCount > 0 ? `; ${parse.importErrorCount} file(s) failed to import: see 'updraft dags list-import-errors'` : '';
+    throw new NotFoundError(`DAG '${dagId}' not found in ${this.folderName} as last parsed at ${parse.parsedAt} by ${parse.parsedBy}${broken}; 'updraft dags reserialize' parses the folder now`);
+  }
+
+  /** A DAG from a fresh parse of the folder, or a NotFoundError that points at import errors. */
   async dagSpec(dagId: string): Promise<{ spec: DagSpec; file: string }> {
-    const parse = await this.parse();
+    const parse = await this.reserialize();
     const found = parse.dags.get(dagId);
     if (found) return found;
     const broken = parse.importErrors.length;
     const hint = broken > 0 ? ` (${broken} file(s) failed to import: see 'updraft dags list-import-errors')` : '';
-    throw new NotFoundError(`DAG '${dagId}' not found in ${relative(process.cwd(), this.folder) || '.'}${hint}`);
+    throw new NotFoundError(`DAG '${dagId}' not found in ${this.folderName}${hint}`);
   }
 
   /** The DAG with its callables, imported into this process. */
   async dag(dagId: string): Promise<Dag> {
     const { file } = await this.dagSpec(dagId);
+    if (!this.modules) {
+      const { DagModuleCache } = await import('../dag-processing/dag-module-cache.ts');
+      this.modules = new DagModuleCache();
+    }
     return this.modules.get(dagId, file);
   }
 
-  /** A DAG as the store knows it; parses the folder first if the store has never seen it. */
+  /** A DAG as the store knows it, for commands that change it (trigger, pause, clear); parses the folder first if the store has never seen it. */
   async dagRow(dagId: string): Promise<DagRow> {
     const store = await this.store();
     const known = await store.dags.get(dagId);

@@ -25,6 +25,8 @@ export interface DagFolderParse {
   importErrors: ImportError[];
   /** Every good DAG, by id. */
   dags: Map<string, { spec: DagSpec; file: string; fingerprint: string }>;
+  /** Wall time of the whole parse. */
+  durationMs: number;
 }
 
 export interface ParseOptions {
@@ -92,6 +94,7 @@ export function parseDagFile(file: string, fingerprint: string, timeoutMs: numbe
  * import error for the later file.
  */
 export async function parseDagFolder(folder: string, options: ParseOptions = {}): Promise<DagFolderParse> {
+  const started = performance.now();
   const timeoutMs = options.timeoutMs ?? Number(process.env.UPDRAFT_DAG_IMPORT_TIMEOUT ?? 30) * 1000;
   const files = listDagFiles(folder);
   const results: Array<DagSpec[] | string> = new Array(files.length);
@@ -105,7 +108,7 @@ export async function parseDagFolder(folder: string, options: ParseOptions = {})
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, files.length) }, lane));
 
-  const parse: DagFolderParse = { folder, files: [], importErrors: [], dags: new Map() };
+  const parse: DagFolderParse = { folder, files: [], importErrors: [], dags: new Map(), durationMs: 0 };
   files.forEach((file, i) => {
     const result = results[i]!;
     const fingerprint = fileFingerprint(file);
@@ -122,5 +125,6 @@ export async function parseDagFolder(folder: string, options: ParseOptions = {})
     parse.files.push({ file, fingerprint, dags: result });
     for (const spec of result) parse.dags.set(spec.dagId, { spec, file, fingerprint });
   });
+  parse.durationMs = performance.now() - started;
   return parse;
 }

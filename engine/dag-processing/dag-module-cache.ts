@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Dag } from '../models/dag.ts';
 import { NotFoundError } from '../models/errors.ts';
+import { ensureDagLoader } from '../runtime/dag-loader.ts';
 import { dagsOfModule } from './describe-module.ts';
 import { fileFingerprint } from './dag-folder.ts';
 
@@ -30,6 +31,7 @@ export class DagModuleCache {
     const fingerprint = this.fingerprint(file);
     let entry = this.modules.get(file);
     if (!entry || entry.fingerprint !== fingerprint) {
+      await ensureDagLoader();
       const mod = (await import(`${pathToFileURL(file).href}?v=${fingerprint}`)) as Record<string, unknown>;
       entry = { fingerprint, dags: new Map(dagsOfModule(mod, file).map((d) => [d.dagId, d])) };
       this.modules.set(file, entry);

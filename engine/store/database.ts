@@ -11,6 +11,7 @@ import * as modelRegistry from './migrations/003-model-registry.ts';
 import * as schedulerJob from './migrations/004-scheduler-job.ts';
 import * as taskEndDateIndex from './migrations/005-task-end-date-index.ts';
 import * as tryLifecycle from './migrations/006-try-lifecycle.ts';
+import * as dagFolderParse from './migrations/007-dag-folder-parse.ts';
 
 export type Db = Kysely<Database>;
 
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-scheduler-job': schedulerJob,
   '005-task-end-date-index': taskEndDateIndex,
   '006-try-lifecycle': tryLifecycle,
+  '007-dag-folder-parse': dagFolderParse,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,16 +1,13 @@
 import type { Command } from 'commander';
-import { SingleBar } from 'cli-progress';
-import { runDagRunLocally } from '../../execution/local-executor.ts';
 import { InvalidInputError } from '../../models/errors.ts';
-import { createTimetable } from '../../models/timetable.ts';
 import { DagRunState, DagRunType, FINISHED_DAG_RUN_STATES } from '../../models/states.ts';
-import { isRunId, notifyScheduler, setDagPaused, triggerDagRun } from '../../operations/dag-commands.ts';
-import { nextRunInfo } from '../../scheduler/run-creation.ts';
-import { defaultRunId, type DagRun } from '../../store/dag-run-repository.ts';
+import { runRow } from '../../operations/rows.ts';
+import type { DagRun } from '../../store/dag-run-repository.ts';
 import type { CliContext } from '../context.ts';
 import { outputOption, parseConf, parseDateOption, printObject, printRows, type OutputFormat } from '../output.ts';
-import { runRow } from '../../operations/rows.ts';
 
+// Operations, the timetable and Redis are imported inside the actions that use them:
+// a command loads only what it needs (see main.ts).
 type Out = { output: OutputFormat };
 
 export function registerDagRunCommands(dags: Command, ctx: () => CliContext): void {
@@ -22,6 +19,7 @@ export function registerDagRunCommands(dags: Command, ctx: () => CliContext): vo
     .action(async (dagId: string, o: Out & { conf?: string; runId?: string; logicalDate?: string }) => {
       const c = ctx();
       const conf = parseConf(o.conf);
+      const { isRunId, triggerDagRun } = await import('../../operations/dag-commands.ts');
       if (o.runId !== undefined && !isRunId(o.runId)) throw new InvalidInputError(`--run-id: bad run id '${o.runId}' (letters, digits, _ . ~ : + -)`);
       const logicalDate = o.logicalDate ? parseDateOption(o.logicalDate, '--logical-date') : undefined;
       const dag = await c.dagRow(dagId);
@@ -37,6 +35,7 @@ export function registerDagRunCommands(dags: Command, ctx: () => CliContext): vo
       .action(async (dagId: string) => {
         const c = ctx();
         await c.dagRow(dagId);
+        const { setDagPaused } = await import('../../operations/dag-commands.ts');
         await setDagPaused(await c.store(), dagId, paused);
         process.stdout.write(`Dag: ${dagId}, paused: ${paused}\n`);
       });
@@ -45,7 +44,8 @@ export function registerDagRunCommands(dags: Command, ctx: () => CliContext): vo
   dags.command('next-execution <dag_id>').description('the next run the schedule will create').addOption(outputOption())
     .action(async (dagId: string, o: Out) => {
       const c = ctx();
-      const dag = await c.dagRow(dagId);
+      const dag = await c.storedDag(dagId);
+      const { nextRunInfo } = await import('../../scheduler/run-creation.ts');
       const info = await nextRunInfo(await c.store(), dag.spec, c.clock.now());
       const row = {
         dag_id: dagId,
@@ -73,6 +73,7 @@ export function registerDagRunCommands(dags: Command, ctx: () => CliContext): vo
       const conf = parseConf(o.conf);
       const dag = await c.dagRow(dagId);
       if (!dag.spec.schedule || dag.spec.schedule === '@once') throw new InvalidInputError(`DAG '${dagId}' has no periodic schedule to backfill`);
+      const [{ createTimetable }, { defaultRunId }] = await Promise.all([import('../../models/timetable.ts'), import('../../store/dag-run-repository.ts')]);
       const timetable = createTimetable(dag.spec.schedule, `DAG '${dagId}'`);
       const store = await c.store();
       const runs: DagRun[] = [];
@@ -85,10 +86,11 @@ export function registerDagRunCommands(dags: Command, ctx: () => CliContext): vo
         if (run) runs.push(run);
         else skipped++;
       }
-      const bar = process.stderr.isTTY ? new SingleBar({ format: `backfill ${dagId} [{bar}] {value}/{total} runs` }) : null;
+      const bar = process.stderr.isTTY ? new (await import('cli-progress')).SingleBar({ format: `backfill ${dagId} [{bar}] {value}/{total} runs` }) : null;
       bar?.start(runs.length, 0);
       const states = new Map<string, DagRunState>();
       if (o.viaScheduler) {
+        const { notifyScheduler } = await import('../../operations/dag-commands.ts');
         await notifyScheduler({ type: 'dag-changed', dagId });
         while (states.size < runs.length) {
           for (const run of runs) {
@@ -100,6 +102,7 @@ export function registerDagRunCommands(dags: Command, ctx: () => CliContext): vo
         }
       } else {
         const live = await c.dag(dagId);
+        const { runDagRunLocally } = await import('../../execution/local-executor.ts');
         for (const run of runs) {
           states.set(run.runId, await runDagRunLocally(store, live, run, c.clock, { retryDelayScale: Number(o.retryDelayScale) }));
           bar?.update(states.size);

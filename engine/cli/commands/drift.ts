@@ -1,6 +1,4 @@
 import { Option, type Command } from 'commander';
-import { CsvTable } from '../../../ml/data/csv-table.ts';
-import { detectDrift } from '../../../ml/drift/drift-report.ts';
 import { CORRECTIONS, type Correction } from '../../../ml/stats/multiple-testing.ts';
 import { InvalidInputError } from '../../models/errors.ts';
 import { outputOption, printObject, printRows, type OutputFormat } from '../output.ts';
@@ -12,10 +10,12 @@ export function registerDriftCommand(program: Command): void {
     .option('--alpha <alpha>', 'significance level', '0.05')
     .addOption(new Option('--correction <method>', 'multiple-testing correction').choices([...CORRECTIONS]).default('bh'))
     .addOption(outputOption())
-    .action((referenceFile: string, currentFile: string, o: { columns?: string; alpha: string; correction: Correction; output: OutputFormat }) => {
+    .action(async (referenceFile: string, currentFile: string, o: { columns?: string; alpha: string; correction: Correction; output: OutputFormat }) => {
       const alpha = Number(o.alpha);
       if (!(alpha > 0 && alpha < 1)) throw new InvalidInputError(`--alpha must be between 0 and 1, got '${o.alpha}'`);
       const columns = o.columns?.split(',').map((c) => c.trim()).filter(Boolean);
+      // The statistics load only when a drift report is asked for (see main.ts).
+      const [{ CsvTable }, { detectDrift }] = await Promise.all([import('../../../ml/data/csv-table.ts'), import('../../../ml/drift/drift-report.ts')]);
       const report = detectDrift(CsvTable.read(referenceFile), CsvTable.read(currentFile), { alpha, correction: o.correction, columns });
       if (o.output === 'json') {
         printObject(report as unknown as Record<string, unknown>, 'json');

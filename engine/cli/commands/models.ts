@@ -1,21 +1,22 @@
 import type { Command } from 'commander';
-import { SingleBar } from 'cli-progress';
-import { CsvTable } from '../../../ml/data/csv-table.ts';
-import { DataValidationError } from '../../../ml/errors.ts';
-import { PredictionStore } from '../../../ml/monitoring/prediction-store.ts';
-import { assertModelName, ModelRegistry } from '../../../ml/registry/model-registry.ts';
-import { readRetrainLog } from '../../../ml/retrain-log.ts';
-import { readArtifact, trainModel } from '../../../ml/training/train-model.ts';
-import { argmax, loadForest, voteFractions } from '../../../ml/training/random-forest.ts';
 import { InvalidInputError } from '../../models/errors.ts';
 import type { CliContext } from '../context.ts';
 import { outputOption, parsePositiveInt, printObject, printRows, type OutputFormat } from '../output.ts';
+
+// The ML modules (and their libraries) load inside the actions that use them:
+// `models list` needs the registry and the store, not the trainer (see main.ts).
+const ml = {
+  registry: () => import('../../../ml/registry/model-registry.ts'),
+  csv: () => import('../../../ml/data/csv-table.ts'),
+  errors: () => import('../../../ml/errors.ts'),
+  predictions: () => import('../../../ml/monitoring/prediction-store.ts'),
+};
 
 type Out = { output: OutputFormat };
 
 export function registerModelCommands(program: Command, ctx: () => CliContext): void {
   const models = program.command('models').description('the model registry');
-  const registry = async () => new ModelRegistry(await ctx().store());
+  const registry = async () => new (await ml.registry()).ModelRegistry(await ctx().store());
 
   models.command('list').description('registered models').addOption(outputOption())
     .action(async (o: Out) => {
@@ -62,6 +63,7 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
     .option('--trainer <name>', "'updraft' or the library's own 'ml-random-forest'", 'updraft')
     .addOption(outputOption())
     .action(async (name: string, o: Out & { data: string; target: string; trees: string; seed: string; maxFeatures: string; maxDepth?: string; minSamplesLeaf: string; bootstrap: boolean; threads?: string; trainer: string }) => {
+      const { assertModelName, ModelRegistry } = await ml.registry();
       assertModelName(name);
       if (o.trainer !== 'updraft' && o.trainer !== 'ml-random-forest') throw new InvalidInputError(`--trainer must be 'updraft' or 'ml-random-forest', got '${o.trainer}'`);
       const maxFeatures = o.maxFeatures === 'sqrt' ? 'sqrt' : Number(o.maxFeatures);
@@ -70,7 +72,8 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
       if (!Number.isInteger(seed)) throw new InvalidInputError(`--seed must be an integer, got '${o.seed}'`);
       const store = await ctx().store();
       const trees = parsePositiveInt(o.trees, '--trees');
-      const bar = process.stderr.isTTY ? new SingleBar({ format: `training ${name} [{bar}] {value}/{total} trees` }) : null;
+      const { trainModel } = await import('../../../ml/training/train-model.ts');
+      const bar = process.stderr.isTTY ? new (await import('cli-progress')).SingleBar({ format: `training ${name} [{bar}] {value}/{total} trees` }) : null;
       bar?.start(trees, 0);
       const result = await trainModel(store, {
         model: name, data: o.data, target: o.target, trees, seed, maxFeatures, trainer: o.trainer,
@@ -94,6 +97,9 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
       const reg = await registry();
       const version = o.version ? await reg.version(name, parsePositiveInt(o.version, '--version')) : await reg.production(name);
       if (!version) throw new InvalidInputError(`model '${name}' has no production version (promote one, or pass --version)`);
+      const [{ readArtifact }, { argmax, loadForest, voteFractions }, { CsvTable }, { DataValidationError }] = await Promise.all([
+        import('../../../ml/training/train-model.ts'), import('../../../ml/training/random-forest.ts'), ml.csv(), ml.errors(),
+      ]);
       const artifact = readArtifact(version.artifactPath);
       const table = CsvTable.read(input);
       const missing = artifact.features.find((f) => !table.has(f));
@@ -108,7 +114,8 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
   program.command('retrain-log').description('every trigger evaluation and retrain attempt')
     .option('--model <name>', 'only this model')
     .addOption(outputOption())
-    .action((o: Out & { model?: string }) => {
+    .action(async (o: Out & { model?: string }) => {
+      const { readRetrainLog } = await import('../../../ml/retrain-log.ts');
       const entries = readRetrainLog(o.model);
       printRows(entries.map((e) => ({ ...e })), o.output, ['timestamp', 'model', 'trigger', 'decision', 'success', 'version', 'reason', 'error']);
     });
@@ -116,6 +123,7 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
   const predictions = program.command('predictions').description('monitored production predictions (performance trigger)');
   predictions.command('log <model> <csv>').description('log predictions from a CSV with columns id, prediction[, score, version, timestamp]')
     .action(async (model: string, file: string) => {
+      const [{ assertModelName }, { CsvTable }, { DataValidationError }, { PredictionStore }] = await Promise.all([ml.registry(), ml.csv(), ml.errors(), ml.predictions()]);
       assertModelName(model);
       const table = CsvTable.read(file);
       const ids = table.strings('id');
@@ -131,6 +139,7 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
     });
   predictions.command('label <csv>').description('attach true labels: a CSV with columns id, actual')
     .action(async (file: string) => {
+      const [{ CsvTable }, { PredictionStore }] = await Promise.all([ml.csv(), ml.predictions()]);
       const table = CsvTable.read(file);
       const store = new PredictionStore(await ctx().store());
       const actual = table.strings('actual');
@@ -143,6 +152,7 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
     .option('--min-labels <n>', 'labels needed for an accuracy', '100')
     .addOption(outputOption())
     .action(async (model: string, o: Out & { windowDays: string; minLabels: string }) => {
+      const { PredictionStore } = await ml.predictions();
       const w = await new PredictionStore(await ctx().store()).accuracy(model, { windowDays: parsePositiveInt(o.windowDays, '--window-days'), minLabels: parsePositiveInt(o.minLabels, '--min-labels') });
       printObject({ model: w.model, window_days: w.windowDays, predictions: w.predictions, labelled: w.labelled, label_coverage: w.labelCoverage, accuracy: w.accuracy, min_labels: w.minLabels }, o.output);
     });

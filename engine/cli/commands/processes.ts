@@ -2,16 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { createLogger } from '../../logging/logger.ts';
-import { QUEUE_NAME } from '../../models/dag-validation.ts';
+import type { createLogger } from '../../logging/logger.ts';
 import { InvalidInputError } from '../../models/errors.ts';
-import { redisAnswers, redisUrl } from '../../queue/redis-connection.ts';
-import { Scheduler } from '../../scheduler/scheduler.ts';
-import { updraftHome } from '../../store/database.ts';
-import { TaskWorker } from '../../../workers/task-worker.ts';
-import { startWebserver } from '../../webserver/server.ts';
 import type { CliContext } from '../context.ts';
 import { parsePositiveInt } from '../output.ts';
+
+// Long-running processes: the scheduler (BullMQ), the worker, the webserver
+// (fastify) and the logger load inside their actions, so that registering
+// these commands costs a read command nothing (see main.ts).
+const logger = async (name: string): Promise<ReturnType<typeof createLogger>> => (await import('../../logging/logger.ts')).createLogger(name);
 
 /** Resolves when SIGTERM or SIGINT arrives. */
 const untilSignal = (): Promise<NodeJS.Signals> =>
@@ -27,6 +26,7 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
     .action(async (o: { redisPrefix?: string }) => {
       const c = ctx();
       await requireRedis();
+      const { Scheduler } = await import('../../scheduler/scheduler.ts');
       const scheduler = new Scheduler(await c.store(), { dagsFolder: c.folder, prefix: o.redisPrefix, clock: c.clock });
       await scheduler.start();
       await untilSignal();
@@ -40,9 +40,11 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
     .action(async (o: { concurrency: string; queues: string; redisPrefix?: string }) => {
       const concurrency = parsePositiveInt(o.concurrency, '--concurrency');
       const queues = o.queues.split(',').map((q) => q.trim()).filter(Boolean);
+      const { QUEUE_NAME } = await import('../../models/dag-validation.ts');
       const bad = queues.find((q) => !QUEUE_NAME.test(q));
       if (bad !== undefined || queues.length === 0) throw new InvalidInputError(`--queues: bad queue name '${bad ?? ''}'`);
       await requireRedis();
+      const { TaskWorker } = await import('../../../workers/task-worker.ts');
       const worker = new TaskWorker(await ctx().store(), { concurrency, queues, prefix: o.redisPrefix });
       worker.start();
       await untilSignal();
@@ -54,11 +56,15 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
     .option('-H, --host <host>', 'interface to bind (anything but loopback needs UPDRAFT_API_TOKEN)', '127.0.0.1')
     .action(async (o: { port: string; host: string }) => {
       const port = parsePort(o.port);
+      // A bad binding is refused before any work (and before any log line).
+      (await import('../../webserver/auth.ts')).assertSafeBinding(o.host, process.env.UPDRAFT_API_TOKEN || undefined);
       const c = ctx();
       const store = await c.store();
-      // Show the folder's DAGs and import errors even before a scheduler has run.
-      await c.parse();
-      const log = createLogger('webserver');
+      const log = await logger('webserver');
+      // The webserver reads the store (decision 12); it parses only a folder nobody
+      // has parsed yet, so that the UI shows DAGs before a scheduler has ever run.
+      await c.ensureParsed((line) => log.info({ folder: c.folder }, line));
+      const { startWebserver } = await import('../../webserver/server.ts');
       const { app, url } = await startWebserver({ store, host: o.host, port, clock: c.clock, log });
       log.info({ url }, `webserver listening on ${url}`);
       await untilSignal();
@@ -73,7 +79,7 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       const workers = parsePositiveInt(o.workers, '--workers');
       parsePositiveInt(o.concurrency, '--concurrency');
       parsePort(o.port);
-      const log = createLogger('standalone');
+      const log = await logger('standalone');
       const redis = await ensureRedis(log);
       const env = { ...process.env, REDIS_URL: redis.url };
       const children: ChildProcess[] = [];
@@ -100,6 +106,7 @@ function parsePort(value: string): number {
 }
 
 async function requireRedis(): Promise<void> {
+  const { redisAnswers, redisUrl } = await import('../../queue/redis-connection.ts');
   if (!(await redisAnswers())) {
     throw new InvalidInputError(`no Redis answers at ${redisUrl()}: start one (redis-server) or set REDIS_URL; 'updraft standalone' starts a private one`);
   }
@@ -110,6 +117,7 @@ const exitOf = (child: ChildProcess): Promise<void> =>
 
 /** Redis at REDIS_URL, or a private redis-server under $UPDRAFT_HOME when none answers. */
 async function ensureRedis(log: ReturnType<typeof createLogger>): Promise<{ url: string; stop(): Promise<void> }> {
+  const [{ redisAnswers, redisUrl }, { updraftHome }] = await Promise.all([import('../../queue/redis-connection.ts'), import('../../store/database.ts')]);
   if (await redisAnswers()) return { url: redisUrl(), stop: async () => {} };
   const which = spawn('sh', ['-c', 'command -v redis-server']);
   const found = await new Promise<boolean>((r) => which.on('exit', (code) => r(code === 0)));

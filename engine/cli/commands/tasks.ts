@@ -1,14 +1,13 @@
 import type { Command } from 'commander';
-import { runTaskTry } from '../../execution/task-runner.ts';
 import { InvalidInputError, NotFoundError } from '../../models/errors.ts';
-import { clearTaskInstances } from '../../operations/clear-task-instances.ts';
 import { DagRunState, DagRunType, TaskInstanceState } from '../../models/states.ts';
-import { defaultRunId } from '../../store/dag-run-repository.ts';
 import type { CliContext } from '../context.ts';
 import { outputOption, parseConf, parseDateOption, parsePositiveInt, printObject, printRows, type OutputFormat } from '../output.ts';
 import { inDagOrder, taskInstanceRow } from '../../operations/rows.ts';
 import { TI_COLUMNS } from '../render.ts';
 
+// The read commands take the store only; the task runner and clear logic are
+// imported inside the actions that use them (see main.ts).
 type Out = { output: OutputFormat };
 
 export function registerTaskCommands(program: Command, ctx: () => CliContext): void {
@@ -18,7 +17,7 @@ export function registerTaskCommands(program: Command, ctx: () => CliContext): v
   tasks.command('list <dag_id>').description("a DAG's tasks in topological order")
     .addOption(outputOption())
     .action(async (dagId: string, o: Out) => {
-      const { spec } = await ctx().dagSpec(dagId);
+      const { spec } = await ctx().storedDag(dagId);
       const rows = spec.tasks.map((t) => ({
         task_id: t.taskId, operator: t.operator, trigger_rule: t.triggerRule, queue: t.queue, retries: t.retries,
         isolation: t.isolation ?? 'none', upstream_task_ids: t.upstream, downstream_task_ids: t.downstream,
@@ -70,6 +69,7 @@ export function registerTaskCommands(program: Command, ctx: () => CliContext): v
     .action(async (dagId: string, taskId: string, o: { conf?: string; logicalDate?: string }) => {
       const c = ctx();
       const conf = parseConf(o.conf);
+      const [{ runTaskTry }, { defaultRunId }] = await Promise.all([import('../../execution/task-runner.ts'), import('../../store/dag-run-repository.ts')]);
       const dag = await c.dag(dagId);
       const spec = dag.toSpec().tasks.find((t) => t.taskId === taskId);
       if (!spec) throw new NotFoundError(`DAG '${dagId}' has no task '${taskId}'`);
@@ -109,6 +109,7 @@ export function registerClearCommand(tasks: Command, ctx: () => CliContext): voi
       }
       const run = await c.run(dagId, runId);
       const dag = await c.dagRow(dagId);
+      const { clearTaskInstances } = await import('../../operations/clear-task-instances.ts');
       const cleared = await clearTaskInstances(await c.store(), dag, run, {
         match: pattern ? (id) => pattern.test(id) : undefined, onlyFailed: o.onlyFailed, downstream: o.downstream,
       }, c.clock.now());
