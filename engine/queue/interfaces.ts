@@ -16,6 +16,8 @@ import type { TaskInstanceKey } from '../models/task-instance-key.ts';
  */
 export interface TaskCompletion extends TaskInstanceKey {
   state: string;
+  /** Downstream tries the worker's hand-off queued in the transaction that recorded this outcome. */
+  queued: number;
 }
 
 /** What the scheduler hears from the CLI (task completions come as QueueEvents). */

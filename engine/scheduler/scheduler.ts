@@ -91,7 +91,7 @@ export class Scheduler {
     }));
     await Promise.all([...this.advancing.values()].map((a) => a.done));
     await this.queues.close();
-    this.log.info('scheduler stopped');
+    this.log.info({ store_statements: this.store.counts.statements, store_commits: this.store.counts.commits }, 'scheduler stopped');
   }
 
   private every(ms: number, fn: () => Promise<unknown>): void {
@@ -138,7 +138,12 @@ export class Scheduler {
     const events = new QueueEvents(taskQueueName(queue), { connection, prefix: this.queues.prefix });
     events.on('completed', ({ returnvalue }) => {
       const done = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as TaskCompletion | null;
-      if (done?.dagId) void this.advance(done.dagId, done.runId, [done.taskId]);
+      // A hand-off that queued a downstream try leaves nothing to do: the worker
+      // evaluated this task's downstream in the transaction that recorded it,
+      // and a run with a queued try is not finished. Otherwise (a leaf, a
+      // branch end, a failure, a retry) re-check the run; the loop's pass
+      // covers everything else.
+      if (done?.dagId && !(done.queued > 0)) void this.advance(done.dagId, done.runId, [done.taskId]);
     });
     events.on('error', (err) => this.log.error({ err, queue }, 'completion events error'));
     this.completions.set(queue, { events, connection });

@@ -43,6 +43,21 @@ const isNewestTry = ({ not, exists, selectFrom }: ExpressionBuilder<Database & {
     ),
   );
 
+/**
+ * A try is superseded only by the next try opened from it, and that happens
+ * only from `up_for_retry` (a retry) or a finished state (a clear). So an
+ * unfinished try in any other state is always its task's newest, and only
+ * `up_for_retry` rows need the (costlier) "no newer try" test. Returns the
+ * states split into [plain states, false] and [['up_for_retry'], true].
+ */
+function splitBySupersedable(states: readonly TaskInstanceState[]): Array<[TaskInstanceState[], boolean]> {
+  const plain = states.filter((s) => s !== TaskInstanceState.UP_FOR_RETRY);
+  const groups: Array<[TaskInstanceState[], boolean]> = [];
+  if (plain.length > 0) groups.push([plain, false]);
+  if (plain.length < states.length) groups.push([[TaskInstanceState.UP_FOR_RETRY], true]);
+  return groups;
+}
+
 export class TaskInstanceRepository {
   constructor(private readonly db: Db) {}
 
@@ -97,27 +112,28 @@ export class TaskInstanceRepository {
 
   /** True while some task of the run has an unfinished current try. */
   async hasUnfinished(dagId: string, runId: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('task_instance as ti')
-      .select('ti.task_id')
-      .where('ti.dag_id', '=', dagId)
-      .where('ti.run_id', '=', runId)
-      .where('ti.state', 'in', [...NOT_FINISHED_TASK_STATES])
-      .where(isNewestTry)
-      .limit(1)
-      .executeTakeFirst();
-    return row !== undefined;
+    for (const [states, newestOnly] of splitBySupersedable(NOT_FINISHED_TASK_STATES)) {
+      let query = this.db
+        .selectFrom('task_instance as ti')
+        .select('ti.task_id')
+        .where('ti.dag_id', '=', dagId)
+        .where('ti.run_id', '=', runId)
+        .where('ti.state', 'in', states);
+      if (newestOnly) query = query.where(isNewestTry);
+      if (await query.limit(1).executeTakeFirst()) return true;
+    }
+    return false;
   }
 
   /** Newest tries, across all runs, that are in one of `states` (for reconciliation). */
   async latestInStates(states: readonly TaskInstanceState[]): Promise<TaskInstance[]> {
-    const rows = await this.db
-      .selectFrom('task_instance as ti')
-      .selectAll()
-      .where('ti.state', 'in', [...states])
-      .where(isNewestTry)
-      .execute();
-    return rows.map(toTaskInstance);
+    const found: TaskInstance[] = [];
+    for (const [group, newestOnly] of splitBySupersedable(states)) {
+      let query = this.db.selectFrom('task_instance as ti').selectAll().where('ti.state', 'in', group);
+      if (newestOnly) query = query.where(isNewestTry);
+      found.push(...(await query.execute()).map(toTaskInstance));
+    }
+    return found;
   }
 
   /** The compare-and-set UPDATE: the try moves to `to` only if it is in one of `from`. */

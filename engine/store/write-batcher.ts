@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Executor, Store } from './store.ts';
 
 /** What a batched write sees: the store, as a view on the batch's transaction. */
@@ -15,14 +14,23 @@ interface Pending {
 /**
  * Groups the small write transactions a process issues at the same moment
  * (a worker starting and finishing many tries at once) into one transaction:
- * one lock hand-over and one commit instead of one per try. Each write runs in
- * its own SAVEPOINT, so one that throws is rolled back alone and only its
- * caller sees the error; compare-and-set semantics are unchanged. A write waits
- * at most one turn of the event loop for company.
+ * one lock hand-over and one commit instead of one per try. One batch is in
+ * flight at a time: writes that arrive meanwhile wait for it and go together
+ * in the next, so the busier the store (a PostgreSQL commit is an fsync), the
+ * larger the batches — group commit. An idle process's write waits one turn
+ * of the event loop.
+ *
+ * Optimistic: the writes run one after another in the shared transaction
+ * with no savepoints (on PostgreSQL each would be a round trip). If one
+ * throws, the whole transaction is rolled back and every write is run again
+ * alone, so only the failing one's caller sees its error. Batched functions
+ * must therefore only touch the database through their scope (they may run
+ * twice); compare-and-set semantics are unchanged.
  */
 export class WriteBatcher {
   private pending: Pending[] = [];
   private scheduled = false;
+  private inFlight = false;
 
   constructor(
     private readonly write: <T>(fn: (tx: Executor) => Promise<T>) => Promise<T>,
@@ -32,48 +40,45 @@ export class WriteBatcher {
   run<T>(fn: (scope: BatchScope) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ fn, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight || this.pending.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.inFlight = true;
+      void this.flush().finally(() => {
+        this.inFlight = false;
+        this.schedule();
+      });
     });
   }
 
   private async flush(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
-    this.scheduled = false;
-    if (batch.length === 1) {
-      // Alone in its transaction: a failure rolls back just this write, no savepoint needed.
-      const [only] = batch as [Pending];
-      await this.write((tx) => only.fn(this.scopeOf(tx))).then(only.resolve, only.reject);
-      return;
-    }
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    if (batch.length === 1) return this.alone(batch[0]!);
+    let values: unknown[];
     try {
-      await this.write(async (tx) => {
+      values = await this.write(async (tx) => {
         const scope = this.scopeOf(tx);
-        for (const [i, item] of batch.entries()) {
-          const savepoint = sql.raw(`batch_${i}`);
-          await sql`savepoint ${savepoint}`.execute(tx);
-          try {
-            outcomes.push({ ok: true, value: await item.fn(scope) });
-          } catch (error) {
-            await sql`rollback to savepoint ${savepoint}`.execute(tx);
-            outcomes.push({ ok: false, error });
-          }
-          await sql`release savepoint ${savepoint}`.execute(tx);
-        }
+        const results: unknown[] = [];
+        for (const item of batch) results.push(await item.fn(scope));
+        return results;
       });
-    } catch (error) {
-      // The transaction itself failed (commit, lock timeout): nothing of it was written.
-      for (const item of batch) item.reject(error);
+    } catch {
+      // Something failed (a write, the commit, a lock timeout): nothing of the batch was written.
+      await Promise.all(batch.map((item) => this.alone(item)));
       return;
     }
-    batch.forEach((item, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) item.resolve(outcome.value);
-      else item.reject(outcome.error);
-    });
+    batch.forEach((item, i) => item.resolve(values[i]));
+  }
+
+  /** One write in its own transaction: a failure rolls back just this write. */
+  private alone(item: Pending): Promise<void> {
+    return this.write((tx) => item.fn(this.scopeOf(tx))).then(item.resolve, item.reject);
   }
 }
