@@ -7,7 +7,7 @@ import { TestCluster } from './helpers/cluster.ts';
 import { cliJson, dagFolderFrom, runCli, tempDir } from './helpers/cli.ts';
 import { waitFor } from './helpers/processes.ts';
 
-type DagListRow = { dag_id: string; last_parsed_at: string; folder_parsed_at: string; folder_parsed_by: string };
+type DagListRow = { dag_id: string; last_parsed_at: string; folder_parsed_at: string | null; folder_parsed_by: string | null };
 type ParseStatus = { folder: string; parsed_at: string; parsed_by: string; dag_count: number; import_error_count: number };
 
 /** A folder with a good DAG and a file that never finishes importing. */
@@ -80,13 +80,28 @@ describe('CLI read commands read the store (decision 12)', () => {
       return dags[0]?.folder_parsed_by === 'scheduler' ? dags : undefined;
     });
     assert.deepEqual(rows.map((d) => d.dag_id), ['good_dag']);
-    assert.ok(!Number.isNaN(Date.parse(rows[0]!.folder_parsed_at)));
+    assert.ok(!Number.isNaN(Date.parse(rows[0]!.folder_parsed_at ?? '')));
     assert.ok(!Number.isNaN(Date.parse(rows[0]!.last_parsed_at)));
 
     const table = await runCli(['dags', 'list'], cluster.env);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /│ good_dag /);
     assert.match(table.stderr, /^DAG folder \S+ last parsed \S+ \(\d+ (s|min|h|d) ago\) by scheduler on \S+ in \d+\.\d s: 1 DAG\(s\), 0 import error\(s\)\n$/);
+  });
+
+  it('a read from where the DAG folder does not exist shows the store and changes nothing in it', async () => {
+    const home = tempDir();
+    await cliJson(['dags', 'reserialize'], { UPDRAFT_HOME: home, UPDRAFT_DAGS_FOLDER: dagFolderFrom('features/good.ts') });
+    const elsewhere = { UPDRAFT_HOME: home, UPDRAFT_DAGS_FOLDER: join(tempDir(), 'no-such-folder') };
+    const listed = await runCli(['dags', 'list'], elsewhere);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /│ good_dag /);
+    assert.match(listed.stderr, /^DAG folder .*no-such-folder does not exist here and was never parsed into this store\n$/);
+    const shown = await runCli(['dags', 'show', 'nope'], elsewhere);
+    assert.equal(shown.code, 1);
+    assert.match(shown.stderr, /^updraft: error: DAG 'nope' not found: the store has none by that id and there is no DAG folder .*no-such-folder here/);
+    const again = await cliJson<DagListRow[]>(['dags', 'list'], elsewhere);
+    assert.deepEqual(again.map((d) => [d.dag_id, d.folder_parsed_at]), [['good_dag', null]]);
   });
 
   it('reads of runs never parse, and an unknown run is one line, exit 1', async () => {

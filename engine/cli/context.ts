@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 // Type-only: a read command must not pay for the DAG parser, the store or
 // their libraries before it needs them (see main.ts).
@@ -59,10 +60,13 @@ export class CliContext {
    * The last parse of the folder. A folder the store has never seen parsed
    * (a fresh clone, no scheduler yet) is parsed once, here, so that a new
    * user's first command still shows their DAGs; every later read takes the store.
+   * Null when there is no such folder here: a read must not sync an empty
+   * parse, which would deactivate every DAG of a shared store.
    */
-  async ensureParsed(announce: (line: string) => void = (line) => process.stderr.write(`updraft: ${line}\n`)): Promise<DagFolderParseRecord> {
+  async ensureParsed(announce: (line: string) => void = (line) => process.stderr.write(`updraft: ${line}\n`)): Promise<DagFolderParseRecord | null> {
     const known = await this.lastParse();
     if (known) return known;
+    if (!existsSync(this.folder)) return null;
     announce(`DAG folder ${this.folderName} has never been parsed into the store; parsing it now (as 'updraft dags reserialize')`);
     await this.reserialize();
     return (await this.lastParse())!;
@@ -76,6 +80,7 @@ export class CliContext {
     const parse = await this.ensureParsed();
     const found = await store.dags.get(dagId);
     if (found) return found;
+    if (!parse) throw new NotFoundError(`DAG '${dagId}' not found: the store has none by that id and there is no DAG folder ${this.folderName} here (--dags-folder, UPDRAFT_DAGS_FOLDER)`);
     const broken = parse.importErrorCount > 0 ? `; ${parse.importErrorCount} file(s) failed to import: see 'updraft dags list-import-errors'` : '';
     throw new NotFoundError(`DAG '${dagId}' not found in ${this.folderName} as last parsed at ${parse.parsedAt} by ${parse.parsedBy}${broken}; 'updraft dags reserialize' parses the folder now`);
   }

@@ -28,7 +28,7 @@ export function registerDagCommands(program: Command, ctx: () => CliContext): vo
     .action(async (o: Out) => {
       const c = ctx();
       const parse = await c.ensureParsed();
-      const folder = { folder_parsed_at: parse.parsedAt, folder_parsed_by: parse.parsedBy };
+      const folder = { folder_parsed_at: parse?.parsedAt ?? null, folder_parsed_by: parse?.parsedBy ?? null };
       const rows = (await (await c.store()).dags.list({ activeOnly: true })).map((d) => ({
         dag_id: d.dagId,
         fileloc: d.fileloc.startsWith(process.cwd()) ? relative(process.cwd(), d.fileloc) : d.fileloc,
@@ -40,7 +40,7 @@ export function registerDagCommands(program: Command, ctx: () => CliContext): vo
         ...folder,
       }));
       printRows(rows, o.output, DAG_LIST_COLUMNS);
-      if (o.output === 'table') process.stderr.write(`${parseStatusLine(c.folderName, parse, c.clock.now())}\n`);
+      if (o.output === 'table') process.stderr.write(`${parse ? parseStatusLine(c.folderName, parse, c.clock.now()) : `DAG folder ${c.folderName} does not exist here and was never parsed into this store`}\n`);
     });
 
   dags.command('reserialize').description('parse the DAG folder now and write its DAGs and import errors to the store')
