@@ -4,7 +4,7 @@ import { DagModuleCache } from '../engine/dag-processing/dag-module-cache.ts';
 import { runTaskTry, workerIdentity, type TryOutcome } from '../engine/execution/task-runner.ts';
 import { createLogger, type Logger } from '../engine/logging/logger.ts';
 import { TaskInstanceState } from '../engine/models/states.ts';
-import type { TaskCompletion } from '../engine/queue/interfaces.ts';
+import type { TaskCompletion, TaskJob } from '../engine/queue/interfaces.ts';
 import { DagStructure, type TaskSpec } from '../engine/models/dag-spec.ts';
 import type { TaskInstanceKey } from '../engine/models/task-instance-key.ts';
 import { TaskQueues, taskQueueName } from '../engine/queue/task-queues.ts';
@@ -55,7 +55,7 @@ export class TaskWorker {
   private readonly options: Required<Pick<TaskWorkerOptions, 'queues' | 'concurrency' | 'lockDurationMs' | 'shutdownGraceMs'>>;
 
   constructor(private readonly store: Store, options: TaskWorkerOptions = {}, log?: Logger) {
-    this.queues = new TaskQueues(options);
+    this.queues = new TaskQueues(options, store.deploymentId);
     this.log = log ?? createLogger('worker');
     this.options = {
       queues: options.queues ?? ['default'],
@@ -67,7 +67,7 @@ export class TaskWorker {
 
   start(): void {
     for (const name of this.options.queues) {
-      const worker = new Worker<TaskInstanceKey, TaskCompletion | null>(taskQueueName(name), (job, token) => this.process(job, token), {
+      const worker = new Worker<TaskJob, TaskCompletion | null>(taskQueueName(name), (job, token) => this.process(job, token), {
         connection: this.queues.connection,
         prefix: this.queues.prefix,
         concurrency: this.options.concurrency,
@@ -106,8 +106,10 @@ export class TaskWorker {
   }
 
   /** Returns the try's outcome (the job's return value, read by the scheduler), or null when nothing changed. */
-  private async process(job: Job<TaskInstanceKey>, token: string | undefined): Promise<TaskCompletion | null> {
-    const key = job.data;
+  private async process(job: Job<TaskJob>, token: string | undefined): Promise<TaskCompletion | null> {
+    const { deploymentId, ...key } = job.data;
+    // Jobs enqueued before deployment ids existed carry none: accept them.
+    if (deploymentId !== undefined && deploymentId !== this.store.deploymentId) return this.refuseForeignJob(job, deploymentId);
     const log = this.log.child({ dag_id: key.dagId, run_id: key.runId, task_id: key.taskId, try_number: key.tryNumber });
     const [location, run] = await Promise.all([this.location(key.dagId), this.run(key.dagId, key.runId)]);
     if (!location || !run) {
@@ -150,6 +152,21 @@ export class TaskWorker {
       throw new DelayedError();
     }
     return this.afterTry(ti, outcome, log);
+  }
+
+  /**
+   * Decision 11: a job of another deployment means this worker is pointed at
+   * the wrong store (or two deployments share a Redis prefix). It must not
+   * complete the job — the real deployment's try would stay queued forever —
+   * so it says so once and exits non-zero at once; the job's lock lapses and
+   * a worker of the right deployment takes it.
+   */
+  private refuseForeignJob(job: Job<TaskJob>, deploymentId: string): never {
+    this.log.fatal(
+      { job_id: job.id, job_deployment_id: deploymentId, store_deployment_id: this.store.deploymentId },
+      `job ${job.id} belongs to deployment ${deploymentId} but this worker's store is deployment ${this.store.deploymentId}: wrong UPDRAFT_DATABASE_URL / UPDRAFT_HOME, or two deployments share one Redis prefix; this worker stops taking work`,
+    );
+    process.exit(3);
   }
 
   /** `isolation: 'process'`: the try runs in a child process; a child that died or hung is failed (or handed back) here. */

@@ -8,11 +8,15 @@ export interface QueueConnectionOptions {
 
 import type { TaskInstanceKey } from '../models/task-instance-key.ts';
 
+/** A task job's payload: the try's key and the deployment it belongs to (decision 11). */
+export interface TaskJob extends TaskInstanceKey {
+  deploymentId: string;
+}
+
 /**
  * A task job's return value: the try's outcome. The scheduler reads it from
  * the queue's `completed` events (BullMQ QueueEvents) and re-checks the run
  * (its safety-net pass; the worker has already queued the downstream).
- * A job's payload is the try's {@link TaskInstanceKey} itself.
  */
 export interface TaskCompletion extends TaskInstanceKey {
   state: string;

@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createRedis, redisPrefix } from './redis-connection.ts';
-import type { QueueConnectionOptions, SchedulerEvent } from './interfaces.ts';
+import type { QueueConnectionOptions, SchedulerEvent, TaskJob } from './interfaces.ts';
 import { keyOf, type TaskInstanceKey } from '../models/task-instance-key.ts';
 import type { FinishedTry } from '../store/try-lifecycle.ts';
 import { taskJobId } from './job-id.ts';
@@ -27,9 +27,18 @@ export class TaskQueues {
   readonly prefix: string;
   private readonly queues = new Map<string, Queue>();
 
-  constructor(options: QueueConnectionOptions = {}) {
+  /**
+   * @param deploymentId - the store's deployment id, carried by every task job
+   *   and its id; only event-only users (the CLI waking the scheduler) omit it.
+   */
+  constructor(options: QueueConnectionOptions = {}, private readonly deploymentId?: string) {
     this.connection = createRedis(options);
     this.prefix = redisPrefix(options);
+  }
+
+  private jobId(key: TaskInstanceKey): string {
+    if (!this.deploymentId) throw new Error('TaskQueues: task jobs need the deployment id of the store');
+    return taskJobId(key, this.deploymentId);
   }
 
   queue(name: string): Queue {
@@ -50,8 +59,8 @@ export class TaskQueues {
     for (const [queue, items] of byQueue) {
       const jobs = items.map((t) => ({
         name: `${t.dagId}.${t.taskId}`,
-        data: keyOf(t),
-        opts: { ...TASK_JOB_OPTIONS, jobId: taskJobId(t), delay: t.delayMs && t.delayMs > 0 ? t.delayMs : undefined },
+        data: { ...keyOf(t), deploymentId: this.deploymentId! } satisfies TaskJob,
+        opts: { ...TASK_JOB_OPTIONS, jobId: this.jobId(t), delay: t.delayMs && t.delayMs > 0 ? t.delayMs : undefined },
       }));
       // The common hand-off is one try: a plain add skips addBulk's MULTI/EXEC wrapping.
       if (jobs.length === 1) await this.queue(taskQueueName(queue)).add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
@@ -75,11 +84,36 @@ export class TaskQueues {
 
   /** BullMQ's state of a try's job: waiting, active, delayed, completed, failed... or 'unknown' when absent. */
   async jobState(queue: string, key: TaskInstanceKey): Promise<string> {
-    return this.queue(taskQueueName(queue)).getJobState(taskJobId(key));
+    return this.queue(taskQueueName(queue)).getJobState(this.jobId(key));
+  }
+
+  /**
+   * Where each try's job is, for many tries in one Redis round trip: `missing`,
+   * `finished` (completed or failed: the job hash has `finishedOn`), or
+   * `pending` (waiting, delayed, active). Reads BullMQ's job hash directly;
+   * `getJobState` costs a script call per job.
+   */
+  async jobPresence(queue: string, keys: readonly TaskInstanceKey[]): Promise<Array<'missing' | 'finished' | 'pending'>> {
+    if (keys.length === 0) return [];
+    const q = this.queue(taskQueueName(queue));
+    const pipeline = this.connection.pipeline();
+    for (const key of keys) {
+      const hash = q.toKey(this.jobId(key));
+      pipeline.exists(hash);
+      pipeline.hget(hash, 'finishedOn');
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return keys.map((_, i) => {
+      const [existsError, exists] = replies[2 * i] ?? [];
+      const [finishedError, finishedOn] = replies[2 * i + 1] ?? [];
+      if (existsError || finishedError) throw existsError ?? finishedError;
+      if (exists !== 1) return 'missing';
+      return finishedOn ? 'finished' : 'pending';
+    });
   }
 
   async removeJob(queue: string, key: TaskInstanceKey): Promise<void> {
-    const job = await this.queue(taskQueueName(queue)).getJob(taskJobId(key));
+    const job = await this.queue(taskQueueName(queue)).getJob(this.jobId(key));
     await job?.remove().catch(() => undefined);
   }
 

@@ -27,7 +27,9 @@ export interface ReconcileContext {
  * The store is the source of truth: for every unfinished try of a running
  * run, make Redis agree with it. Re-enqueues queued tries whose job is
  * missing (a worker that died between committing a hand-off and enqueueing
- * it, a Redis FLUSHALL), fails zombies (running, job gone, heartbeat stale)
+ * it, a Redis FLUSHALL) or already finished without moving the try (a
+ * consumer that swallowed it: the job is removed and added again under its
+ * id), fails zombies (running, job gone, heartbeat stale)
  * and tries stuck in queued, and re-adds lost retry jobs. Tries left
  * `scheduled` by an older version are queued by the run pass that follows.
  * Returns the runs whose state changed, to be advanced.
@@ -44,6 +46,7 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
   };
   const tries = await store.tasks.latestInStates([TaskInstanceState.QUEUED, TaskInstanceState.RUNNING, TaskInstanceState.UP_FOR_RETRY]);
   const requeue: TaskInstance[] = [];
+  const queued: TaskInstance[] = [];
 
   for (const ti of tries) {
     const run = await runOf(ti);
@@ -63,9 +66,8 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
       if (queuedFor > ctx.taskQueuedTimeoutMs) {
         await queues.removeJob(ti.queue, ti);
         await settle(`task stuck in queued for ${Math.round(queuedFor / 1000)}s (task_queued_timeout ${ctx.taskQueuedTimeoutMs / 1000}s): is a worker consuming queue '${ti.queue}'?`, TaskInstanceState.QUEUED);
-      } else if ((await queues.jobState(ti.queue, ti)) === 'unknown') {
-        log.warn(fields, 'queued try has no job in Redis: enqueueing it again');
-        requeue.push(ti);
+      } else {
+        queued.push(ti);
       }
     } else if (ti.state === TaskInstanceState.RUNNING) {
       const silentFor = now.getTime() - new Date(ti.updatedAt).getTime();
@@ -78,6 +80,22 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
         const remaining = new Date(ti.endDate ?? ti.updatedAt).getTime() + delay - now.getTime();
         log.warn({ ...fields, delay_ms: Math.max(0, remaining) }, 'retry job missing from Redis: adding it again');
         await queues.enqueueRetry(ti, remaining);
+      }
+    }
+  }
+  const byQueue = new Map<string, TaskInstance[]>();
+  for (const ti of queued) byQueue.set(ti.queue, [...(byQueue.get(ti.queue) ?? []), ti]);
+  for (const [queue, group] of byQueue) {
+    const presence = await queues.jobPresence(queue, group);
+    for (const [i, ti] of group.entries()) {
+      const fields = { dag_id: ti.dagId, run_id: ti.runId, task_id: ti.taskId, try_number: ti.tryNumber };
+      if (presence[i] === 'missing') {
+        log.warn(fields, 'queued try has no job in Redis: enqueueing it again');
+        requeue.push(ti);
+      } else if (presence[i] === 'finished') {
+        log.warn(fields, 'queued try whose job already finished (swallowed by a consumer that did not run it): enqueueing it again');
+        await queues.removeJob(queue, ti);
+        requeue.push(ti);
       }
     }
   }

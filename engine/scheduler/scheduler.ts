@@ -50,7 +50,7 @@ export class Scheduler {
 
   constructor(private readonly store: Store, options: SchedulerOptions = {}, log?: Logger) {
     this.clock = options.clock ?? clockFromEnv();
-    this.queues = new TaskQueues(options);
+    this.queues = new TaskQueues(options, store.deploymentId);
     this.log = log ?? createLogger('scheduler');
     this.timings = resolveSchedulerTimings(options);
     this.folder = dagsFolder(options.dagsFolder);

@@ -12,6 +12,7 @@ import * as schedulerJob from './migrations/004-scheduler-job.ts';
 import * as taskEndDateIndex from './migrations/005-task-end-date-index.ts';
 import * as tryLifecycle from './migrations/006-try-lifecycle.ts';
 import * as dagFolderParse from './migrations/007-dag-folder-parse.ts';
+import * as deployment from './migrations/008-deployment.ts';
 
 export type Db = Kysely<Database>;
 
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-task-end-date-index': taskEndDateIndex,
   '006-try-lifecycle': tryLifecycle,
   '007-dag-folder-parse': dagFolderParse,
+  '008-deployment': deployment,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

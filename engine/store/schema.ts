@@ -91,6 +91,13 @@ export interface Database {
   prediction: PredictionTable;
   scheduler_job: SchedulerJobTable;
   dag_folder_parse: DagFolderParseTable;
+  deployment: DeploymentTable;
+}
+
+/** The deployment's identity, one row created with the store (migration 008). */
+export interface DeploymentTable {
+  id: string;
+  created_at: string;
 }
 
 /** The last parse of each DAG folder (migration 007). */

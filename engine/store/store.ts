@@ -30,7 +30,14 @@ export class Store {
    * @param inTransaction - this Store is a view on an open transaction
    *   ({@link atomically}): its writes join that transaction.
    */
-  private constructor(readonly db: Db, private readonly isSqlite: boolean, readonly counts: StatementCounts, private readonly inTransaction = false) {
+  private constructor(
+    readonly db: Db,
+    private readonly isSqlite: boolean,
+    readonly counts: StatementCounts,
+    /** This store's deployment id (decision 11): every job carries it. */
+    readonly deploymentId: string,
+    private readonly inTransaction = false,
+  ) {
     this.dialect = isSqlite ? 'sqlite' : 'postgres';
     this.dags = new DagRepository(db);
     this.runs = new DagRunRepository(db, this);
@@ -44,14 +51,15 @@ export class Store {
 
   /** This store seen through an open transaction. */
   private view(tx: Executor): Store {
-    return new Store(tx as Db, this.isSqlite, this.counts, true);
+    return new Store(tx as Db, this.isSqlite, this.counts, this.deploymentId, true);
   }
 
   static async open(options: DatabaseOptions = {}): Promise<Store> {
     const counts = newCounts();
     const db = await openDatabase(options, counts);
     const url = options.url ?? process.env.UPDRAFT_DATABASE_URL;
-    return new Store(db, !(url && /^postgres/.test(url)), counts);
+    const { id } = await db.selectFrom('deployment').select('id').executeTakeFirstOrThrow();
+    return new Store(db, !(url && /^postgres/.test(url)), counts, id);
   }
 
   /**
