@@ -174,9 +174,12 @@ describe('docker-compose.yml', () => {
       const s = compose.services[name]!;
       assert.ok(s.volumes?.some((v) => v.endsWith(':/app/dags')), `${name} mounts the dags folder`);
       assert.ok(s.volumes?.some((v) => v.startsWith('updraft-home:')), `${name} shares UPDRAFT_HOME`);
-      assert.equal(s.environment?.REDIS_URL, 'redis://redis:6379');
+      assert.match(s.environment?.REDIS_URL ?? '', /^redis:\/\/:\$\{REDIS_PASSWORD:\?[^}]*\}@redis:6379$/, `${name} reaches Redis with the password`);
       assert.equal(s.container_name, undefined, 'a container_name would stop --scale');
     }
+    const redis = compose.services.redis!;
+    assert.ok(redis.command!.includes('--requirepass'), 'Redis asks for a password');
+    assert.equal(redis.command![redis.command!.indexOf('--maxmemory-policy') + 1], 'noeviction', 'BullMQ lock keys are never evicted');
     assert.deepEqual(compose.services.scheduler!.command, ['scheduler']);
     assert.deepEqual((compose.services.scheduler as { healthcheck?: { test: string[] } }).healthcheck?.test.slice(-2), ['jobs', 'check']);
     assert.equal(compose.services.worker!.command![0], 'worker');

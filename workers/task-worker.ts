@@ -88,6 +88,16 @@ export class TaskWorker {
     this.log.info({ worker_id: this.id, queues: this.options.queues, concurrency: this.options.concurrency }, 'worker started');
   }
 
+  /** How long running tasks may take to finish after SIGTERM. */
+  get shutdownGraceMs(): number {
+    return this.options.shutdownGraceMs;
+  }
+
+  /** False while the Redis connection is down (connecting, reconnecting, closed). */
+  redisReady(): boolean {
+    return this.queues.connection.status === 'ready';
+  }
+
   /**
    * SIGTERM: stop taking work, give running tasks the grace period, then hand
    * the rest back to the queue (the same try runs again elsewhere) and exit.

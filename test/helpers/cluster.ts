@@ -17,8 +17,8 @@ export class TestCluster {
     mkdirSync(this.logDir, { recursive: true });
   }
 
-  static async start(dagsFolder: string, env: Record<string, string> = {}): Promise<TestCluster> {
-    const redis = await startRedis();
+  static async start(dagsFolder: string, env: Record<string, string> = {}, redisOptions: { password?: string } = {}): Promise<TestCluster> {
+    const redis = await startRedis(redisOptions);
     const home = env.UPDRAFT_HOME ?? tempDir('updraft-home-');
     const store = await Store.open({ home });
     return new TestCluster(redis, store, {

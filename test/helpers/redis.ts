@@ -25,15 +25,16 @@ export const freePort = (): Promise<number> =>
  * A private redis-server on a free port when the binary exists (never the
  * data on 6379), else `$REDIS_URL` with a random prefix.
  */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(options: { password?: string } = {}): Promise<TestRedis> {
   const prefix = `test${randomBytes(4).toString('hex')}`;
   const hasBinary = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
   let server: ChildProcess | null = null;
   let url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   if (hasBinary) {
     const port = await freePort();
-    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    url = `redis://127.0.0.1:${port}`;
+    const auth = options.password ? ['--requirepass', options.password] : [];
+    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', ...auth], { stdio: 'ignore' });
+    url = `redis://${options.password ? `:${encodeURIComponent(options.password)}@` : ''}127.0.0.1:${port}`;
   }
   const clients: Redis[] = [];
   const client = (): Redis => {

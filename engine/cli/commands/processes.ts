@@ -19,6 +19,26 @@ const untilSignal = (): Promise<NodeJS.Signals> =>
     process.once('SIGINT', () => resolve('SIGINT'));
   });
 
+/** A shutdown that talks to a Redis or store that has gone away never finishes: exit this long after the signal. */
+const UNREACHABLE_EXIT_MS = 8_000;
+
+/**
+ * Runs `stop` (a graceful shutdown) but exits the process, code 1, once it has
+ * taken longer than `budgetMs()` — asked again every 250 ms, so a Redis that
+ * goes away mid-shutdown shortens the wait: one SIGTERM must stop a process
+ * whose Redis or PostgreSQL is gone, where BullMQ's close and pending queries
+ * wait for a reconnection that never comes.
+ */
+async function stopWithin(stop: () => Promise<void>, budgetMs: () => number, log: { warn(o: object, m: string): void }): Promise<void> {
+  const began = Date.now();
+  const watchdog = setInterval(() => {
+    if (Date.now() - began <= budgetMs()) return;
+    log.warn({ waited_ms: Date.now() - began }, 'shutdown did not finish in time (Redis or the store unreachable?): exiting now');
+    process.exit(1);
+  }, 250);
+  await stop();
+  clearInterval(watchdog);
+}
 
 export function registerProcessCommands(program: Command, ctx: () => CliContext): void {
   program.command('scheduler').description('run the scheduler (one per installation)')
@@ -30,7 +50,7 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       const scheduler = new Scheduler(await c.store(), { dagsFolder: c.folder, prefix: o.redisPrefix, clock: c.clock });
       await scheduler.start();
       await untilSignal();
-      await scheduler.stop();
+      await stopWithin(() => scheduler.stop(), () => UNREACHABLE_EXIT_MS, await logger('scheduler'));
     });
 
   program.command('worker').description('run a worker (start as many as you like)')
@@ -48,7 +68,8 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       const worker = new TaskWorker(await ctx().store(), { concurrency, queues, prefix: o.redisPrefix });
       worker.start();
       await untilSignal();
-      await worker.stop();
+      // Running tasks get their grace period only while Redis answers: without it their outcomes cannot be handed on.
+      await stopWithin(() => worker.stop(), () => (worker.redisReady() ? worker.shutdownGraceMs + UNREACHABLE_EXIT_MS : UNREACHABLE_EXIT_MS), await logger('worker'));
     });
 
   program.command('webserver').description('the web UI and REST API on http://127.0.0.1:8080')
