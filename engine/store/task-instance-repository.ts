@@ -163,6 +163,25 @@ export class TaskInstanceRepository {
     return row && toTaskInstance(row);
   }
 
+  /**
+   * {@link transitionReturning} for many tries in one statement (a row-value
+   * `IN`): the tries that were in one of `from` move, and come back.
+   */
+  async transitionManyReturning(keys: readonly TaskInstanceKey[], from: readonly TaskInstanceState[], to: TaskInstanceState, patch: TaskInstancePatch, now: Date): Promise<TaskInstance[]> {
+    const moved: TaskInstance[] = [];
+    for (const batch of chunks(keys, 200)) {
+      const rows = await this.db
+        .updateTable('task_instance')
+        .set({ ...patch, state: to, updated_at: now.toISOString() })
+        .where((eb) => eb(eb.refTuple('dag_id', 'run_id', 'task_id', 'try_number'), 'in', batch.map((k) => eb.tuple(k.dagId, k.runId, k.taskId, k.tryNumber))))
+        .where('state', 'in', [...from])
+        .returningAll()
+        .execute();
+      moved.push(...rows.map(toTaskInstance));
+    }
+    return moved;
+  }
+
   /** Tries of `taskIds` not yet decided (`none`) become `skipped` (a branch or short-circuit decided so). */
   async skipUndecided(dagId: string, runId: string, taskIds: readonly string[], now: Date): Promise<void> {
     await this.db.updateTable('task_instance')

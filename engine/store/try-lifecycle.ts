@@ -60,6 +60,33 @@ export interface FinishOptions {
 }
 
 const RUNNING: readonly TaskInstanceState[] = [TaskInstanceState.RUNNING];
+const STARTABLE: readonly TaskInstanceState[] = [TaskInstanceState.QUEUED, TaskInstanceState.SCHEDULED];
+
+interface StartRequest {
+  key: TaskInstanceKey;
+  resolve: (ti: TaskInstance | undefined) => void;
+  reject: (error: unknown) => void;
+}
+
+const keyString = (k: TaskInstanceKey): string => `${k.dagId}\u0000${k.runId}\u0000${k.taskId}\u0000${k.tryNumber}`;
+
+/** One UPDATE for every first try of the group; a retry whose row is not there yet is opened from its predecessor. */
+async function startGroup(store: Store, requests: readonly StartRequest[], owner: TryOwner, now: Date): Promise<Array<TaskInstance | undefined>> {
+  const patch = { start_date: now.toISOString(), hostname: owner.hostname, worker_id: owner.workerId, end_date: null, error: null };
+  const started = new Map<string, TaskInstance>();
+  for (const ti of await store.tasks.transitionManyReturning(requests.map((r) => r.key), STARTABLE, TaskInstanceState.RUNNING, patch, now)) started.set(keyString(ti), ti);
+  const results: Array<TaskInstance | undefined> = [];
+  for (const { key } of requests) {
+    let ti = started.get(keyString(key));
+    if (!ti && key.tryNumber > 1 && (await store.tasks.openNextTry(key, [TaskInstanceState.UP_FOR_RETRY], TaskInstanceState.RUNNING, patch, now))) {
+      ti = await store.tasks.get(key);
+    }
+    // The same try asked twice in one group (a duplicate delivery) starts once.
+    if (ti) started.delete(keyString(key));
+    results.push(ti);
+  }
+  return results;
+}
 
 /**
  * Airflow's `handle_failure`, the one place a failed try becomes
@@ -86,20 +113,34 @@ export function settleTry(ti: TaskInstance, result: TryResult, logicalDate: stri
  * of the same turn of the event loop, see {@link Store.batch}).
  */
 export class TryLifecycle {
+  /** Starts asked for while their batch has not run yet, by owner: they share one UPDATE. */
+  private readonly openStarts = new Map<string, StartRequest[]>();
+
   constructor(private readonly store: Store) {}
 
   /**
    * Moves the try to `running` and returns it: a first (or cleared) try from
    * `queued` (or a legacy `scheduled`), a retry by opening its row from the
    * previous try's `up_for_retry`. Undefined: another process owns it.
+   * Starts asked for in the same turn of the event loop move in one
+   * statement (a worker taking many jobs at once).
    */
   tryStarted(key: TaskInstanceKey, owner: TryOwner, now: Date): Promise<TaskInstance | undefined> {
-    const patch = { start_date: now.toISOString(), hostname: owner.hostname, worker_id: owner.workerId, end_date: null, error: null };
-    return this.store.batch(async ({ store }) => {
-      const started = await store.tasks.transitionReturning(key, [TaskInstanceState.QUEUED, TaskInstanceState.SCHEDULED], TaskInstanceState.RUNNING, patch, now);
-      if (started || key.tryNumber === 1) return started;
-      if (!(await store.tasks.openNextTry(key, [TaskInstanceState.UP_FOR_RETRY], TaskInstanceState.RUNNING, patch, now))) return undefined;
-      return store.tasks.get(key);
+    return new Promise((resolve, reject) => {
+      let group = this.openStarts.get(owner.workerId);
+      if (!group) {
+        const requests: StartRequest[] = [];
+        group = requests;
+        this.openStarts.set(owner.workerId, requests);
+        this.store
+          .batch(async ({ store }) => {
+            // Requests arriving after this point start a new group; a re-run (see WriteBatcher) replays this one.
+            if (this.openStarts.get(owner.workerId) === requests) this.openStarts.delete(owner.workerId);
+            return startGroup(store, requests, owner, now);
+          })
+          .then((rows) => requests.forEach((r, i) => r.resolve(rows[i])), (error: unknown) => requests.forEach((r) => r.reject(error)));
+      }
+      group.push({ key, resolve, reject });
     });
   }
 
