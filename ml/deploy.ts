@@ -1,26 +1,49 @@
-import { copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { updraftHome } from '../engine/store/database.ts';
-import { assertModelName, type ModelVersion } from './registry/model-registry.ts';
+import type { ArtifactStore } from '../engine/artifacts/interfaces.ts';
+import type { Store } from '../engine/store/store.ts';
+import { assertModelName, ModelRegistry, type ModelVersion } from './registry/model-registry.ts';
+import { readModel } from './training/train-model.ts';
 
-export const servingDir = (model: string): string => {
-  assertModelName(model);
-  return join(updraftHome(), 'serving', model);
-};
+export interface Deployment {
+  name: string;
+  /** The version serving now. */
+  current: number;
+  /** The version that served before (the same when it already served; null for the first). */
+  previous: number | null;
+  /** The serving model, in the artifact store. */
+  artifactUri: string;
+}
 
 /**
- * Writes the production model to `$UPDRAFT_HOME/serving/<model>/`: each file is
- * written to a temporary name in the same directory and renamed into place,
- * so a reader sees the old file or the new one, never half of one.
+ * Makes a version the serving model. The serving model is the registry's
+ * Production version, and every host serves it from its artifact URI; so
+ * deploying reads that artifact through the artifact store first (its SHA-256
+ * verified, its JSON a model) and only then promotes, in one transaction. A
+ * missing or corrupt artifact throws its one-line error naming the URI before
+ * anything changed: the previous version keeps serving.
+ *
+ * @param target - a version number, or `'previous'` for a rollback.
  */
-export function deployModel(version: ModelVersion): string {
-  const dir = servingDir(version.name);
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.model.json.${process.pid}.tmp`);
-  copyFileSync(version.artifactPath, tmp);
-  renameSync(tmp, join(dir, 'model.json'));
-  const meta = join(dir, `.version.json.${process.pid}.tmp`);
-  writeFileSync(meta, `${JSON.stringify({ name: version.name, version: version.version, metrics: version.metrics, deployed_at: new Date().toISOString() }, null, 2)}\n`);
-  renameSync(meta, join(dir, 'version.json'));
-  return dir;
+export async function deployVersion(store: Store, artifacts: ArtifactStore, name: string, target: number | 'previous', reason: string): Promise<Deployment> {
+  assertModelName(name);
+  const registry = new ModelRegistry(store);
+  let version: ModelVersion;
+  if (target === 'previous') {
+    const rollback = await registry.rollbackTarget(name);
+    version = await registry.version(name, rollback.target);
+    reason = `${reason} from v${rollback.current}`;
+  } else {
+    version = await registry.version(name, target);
+  }
+  await readModel(artifacts, version.artifactUri);
+  const { previous, current } = await registry.promote(name, version.version, reason);
+  return { name, current, previous, artifactUri: version.artifactUri };
+}
+
+/** The serving model of `name` (or a given version): its registry entry and the model read, verified, from the artifact store. */
+export async function servingModel(store: Store, artifacts: ArtifactStore, name: string, version?: number): Promise<{ version: ModelVersion; model: Awaited<ReturnType<typeof readModel>> } | null> {
+  assertModelName(name);
+  const registry = new ModelRegistry(store);
+  const chosen = version === undefined ? await registry.production(name) : await registry.version(name, version);
+  if (!chosen) return null;
+  return { version: chosen, model: await readModel(artifacts, chosen.artifactUri) };
 }

@@ -17,6 +17,8 @@ export interface RetrainLogEntry {
   dag_run_id?: string;
   version?: number;
   reason?: string;
+  /** The artifact this line is about: the drift report of a drift evaluation, the deployed model of a promotion. */
+  artifact_uri?: string;
 }
 
 export const retrainLogPath = (): string => join(updraftHome(), 'retrain-log.jsonl');

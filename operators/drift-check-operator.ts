@@ -18,6 +18,11 @@ export interface DriftCheckOptions extends TaskOptions, DriftOptions {
   onDrift?: string[];
   /** Direct downstream task ids to follow when there is none. @defaultValue none (everything downstream is skipped) */
   onNoDrift?: string[];
+  /**
+   * Reads a data set named by `reference` / `current` (e.g. an artifact URI, so any host can).
+   * @defaultValue a CSV file on this host
+   */
+  read?: (source: string, context: TaskContext) => CsvTable | Promise<CsvTable>;
   /** Called with the report (e.g. to log the trigger evaluation). @defaultValue none */
   onReport?: (report: DriftReport, context: TaskContext) => void | Promise<void>;
 }
@@ -37,7 +42,8 @@ export class DriftCheckOperator extends BaseOperator<DriftReport> {
   async execute(context: TaskContext): Promise<DriftReport> {
     const reference = resolve(this.drift.reference, context);
     const current = resolve(this.drift.current, context);
-    const report = detectDrift(CsvTable.read(reference), CsvTable.read(current), this.drift);
+    const read = this.drift.read ?? ((source: string) => CsvTable.read(source));
+    const report = detectDrift(await read(reference, context), await read(current, context), this.drift);
     for (const c of report.columns) {
       context.log.info(`${c.column}: ${c.test} statistic=${c.statistic.toFixed(4)} p=${c.p_value.toExponential(3)} adjusted=${c.p_value_adjusted.toExponential(3)} psi=${c.psi.toFixed(3)}${c.drifted ? ' DRIFT' : ''}`);
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { LocalArtifactStore } from '../engine/artifacts/local-artifact-store.ts';
 import { Store } from '../engine/store/store.ts';
 import { ModelRegistry } from '../ml/registry/model-registry.ts';
 import { cliJson, runCli, tempDir } from './helpers/cli.ts';
@@ -9,10 +9,11 @@ import { cliJson, runCli, tempDir } from './helpers/cli.ts';
 async function registryWithVersions(home: string, name: string, count: number): Promise<void> {
   const store = await Store.open({ home });
   const registry = new ModelRegistry(store);
+  // Promotion reads the artifact first (a deploy), so each version gets a real one, where the CLI looks.
+  const artifacts = new LocalArtifactStore({ root: join(home, 'artifacts') });
   for (let i = 1; i <= count; i++) {
-    const artifact = join(home, `artifact-${i}.json`);
-    writeFileSync(artifact, '{}');
-    await registry.register(name, artifact, { accuracy: 0.8 + i / 100 }, null);
+    const { uri } = await artifacts.put(`models/${name}/run-${i}/model.json`, JSON.stringify({ features: [], classes: [] }));
+    await registry.register(name, uri, { accuracy: 0.8 + i / 100 }, null);
   }
   await store.close();
 }

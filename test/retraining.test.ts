@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { LocalArtifactStore } from '../engine/artifacts/local-artifact-store.ts';
 import { writeChurnData } from '../ml/demo/synthetic-data.ts';
 import { TestCluster } from './helpers/cluster.ts';
 import { cliJson, REPO, runCli, tempDir } from './helpers/cli.ts';
@@ -31,9 +32,15 @@ describe('ml_retraining_pipeline under dags test', () => {
     const first = await dagsTest(env, {});
     assert.equal(first.code, 0);
     assert.deepEqual(states(first.result), { 'check_drift#1': 'success', 'train_model#1': 'success', 'validate#1': 'success', 'deploy_model#1': 'success' });
-    const serving = join(env.UPDRAFT_HOME, 'serving', 'churn');
-    assert.equal(JSON.parse(readFileSync(join(serving, 'version.json'), 'utf8')).version, 1);
-    assert.equal(JSON.parse(readFileSync(join(serving, 'model.json'), 'utf8')).format, 'ml-random-forest@2');
+    const current = join(env.UPDRAFT_HOME, 'data', 'churn', 'current.csv');
+    const serving = async () => (await cliJson<{ version: number; artifact_uri: string; predictions: string[] }>(['models', 'predict', 'churn', current], env));
+    const v1 = await serving();
+    assert.equal(v1.version, 1);
+    // By default the artifacts live in $UPDRAFT_HOME/artifacts, addressed by file:// URIs, their SHA-256 recorded.
+    const artifacts = new LocalArtifactStore({ root: join(env.UPDRAFT_HOME, 'artifacts') });
+    assert.match(v1.artifact_uri, new RegExp(`^${artifacts.uri('models/churn')}/[0-9a-f-]{36}/model\\.json$`));
+    assert.equal(JSON.parse((await artifacts.get(v1.artifact_uri)).toString()).format, 'ml-random-forest@2');
+    assert.equal(existsSync(join(env.UPDRAFT_HOME, 'serving')), false, 'no serving directory: the serving model is the production version\'s artifact');
 
     const rejected = await dagsTest(env, { min_accuracy: 0.999 });
     assert.equal(rejected.code, 1);
@@ -42,12 +49,15 @@ describe('ml_retraining_pipeline under dags test', () => {
     assert.match(rejected.result.task_instances.find((t) => t.task_id === 'validate')!.error!, /candidate rejected: accuracy .* < threshold 0.999/);
     const versions = await cliJson<Array<{ version: number; stage: string }>>(['models', 'versions', 'churn'], env);
     assert.deepEqual(versions.map((v) => [v.version, v.stage]), [[1, 'Production']], 'the rejected candidate was never registered');
-    assert.equal(JSON.parse(readFileSync(join(serving, 'version.json'), 'utf8')).version, 1, 'still serving v1');
+    assert.equal((await serving()).version, 1, 'still serving v1');
 
-    const log = await cliJson<Array<{ decision: string; trigger: string; success: boolean; error: string | null }>>(['retrain-log', '--model', 'churn'], env);
+    const log = await cliJson<Array<{ decision: string; trigger: string; success: boolean; error: string | null; artifact_uri?: string }>>(['retrain-log', '--model', 'churn'], env);
     assert.deepEqual(log.map((e) => e.decision), ['retrain', 'promoted', 'retrain', 'rejected']);
     assert.ok(log.every((e) => e.trigger === 'drift'));
-    const predicted = await runCli(['models', 'predict', 'churn', join(env.UPDRAFT_HOME, 'data', 'churn', 'current.csv')], env);
+    assert.equal(log[1]!.artifact_uri, v1.artifact_uri, 'the promotion names the deployed artifact');
+    const report = JSON.parse((await artifacts.get(log[0]!.artifact_uri!)).toString()) as { drift: boolean };
+    assert.equal(report.drift, true, 'the drift evaluation names its report');
+    const predicted = await runCli(['models', 'predict', 'churn', current], env);
     assert.equal(predicted.stdout.trim().split('\n').length, 1 + 300, 'header + one label per input row');
   });
 
@@ -69,7 +79,7 @@ describe('ml_retraining_pipeline under dags test', () => {
     writeFileSync(oneClass, 'a,b,churned\n1,2,0\n3,4,0\n');
     const single = await dagsTest(env, { train: oneClass, current: join(drifted, 'current.csv') });
     assert.match(single.result.task_instances.find((t) => t.task_id === 'train_model')!.error!, /one-class\.csv: target column 'churned' has a single class/);
-    assert.equal(existsSync(join(env.UPDRAFT_HOME, 'serving')), false, 'nothing deployed');
+    assert.deepEqual(await cliJson(['models', 'list'], env), [], 'nothing registered, nothing deployed');
   });
 
   it('performance trigger: labelled accuracy below the threshold retrains; too few labels does not', async () => {

@@ -129,7 +129,7 @@ describe('web UI in a real browser (chromium + playwright-core)', () => {
     const registry = new ModelRegistry(cluster.store);
     const v1 = await registry.version('churn', 1);
     assert.equal(v1.stage, 'Production', 'the pipeline run promoted its model');
-    await registry.register('churn', v1.artifactPath, { accuracy: 0.97 }, null);
+    await registry.register('churn', v1.artifactUri, { accuracy: 0.97 }, null);
 
     await page.goto(`${url}/models`);
     await page.getByTestId('promote-2').waitFor();

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 // Type-only: a read command must not pay for the DAG parser, the store or
 // their libraries before it needs them (see main.ts).
+import type { ArtifactStore } from '../artifacts/interfaces.ts';
 import type { DagFolderParse } from '../dag-processing/dag-folder.ts';
 import type { DagModuleCache } from '../dag-processing/dag-module-cache.ts';
 import type { Dag } from '../models/dag.ts';
@@ -24,6 +25,7 @@ import { clockFromEnv, type Clock } from '../utils/clock.ts';
 export class CliContext {
   readonly clock: Clock = clockFromEnv();
   private storePromise: Promise<Store> | null = null;
+  private artifactsPromise: Promise<ArtifactStore> | null = null;
   private parsePromise: Promise<DagFolderParse> | null = null;
   private modules: DagModuleCache | null = null;
 
@@ -32,6 +34,12 @@ export class CliContext {
   store(): Promise<Store> {
     this.storePromise ??= import('../store/store.ts').then(({ Store }) => Store.open());
     return this.storePromise;
+  }
+
+  /** The artifact store (UPDRAFT_ARTIFACTS_URL), for commands that read or write models. */
+  artifacts(): Promise<ArtifactStore> {
+    this.artifactsPromise ??= import('../artifacts/open-artifact-store.ts').then(({ openArtifactStore }) => openArtifactStore());
+    return this.artifactsPromise;
   }
 
   /** The folder as the user would write it, for messages. */
@@ -122,5 +130,6 @@ export class CliContext {
 
   async close(): Promise<void> {
     if (this.storePromise) await (await this.storePromise).close();
+    if (this.artifactsPromise) await (await this.artifactsPromise).close();
   }
 }

@@ -13,6 +13,7 @@ import * as taskEndDateIndex from './migrations/005-task-end-date-index.ts';
 import * as tryLifecycle from './migrations/006-try-lifecycle.ts';
 import * as dagFolderParse from './migrations/007-dag-folder-parse.ts';
 import * as deployment from './migrations/008-deployment.ts';
+import * as artifacts from './migrations/009-artifacts.ts';
 
 export type Db = Kysely<Database>;
 
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006-try-lifecycle': tryLifecycle,
   '007-dag-folder-parse': dagFolderParse,
   '008-deployment': deployment,
+  '009-artifacts': artifacts,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -87,7 +89,7 @@ function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
   return new Proxy(sqlite, { get: (target, key, receiver) => (key === 'prepare' ? prepare : Reflect.get(target, key, receiver)) });
 }
 
-async function migrate(db: Db): Promise<void> {
+export async function migrate(db: Db): Promise<void> {
   // Two processes starting at once both try to migrate; the loser sees the
   // winner's lock or tables and simply re-checks.
   for (let attempt = 0; ; attempt++) {

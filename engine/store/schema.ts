@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 /** Table row types. Timestamps are ISO-8601 UTC strings; JSON columns are text. */
 export interface DagTable {
   dag_id: string;
@@ -92,6 +94,26 @@ export interface Database {
   scheduler_job: SchedulerJobTable;
   dag_folder_parse: DagFolderParseTable;
   deployment: DeploymentTable;
+  artifact: ArtifactTable;
+  artifact_chunk: ArtifactChunkTable;
+}
+
+/** One artifact of the PostgreSQL artifact store (migration 009); its bytes are in `artifact_chunk`. */
+export interface ArtifactTable {
+  key: string;
+  /** hex SHA-256 of the whole artifact, checked on every read */
+  sha256: string;
+  /** bytes; PostgreSQL returns a bigint as a string */
+  size: ColumnType<string | number, number, number>;
+  chunk_count: number;
+  created_at: string;
+}
+
+export interface ArtifactChunkTable {
+  key: string;
+  /** 0, 1, 2... */
+  seq: number;
+  data: Buffer;
 }
 
 /** The deployment's identity, one row created with the store (migration 008). */
@@ -128,7 +150,8 @@ export interface TrackingRunTable {
   ended_at: string | null;
   params: string;
   metrics: string;
-  artifact_path: string | null;
+  /** an artifact-store URI (migration 009; before it, a local path) */
+  artifact_uri: string | null;
   data_sha256: string | null;
   feature_names: string | null;
   target: string | null;
@@ -147,7 +170,8 @@ export interface ModelVersionTable {
   version: number;
   stage: string;
   tracking_run_id: string | null;
-  artifact_path: string;
+  /** an artifact-store URI (migration 009; before it, a local path) */
+  artifact_uri: string;
   metrics: string;
   created_at: string;
 }

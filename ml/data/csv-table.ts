@@ -13,7 +13,11 @@ export class CsvTable {
   /** Reads a CSV file with a header row; every row must have one cell per header. */
   static read(file: string): CsvTable {
     if (!existsSync(file)) throw new DataValidationError(`${file}: no such file`);
-    const text = readFileSync(file, 'utf8');
+    return CsvTable.parse(readFileSync(file, 'utf8'), file);
+  }
+
+  /** Parses CSV text with a header row; `file` names it in errors (a path or an artifact URI). */
+  static parse(text: string, file: string): CsvTable {
     if (text.trim() === '') throw new DataValidationError(`${file}: file is empty`);
     let records: string[][];
     try {

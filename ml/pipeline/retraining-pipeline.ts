@@ -5,23 +5,28 @@ import type { TaskContext } from '../../engine/models/task-context.ts';
 import { updraftHome } from '../../engine/store/database.ts';
 import type { BaseOperator } from '../../operators/base-operator.ts';
 import { DriftCheckOperator } from '../../operators/drift-check-operator.ts';
-import { deployModel } from '../deploy.ts';
+import { artifactKey } from '../../engine/artifacts/artifact-key.ts';
+import { isArtifactUri, readCsvSource } from '../data/data-source.ts';
+import { deployVersion } from '../deploy.ts';
 import { DataValidationError } from '../errors.ts';
 import { PredictionStore } from '../monitoring/prediction-store.ts';
 import { ModelRegistry } from '../registry/model-registry.ts';
 import { appendRetrainLog, type RetrainTrigger } from '../retrain-log.ts';
-import { loadDataset, stratifiedSplit } from '../training/dataset.ts';
-import { readArtifact, scoreArtifact, trainModel, type TrainResult } from '../training/train-model.ts';
+import { datasetFromBytes, stratifiedSplit } from '../training/dataset.ts';
+import { readModel, scoreArtifact, trainModel, type TrainResult } from '../training/train-model.ts';
 import { validationGate } from '../training/validation-gate.ts';
-import { sharedStore } from './shared-store.ts';
+import { sharedArtifacts, sharedStore } from './shared-store.ts';
 
 /** Raised by `validate` when the candidate must not replace production. */
 export class CandidateRejectedError extends UpdraftError {}
 
 /**
- * Run parameters (DAG params, overridden per run by conf). Paths default to
- * `$UPDRAFT_HOME/data/<model>/{reference,current,train}.csv`, so several
- * models retrain side by side in their own directories.
+ * Run parameters (DAG params, overridden per run by conf). Data paths default
+ * to `$UPDRAFT_HOME/data/<model>/{reference,current,train}.csv`, so several
+ * models retrain side by side in their own directories; `reference`,
+ * `current` and `train` may also be artifact URIs, which any host can read.
+ * What the tasks hand each other (the model, the training data, the drift
+ * report) always travels as artifact URIs.
  */
 export const RETRAINING_PARAMS = {
   model: 'churn',
@@ -39,12 +44,15 @@ export const RETRAINING_PARAMS = {
 
 const param = <T>(ctx: TaskContext, name: keyof typeof RETRAINING_PARAMS): T => (ctx.params[name] ?? RETRAINING_PARAMS[name]) as T;
 const dataDir = (ctx: TaskContext): string => resolve(param<string>(ctx, 'data_dir') || join(updraftHome(), 'data', param<string>(ctx, 'model')));
-const dataFile = (ctx: TaskContext, kind: 'reference' | 'current' | 'train'): string =>
-  typeof ctx.params[kind] === 'string' ? resolve(String(ctx.params[kind])) : join(dataDir(ctx), `${kind}.csv`);
+const dataFile = (ctx: TaskContext, kind: 'reference' | 'current' | 'train'): string => {
+  const given = ctx.params[kind];
+  if (typeof given !== 'string') return join(dataDir(ctx), `${kind}.csv`);
+  return isArtifactUri(given) ? given : resolve(given);
+};
 
-/** The trigger evaluation, as one retrain-log line. */
-function logTrigger(ctx: TaskContext, trigger: RetrainTrigger, fire: boolean, reason: string, metrics: Record<string, number> | null): void {
-  appendRetrainLog({ model: param(ctx, 'model'), trigger, decision: fire ? 'retrain' : 'skip', success: true, metrics, error: null, reason, dag_run_id: ctx.runId });
+/** The trigger evaluation, as one retrain-log line (with the URI of its report, when it wrote one). */
+function logTrigger(ctx: TaskContext, trigger: RetrainTrigger, fire: boolean, reason: string, metrics: Record<string, number> | null, artifactUri?: string): void {
+  appendRetrainLog({ model: param(ctx, 'model'), trigger, decision: fire ? 'retrain' : 'skip', success: true, metrics, error: null, reason, dag_run_id: ctx.runId, artifact_uri: artifactUri });
 }
 
 /** check_drift: KS / chi-square between the reference and the current production sample. */
@@ -54,12 +62,17 @@ export function driftTrigger(d: Dag): BaseOperator {
     reference: (ctx) => dataFile(ctx, 'reference'),
     current: (ctx) => dataFile(ctx, 'current'),
     alpha: RETRAINING_PARAMS.drift_alpha,
-    onReport: (report, ctx) => {
+    read: (source) => readCsvSource(source, sharedArtifacts()),
+    onReport: async (report, ctx) => {
       const drifted = report.columns.filter((c) => c.drifted).map((c) => c.column);
+      // The report outlives the run and any host reads it: it goes to the artifact store.
+      const key = artifactKey('reports', param<string>(ctx, 'model'), ctx.dagId, ctx.runId, 'drift.json');
+      const { uri } = await sharedArtifacts().put(key, `${JSON.stringify(report, null, 2)}\n`);
+      ctx.log.info(`drift report: ${uri}`);
       logTrigger(ctx, 'drift', report.drift, report.drift ? `drift in ${drifted.join(', ')}` : 'no column drifted', {
         columns: report.columns.length, drifted_columns: drifted.length,
         min_p_value_adjusted: Math.min(...report.columns.map((c) => c.p_value_adjusted)),
-      });
+      }, uri);
     },
   }));
 }
@@ -110,10 +123,10 @@ export function addRetrainingTasks(d: Dag, trigger: BaseOperator, kind: RetrainT
 
   const train = d.task('train_model', async (ctx): Promise<TrainResult> => {
     try {
-      const result = await trainModel(await sharedStore(), {
+      const result = await trainModel(await sharedStore(), sharedArtifacts(), {
         model: param(ctx, 'model'), data: dataFile(ctx, 'train'), target: param(ctx, 'target'), trees: param(ctx, 'trees'), seed: param(ctx, 'seed'),
       });
-      ctx.log.info(`trained run ${result.runId}: ${JSON.stringify(result.metrics)}`);
+      ctx.log.info(`trained run ${result.runId}: ${JSON.stringify(result.metrics)}; model ${result.artifactUri}`);
       return result;
     } catch (error) {
       // Bad data does not get better by retrying.
@@ -125,11 +138,13 @@ export function addRetrainingTasks(d: Dag, trigger: BaseOperator, kind: RetrainT
   const validate = d.task('validate', async (ctx) => {
     const trained = ctx.xcom(train);
     const model = param<string>(ctx, 'model');
-    const data = loadDataset(dataFile(ctx, 'train'), param(ctx, 'target'));
+    const artifacts = sharedArtifacts();
+    // The data train_model saw, by URI: this task may run on another host.
+    const data = datasetFromBytes(await artifacts.get(trained.dataUri), trained.dataUri, param(ctx, 'target'));
     const holdout = stratifiedSplit(data.y, 0.2, param(ctx, 'seed')).test;
-    const candidate = scoreArtifact(readArtifact(trained.artifactPath), data, holdout)!;
+    const candidate = scoreArtifact(await readModel(artifacts, trained.artifactUri), data, holdout)!;
     const production = await new ModelRegistry(await sharedStore()).production(model);
-    const champion = production ? scoreArtifact(readArtifact(production.artifactPath), data, holdout) : null;
+    const champion = production ? scoreArtifact(await readModel(artifacts, production.artifactUri), data, holdout) : null;
     if (production && !champion) ctx.log.warn(`champion v${production.version} uses other features or classes; compared on thresholds only`);
     const gate = validationGate(candidate, champion, {
       minAccuracy: param(ctx, 'min_accuracy'), minPrecision: param(ctx, 'min_precision'), tolerance: param(ctx, 'tolerance'),
@@ -142,13 +157,13 @@ export function addRetrainingTasks(d: Dag, trigger: BaseOperator, kind: RetrainT
   const deploy = d.task('deploy_model', async (ctx) => {
     const trained = ctx.xcom(train);
     const model = param<string>(ctx, 'model');
-    const registry = new ModelRegistry(await sharedStore());
-    const version = await registry.register(model, trained.artifactPath, trained.metrics, trained.runId);
-    const { previous } = await registry.promote(model, version.version, `retrain (${kind})`);
-    const dir = deployModel({ ...version, stage: 'Production' });
-    ctx.log.info(`registered ${model} v${version.version}, promoted (previous: ${previous === null ? 'none' : `v${previous}`}), deployed to ${dir}`);
-    appendRetrainLog({ model, trigger: kind, decision: 'promoted', success: true, metrics: trained.metrics, error: null, dag_run_id: ctx.runId, version: version.version });
-    return { version: version.version, previous, serving_dir: dir };
+    const store = await sharedStore();
+    const version = await new ModelRegistry(store).register(model, trained.artifactUri, trained.metrics, trained.runId);
+    // Reads the model back through the artifact store before it serves: a corrupt one never does.
+    const { previous, artifactUri } = await deployVersion(store, sharedArtifacts(), model, version.version, `retrain (${kind})`);
+    ctx.log.info(`registered ${model} v${version.version}, deployed ${artifactUri} (previous: ${previous === null ? 'none' : `v${previous}`})`);
+    appendRetrainLog({ model, trigger: kind, decision: 'promoted', success: true, metrics: trained.metrics, error: null, dag_run_id: ctx.runId, version: version.version, artifact_uri: artifactUri });
+    return { version: version.version, previous, artifact_uri: artifactUri };
   }, { onFailureCallback: onFailure });
 
   trigger.to(train).to(validate).to(deploy);

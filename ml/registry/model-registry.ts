@@ -11,7 +11,8 @@ export interface ModelVersion {
   version: number;
   stage: ModelStage;
   trackingRunId: string | null;
-  artifactPath: string;
+  /** The model, as an artifact-store URI (never a local path: any host may serve it). */
+  artifactUri: string;
   metrics: Record<string, number>;
   createdAt: string;
 }
@@ -34,7 +35,7 @@ export function assertModelName(name: string): void {
 
 const toVersion = (r: Selectable<ModelVersionTable>): ModelVersion => ({
   name: r.name, version: r.version, stage: r.stage as ModelStage, trackingRunId: r.tracking_run_id,
-  artifactPath: r.artifact_path, metrics: JSON.parse(r.metrics) as Record<string, number>, createdAt: r.created_at,
+  artifactUri: r.artifact_uri, metrics: JSON.parse(r.metrics) as Record<string, number>, createdAt: r.created_at,
 });
 const toPeriod = (r: Selectable<ProductionHistoryTable>): ProductionPeriod => ({ version: r.version, startedAt: r.started_at, endedAt: r.ended_at, reason: r.reason });
 
@@ -48,15 +49,17 @@ export class ModelRegistry {
   constructor(private readonly store: Store) {}
 
   /** Registers a new version (stage None); versions count from 1 per model. */
-  async register(name: string, artifactPath: string, metrics: Record<string, number>, trackingRunId: string | null, now = new Date()): Promise<ModelVersion> {
+  async register(name: string, artifactUri: string, metrics: Record<string, number>, trackingRunId: string | null, now = new Date()): Promise<ModelVersion> {
     assertModelName(name);
+    // A path would only mean something on the host that wrote it (decision 10).
+    if (!/^[a-z][a-z0-9+.-]*:/.test(artifactUri)) throw new InvalidInputError(`model '${name}': '${artifactUri}' is not an artifact URI (a local path cannot be served by other hosts)`);
     return this.store.write(async (tx) => {
       await tx.insertInto('registered_model').values({ name, created_at: now.toISOString() }).onConflict((oc) => oc.column('name').doNothing()).execute();
       await this.lockModel(tx, name);
       const last = await tx.selectFrom('model_version').select((eb) => eb.fn.max('version').as('v')).where('name', '=', name).executeTakeFirst();
       const row = {
         name, version: Number(last?.v ?? 0) + 1, stage: ModelStage.NONE, tracking_run_id: trackingRunId,
-        artifact_path: artifactPath, metrics: JSON.stringify(metrics), created_at: now.toISOString(),
+        artifact_uri: artifactUri, metrics: JSON.stringify(metrics), created_at: now.toISOString(),
       };
       await tx.insertInto('model_version').values(row).execute();
       return toVersion(row);
@@ -94,11 +97,17 @@ export class ModelRegistry {
 
   /** Back to the version that served before the current one, in one step. */
   async rollback(name: string, now = new Date()): Promise<{ previous: number | null; current: number }> {
+    const { current, target } = await this.rollbackTarget(name);
+    return this.promote(name, target, `rollback from v${current}`, now);
+  }
+
+  /** The version a rollback would promote, and the one serving now. */
+  async rollbackTarget(name: string): Promise<{ current: number; target: number }> {
     const history = await this.history(name);
     const current = history.at(-1);
     const before = [...history].reverse().find((p) => p.version !== current?.version);
     if (!current || !before) throw new NotFoundError(`model '${name}' has no earlier production version to roll back to`);
-    return this.promote(name, before.version, `rollback from v${current.version}`, now);
+    return { current: current.version, target: before.version };
   }
 
   async production(name: string): Promise<ModelVersion | undefined> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { CsvTable } from '../data/csv-table.ts';
 import { DataValidationError } from '../errors.ts';
 
@@ -21,7 +21,13 @@ export interface Dataset {
  * Errors name the file and the column.
  */
 export function loadDataset(file: string, target: string, features?: readonly string[]): Dataset {
-  const table = CsvTable.read(file);
+  if (!existsSync(file)) throw new DataValidationError(`${file}: no such file`);
+  return datasetFromBytes(readFileSync(file), file, target, features);
+}
+
+/** {@link loadDataset} on bytes already read (e.g. from the artifact store); `file` names them in errors. */
+export function datasetFromBytes(bytes: Buffer, file: string, target: string, features?: readonly string[]): Dataset {
+  const table = CsvTable.parse(bytes.toString('utf8'), file);
   if (!table.has(target)) throw new DataValidationError(`${file}: missing target column '${target}' (columns: ${table.columns.join(', ')})`);
   const featureNames = features ? [...features] : table.columns.filter((c) => c !== target);
   if (featureNames.length === 0) throw new DataValidationError(`${file}: no feature columns besides target '${target}'`);
@@ -38,7 +44,7 @@ export function loadDataset(file: string, target: string, features?: readonly st
   const X = labels.map((_, r) => columns.map((col) => col[r]!));
   return {
     file, features: featureNames, target, X, y: labels.map((l) => index.get(l)!), classes,
-    sha256: createHash('sha256').update(readFileSync(file)).digest('hex'),
+    sha256: createHash('sha256').update(bytes).digest('hex'),
   };
 }
 

@@ -1,15 +1,17 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { updraftHome } from '../../engine/store/database.ts';
+import type { ArtifactStore } from '../../engine/artifacts/interfaces.ts';
+import { artifactKey } from '../../engine/artifacts/artifact-key.ts';
+import { ArtifactCorruptError } from '../../engine/artifacts/errors.ts';
 import type { Store } from '../../engine/store/store.ts';
+import { readSource } from '../data/data-source.ts';
 import { assertModelName } from '../registry/model-registry.ts';
 import { TrackingStore } from '../tracking/tracking-store.ts';
-import { loadDataset, stratifiedSplit, type Dataset } from './dataset.ts';
+import { datasetFromBytes, stratifiedSplit, type Dataset } from './dataset.ts';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.ts';
 import { argmax, loadForest, trainForest, voteFractions, type ForestOptions, type ModelArtifact } from './random-forest.ts';
 
 export interface TrainRequest extends ForestOptions {
   model: string;
+  /** The training CSV: a path on this host or an artifact URI. */
   data: string;
   target: string;
   /** @defaultValue 0.2 */
@@ -18,7 +20,10 @@ export interface TrainRequest extends ForestOptions {
 
 export interface TrainResult {
   runId: string;
-  artifactPath: string;
+  /** The model, in the artifact store. */
+  artifactUri: string;
+  /** The exact training data, copied into the artifact store, so that a later task on any host scores on the same bytes. */
+  dataUri: string;
   metrics: ClassificationMetrics & { train_seconds: number };
   dataSha256: string;
   nTrain: number;
@@ -38,15 +43,32 @@ export function scoreArtifact(artifact: ModelArtifact, data: Dataset, rows: read
   return classificationMetrics(pick(data.y, rows), scores.map(argmax), scores, data.classes.length);
 }
 
-export const readArtifact = (path: string): ModelArtifact => JSON.parse(readFileSync(path, 'utf8')) as ModelArtifact;
+/** A model artifact read (and its SHA-256 verified) through the artifact store. */
+export async function readModel(artifacts: ArtifactStore, uri: string): Promise<ModelArtifact> {
+  const bytes = await artifacts.get(uri);
+  let artifact: ModelArtifact;
+  try {
+    artifact = JSON.parse(bytes.toString('utf8')) as ModelArtifact;
+  } catch {
+    throw new ArtifactCorruptError(uri, 'not JSON: not a model artifact');
+  }
+  if (typeof artifact !== 'object' || artifact === null || !Array.isArray(artifact.features) || !Array.isArray(artifact.classes)) {
+    throw new ArtifactCorruptError(uri, 'not a model artifact (no features or classes)');
+  }
+  return artifact;
+}
+
+export const modelKey = (model: string, runId: string): string => artifactKey('models', model, runId, 'model.json');
+export const trainingDataKey = (model: string, runId: string): string => artifactKey('datasets', model, runId, 'train.csv');
 
 /**
  * Trains a random forest on a stratified 80/20 split of `data`, evaluates it
- * on the holdout, writes the artifact under `$UPDRAFT_HOME/artifacts/<model>/`,
- * and records the run (params, metrics, data SHA-256, features, row counts)
- * in the tracking store. A failed run is recorded too, then rethrown.
+ * on the holdout, writes the model (`models/<model>/<run>/model.json`) and
+ * the data it saw (`datasets/<model>/<run>/train.csv`) to the artifact store,
+ * and records the run (params, metrics, artifact URI, data SHA-256, features,
+ * row counts) in the tracking store. A failed run is recorded too, then rethrown.
  */
-export async function trainModel(store: Store, request: TrainRequest): Promise<TrainResult> {
+export async function trainModel(store: Store, artifacts: ArtifactStore, request: TrainRequest): Promise<TrainResult> {
   assertModelName(request.model);
   const tracking = new TrackingStore(store);
   const runId = tracking.newRunId();
@@ -57,27 +79,25 @@ export async function trainModel(store: Store, request: TrainRequest): Promise<T
     test_fraction: request.testFraction ?? 0.2, data: request.data, target: request.target,
   };
   try {
-    const data = loadDataset(request.data, request.target);
+    const bytes = await readSource(request.data, artifacts);
+    const data = datasetFromBytes(bytes, request.data, request.target);
     const split = stratifiedSplit(data.y, params.test_fraction, params.seed);
     const t0 = performance.now();
     const forest = await trainForest(pick(data.X, split.train), pick(data.y, split.train), data.classes.length, request);
     const trainSeconds = (performance.now() - t0) / 1000;
     const artifact: ModelArtifact = { format: 'ml-random-forest@2', features: data.features, target: data.target, classes: data.classes, model: forest.toJSON() };
     const metrics = { ...scoreArtifact(artifact, data, split.test)!, train_seconds: trainSeconds };
-    const dir = join(updraftHome(), 'artifacts', request.model, runId);
-    mkdirSync(dir, { recursive: true });
-    const artifactPath = join(dir, 'model.json');
-    writeFileSync(`${artifactPath}.tmp`, JSON.stringify(artifact));
-    renameSync(`${artifactPath}.tmp`, artifactPath);
+    const dataUri = (await artifacts.put(trainingDataKey(request.model, runId), bytes)).uri;
+    const artifactUri = (await artifacts.put(modelKey(request.model, runId), JSON.stringify(artifact))).uri;
     await tracking.record({
-      runId, experiment: request.model, status: 'finished', startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), params, metrics,
-      artifactPath, dataSha256: data.sha256, featureNames: data.features, target: data.target, nTrain: split.train.length, nTest: split.test.length, error: null,
+      runId, experiment: request.model, status: 'finished', startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), params: { ...params, data_uri: dataUri }, metrics,
+      artifactUri, dataSha256: data.sha256, featureNames: data.features, target: data.target, nTrain: split.train.length, nTest: split.test.length, error: null,
     });
-    return { runId, artifactPath, metrics, dataSha256: data.sha256, nTrain: split.train.length, nTest: split.test.length, features: data.features };
+    return { runId, artifactUri, dataUri, metrics, dataSha256: data.sha256, nTrain: split.train.length, nTest: split.test.length, features: data.features };
   } catch (error) {
     await tracking.record({
       runId, experiment: request.model, status: 'failed', startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), params, metrics: {},
-      artifactPath: null, dataSha256: null, featureNames: [], target: request.target, nTrain: null, nTest: null, error: (error as Error).message,
+      artifactUri: null, dataSha256: null, featureNames: [], target: request.target, nTrain: null, nTest: null, error: (error as Error).message,
     });
     throw error;
   }

@@ -10,6 +10,7 @@ const ml = {
   csv: () => import('../../../ml/data/csv-table.ts'),
   errors: () => import('../../../ml/errors.ts'),
   predictions: () => import('../../../ml/monitoring/prediction-store.ts'),
+  deploy: () => import('../../../ml/deploy.ts'),
 };
 
 type Out = { output: OutputFormat };
@@ -26,7 +27,7 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
 
   models.command('versions <name>').description('versions of a model with their stage and metrics').addOption(outputOption())
     .action(async (name: string, o: Out) => {
-      const rows = (await (await registry()).versions(name)).map((v) => ({ name: v.name, version: v.version, stage: v.stage, metrics: v.metrics, tracking_run_id: v.trackingRunId, created_at: v.createdAt }));
+      const rows = (await (await registry()).versions(name)).map((v) => ({ name: v.name, version: v.version, stage: v.stage, metrics: v.metrics, tracking_run_id: v.trackingRunId, artifact_uri: v.artifactUri, created_at: v.createdAt }));
       printRows(rows, o.output, ['version', 'stage', 'metrics', 'created_at']);
     });
 
@@ -36,18 +37,23 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
       printRows(rows, o.output, ['version', 'started_at', 'ended_at', 'reason']);
     });
 
-  models.command('promote <name> <version>').description('make a version the production one (atomically)').addOption(outputOption())
+  // Both deploy: the version's artifact is read (and verified) through the artifact store
+  // before it is promoted, so a missing or corrupt one never serves.
+  const deploy = async (name: string, target: number | 'previous', reason: string) =>
+    (await ml.deploy()).deployVersion(await ctx().store(), await ctx().artifacts(), name, target, reason);
+
+  models.command('promote <name> <version>').description('make a version the production (serving) one, atomically, after reading its artifact').addOption(outputOption())
     .action(async (name: string, version: string, o: Out) => {
-      const result = await (await registry()).promote(name, parsePositiveInt(version, 'version'), 'manual promote');
-      if (o.output === 'json') printObject({ name, ...result }, 'json');
-      else process.stdout.write(`${name}: production is now v${result.current} (was ${result.previous === null ? 'none' : `v${result.previous}`})\n`);
+      const { artifactUri, ...result } = await deploy(name, parsePositiveInt(version, 'version'), 'manual promote');
+      if (o.output === 'json') printObject({ ...result, artifact_uri: artifactUri }, 'json');
+      else process.stdout.write(`${name}: production is now v${result.current} (was ${result.previous === null ? 'none' : `v${result.previous}`}), serving ${artifactUri}\n`);
     });
 
   models.command('rollback <name>').description('back to the previous production version, in one step').addOption(outputOption())
     .action(async (name: string, o: Out) => {
-      const result = await (await registry()).rollback(name);
-      if (o.output === 'json') printObject({ name, ...result }, 'json');
-      else process.stdout.write(`${name}: rolled back to v${result.current} (was v${result.previous})\n`);
+      const { artifactUri, ...result } = await deploy(name, 'previous', 'rollback');
+      if (o.output === 'json') printObject({ ...result, artifact_uri: artifactUri }, 'json');
+      else process.stdout.write(`${name}: rolled back to v${result.current} (was v${result.previous}), serving ${artifactUri}\n`);
     });
 
   models.command('train <name>').description('train a new version on a CSV file (registered, not promoted)')
@@ -75,7 +81,7 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
       const { trainModel } = await import('../../../ml/training/train-model.ts');
       const bar = process.stderr.isTTY ? new (await import('cli-progress')).SingleBar({ format: `training ${name} [{bar}] {value}/{total} trees` }) : null;
       bar?.start(trees, 0);
-      const result = await trainModel(store, {
+      const result = await trainModel(store, await ctx().artifacts(), {
         model: name, data: o.data, target: o.target, trees, seed, maxFeatures, trainer: o.trainer,
         maxDepth: o.maxDepth === undefined ? undefined : parsePositiveInt(o.maxDepth, '--max-depth'),
         minSamplesLeaf: parsePositiveInt(o.minSamplesLeaf, '--min-samples-leaf'), bootstrap: o.bootstrap,
@@ -83,8 +89,8 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
         onTree: (done) => bar?.update(done),
       });
       bar?.stop();
-      const version = await new ModelRegistry(store).register(name, result.artifactPath, result.metrics, result.runId);
-      const out = { name, version: version.version, tracking_run_id: result.runId, metrics: result.metrics, train_seconds: result.metrics.train_seconds, n_train: result.nTrain, n_test: result.nTest };
+      const version = await new ModelRegistry(store).register(name, result.artifactUri, result.metrics, result.runId);
+      const out = { name, version: version.version, tracking_run_id: result.runId, artifact_uri: result.artifactUri, metrics: result.metrics, train_seconds: result.metrics.train_seconds, n_train: result.nTrain, n_test: result.nTest };
       if (o.output === 'json') printObject(out, 'json');
       else process.stdout.write(`${name} v${version.version} registered (not promoted); holdout ${JSON.stringify(result.metrics)}\n`);
     });
@@ -94,20 +100,20 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
     .option('-o, --output <format>', 'csv or json', 'csv')
     .action(async (name: string, input: string, o: { version?: string; output: string }) => {
       if (!['csv', 'json'].includes(o.output)) throw new InvalidInputError(`--output must be csv or json, got '${o.output}'`);
-      const reg = await registry();
-      const version = o.version ? await reg.version(name, parsePositiveInt(o.version, '--version')) : await reg.production(name);
-      if (!version) throw new InvalidInputError(`model '${name}' has no production version (promote one, or pass --version)`);
-      const [{ readArtifact }, { argmax, loadForest, voteFractions }, { CsvTable }, { DataValidationError }] = await Promise.all([
-        import('../../../ml/training/train-model.ts'), import('../../../ml/training/random-forest.ts'), ml.csv(), ml.errors(),
+      const [{ servingModel }, { argmax, loadForest, voteFractions }, { CsvTable }, { DataValidationError }] = await Promise.all([
+        ml.deploy(), import('../../../ml/training/random-forest.ts'), ml.csv(), ml.errors(),
       ]);
-      const artifact = readArtifact(version.artifactPath);
+      // The model comes through the artifact store (verified), wherever it was trained.
+      const serving = await servingModel(await ctx().store(), await ctx().artifacts(), name, o.version ? parsePositiveInt(o.version, '--version') : undefined);
+      if (!serving) throw new InvalidInputError(`model '${name}' has no production version (promote one, or pass --version)`);
+      const { version, model: artifact } = serving;
       const table = CsvTable.read(input);
       const missing = artifact.features.find((f) => !table.has(f));
       if (missing) throw new DataValidationError(`${input}: missing column '${missing}' (the model needs ${artifact.features.join(', ')})`);
       const columns = artifact.features.map((f) => table.numbers(f));
       const X = Array.from({ length: table.rowCount }, (_, r) => columns.map((c) => c[r]!));
       const labels = voteFractions(loadForest(artifact), X, artifact.classes.length).map((s) => artifact.classes[argmax(s)]!);
-      if (o.output === 'json') process.stdout.write(`${JSON.stringify({ name, version: version.version, predictions: labels })}\n`);
+      if (o.output === 'json') process.stdout.write(`${JSON.stringify({ name, version: version.version, artifact_uri: version.artifactUri, predictions: labels })}\n`);
       else process.stdout.write(`${artifact.target}\n${labels.join('\n')}\n`);
     });
 

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { openArtifactStore } from '../../artifacts/open-artifact-store.ts';
+import { deployVersion } from '../../../ml/deploy.ts';
 import { ModelRegistry, type ModelVersion, type ProductionPeriod } from '../../../ml/registry/model-registry.ts';
 import type { Store } from '../../store/store.ts';
 import { modelParams, versionParams, type ModelParams, type VersionParams } from './schemas.ts';
 
 const versionRow = (v: ModelVersion) => ({
-  name: v.name, version: v.version, stage: v.stage, metrics: v.metrics, tracking_run_id: v.trackingRunId, created_at: v.createdAt,
+  name: v.name, version: v.version, stage: v.stage, metrics: v.metrics, tracking_run_id: v.trackingRunId, artifact_uri: v.artifactUri, created_at: v.createdAt,
 });
 const periodRow = (p: ProductionPeriod) => ({ version: p.version, started_at: p.startedAt, ended_at: p.endedAt, reason: p.reason });
 const reasonBody = { type: 'object', properties: { reason: { type: 'string', maxLength: 500 } }, additionalProperties: false } as const;
@@ -12,6 +14,9 @@ const reasonBody = { type: 'object', properties: { reason: { type: 'string', max
 /** The model registry: versions with metrics, the production history, promote and roll back. */
 export function modelRoutes(app: FastifyInstance, store: Store): void {
   const registry = new ModelRegistry(store);
+  // Promote and rollback deploy as the CLI does: the artifact is read (verified) before it serves.
+  const artifacts = openArtifactStore();
+  app.addHook('onClose', async () => artifacts.close());
 
   app.get('/api/v1/models', async () => {
     const models = (await registry.list()).map((m) => ({ name: m.name, latest_version: m.latestVersion, production_version: m.productionVersion, created_at: m.createdAt }));
@@ -38,14 +43,14 @@ export function modelRoutes(app: FastifyInstance, store: Store): void {
     schema: { params: versionParams, body: reasonBody },
   }, async (request) => {
     const { name, version } = request.params;
-    const result = await registry.promote(name, version, request.body.reason ?? 'manual promote (web)');
-    return { name, previous_version: result.previous, production_version: result.current };
+    const result = await deployVersion(store, artifacts, name, version, request.body.reason ?? 'manual promote (web)');
+    return { name, previous_version: result.previous, production_version: result.current, artifact_uri: result.artifactUri };
   });
 
   app.post<{ Params: ModelParams; Body: Record<string, never> }>('/api/v1/models/:name/rollback', {
     schema: { params: modelParams, body: { type: 'object', additionalProperties: false } },
   }, async (request) => {
-    const result = await registry.rollback(request.params.name);
-    return { name: request.params.name, previous_version: result.previous, production_version: result.current };
+    const result = await deployVersion(store, artifacts, request.params.name, 'previous', 'rollback (web)');
+    return { name: request.params.name, previous_version: result.previous, production_version: result.current, artifact_uri: result.artifactUri };
   });
 }
