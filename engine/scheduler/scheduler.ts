@@ -12,10 +12,11 @@ import { createRedis } from '../queue/redis-connection.ts';
 import { SCHEDULER_EVENTS_QUEUE, TaskQueues, taskQueueName } from '../queue/task-queues.ts';
 import type { Store } from '../store/store.ts';
 import { clockFromEnv, type Clock } from '../utils/clock.ts';
+import { ActiveSchedulerLease } from './active-scheduler-lease.ts';
 import { enqueueTries } from './dispatch.ts';
 import { resolveSchedulerTimings, type SchedulerOptions } from './interfaces.ts';
 import { reconcile } from './reconciler.ts';
-import { createDueRuns, startQueuedRuns } from './run-creation.ts';
+import { createDueRuns, startQueuedRuns, type SchedulableDag } from './run-creation.ts';
 
 const runKey = (dagId: string, runId: string): string => `${dagId}\u0000${runId}`;
 
@@ -47,6 +48,8 @@ export class Scheduler {
   /** This scheduler's heartbeat row. Wall-clock times: liveness is about real time, not the injected clock. */
   private readonly job = { id: `${hostname()}:${process.pid}:${Date.now()}`, hostname: hostname(), startedAt: new Date().toISOString() };
   private readonly queuedBy = `scheduler ${hostname()}:${process.pid}`;
+  /** SQLite only: the lease that makes this the one active scheduler. */
+  private lease: ActiveSchedulerLease | null = null;
 
   constructor(private readonly store: Store, options: SchedulerOptions = {}, log?: Logger) {
     this.clock = options.clock ?? clockFromEnv();
@@ -58,6 +61,10 @@ export class Scheduler {
   }
 
   async start(): Promise<void> {
+    if (this.store.dialect === 'sqlite') {
+      this.lease = new ActiveSchedulerLease(this.store, this.job.id, this.log);
+      await this.lease.acquire();
+    }
     await this.store.schedulerJobs.prune(new Date(Date.now() - 24 * 3600_000));
     await this.parseDags();
     await this.reconcile();
@@ -91,6 +98,8 @@ export class Scheduler {
     }));
     await Promise.all([...this.advancing.values()].map((a) => a.done));
     await this.queues.close();
+    // Last: a standing-by scheduler takes over now instead of after the lease expires.
+    await this.lease?.release().catch((err: unknown) => this.log.warn({ err }, 'could not release the scheduler lease (it expires by itself)'));
     this.log.info({ store_statements: this.store.counts.statements, store_commits: this.store.counts.commits }, 'scheduler stopped');
   }
 
@@ -159,21 +168,38 @@ export class Scheduler {
 
   /** Clock-driven work: due runs, queued runs to start, run timeouts; then a heartbeat with the loop's duration. */
   private async tick(): Promise<void> {
+    if (this.lease && !(await this.lease.renew())) {
+      // Another scheduler took over (this one stalled past the lease): two must never run on one SQLite store.
+      this.log.fatal('lost the active-scheduler lease to another scheduler: exiting');
+      process.exit(1);
+    }
     const began = performance.now();
     const now = this.clock.now();
     for (const flags of await this.store.dags.flags()) {
       const spec = this.structures.get(flags.dagId)?.spec;
       if (!spec || !flags.isActive) continue;
-      const dag = { ...flags, spec };
-      const created = await createDueRuns(this.store, dag, now);
-      for (const run of created) this.log.info({ dag_id: run.dagId, run_id: run.runId }, 'run created');
-      for (const run of await startQueuedRuns(this.store, dag, now)) {
-        this.log.info({ dag_id: run.dagId, run_id: run.runId }, 'run started');
-        void this.advance(run.dagId, run.runId);
-      }
+      await this.scheduleDag({ ...flags, spec }, now);
     }
     await this.timeOutRuns(now);
     await this.store.schedulerJobs.heartbeat({ ...this.job, latestHeartbeat: new Date().toISOString(), lastLoopMs: performance.now() - began });
+  }
+
+  /**
+   * Creates the DAG's due runs and starts its queued ones, in one transaction
+   * holding the DAG's row: on PostgreSQL a scheduler that finds the row
+   * locked skips the DAG (another one is on it, Airflow 2's HA scheduler), so
+   * several schedulers share the work without a global lock.
+   */
+  private async scheduleDag(dag: SchedulableDag, now: Date): Promise<void> {
+    const { created, started } = await this.store.atomically(async (tx) => {
+      if (!(await tx.dags.lockForScheduling(dag.dagId, tx.dialect))) return { created: [], started: [] };
+      return { created: await createDueRuns(tx, dag, now), started: await startQueuedRuns(tx, dag, now) };
+    });
+    for (const run of created) this.log.info({ dag_id: run.dagId, run_id: run.runId }, 'run created');
+    for (const run of started) {
+      this.log.info({ dag_id: run.dagId, run_id: run.runId }, 'run started');
+      void this.advance(run.dagId, run.runId);
+    }
   }
 
   private async timeOutRuns(now: Date): Promise<void> {
@@ -207,10 +233,7 @@ export class Scheduler {
   private async onEvent(job: Job<SchedulerEvent>): Promise<void> {
     const event = job.data;
     const dag = await this.store.dags.get(event.dagId);
-    if (dag) {
-      await createDueRuns(this.store, dag, this.clock.now());
-      for (const run of await startQueuedRuns(this.store, dag, this.clock.now())) void this.advance(run.dagId, run.runId);
-    }
+    if (dag) await this.scheduleDag(dag, this.clock.now());
     if (event.type !== 'dag-changed') await this.advance(event.dagId, event.runId);
   }
 
@@ -253,16 +276,16 @@ export class Scheduler {
     const structure = await this.structureOf(dagId);
     if (!structure) return;
     // One transaction decides what is ready and marks it queued; BullMQ hears of it after the commit.
-    const step = await this.store.atomically((tx) => advanceDagRun(tx, structure, run, this.clock.now(), { changed, queuedBy: this.queuedBy }));
+    const step = await this.store.atomically(async (tx) => {
+      await tx.runs.lockForPass(dagId, runId);
+      return advanceDagRun(tx, structure, run, this.clock.now(), { changed, queuedBy: this.queuedBy });
+    });
     if (changed && step.queued.length > 0) this.log.warn({ dag_id: dagId, run_id: runId, tasks: step.queued.map((t) => t.taskId) }, 'scheduler queued tasks a worker hand-off should have queued');
     await enqueueTries(this.queues, step.queued);
     if (step.finished) {
       this.log.info({ dag_id: dagId, run_id: runId, state: step.finished }, 'run finished');
       const dag = await this.store.dags.get(dagId);
-      if (dag) {
-        await createDueRuns(this.store, dag, this.clock.now());
-        for (const next of await startQueuedRuns(this.store, dag, this.clock.now())) void this.advance(next.dagId, next.runId);
-      }
+      if (dag) await this.scheduleDag(dag, this.clock.now());
     }
   }
 }

@@ -54,6 +54,18 @@ export class DagRepository {
     return (await query.execute()).map(toDagRow);
   }
 
+  /**
+   * PostgreSQL: locks the DAG's row for this transaction unless another
+   * scheduler holds it (`FOR UPDATE SKIP LOCKED`, Airflow 2's HA scheduler):
+   * false means someone else is creating and starting its runs right now.
+   * SQLite has one active scheduler and no row locks: always true.
+   */
+  async lockForScheduling(dagId: string, dialect: 'sqlite' | 'postgres'): Promise<boolean> {
+    if (dialect === 'sqlite') return true;
+    const row = await this.db.selectFrom('dag').select('dag_id').where('dag_id', '=', dagId).forUpdate().skipLocked().executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** Returns false when the DAG is unknown. */
   async setPaused(dagId: string, paused: boolean): Promise<boolean> {
     const result = await this.db.updateTable('dag').set({ is_paused: paused ? 1 : 0 }).where('dag_id', '=', dagId).executeTakeFirst();

@@ -71,6 +71,17 @@ export class DagRunRepository {
     });
   }
 
+  /**
+   * PostgreSQL: locks the run's row for this transaction, waiting for another
+   * scheduler's pass over the same run to commit first, so two schedulers
+   * evaluate a run one after the other and each sees the other's decisions.
+   * SQLite serializes write transactions already: a no-op.
+   */
+  async lockForPass(dagId: string, runId: string): Promise<void> {
+    if (this.store.dialect === 'sqlite') return;
+    await this.db.selectFrom('dag_run').select('run_id').where('dag_id', '=', dagId).where('run_id', '=', runId).forUpdate().executeTakeFirst();
+  }
+
   async get(dagId: string, runId: string): Promise<DagRun | undefined> {
     const row = await this.db.selectFrom('dag_run').selectAll().where('dag_id', '=', dagId).where('run_id', '=', runId).executeTakeFirst();
     return row && toDagRun(row);

@@ -14,6 +14,7 @@ import * as tryLifecycle from './migrations/006-try-lifecycle.ts';
 import * as dagFolderParse from './migrations/007-dag-folder-parse.ts';
 import * as deployment from './migrations/008-deployment.ts';
 import * as artifacts from './migrations/009-artifacts.ts';
+import * as schedulerLease from './migrations/010-scheduler-lease.ts';
 
 export type Db = Kysely<Database>;
 
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '007-dag-folder-parse': dagFolderParse,
   '008-deployment': deployment,
   '009-artifacts': artifacts,
+  '010-scheduler-lease': schedulerLease,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -94,6 +94,7 @@ export interface Database {
   scheduler_job: SchedulerJobTable;
   dag_folder_parse: DagFolderParseTable;
   deployment: DeploymentTable;
+  scheduler_lease: SchedulerLeaseTable;
   artifact: ArtifactTable;
   artifact_chunk: ArtifactChunkTable;
 }
@@ -200,4 +201,12 @@ export interface PredictionTable {
   actual: string | null;
   timestamp: string;
   labelled_at: string | null;
+}
+
+/** The active scheduler of a SQLite store (migration 010). */
+export interface SchedulerLeaseTable {
+  name: string;
+  holder: string;
+  hostname: string;
+  expires_at: string;
 }

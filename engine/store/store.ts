@@ -6,6 +6,7 @@ import { DagRunRepository } from './dag-run-repository.ts';
 import { TaskInstanceRepository } from './task-instance-repository.ts';
 import { WriteBatcher, type BatchScope } from './write-batcher.ts';
 import { TryLifecycle } from './try-lifecycle.ts';
+import { SchedulerLeaseRepository } from './scheduler-lease-repository.ts';
 import { newCounts, type StatementCounts } from './statement-counter.ts';
 import { XComRepository, TaskLogRepository, ImportErrorRepository, SchedulerJobRepository } from './small-repositories.ts';
 
@@ -20,6 +21,8 @@ export class Store {
   readonly logs: TaskLogRepository;
   readonly importErrors: ImportErrorRepository;
   readonly schedulerJobs: SchedulerJobRepository;
+  /** The active scheduler of a SQLite store (PostgreSQL runs several at once). */
+  readonly schedulerLease: SchedulerLeaseRepository;
   /** Starting, finishing and failing tries, and the downstream hand-off. */
   readonly tries: TryLifecycle;
   readonly dialect: 'sqlite' | 'postgres';
@@ -46,6 +49,7 @@ export class Store {
     this.logs = new TaskLogRepository(db);
     this.importErrors = new ImportErrorRepository(db);
     this.schedulerJobs = new SchedulerJobRepository(db);
+    this.schedulerLease = new SchedulerLeaseRepository(db);
     this.tries = new TryLifecycle(this);
   }
 

@@ -20,7 +20,7 @@ export class TestCluster {
   static async start(dagsFolder: string, env: Record<string, string> = {}, redisOptions: { password?: string } = {}): Promise<TestCluster> {
     const redis = await startRedis(redisOptions);
     const home = env.UPDRAFT_HOME ?? tempDir('updraft-home-');
-    const store = await Store.open({ home });
+    const store = await Store.open({ home, url: env.UPDRAFT_DATABASE_URL });
     return new TestCluster(redis, store, {
       UPDRAFT_DAGS_FOLDER: dagsFolder,
       REDIS_URL: redis.url,
