@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,8 @@ import pg from 'pg';
 import {
   ArtifactAddressError, ArtifactCorruptError, ArtifactNotFoundError, LocalArtifactStore, openArtifactStore, PostgresArtifactStore, type ArtifactStore,
 } from '../engine/artifacts/index.ts';
-import { tempDir } from './helpers/cli.ts';
+import { writeChurnData } from '../ml/demo/synthetic-data.ts';
+import { cliJson, REPO, runCli, tempDir } from './helpers/cli.ts';
 import { ADMIN_URL, postgresAnswers, throwawayDatabase, type ThrowawayDatabase } from './helpers/postgres.ts';
 
 const available = await postgresAnswers();
@@ -166,5 +167,100 @@ describe('UPDRAFT_ARTIFACTS_URL', () => {
       await store.close();
     }
     assert.throws(() => openArtifactStore({ url: 's3://bucket' }), /UPDRAFT_ARTIFACTS_URL must be file:/);
+  });
+});
+
+describe('retraining across hosts: store and artifacts on PostgreSQL, a fresh $UPDRAFT_HOME per host', { skip: available ? false : `no PostgreSQL answers at ${ADMIN_URL}` }, () => {
+  let shared: ThrowawayDatabase | undefined;
+  let artifacts: PostgresArtifactStore | undefined;
+  before(async () => {
+    shared = await throwawayDatabase('updraft_hosts');
+    artifacts = new PostgresArtifactStore({ url: shared.url });
+  });
+  after(async () => {
+    await artifacts?.close();
+    await shared?.drop();
+  });
+
+  /** A "host": its own UPDRAFT_HOME, nothing shared but the PostgreSQL database (no UPDRAFT_ARTIFACTS_URL: artifacts follow the store). */
+  const host = () => ({ UPDRAFT_HOME: tempDir('updraft-host-'), UPDRAFT_DATABASE_URL: shared!.url, UPDRAFT_ARTIFACTS_URL: '' });
+  const fast = { trees: 10, min_accuracy: 0.7, min_precision: 0.7 };
+  const pipeline = (env: Record<string, string>, conf: Record<string, unknown>) =>
+    runCli(['--dags-folder', join(REPO, 'dags'), 'dags', 'test', 'ml_retraining_pipeline', '--conf', JSON.stringify({ ...fast, ...conf }), '--output', 'json', '--retry-delay-scale', '0'], env);
+  const states = (stdout: string) => Object.fromEntries((JSON.parse(stdout) as { task_instances: Array<{ task_id: string; state: string }> }).task_instances.map((t) => [t.task_id, t.state]));
+  const predictInput = (): string => {
+    const dir = tempDir('updraft-input-');
+    writeChurnData(dir, { drift: true, rows: 200, seed: 99 });
+    return join(dir, 'current.csv');
+  };
+  type Prediction = { version: number; artifact_uri: string; predictions: string[] };
+  /** The CLI failed with exactly one line naming `uri`. */
+  const failsNaming = (r: { code: number; stderr: string }, kind: RegExp, uri: string): void => {
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, kind);
+    assert.ok(lines[0]!.includes(uri), lines[0]);
+  };
+
+  it('trains on host A, serves on B, retrains on C from A\'s champion, rolls back on D; a corrupt or missing artifact never serves', async () => {
+    // Host A: the whole pipeline, data from a local folder (a user's input on that host).
+    const a = host();
+    const dataA = tempDir('updraft-data-');
+    writeChurnData(dataA, { drift: true, rows: 600 });
+    const first = await pipeline(a, { data_dir: dataA });
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(states(first.stdout), { check_drift: 'success', train_model: 'success', validate: 'success', deploy_model: 'success' });
+    assert.equal(existsSync(join(a.UPDRAFT_HOME, 'artifacts')), false, 'no artifact written on host A\'s disk');
+    const log = readFileSync(join(a.UPDRAFT_HOME, 'retrain-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { decision: string; artifact_uri?: string });
+    const promoted = log.find((e) => e.decision === 'promoted')!;
+    assert.match(promoted.artifact_uri!, /^postgres-artifact:\/\/\/models\/churn\/[0-9a-f-]{36}\/model\.json$/);
+    assert.match(log[0]!.artifact_uri!, /^postgres-artifact:\/\/\/reports\/churn\/ml_retraining_pipeline\/.+\/drift\.json$/);
+    rmSync(a.UPDRAFT_HOME, { recursive: true });
+    rmSync(dataA, { recursive: true });
+
+    // Host B: host A is gone; the model comes from PostgreSQL.
+    const input = predictInput();
+    const b = host();
+    const v1 = await cliJson<Prediction>(['models', 'predict', 'churn', input], b);
+    assert.deepEqual([v1.version, v1.artifact_uri, v1.predictions.length], [1, promoted.artifact_uri, 100]);
+    const [tracked] = await cliJson<Array<{ artifact_uri: string }>>(['models', 'versions', 'churn'], b);
+    assert.equal(tracked!.artifact_uri, promoted.artifact_uri, 'the registry records the URI');
+
+    // Host C: inputs given as artifact URIs; validate scores host A's champion, read from PostgreSQL.
+    const inputs = tempDir('updraft-data-');
+    writeChurnData(inputs, { drift: true, rows: 600, seed: 11 });
+    const conf: Record<string, unknown> = { tolerance: 1 };
+    for (const kind of ['reference', 'current', 'train']) conf[kind] = (await artifacts!.put(`inputs/churn/${kind}.csv`, readFileSync(join(inputs, `${kind}.csv`)))).uri;
+    rmSync(inputs, { recursive: true });
+    const c = host();
+    const second = await pipeline(c, conf);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(states(second.stdout).deploy_model, 'success');
+
+    // Host D: v2 serves; roll back to v1 (read through the store) and predict again.
+    const d = host();
+    const v2 = await cliJson<Prediction>(['models', 'predict', 'churn', input], d);
+    assert.equal(v2.version, 2);
+    assert.notEqual(v2.artifact_uri, v1.artifact_uri);
+    await cliJson(['models', 'rollback', 'churn'], d);
+    assert.deepEqual(await cliJson<Prediction>(['models', 'predict', 'churn', input], d), v1);
+
+    // v2's bytes corrupted behind the store's back: deploying or predicting with it fails, v1 keeps serving.
+    const v2key = v2.artifact_uri.slice('postgres-artifact:///'.length);
+    const admin = new pg.Client({ connectionString: shared!.url });
+    await admin.connect();
+    await admin.query("update artifact_chunk set data = overlay(data placing '\\x00'::bytea from 10) where key = $1 and seq = 0", [v2key]);
+    await admin.end();
+    failsNaming(await runCli(['models', 'promote', 'churn', '2'], d), /^updraft: error: artifact corrupt: /, v2.artifact_uri);
+    failsNaming(await runCli(['models', 'predict', 'churn', input, '--version', '2'], d), /^updraft: error: artifact corrupt: /, v2.artifact_uri);
+    assert.deepEqual(await cliJson<Prediction>(['models', 'predict', 'churn', input], d), v1, 'v1 still serves');
+
+    // Missing: the same, with ArtifactNotFoundError.
+    assert.equal(await artifacts!.delete(v2.artifact_uri), true);
+    failsNaming(await runCli(['models', 'promote', 'churn', '2'], d), /^updraft: error: artifact not found: /, v2.artifact_uri);
+    const versions = await cliJson<Array<{ version: number; stage: string }>>(['models', 'versions', 'churn'], d);
+    assert.deepEqual(versions.map((v) => [v.version, v.stage]), [[1, 'Production'], [2, 'Archived']]);
+    assert.deepEqual(await cliJson<Prediction>(['models', 'predict', 'churn', input], d), v1, 'v1 still serves');
   });
 });
