@@ -4,7 +4,7 @@ import type { Database } from './schema.ts';
 import { DagRepository } from './dag-repository.ts';
 import { DagRunRepository } from './dag-run-repository.ts';
 import { TaskInstanceRepository } from './task-instance-repository.ts';
-import { WriteBatcher, type BatchScope } from './write-batcher.ts';
+import { WriteBatcher, type BatchOptions, type BatchScope } from './write-batcher.ts';
 import { TryLifecycle } from './try-lifecycle.ts';
 import { SchedulerLeaseRepository } from './scheduler-lease-repository.ts';
 import { newCounts, type StatementCounts } from './statement-counter.ts';
@@ -26,7 +26,7 @@ export class Store {
   /** Starting, finishing and failing tries, and the downstream hand-off. */
   readonly tries: TryLifecycle;
   readonly dialect: 'sqlite' | 'postgres';
-  private readonly batcher = new WriteBatcher((fn) => this.write(fn), (tx) => ({ store: this.view(tx) }));
+  private readonly batcher: WriteBatcher;
 
   /**
    * @param counts - statements and commits this process sent (debug counter, shared by every view of one store).
@@ -51,6 +51,11 @@ export class Store {
     this.schedulerJobs = new SchedulerJobRepository(db);
     this.schedulerLease = new SchedulerLeaseRepository(db);
     this.tries = new TryLifecycle(this);
+    this.batcher = new WriteBatcher(
+      (fn) => this.write(fn),
+      (tx) => ({ store: this.view(tx) }),
+      isSqlite ? undefined : async (tx) => void (await sql`set local synchronous_commit = off`.execute(tx)),
+    );
   }
 
   /** This store seen through an open transaction. */
@@ -122,9 +127,9 @@ export class Store {
    * A small write that may share its transaction with the other writes this
    * process issues in the same turn of the event loop (see {@link WriteBatcher}).
    */
-  batch<T>(fn: (scope: BatchScope) => Promise<T>): Promise<T> {
+  batch<T>(fn: (scope: BatchScope) => Promise<T>, options?: BatchOptions): Promise<T> {
     if (this.inTransaction) return fn({ store: this });
-    return this.batcher.run(fn);
+    return this.batcher.run(fn, options);
   }
 
   async close(): Promise<void> {
