@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { LocalArtifactStore } from '../engine/artifacts/local-artifact-store.ts';
 import { Store } from '../engine/store/store.ts';
 import { ModelRegistry } from '../ml/registry/model-registry.ts';
 import { cliJson, dagFolderFrom, FIXTURES, runCli, tempDir } from './helpers/cli.ts';
@@ -28,9 +29,11 @@ describe('webserver REST API', () => {
     testRunId = result.run_id;
     const store = await Store.open({ home });
     const registry = new ModelRegistry(store);
+    // Promotion reads the model artifact first (a deploy): real artifacts, where the webserver looks.
+    const artifacts = new LocalArtifactStore({ root: join(home, 'artifacts') });
     for (let v = 1; v <= 2; v++) {
-      writeFileSync(join(home, `m${v}.json`), '{}');
-      await registry.register('churn', join(home, `m${v}.json`), { accuracy: 0.9 + v / 100 }, null);
+      const { uri } = await artifacts.put(`models/churn/run-${v}/model.json`, JSON.stringify({ features: [], classes: [] }));
+      await registry.register('churn', uri, { accuracy: 0.9 + v / 100 }, null);
     }
     await store.close();
     const started = await startWebserverProcess(env, home);

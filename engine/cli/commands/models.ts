@@ -123,7 +123,7 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
     .action(async (o: Out & { model?: string }) => {
       const { readRetrainLog } = await import('../../../ml/retrain-log.ts');
       const entries = readRetrainLog(o.model);
-      printRows(entries.map((e) => ({ ...e })), o.output, ['timestamp', 'model', 'trigger', 'decision', 'success', 'version', 'reason', 'error']);
+      printRows(entries.map((e) => ({ ...e })), o.output, ['timestamp', 'model', 'trigger', 'decision', 'success', 'version', 'reason', 'error', 'artifact_uri']);
     });
 
   const predictions = program.command('predictions').description('monitored production predictions (performance trigger)');
