@@ -1,0 +1,133 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { openSync } from 'node:fs';
+import { createServer, connect, type Server } from 'node:net';
+import { join } from 'node:path';
+import { BIN } from './cli.ts';
+import type { UpdraftProcess } from './processes.ts';
+
+/**
+ * Separate hosts on one machine: a network namespace each, joined by veth
+ * pairs to a bridge in the root namespace. A host sees only what is published
+ * on the bridge address (Redis, PostgreSQL), as on a real network; each gets
+ * its own UPDRAFT_HOME and DAG folder copy from the test.
+ */
+export interface TestHosts {
+  /** The root namespace's address on the bridge: services are published here. */
+  gateway: string;
+  names: string[];
+  /** Publishes a TCP service of the root namespace (e.g. 127.0.0.1:5432) on the bridge; returns the address hosts use. */
+  publish(target: { host: string; port: number }): Promise<string>;
+  /** Starts `updraft <args>` on a host, its output in a log file. */
+  start(host: string, args: string[], env: Record<string, string>, logDir: string): UpdraftProcess;
+  /** Runs `updraft <args>` on a host to completion (asynchronously: the relays live in this process). */
+  run(host: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }>;
+  cleanup(): Promise<void>;
+}
+
+/** Why separate hosts cannot be made here, or null when they can (root and `ip netns`). */
+export function hostsUnavailable(): string | null {
+  if (process.getuid?.() !== 0) return 'network namespaces need root';
+  if (spawnSync('ip', ['netns', 'list']).status !== 0) return '`ip netns` does not work here';
+  return null;
+}
+
+const ip = (...args: string[]): void => void execFileSync('ip', args, { stdio: 'pipe' });
+
+/** Namespaces and bridges a killed test run left behind (their processes are gone with the run). */
+function removeLeftovers(): void {
+  const netns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
+  for (const name of netns.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => /^uh[0-9a-f]{4}\d+$/.test(n))) spawnSync('ip', ['netns', 'del', name]);
+  const links = spawnSync('ip', ['-o', 'link'], { encoding: 'utf8' }).stdout ?? '';
+  for (const m of links.matchAll(/^\d+: (ubr[0-9a-f]{4})[:@]/gm)) spawnSync('ip', ['link', 'del', m[1]!]);
+}
+
+export async function createHosts(count: number): Promise<TestHosts> {
+  removeLeftovers();
+  const id = randomBytes(2).toString('hex');
+  const subnet = `10.${200 + (parseInt(id, 16) % 50)}.${parseInt(id.slice(0, 2), 16)}`;
+  const gateway = `${subnet}.1`;
+  const bridge = `ubr${id}`;
+  const names = Array.from({ length: count }, (_, i) => `uh${id}${i}`);
+  const servers: Server[] = [];
+  const processes: UpdraftProcess[] = [];
+  const cleanup = async (): Promise<void> => {
+    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+    for (const s of servers) s.close();
+    for (const name of names) spawnSync('ip', ['netns', 'del', name]);
+    spawnSync('ip', ['link', 'del', bridge]);
+  };
+  try {
+    ip('link', 'add', bridge, 'type', 'bridge');
+    ip('addr', 'add', `${gateway}/24`, 'dev', bridge);
+    ip('link', 'set', bridge, 'up');
+    names.forEach((name, i) => {
+      const outside = `uv${id}${i}a`;
+      const inside = `uv${id}${i}b`;
+      ip('netns', 'add', name);
+      ip('link', 'add', outside, 'type', 'veth', 'peer', 'name', inside);
+      ip('link', 'set', outside, 'master', bridge);
+      ip('link', 'set', outside, 'up');
+      ip('link', 'set', inside, 'netns', name);
+      ip('netns', 'exec', name, 'ip', 'addr', 'add', `${subnet}.${10 + i}/24`, 'dev', inside);
+      ip('netns', 'exec', name, 'ip', 'link', 'set', inside, 'up');
+      ip('netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up');
+    });
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  let counter = 0;
+  return {
+    gateway,
+    names,
+    async publish(target) {
+      // A TCP relay on the bridge address to a service that listens on loopback only (the machine's PostgreSQL).
+      const server = createServer((socket) => {
+        const upstream = connect(target.port, target.host);
+        socket.pipe(upstream).pipe(socket);
+        const end = (): void => { socket.destroy(); upstream.destroy(); };
+        socket.on('error', end);
+        upstream.on('error', end);
+      });
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, gateway, resolve));
+      return `${gateway}:${(server.address() as { port: number }).port}`;
+    },
+    start(host, args, env, logDir) {
+      const logFile = join(logDir, `${host}-${args[0] ?? 'updraft'}-${++counter}.log`);
+      const fd = openSync(logFile, 'a');
+      // `ip netns exec` enters the namespace and execs node in place: the pid is node's, so a SIGKILL reaches it.
+      const child = spawn('ip', ['netns', 'exec', host, process.execPath, BIN, ...args], {
+        env: { ...process.env, UPDRAFT_LOG_FORMAT: 'json', UPDRAFT_LOG_LEVEL: 'debug', ...env },
+        stdio: ['ignore', fd, fd],
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const p: UpdraftProcess = {
+        child, pid: child.pid!, logFile, exited,
+        async stop(signal: NodeJS.Signals = 'SIGTERM') {
+          if (child.exitCode !== null || child.signalCode !== null) return exited;
+          child.kill(signal);
+          const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+          const code = await exited;
+          clearTimeout(timer);
+          return code;
+        },
+      };
+      processes.push(p);
+      return p;
+    },
+    run(host, args, env) {
+      return new Promise((resolve, reject) => {
+        const child = spawn('ip', ['netns', 'exec', host, process.execPath, BIN, ...args], { env: { ...process.env, UPDRAFT_LOG_FORMAT: 'json', ...env } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      });
+    },
+    cleanup,
+  };
+}
