@@ -39,6 +39,8 @@ export interface DatabaseOptions {
   home?: string;
   /** `postgres://...` to use PostgreSQL instead of SQLite. @defaultValue `$UPDRAFT_DATABASE_URL` */
   url?: string;
+  /** PostgreSQL connections at most (a worker passes its concurrency + 2). @defaultValue 10 */
+  poolSize?: number;
 }
 
 export function updraftHome(home?: string): string {
@@ -56,7 +58,17 @@ export async function openDatabase(options: DatabaseOptions = {}, counts: Statem
   let db: Db;
   if (url && /^postgres(ql)?:\/\//.test(url)) {
     const { default: pg } = await import('pg');
-    db = new Kysely<Database>({ dialect: new CountingDialect(new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }), counts) });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      // A server that has gone away must not hang a process (shutdown, CLI) forever on connect.
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+    });
+    // An idle connection the server (or the network) dropped: the pool discards it and opens a new
+    // one on the next query. Without a listener the 'error' event would crash the process.
+    pool.on('error', (error) => process.emitWarning(`PostgreSQL connection lost (${error.message}); reconnecting on the next query`));
+    db = new Kysely<Database>({ dialect: new CountingDialect(new PostgresDialect({ pool }), counts) });
   } else {
     const home = updraftHome(options.home);
     mkdirSync(home, { recursive: true });

@@ -132,6 +132,18 @@ export class Store {
     return this.batcher.run(fn, options);
   }
 
+  /** True when the database answers a trivial query within `timeoutMs` (a shutdown asks whether it is worth waiting for). */
+  async answers(timeoutMs = 1500): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const probe = sql`select 1`.execute(this.db).then(() => true, () => false);
+    try {
+      return await Promise.race([probe, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async close(): Promise<void> {
     await this.db.destroy();
   }

@@ -1,10 +1,10 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openSync } from 'node:fs';
-import { createServer, connect, type Server } from 'node:net';
 import { join } from 'node:path';
 import { BIN } from './cli.ts';
 import type { UpdraftProcess } from './processes.ts';
+import { tcpRelay, type TcpRelay } from './relay.ts';
 
 /**
  * Separate hosts on one machine: a network namespace each, joined by veth
@@ -49,11 +49,11 @@ export async function createHosts(count: number): Promise<TestHosts> {
   const gateway = `${subnet}.1`;
   const bridge = `ubr${id}`;
   const names = Array.from({ length: count }, (_, i) => `uh${id}${i}`);
-  const servers: Server[] = [];
+  const relays: TcpRelay[] = [];
   const processes: UpdraftProcess[] = [];
   const cleanup = async (): Promise<void> => {
     await Promise.all(processes.map((p) => p.stop('SIGKILL')));
-    for (const s of servers) s.close();
+    await Promise.all(relays.map((r) => r.cut()));
     for (const name of names) spawnSync('ip', ['netns', 'del', name]);
     spawnSync('ip', ['link', 'del', bridge]);
   };
@@ -83,16 +83,9 @@ export async function createHosts(count: number): Promise<TestHosts> {
     names,
     async publish(target) {
       // A TCP relay on the bridge address to a service that listens on loopback only (the machine's PostgreSQL).
-      const server = createServer((socket) => {
-        const upstream = connect(target.port, target.host);
-        socket.pipe(upstream).pipe(socket);
-        const end = (): void => { socket.destroy(); upstream.destroy(); };
-        socket.on('error', end);
-        upstream.on('error', end);
-      });
-      servers.push(server);
-      await new Promise<void>((resolve) => server.listen(0, gateway, resolve));
-      return `${gateway}:${(server.address() as { port: number }).port}`;
+      const relay = await tcpRelay(target, gateway);
+      relays.push(relay);
+      return relay.address;
     },
     start(host, args, env, logDir) {
       const logFile = join(logDir, `${host}-${args[0] ?? 'updraft'}-${++counter}.log`);

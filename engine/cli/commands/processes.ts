@@ -65,11 +65,16 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       if (bad !== undefined || queues.length === 0) throw new InvalidInputError(`--queues: bad queue name '${bad ?? ''}'`);
       await requireRedis();
       const { TaskWorker } = await import('../../../workers/task-worker.ts');
-      const worker = new TaskWorker(await ctx().store(), { concurrency, queues, prefix: o.redisPrefix });
+      // Each running try may hold a connection (its start, log, outcome); a few more serve reads and heartbeats.
+      const store = await ctx().store({ poolSize: concurrency + 2 });
+      const worker = new TaskWorker(store, { concurrency, queues, prefix: o.redisPrefix });
       worker.start();
       await untilSignal();
-      // Running tasks get their grace period only while Redis answers: without it their outcomes cannot be handed on.
-      await stopWithin(() => worker.stop(), () => (worker.redisReady() ? worker.shutdownGraceMs + UNREACHABLE_EXIT_MS : UNREACHABLE_EXIT_MS), await logger('worker'));
+      // Running tasks get their grace period only while Redis and the store answer: without them their outcomes cannot be recorded or handed on.
+      let storeAnswers = true;
+      const probe = setInterval(() => void store.answers().then((ok) => (storeAnswers = ok)), 1000);
+      await stopWithin(() => worker.stop(), () => (worker.redisReady() && storeAnswers ? worker.shutdownGraceMs + UNREACHABLE_EXIT_MS : UNREACHABLE_EXIT_MS), await logger('worker'));
+      clearInterval(probe);
     });
 
   program.command('webserver').description('the web UI and REST API on http://127.0.0.1:8080')
