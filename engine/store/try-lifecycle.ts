@@ -132,20 +132,20 @@ export class TryLifecycle {
    */
   tryStarted(key: TaskInstanceKey, owner: TryOwner, now: Date): Promise<TaskInstance | undefined> {
     return new Promise((resolve, reject) => {
-      let group = this.openStarts.get(owner.workerId);
-      if (!group) {
-        const requests: StartRequest[] = [];
-        group = requests;
-        this.openStarts.set(owner.workerId, requests);
-        this.store
-          .batch(async ({ store }) => {
-            // Requests arriving after this point start a new group; a re-run (see WriteBatcher) replays this one.
-            if (this.openStarts.get(owner.workerId) === requests) this.openStarts.delete(owner.workerId);
-            return startGroup(store, requests, owner, now);
-          }, { durable: false })
-          .then((rows) => requests.forEach((r, i) => r.resolve(rows[i])), (error: unknown) => requests.forEach((r) => r.reject(error)));
+      const open = this.openStarts.get(owner.workerId);
+      if (open) {
+        open.push({ key, resolve, reject });
+        return;
       }
-      group.push({ key, resolve, reject });
+      const requests: StartRequest[] = [{ key, resolve, reject }];
+      this.openStarts.set(owner.workerId, requests);
+      this.store
+        .batch(async ({ store }) => {
+          // Requests arriving after this point start a new group; a re-run (see WriteBatcher) replays this one.
+          if (this.openStarts.get(owner.workerId) === requests) this.openStarts.delete(owner.workerId);
+          return startGroup(store, requests, owner, now);
+        }, { durable: false })
+        .then((rows) => requests.forEach((r, i) => r.resolve(rows[i])), (error: unknown) => requests.forEach((r) => r.reject(error)));
     });
   }
 
