@@ -84,7 +84,9 @@ export async function advanceDagRun(store: Store, structure: DagStructure, run: 
     return structure.spec.tasks[top]!.taskId;
   };
   for (const id of changed ? changed.flatMap((c) => structure.tasks.get(c)?.downstream ?? []) : structure.spec.tasks.map((t) => t.taskId)) push(id);
-  const queued: TaskInstance[] = [];
+  const ready: TaskInstance[] = [];
+  /** Tries left `scheduled` by an older version. */
+  const legacy: TaskInstance[] = [];
   const at = now.toISOString();
   const queue = { queued_at: at, queued_by: options.queuedBy };
   while (heap.length > 0) {
@@ -97,23 +99,29 @@ export async function advanceDagRun(store: Store, structure: DagStructure, run: 
     if (ti.state === TaskInstanceState.NONE) {
       const upstream = task.upstream.map((id) => states.get(id)?.state ?? TaskInstanceState.REMOVED);
       const decision = evaluateTriggerRule(task.triggerRule, countUpstream(upstream));
-      if (decision !== 'wait') {
-        const to = decision === 'run' ? TaskInstanceState.QUEUED : decision === 'skip' ? TaskInstanceState.SKIPPED : TaskInstanceState.UPSTREAM_FAILED;
-        const patch = to === TaskInstanceState.QUEUED ? queue : { end_date: at };
-        const moved = await store.tasks.transition(ti, [TaskInstanceState.NONE], to, patch, now);
-        ti = moved ? { ...ti, state: to, ...(to === TaskInstanceState.QUEUED ? { queuedAt: at, queuedBy: options.queuedBy } : {}) } : ((await store.tasks.get(ti)) ?? ti);
+      if (decision === 'run') {
+        // Queued below, all in one statement; an unfinished task decides nothing downstream meanwhile.
+        ready.push(ti);
+        ti = { ...ti, state: TaskInstanceState.QUEUED };
         states.set(taskId, ti);
-        if (moved && to === TaskInstanceState.QUEUED) queued.push(ti);
+      } else if (decision !== 'wait') {
+        const to = decision === 'skip' ? TaskInstanceState.SKIPPED : TaskInstanceState.UPSTREAM_FAILED;
+        const moved = await store.tasks.transition(ti, [TaskInstanceState.NONE], to, { end_date: at }, now);
+        ti = moved ? { ...ti, state: to } : ((await store.tasks.get(ti)) ?? ti);
+        states.set(taskId, ti);
       }
-    } else if (ti.state === TaskInstanceState.SCHEDULED && (await store.tasks.transition(ti, [TaskInstanceState.SCHEDULED], TaskInstanceState.QUEUED, queue, now))) {
-      ti = { ...ti, state: TaskInstanceState.QUEUED, queuedAt: at, queuedBy: options.queuedBy };
-      states.set(taskId, ti);
-      queued.push(ti);
+    } else if (ti.state === TaskInstanceState.SCHEDULED) {
+      legacy.push(ti);
     }
     // A finished task (decided just now, or skipped by a branch) unblocks its downstream.
     if (FINISHED_TASK_STATES.has(ti.state)) for (const d of task.downstream) push(d);
   }
 
+  // Compare-and-set: a try another process moved meanwhile is not ours to enqueue.
+  const queued = [
+    ...(await store.tasks.transitionManyReturning(ready, [TaskInstanceState.NONE], TaskInstanceState.QUEUED, queue, now)),
+    ...(await store.tasks.transitionManyReturning(legacy, [TaskInstanceState.SCHEDULED], TaskInstanceState.QUEUED, queue, now)),
+  ].sort((a, b) => (structure.position.get(a.taskId) ?? 0) - (structure.position.get(b.taskId) ?? 0));
   // Something was just queued: the run cannot be finished.
   const finished = queued.length > 0 || options.finish === false ? null : await finishIfDone(store, structure, run, now, changed ? null : states);
   return { queued, finished };

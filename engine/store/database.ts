@@ -64,6 +64,8 @@ export async function openDatabase(options: DatabaseOptions = {}, counts: Statem
       // A server that has gone away must not hang a process (shutdown, CLI) forever on connect.
       connectionTimeoutMillis: 10_000,
       keepAlive: true,
+      // Idle connections of a store nobody closes (task code's shared store) must not hold a finished process open.
+      allowExitOnIdle: true,
     });
     // An idle connection the server (or the network) dropped: the pool discards it and opens a new
     // one on the next query. Without a listener the 'error' event would crash the process.

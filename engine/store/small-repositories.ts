@@ -6,6 +6,17 @@ import { chunks } from '../utils/chunks.ts';
 export class XComRepository {
   constructor(private readonly db: Db) {}
 
+  /** Return values of many tasks in one statement (each replaces the task's previous one). */
+  async setMany(values: ReadonlyArray<{ dagId: string; runId: string; taskId: string; value: unknown }>, now: Date): Promise<void> {
+    for (const batch of chunks(values, 200)) {
+      await this.db
+        .insertInto('xcom')
+        .values(batch.map((v) => ({ dag_id: v.dagId, run_id: v.runId, task_id: v.taskId, key: 'return_value', value: JSON.stringify(v.value ?? null), timestamp: now.toISOString() })))
+        .onConflict((oc) => oc.columns(['dag_id', 'run_id', 'task_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), timestamp: eb.ref('excluded.timestamp') })))
+        .execute();
+    }
+  }
+
   async set(dagId: string, runId: string, taskId: string, value: unknown, now: Date): Promise<void> {
     const row = { value: JSON.stringify(value ?? null), timestamp: now.toISOString() };
     await this.db
@@ -31,6 +42,17 @@ export class XComRepository {
 /** Task log text per try, written in chunks while the try runs. */
 export class TaskLogRepository {
   constructor(private readonly db: Db) {}
+
+  /** Many chunks in one statement (the last lines of many tries finishing together). */
+  async appendMany(chunksOf: ReadonlyArray<{ key: TaskInstanceKey; chunk: number; content: string }>, now: Date): Promise<void> {
+    for (const batch of chunks(chunksOf, 200)) {
+      await this.db
+        .insertInto('task_log')
+        .values(batch.map(({ key, chunk, content }) => ({ dag_id: key.dagId, run_id: key.runId, task_id: key.taskId, try_number: key.tryNumber, chunk, content, timestamp: now.toISOString() })))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+  }
 
   async append(key: TaskInstanceKey, chunk: number, content: string, now: Date): Promise<void> {
     await this.db

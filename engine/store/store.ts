@@ -44,7 +44,7 @@ export class Store {
     this.dialect = isSqlite ? 'sqlite' : 'postgres';
     this.dags = new DagRepository(db);
     this.runs = new DagRunRepository(db, this);
-    this.tasks = new TaskInstanceRepository(db);
+    this.tasks = new TaskInstanceRepository(db, this.dialect);
     this.xcom = new XComRepository(db);
     this.logs = new TaskLogRepository(db);
     this.importErrors = new ImportErrorRepository(db);

@@ -59,7 +59,7 @@ function splitBySupersedable(states: readonly TaskInstanceState[]): Array<[TaskI
 }
 
 export class TaskInstanceRepository {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db, private readonly dialect: 'sqlite' | 'postgres' = 'sqlite') {}
 
   async get(key: TaskInstanceKey): Promise<TaskInstance | undefined> {
     const row = await this.db
@@ -178,6 +178,30 @@ export class TaskInstanceRepository {
         .returningAll()
         .execute();
       moved.push(...rows.map(toTaskInstance));
+    }
+    return moved;
+  }
+
+  /**
+   * Ends many tries in one statement: those in one of `from` move to `to`
+   * with `error`, ending at `end` (their duration computed from their own
+   * start in SQL); returns the keys that moved.
+   */
+  async finishMany(keys: readonly TaskInstanceKey[], from: readonly TaskInstanceState[], to: TaskInstanceState, error: string | null, end: Date): Promise<TaskInstanceKey[]> {
+    const at = end.toISOString();
+    const duration = this.dialect === 'sqlite'
+      ? sql<number>`cast(round((julianday(${at}) - julianday(start_date)) * 86400000) as integer)`
+      : sql<number>`round(extract(epoch from (${at}::timestamptz - start_date::timestamptz)) * 1000)::integer`;
+    const moved: TaskInstanceKey[] = [];
+    for (const batch of chunks(keys, 200)) {
+      const rows = await this.db
+        .updateTable('task_instance')
+        .set({ state: to, end_date: at, duration_ms: duration, error, updated_at: at })
+        .where((eb) => eb(eb.refTuple('dag_id', 'run_id', 'task_id', 'try_number'), 'in', batch.map((k) => eb.tuple(k.dagId, k.runId, k.taskId, k.tryNumber))))
+        .where('state', 'in', [...from])
+        .returning(['dag_id', 'run_id', 'task_id', 'try_number'])
+        .execute();
+      moved.push(...rows.map((r) => ({ dagId: r.dag_id, runId: r.run_id, taskId: r.task_id, tryNumber: r.try_number })));
     }
     return moved;
   }

@@ -68,7 +68,60 @@ interface StartRequest {
   reject: (error: unknown) => void;
 }
 
+interface FinishRequest {
+  ti: TaskInstance;
+  run: DagRun;
+  settled: SettledTry;
+  options: FinishOptions;
+  now: Date;
+  resolve: (finished: FinishedTry) => void;
+  reject: (error: unknown) => void;
+}
+
 const keyString = (k: TaskInstanceKey): string => `${k.dagId}\u0000${k.runId}\u0000${k.taskId}\u0000${k.tryNumber}`;
+
+/**
+ * Records a group of finishes: one compare-and-set UPDATE per outcome (state,
+ * error, from) for the whole group, one INSERT of their last log lines, one of
+ * their XComs; then each one's skips and downstream hand-off.
+ */
+async function finishGroup(store: Store, requests: readonly FinishRequest[]): Promise<FinishedTry[]> {
+  const end = new Date(Math.max(...requests.map((r) => r.now.getTime())));
+  const outcomes = new Map<string, FinishRequest[]>();
+  for (const r of requests) {
+    const kind = JSON.stringify([r.settled.state, r.settled.error, r.options.from ?? RUNNING]);
+    outcomes.set(kind, [...(outcomes.get(kind) ?? []), r]);
+  }
+  const moved = new Set<string>();
+  for (const group of outcomes.values()) {
+    const { settled, options } = group[0]!;
+    for (const key of await store.tasks.finishMany(group.map((r) => r.ti), options.from ?? RUNNING, settled.state, settled.error, end)) moved.add(keyString(key));
+  }
+  // The same try finished twice in one group (a duplicate delivery) is recorded once, for its first request.
+  const recorded = requests.filter((r) => moved.delete(keyString(r.ti)));
+  const won = new Set(recorded);
+  await store.logs.appendMany(recorded.flatMap((r) => (r.options.log ? [{ key: r.ti, ...r.options.log }] : [])), end);
+  await store.xcom.setMany(
+    recorded.filter((r) => r.settled.state === TaskInstanceState.SUCCESS && r.settled.value !== undefined && r.settled.value !== null)
+      .map((r) => ({ dagId: r.ti.dagId, runId: r.ti.runId, taskId: r.ti.taskId, value: r.settled.value })),
+    end,
+  );
+  const results: FinishedTry[] = [];
+  for (const r of requests) {
+    if (!won.has(r)) {
+      results.push({ ...r.settled, recorded: false, queued: [] });
+      continue;
+    }
+    for (const batch of chunks(r.settled.skip)) await store.tasks.skipUndecided(r.ti.dagId, r.ti.runId, batch, end);
+    if (r.settled.state === TaskInstanceState.UP_FOR_RETRY || !r.options.structure) {
+      results.push({ ...r.settled, recorded: true, queued: [] });
+      continue;
+    }
+    const step = await advanceDagRun(store, r.options.structure, r.run, end, { changed: [r.ti.taskId], queuedBy: r.options.queuedBy, finish: false });
+    results.push({ ...r.settled, recorded: true, queued: step.queued });
+  }
+  return results;
+}
 
 /** One UPDATE for every first try of the group; a retry whose row is not there yet is opened from its predecessor. */
 async function startGroup(store: Store, requests: readonly StartRequest[], owner: TryOwner, now: Date): Promise<Array<TaskInstance | undefined>> {
@@ -115,6 +168,8 @@ export function settleTry(ti: TaskInstance, result: TryResult, logicalDate: stri
 export class TryLifecycle {
   /** Starts asked for while their batch has not run yet, by owner: they share one UPDATE. */
   private readonly openStarts = new Map<string, StartRequest[]>();
+  /** Finishes asked for while their batch has not run yet: their state changes, logs and XComs share statements. */
+  private openFinishes: FinishRequest[] | null = null;
 
   constructor(private readonly store: Store) {}
 
@@ -157,20 +212,21 @@ export class TryLifecycle {
    * reconciliation finds queued tries without a job and enqueues them.
    */
   finishTry(ti: TaskInstance, run: DagRun, settled: SettledTry, options: FinishOptions, now: Date): Promise<FinishedTry> {
-    const at = now.toISOString();
-    const started = ti.startDate ? new Date(ti.startDate).getTime() : now.getTime();
-    return this.store.batch(async ({ store }) => {
-      const unrecorded: FinishedTry = { ...settled, recorded: false, queued: [] };
-      const moved = await store.tasks.transition(ti, options.from ?? RUNNING, settled.state, { end_date: at, duration_ms: now.getTime() - started, error: settled.error }, now);
-      if (!moved) return unrecorded;
-      if (options.log) await store.logs.append(ti, options.log.chunk, options.log.content, now);
-      if (settled.state === TaskInstanceState.SUCCESS && settled.value !== undefined && settled.value !== null) {
-        await store.xcom.set(ti.dagId, ti.runId, ti.taskId, settled.value, now);
+    return new Promise((resolve, reject) => {
+      const request: FinishRequest = { ti, run, settled, options, now, resolve, reject };
+      if (this.openFinishes) {
+        this.openFinishes.push(request);
+        return;
       }
-      for (const batch of chunks(settled.skip)) await store.tasks.skipUndecided(ti.dagId, ti.runId, batch, now);
-      if (settled.state === TaskInstanceState.UP_FOR_RETRY || !options.structure) return { ...settled, recorded: true, queued: [] };
-      const step = await advanceDagRun(store, options.structure, run, now, { changed: [ti.taskId], queuedBy: options.queuedBy, finish: false });
-      return { ...settled, recorded: true, queued: step.queued };
+      const requests = [request];
+      this.openFinishes = requests;
+      this.store
+        .batch(async ({ store }) => {
+          // Finishes asked for after this point form the next group; a re-run (see WriteBatcher) replays this one.
+          if (this.openFinishes === requests) this.openFinishes = null;
+          return finishGroup(store, requests);
+        })
+        .then((results) => requests.forEach((r, i) => r.resolve(results[i]!)), (error: unknown) => requests.forEach((r) => r.reject(error)));
     });
   }
 
