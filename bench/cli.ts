@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { parseDagFolder } from '../engine/dag-processing/dag-folder.ts';
@@ -69,7 +70,7 @@ async function setUp(): Promise<{ home: string; folder: string; runId: string }>
       }
     });
     await store.logs.append({ dagId: 'bench_chain', runId: last, taskId: 'train', tryNumber: 1 }, 0, 'training...\ndone\n', new Date());
-    await new ModelRegistry(store).register('bench_model', join(home, 'model.json'), { accuracy: 0.9 }, null);
+    await new ModelRegistry(store).register('bench_model', pathToFileURL(join(home, 'model.json')).href, { accuracy: 0.9 }, null);
     return { home, folder, runId: last };
   } finally {
     await store.close();

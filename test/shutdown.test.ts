@@ -46,6 +46,16 @@ describe('process lifecycle against the services', () => {
     assert.notEqual(workerCode, null, 'the worker exited on one SIGTERM');
   });
 
+  it('rediss:// (TLS, a private CA through NODE_EXTRA_CA_CERTS) with a password: a run goes through scheduler and worker', async (t) => {
+    const cluster = await TestCluster.start(folder, {}, { password: 'tls-pass', tls: true });
+    t.after(() => cluster.stop());
+    assert.match(cluster.env.REDIS_URL!, /^rediss:\/\/:tls-pass@127\.0\.0\.1:/);
+    cluster.scheduler();
+    cluster.worker();
+    const runId = await cluster.trigger('steady_chain', { ms: 10 });
+    assert.equal((await cluster.waitForRun('steady_chain', runId)).state, 'success');
+  });
+
   it('Redis with a password: REDIS_URL carries it, and a run goes through scheduler and worker', async (t) => {
     const cluster = await TestCluster.start(folder, {}, { password: 's3cret/pass' });
     t.after(() => cluster.stop());

@@ -17,7 +17,7 @@ export class TestCluster {
     mkdirSync(this.logDir, { recursive: true });
   }
 
-  static async start(dagsFolder: string, env: Record<string, string> = {}, redisOptions: { password?: string } = {}): Promise<TestCluster> {
+  static async start(dagsFolder: string, env: Record<string, string> = {}, redisOptions: { password?: string; tls?: boolean } = {}): Promise<TestCluster> {
     const redis = await startRedis(redisOptions);
     const home = env.UPDRAFT_HOME ?? tempDir('updraft-home-');
     const store = await Store.open({ home, url: env.UPDRAFT_DATABASE_URL });
@@ -28,6 +28,7 @@ export class TestCluster {
       UPDRAFT_WORKER_LOCK_SECONDS: '2',
       UPDRAFT_RECONCILE_SECONDS: '1',
       UPDRAFT_ZOMBIE_THRESHOLD_SECONDS: '6',
+      ...(redis.caFile ? { NODE_EXTRA_CA_CERTS: redis.caFile } : {}),
       ...env,
       UPDRAFT_HOME: home,
     });

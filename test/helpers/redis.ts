@@ -1,10 +1,15 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
 export interface TestRedis {
   url: string;
+  /** With `tls`: the CA that signed the server's certificate (give it to processes as NODE_EXTRA_CA_CERTS). */
+  caFile?: string;
   /** A fresh key prefix, so tests sharing a server never see each other's queues. */
   prefix: string;
   client(): Redis;
@@ -25,26 +30,49 @@ export const freePort = (): Promise<number> =>
  * A private redis-server on a free port when the binary exists (never the
  * data on 6379), else `$REDIS_URL` with a random prefix.
  */
-export async function startRedis(options: { password?: string } = {}): Promise<TestRedis> {
+/** A CA and a server certificate for 127.0.0.1, made with openssl in a fresh folder. */
+function makeTlsFiles(): { ca: string; cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'updraft-tls-'));
+  const f = (name: string): string => join(dir, name);
+  const run = (args: string[]): void => {
+    const r = spawnSync('openssl', args, { stdio: 'pipe' });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
+  };
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=updraft-test-ca', '-keyout', f('ca.key'), '-out', f('ca.crt')]);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', f('server.key'), '-out', f('server.csr')]);
+  writeFileSync(f('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  run(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f('san.ext'), '-out', f('server.crt')]);
+  return { ca: f('ca.crt'), cert: f('server.crt'), key: f('server.key') };
+}
+
+export async function startRedis(options: { password?: string; tls?: boolean } = {}): Promise<TestRedis> {
   const prefix = `test${randomBytes(4).toString('hex')}`;
   const hasBinary = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
   let server: ChildProcess | null = null;
   let url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  let caFile: string | undefined;
   if (hasBinary) {
     const port = await freePort();
     const auth = options.password ? ['--requirepass', options.password] : [];
-    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', ...auth], { stdio: 'ignore' });
-    url = `redis://${options.password ? `:${encodeURIComponent(options.password)}@` : ''}127.0.0.1:${port}`;
+    const tls = options.tls ? makeTlsFiles() : null;
+    const listen = tls
+      ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no']
+      : ['--port', String(port)];
+    server = spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', ...auth], { stdio: 'ignore' });
+    url = `${tls ? 'rediss' : 'redis'}://${options.password ? `:${encodeURIComponent(options.password)}@` : ''}127.0.0.1:${port}`;
+    caFile = tls?.ca;
   }
+  // This process trusts the test CA explicitly; child processes get it through NODE_EXTRA_CA_CERTS.
+  const tlsOptions = () => (caFile ? { tls: { ca: readFileSync(caFile) } } : {});
   const clients: Redis[] = [];
   const client = (): Redis => {
-    const c = new Redis(url, { maxRetriesPerRequest: 3 });
+    const c = new Redis(url, { maxRetriesPerRequest: 3, ...tlsOptions() });
     clients.push(c);
     return c;
   };
   for (let i = 0; ; i++) {
     try {
-      const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, ...tlsOptions() });
       probe.on('error', () => {});
       await probe.connect();
       await probe.ping();
@@ -57,6 +85,7 @@ export async function startRedis(options: { password?: string } = {}): Promise<T
   }
   return {
     url,
+    caFile,
     prefix,
     client,
     async stop() {
