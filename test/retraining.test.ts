@@ -80,6 +80,17 @@ describe('ml_retraining_pipeline under dags test', () => {
     const single = await dagsTest(env, { train: oneClass, current: join(drifted, 'current.csv') });
     assert.match(single.result.task_instances.find((t) => t.task_id === 'train_model')!.error!, /one-class\.csv: target column 'churned' has a single class/);
     assert.deepEqual(await cliJson(['models', 'list'], env), [], 'nothing registered, nothing deployed');
+
+    // check_drift too: a missing or malformed CSV fails it at once, with retries left (the DAG has retries: 2).
+    const missing = await dagsTest(env, { current: join(env.UPDRAFT_HOME, 'no-such.csv') });
+    assert.equal(missing.code, 1);
+    const drift = missing.result.task_instances.filter((t) => t.task_id === 'check_drift');
+    assert.deepEqual(drift.map((t) => [t.try_number, t.state]), [[1, 'failed']], 'bad data is not retried in check_drift either');
+    assert.match(drift[0]!.error!, /no-such\.csv: no such file/);
+    const malformed = join(env.UPDRAFT_HOME, 'malformed.csv');
+    writeFileSync(malformed, '"unterminated,quote\n1,2\n');
+    const broken = await dagsTest(env, { reference: malformed });
+    assert.deepEqual(broken.result.task_instances.filter((t) => t.task_id === 'check_drift').map((t) => [t.try_number, t.state]), [[1, 'failed']]);
   });
 
   it('performance trigger: labelled accuracy below the threshold retrains; too few labels does not', async () => {

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Dag } from '../../engine/models/dag.ts';
-import { FailWithoutRetryError, UpdraftError } from '../../engine/models/errors.ts';
+import { UpdraftError } from '../../engine/models/errors.ts';
 import type { TaskContext } from '../../engine/models/task-context.ts';
 import { updraftHome } from '../../engine/store/database.ts';
 import type { BaseOperator } from '../../operators/base-operator.ts';
@@ -8,7 +8,6 @@ import { DriftCheckOperator } from '../../operators/drift-check-operator.ts';
 import { artifactKey } from '../../engine/artifacts/artifact-key.ts';
 import { isArtifactUri, readCsvSource } from '../data/data-source.ts';
 import { deployVersion } from '../deploy.ts';
-import { DataValidationError } from '../errors.ts';
 import { PredictionStore } from '../monitoring/prediction-store.ts';
 import { ModelRegistry } from '../registry/model-registry.ts';
 import { appendRetrainLog, type RetrainTrigger } from '../retrain-log.ts';
@@ -122,17 +121,11 @@ export function addRetrainingTasks(d: Dag, trigger: BaseOperator, kind: RetrainT
   };
 
   const train = d.task('train_model', async (ctx): Promise<TrainResult> => {
-    try {
-      const result = await trainModel(await sharedStore(), sharedArtifacts(), {
-        model: param(ctx, 'model'), data: dataFile(ctx, 'train'), target: param(ctx, 'target'), trees: param(ctx, 'trees'), seed: param(ctx, 'seed'),
-      });
-      ctx.log.info(`trained run ${result.runId}: ${JSON.stringify(result.metrics)}; model ${result.artifactUri}`);
-      return result;
-    } catch (error) {
-      // Bad data does not get better by retrying.
-      if (error instanceof DataValidationError) throw new FailWithoutRetryError(error.message);
-      throw error;
-    }
+    const result = await trainModel(await sharedStore(), sharedArtifacts(), {
+      model: param(ctx, 'model'), data: dataFile(ctx, 'train'), target: param(ctx, 'target'), trees: param(ctx, 'trees'), seed: param(ctx, 'seed'),
+    });
+    ctx.log.info(`trained run ${result.runId}: ${JSON.stringify(result.metrics)}; model ${result.artifactUri}`);
+    return result;
   }, { onFailureCallback: onFailure, queue: String(process.env.UPDRAFT_TRAINING_QUEUE ?? 'default') });
 
   const validate = d.task('validate', async (ctx) => {
