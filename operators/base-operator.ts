@@ -55,6 +55,18 @@ export abstract class BaseOperator<R = unknown> implements XComSource<R> {
   }
 }
 
+/**
+ * Airflow's `SkipMixin.skip_all_except`: the direct downstream tasks of
+ * `taskId` to skip when it follows `follow`. A direct downstream task that is
+ * also downstream of a followed task is kept (branch → join with branch →
+ * task1 → join: following task1 runs the join too).
+ */
+export function skipAllExcept(taskId: string, follow: readonly string[], graph: DagGraph): string[] {
+  const kept = new Set(follow);
+  for (const id of follow) for (const descendant of graph.descendantsOf(id)) kept.add(descendant);
+  return graph.downstreamOf(taskId).filter((id) => !kept.has(id));
+}
+
 function toList(tasks: TaskOrList): readonly BaseOperator[] {
   return Array.isArray(tasks) ? (tasks as readonly BaseOperator[]) : [tasks as BaseOperator];
 }

@@ -1,6 +1,6 @@
 import type { TaskOptions } from '../engine/models/interfaces.ts';
 import { FailWithoutRetryError } from '../engine/models/errors.ts';
-import { type DagGraph } from './base-operator.ts';
+import { skipAllExcept, type DagGraph } from './base-operator.ts';
 import { FunctionOperator, type TaskFunction } from './function-operator.ts';
 
 /** What a branch function returns: the direct downstream task id(s) to follow; null/[] follows none. */
@@ -8,8 +8,9 @@ export type BranchChoice = string | readonly string[] | null;
 
 /**
  * Airflow's BranchPythonOperator: the function picks which direct downstream
- * tasks run; the other direct downstream tasks are skipped, and the skip
- * propagates through their `all_success` descendants.
+ * tasks run; the other direct downstream tasks are skipped (unless they are
+ * also downstream of a followed one), and the skip propagates through their
+ * `all_success` descendants.
  */
 export class BranchOperator extends FunctionOperator<BranchChoice> {
   override readonly operatorName = 'branch';
@@ -27,6 +28,6 @@ export class BranchOperator extends FunctionOperator<BranchChoice> {
         `branch '${this.taskId}' chose ${unknown.map((id) => `'${id}'`).join(', ')}, not a direct downstream task (${direct.join(', ') || 'none'})`,
       );
     }
-    return direct.filter((id) => !follow.includes(id));
+    return skipAllExcept(this.taskId, follow, graph);
   }
 }

@@ -2,7 +2,7 @@ import type { TaskContext } from '../engine/models/task-context.ts';
 import type { TaskOptions } from '../engine/models/interfaces.ts';
 import { CsvTable } from '../ml/data/csv-table.ts';
 import { detectDrift, type DriftOptions, type DriftReport } from '../ml/drift/drift-report.ts';
-import { BaseOperator, type DagGraph } from './base-operator.ts';
+import { BaseOperator, skipAllExcept, type DagGraph } from './base-operator.ts';
 
 /** A value, or a function of the task context (e.g. a path built from params). */
 export type FromContext<T> = T | ((context: TaskContext) => T);
@@ -53,8 +53,7 @@ export class DriftCheckOperator extends BaseOperator<DriftReport> {
   }
 
   override tasksToSkip(report: DriftReport, graph: DagGraph): string[] {
-    const direct = graph.downstreamOf(this.taskId);
-    const follow = report.drift ? (this.drift.onDrift ?? direct) : (this.drift.onNoDrift ?? []);
-    return direct.filter((id) => !follow.includes(id));
+    const follow = report.drift ? (this.drift.onDrift ?? graph.downstreamOf(this.taskId)) : (this.drift.onNoDrift ?? []);
+    return skipAllExcept(this.taskId, follow, graph);
   }
 }
