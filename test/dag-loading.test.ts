@@ -49,12 +49,22 @@ describe('DAG folder loading: each file isolated (broken-DAG behaviour)', () => 
     assert.deepEqual(dags[0]!.tags, ['fixture']);
   });
 
-  it('a DAG id defined in two files is an import error for the second', async () => {
+  it('a DAG id defined in two files: both are import errors naming each other; the stray file does not replace the DAG', async () => {
     const twin = dagFolderFrom('features/good.ts');
-    writeFileSync(join(twin, 'zz_twin.ts'), readdirSync(twin).length ? `export { default } from './good.ts';\n` : '');
-    const rows = await cliJson<ImportErrorRow[]>(['--dags-folder', twin, 'dags', 'list-import-errors'], { UPDRAFT_HOME: tempDir() });
-    assert.equal(rows.length, 1);
-    assert.match(rows[0]!.error, /DAG id 'good_dag' is already defined in good\.ts/);
+    const env = { UPDRAFT_HOME: tempDir() };
+    await cliJson(['--dags-folder', twin, 'dags', 'reserialize'], env);
+    // A stray file defines the same DAG id, with no task at all.
+    writeFileSync(join(twin, 'zz_twin.ts'), `import { dag } from 'updraft';\nexport default dag({ dagId: 'good_dag' });\n`);
+    await cliJson(['--dags-folder', twin, 'dags', 'reserialize'], env);
+    const rows = await cliJson<ImportErrorRow[]>(['--dags-folder', twin, 'dags', 'list-import-errors'], env);
+    assert.deepEqual(rows.map((r) => r.filepath.split('/').pop()).sort(), ['good.ts', 'zz_twin.ts']);
+    assert.match(rows.find((r) => r.filepath.endsWith('good.ts'))!.error, /DAG id 'good_dag' is also defined in zz_twin\.ts/);
+    assert.match(rows.find((r) => r.filepath.endsWith('zz_twin.ts'))!.error, /DAG id 'good_dag' is also defined in good\.ts/);
+    const shown = await cliJson<{ tasks: Array<{ taskId: string }> }>(['--dags-folder', twin, 'dags', 'show', 'good_dag'], env);
+    assert.deepEqual(shown.tasks.map((t) => t.taskId), ['a', 'b'], 'the last good version stays');
+    const test = await runCli(['--dags-folder', twin, 'dags', 'test', 'good_dag'], env);
+    assert.equal(test.code, 1, 'no run with zero tasks "succeeds"');
+    assert.match(test.stderr, /^updraft: error: DAG 'good_dag' not found in .* \(2 file\(s\) failed to import/);
   });
 
   it('dags show prints tasks, edges and a drawing', async () => {

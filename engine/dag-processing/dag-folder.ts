@@ -90,8 +90,8 @@ export function parseDagFile(file: string, fingerprint: string, timeoutMs: numbe
 /**
  * Parses every DAG file in isolation (Airflow's DagBag): a file with a syntax
  * error, a throw at import, an invalid DAG or a hang becomes an import error,
- * and every other file's DAGs still load. A DAG id defined by two files is an
- * import error for the later file.
+ * and every other file's DAGs still load. A DAG id defined by two files makes
+ * both import errors (each naming the other).
  */
 export async function parseDagFolder(folder: string, options: ParseOptions = {}): Promise<DagFolderParse> {
   const started = performance.now();
@@ -109,19 +109,26 @@ export async function parseDagFolder(folder: string, options: ParseOptions = {})
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, files.length) }, lane));
 
   const parse: DagFolderParse = { folder, files: [], importErrors: [], dags: new Map(), durationMs: 0 };
+  // A DAG id defined by two files (Airflow's AirflowDagDuplicatedIdException): every such file is
+  // an import error naming the others, so neither replaces the DAG; its last good version stays.
+  const definedIn = new Map<string, string[]>();
   files.forEach((file, i) => {
     const result = results[i]!;
-    const fingerprint = fileFingerprint(file);
+    if (typeof result !== 'string') for (const spec of result) definedIn.set(spec.dagId, [...(definedIn.get(spec.dagId) ?? []), file]);
+  });
+  files.forEach((file, i) => {
+    const result = results[i]!;
     if (typeof result === 'string') {
       parse.importErrors.push({ filename: file, message: result });
       return;
     }
-    const duplicate = result.find((spec) => parse.dags.has(spec.dagId));
+    const duplicate = result.find((spec) => definedIn.get(spec.dagId)!.length > 1);
     if (duplicate) {
-      const other = parse.dags.get(duplicate.dagId)!.file;
-      parse.importErrors.push({ filename: file, message: `DAG id '${duplicate.dagId}' is already defined in ${relative(folder, other)}` });
+      const others = definedIn.get(duplicate.dagId)!.filter((f) => f !== file).map((f) => relative(folder, f));
+      parse.importErrors.push({ filename: file, message: `DAG id '${duplicate.dagId}' is also defined in ${others.join(', ')}: a DAG id must be unique; neither file is loaded` });
       return;
     }
+    const fingerprint = fileFingerprint(file);
     parse.files.push({ file, fingerprint, dags: result });
     for (const spec of result) parse.dags.set(spec.dagId, { spec, file, fingerprint });
   });
