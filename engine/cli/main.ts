@@ -8,11 +8,18 @@ import { registerProcessCommands } from './commands/processes.ts';
 import { registerDriftCommand } from './commands/drift.ts';
 import { registerModelCommands } from './commands/models.ts';
 import { registerJobCommands } from './commands/jobs.ts';
+import { registerCompletionCommand } from './commands/completion.ts';
+import { createRequire } from 'node:module';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 const program = new Command('updraft')
   .description('Updraft: Airflow-style workflows in TypeScript, run by BullMQ workers')
   .option('--dags-folder <path>', 'folder of DAG files (env UPDRAFT_DAGS_FOLDER)', process.env.UPDRAFT_DAGS_FOLDER || 'dags')
+  .version(version, '-V, --version', 'print the version')
   .showHelpAfterError(false)
+  // commander's own errors ("error: unknown command ...") get the prefix every other error has.
+  .configureOutput({ outputError: (message, write) => write(message.startsWith('error:') ? `updraft: ${message.trimEnd().replace(/\n/g, ' ')}\n` : message) })
   .exitOverride();
 
 let context: CliContext | null = null;
@@ -24,6 +31,8 @@ registerProcessCommands(program, ctx);
 registerDriftCommand(program);
 registerModelCommands(program, ctx);
 registerJobCommands(program, ctx);
+registerCompletionCommand(program);
+program.command('version').description('print the version').action(() => void process.stdout.write(`${version}\n`));
 
 try {
   await program.parseAsync(process.argv);
