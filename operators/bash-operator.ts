@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { TaskContext } from '../engine/models/task-context.ts';
 import type { TaskOptions } from '../engine/models/interfaces.ts';
@@ -20,15 +23,34 @@ const envName = (key: string): string => key.toUpperCase().replace(/[^A-Z0-9_]/g
 const envValue = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 
 /**
- * The environment a bash task sees: params and conf arrive as variables
- * (`UPDRAFT_PARAM_<NAME>`, `UPDRAFT_CONF` as JSON) and the run's identity as
- * `UPDRAFT_CTX_*`, so nothing user-supplied is ever spliced into the shell string.
+ * A variable longer than this is left out of the environment (its file
+ * carries it): Linux refuses to start a process with one string over 128 KiB
+ * (E2BIG), and the whole environment has a limit too.
  */
-export function bashEnvironment(context: TaskContext, extra: Record<string, string>): NodeJS.ProcessEnv {
+const MAX_ENV_VALUE_BYTES = 32 * 1024;
+
+/**
+ * The environment a bash task sees: params and conf arrive as variables
+ * (`UPDRAFT_PARAM_<NAME>`, `UPDRAFT_CONF` as JSON) and always as files
+ * (`UPDRAFT_CONF_FILE`, `UPDRAFT_PARAMS_FILE`, in `dir`); the run's identity
+ * as `UPDRAFT_CTX_*`, so nothing user-supplied is ever spliced into the shell
+ * string. A value too long for an environment variable is only in its file.
+ */
+export function bashEnvironment(context: TaskContext, extra: Record<string, string>, dir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const [key, value] of Object.entries(context.params)) env[`UPDRAFT_PARAM_${envName(key)}`] = envValue(value);
-  env.UPDRAFT_PARAMS = JSON.stringify(context.params);
-  env.UPDRAFT_CONF = JSON.stringify(context.conf);
+  const put = (name: string, value: string): void => {
+    if (Buffer.byteLength(value) <= MAX_ENV_VALUE_BYTES) env[name] = value;
+    else context.log.info(`${name} is ${Buffer.byteLength(value)} bytes, too long for the environment: read it from its file`);
+  };
+  for (const [key, value] of Object.entries(context.params)) put(`UPDRAFT_PARAM_${envName(key)}`, envValue(value));
+  const params = JSON.stringify(context.params);
+  const conf = JSON.stringify(context.conf);
+  put('UPDRAFT_PARAMS', params);
+  put('UPDRAFT_CONF', conf);
+  env.UPDRAFT_PARAMS_FILE = join(dir, 'params.json');
+  env.UPDRAFT_CONF_FILE = join(dir, 'conf.json');
+  writeFileSync(env.UPDRAFT_PARAMS_FILE, params, { mode: 0o600 });
+  writeFileSync(env.UPDRAFT_CONF_FILE, conf, { mode: 0o600 });
   env.UPDRAFT_CTX_DAG_ID = context.dagId;
   env.UPDRAFT_CTX_RUN_ID = context.runId;
   env.UPDRAFT_CTX_TASK_ID = context.taskId;
@@ -60,9 +82,12 @@ export class BashOperator extends BaseOperator<string | null> {
   }
 
   execute(context: TaskContext): Promise<string | null> {
-    return new Promise((resolve, reject) => {
+    // A private folder per try for the conf and params files; removed when bash ends.
+    const dir = mkdtempSync(join(tmpdir(), 'updraft-bash-'));
+    const cleanUp = (): void => rmSync(dir, { recursive: true, force: true });
+    return new Promise<string | null>((resolve, reject) => {
       const child = spawn('bash', ['-c', this.bashCommand], {
-        env: bashEnvironment(context, this.env),
+        env: bashEnvironment(context, this.env, dir),
         cwd: this.cwd,
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -92,6 +117,6 @@ export class BashOperator extends BaseOperator<string | null> {
         else if (code === this.skipOnExitCode) reject(new SkipTaskError(`bash exited with code ${code} (skip)`));
         else reject(new Error(signal ? `bash command killed by ${signal}` : `bash command exited with code ${code}`));
       });
-    });
+    }).finally(cleanUp);
   }
 }

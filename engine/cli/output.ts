@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Option } from 'commander';
+import { validateConf } from '../models/run-conf.ts';
 import { InvalidInputError } from '../models/errors.ts';
 
 export type OutputFormat = 'table' | 'json';
@@ -64,14 +65,12 @@ export function parseConf(text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};
   let value: unknown;
   try {
+    // A deep nesting overflows the parser's stack: say so as a bad conf, not a crash.
     value = JSON.parse(text);
   } catch (error) {
     throw new InvalidInputError(`--conf is not valid JSON: ${(error as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidInputError('--conf must be a JSON object, e.g. \'{"model": "churn"}\'');
-  }
-  return value as Record<string, unknown>;
+  return validateConf(value, '--conf');
 }
 
 /** Parses an ISO date option (date-only means midnight UTC). */

@@ -1,4 +1,5 @@
 import { AlreadyExistsError, InvalidInputError } from '../models/errors.ts';
+import { validateConf } from '../models/run-conf.ts';
 import { DagRunType } from '../models/states.ts';
 import { createTimetable } from '../models/timetable.ts';
 import type { SchedulerEvent } from '../queue/interfaces.ts';
@@ -26,11 +27,11 @@ export interface TriggerRequest {
 
 export const isRunId = (value: string): boolean => RUN_ID.test(value);
 
+
 /** Creates a queued manual run and wakes the scheduler. Throws AlreadyExistsError for a taken run id or logical date. */
 export async function triggerDagRun(store: Store, dag: DagRow, request: TriggerRequest, now: Date): Promise<DagRun> {
   if (request.runId !== undefined && !isRunId(request.runId)) throw new InvalidInputError(`bad run id '${request.runId}' (1-250 letters, digits, _ . ~ : + -)`);
-  const conf = request.conf ?? {};
-  if (typeof conf !== 'object' || conf === null || Array.isArray(conf)) throw new InvalidInputError(`run conf for DAG '${dag.dagId}' must be a JSON object`);
+  const conf = validateConf(request.conf ?? {}, `run conf for DAG '${dag.dagId}'`);
   const logicalDate = request.logicalDate ?? now;
   const timetable = createTimetable(dag.spec.schedule, `DAG '${dag.dagId}'`);
   const runId = request.runId ?? defaultRunId(DagRunType.MANUAL, logicalDate);

@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../models/errors.ts';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
@@ -21,6 +22,9 @@ const UI_FOLDER = join(import.meta.dirname, 'ui');
  * API), `/metrics`, and the pages (`/`, `/dags/:dag_id`, `/models`). It reads
  * and writes the same store as the CLI, through the same operations.
  */
+/** The largest request body accepted (a run conf is further limited to 64 KiB, see run-conf.ts). */
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
 export async function createWebserver(options: WebserverOptions): Promise<FastifyInstance> {
   const host = options.host ?? '127.0.0.1';
   const token = options.apiToken ?? (process.env.UPDRAFT_API_TOKEN || undefined);
@@ -32,7 +36,7 @@ export async function createWebserver(options: WebserverOptions): Promise<Fastif
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     disableRequestLogging: true,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
     // Unknown fields are an error the caller should hear about, not something to drop silently.
     ajv: { customOptions: { removeAdditional: false } },
   });
@@ -43,7 +47,9 @@ export async function createWebserver(options: WebserverOptions): Promise<Fastif
     const status = statusOf(error);
     if (status >= 500) request.log.error({ err: error, url: request.url }, 'request failed');
     // A 500 says nothing about its cause: no stack traces or internals leave the server.
-    const detail = status >= 500 ? 'internal error (see the webserver log)' : (error as Error).message;
+    const detail = status >= 500
+      ? 'internal error (see the webserver log)'
+      : status === 413 ? `request body over the limit of ${BODY_LIMIT_BYTES} bytes (1 MiB)` : (error as Error).message;
     return reply.status(status).type('application/problem+json').send(problem(status, detail));
   });
   app.setNotFoundHandler((request, reply) =>
@@ -71,7 +77,14 @@ export async function createWebserver(options: WebserverOptions): Promise<Fastif
 export async function startWebserver(options: WebserverOptions): Promise<{ app: FastifyInstance; url: string }> {
   const app = await createWebserver(options);
   const host = options.host ?? '127.0.0.1';
-  await app.listen({ host, port: options.port ?? 8080 });
+  try {
+    await app.listen({ host, port: options.port ?? 8080 });
+  } catch (error) {
+    await app.close();
+    if ((error as { code?: string }).code === 'EADDRINUSE') throw new InvalidInputError(`port ${options.port ?? 8080} is in use on ${host} (another webserver?): choose another with --port`);
+    if ((error as { code?: string }).code === 'EACCES') throw new InvalidInputError(`port ${options.port ?? 8080} on ${host} needs privileges this process does not have: choose a port above 1023 with --port`);
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return { app, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
