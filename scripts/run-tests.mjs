@@ -18,6 +18,7 @@ walk('test');
 const result = spawnSync(
   process.execPath,
   ['--import', './engine/runtime/register.mjs', '--test', '--test-concurrency=2', '--test-timeout=240000', '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
+  // Test DAGs run when triggered without an unpause first (test/paused-at-creation.test.ts checks the real default).
+  { stdio: 'inherit', env: { UPDRAFT_DAGS_ARE_PAUSED_AT_CREATION: 'false', ...process.env } },
 );
 process.exit(result.status ?? 1);

@@ -3,13 +3,24 @@ import type { Store } from '../store/store.ts';
 import type { DagFolderParse } from './dag-folder.ts';
 
 /**
+ * Airflow's `dags_are_paused_at_creation`: a DAG the store sees for the first
+ * time starts paused unless `UPDRAFT_DAGS_ARE_PAUSED_AT_CREATION` is false (or
+ * the DAG says otherwise), so a new deployment runs nothing unasked.
+ */
+export function dagsArePausedAtCreation(): boolean {
+  const value = (process.env.UPDRAFT_DAGS_ARE_PAUSED_AT_CREATION ?? '').trim().toLowerCase();
+  return !['false', '0', 'no', 'off'].includes(value);
+}
+
+/**
  * Writes a folder parse to the store: DAGs upserted, vanished DAGs deactivated,
  * import errors replaced, and the parse itself recorded (when, by whom) so that
  * readers can say how fresh what they show is.
  */
 export async function syncDagFolder(store: Store, parse: DagFolderParse, now: Date, parsedBy: FolderParser = 'scheduler'): Promise<{ deactivated: string[] }> {
   const at = now.toISOString();
-  for (const { spec, file, fingerprint } of parse.dags.values()) await store.dags.upsert(spec, file, fingerprint, at);
+  const pausedByDefault = dagsArePausedAtCreation();
+  for (const { spec, file, fingerprint } of parse.dags.values()) await store.dags.upsert(spec, file, fingerprint, at, spec.isPausedUponCreation ?? pausedByDefault);
   // A DAG in a file that is now broken keeps its last good version active, as in Airflow.
   const broken = new Set(parse.importErrors.map((e) => e.filename));
   const keep = [...parse.dags.keys()];

@@ -33,6 +33,8 @@ export interface DagSpec {
   endDate: string | null;
   catchup: boolean;
   maxActiveRuns: number;
+  /** Paused the first time the store sees the DAG; null: the installation's default. Absent in specs stored before the option existed. */
+  isPausedUponCreation?: boolean | null;
   dagrunTimeoutMs: number | null;
   params: Record<string, unknown>;
   owners: string[];

@@ -144,6 +144,7 @@ export class Dag implements DagGraph {
       endDate: this.endDate?.toISOString() ?? null,
       catchup: o.catchup ?? false,
       maxActiveRuns: o.maxActiveRuns ?? 16,
+      isPausedUponCreation: o.isPausedUponCreation ?? null,
       dagrunTimeoutMs: o.dagrunTimeout === undefined ? null : parseDuration(o.dagrunTimeout, 'dagrunTimeout'),
       params: { ...(o.params ?? {}) },
       owners: [...new Set(tasks.map((t) => t.owner))],

@@ -76,6 +76,12 @@ export interface DagOptions {
   dagrunTimeout?: Duration;
   /** Parameters with their defaults; a run's conf overrides them. @defaultValue `{}` */
   params?: Record<string, unknown>;
+  /**
+   * Whether the DAG starts paused the first time the store sees it (Airflow's
+   * `is_paused_upon_creation`); later parses never change the paused flag.
+   * @defaultValue `$UPDRAFT_DAGS_ARE_PAUSED_AT_CREATION`, else `true`
+   */
+  isPausedUponCreation?: boolean;
   /** Merged into every task's options. @defaultValue `{}` */
   defaultArgs?: TaskDefaults;
 }

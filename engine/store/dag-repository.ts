@@ -14,12 +14,12 @@ export interface DagRow {
 export class DagRepository {
   constructor(private readonly db: Db) {}
 
-  /** Records a parsed DAG; keeps its paused flag. */
-  async upsert(spec: DagSpec, fileloc: string, fingerprint: string, parsedAt: string): Promise<void> {
+  /** Records a parsed DAG; a new one starts paused when `pausedIfNew`, a known one keeps its paused flag. */
+  async upsert(spec: DagSpec, fileloc: string, fingerprint: string, parsedAt: string, pausedIfNew = false): Promise<void> {
     const values = { fileloc, fingerprint, spec: JSON.stringify(spec), last_parsed_at: parsedAt, is_active: 1 };
     await this.db
       .insertInto('dag')
-      .values({ dag_id: spec.dagId, is_paused: 0, ...values })
+      .values({ dag_id: spec.dagId, is_paused: pausedIfNew ? 1 : 0, ...values })
       .onConflict((oc) => oc.column('dag_id').doUpdateSet(values))
       .execute();
   }
