@@ -14,6 +14,10 @@ describe('the updraft command itself', () => {
       assert.equal(r.code, 0);
       assert.equal(r.stdout, `${version}\n`);
     }
+    // A subcommand's own --version option is not the program's.
+    const predict = await runCli(['models', 'predict', 'nope', 'in.csv', '--version', '2'], { UPDRAFT_HOME: tempDir() });
+    assert.equal(predict.code, 1);
+    assert.doesNotMatch(predict.stdout, new RegExp(version.replaceAll('.', '\\.')));
   });
 
   it("commander's own errors are one line with the updraft: error: prefix, exit 1", async () => {

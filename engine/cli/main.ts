@@ -14,9 +14,8 @@ import { createRequire } from 'node:module';
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 const program = new Command('updraft')
-  .description('Updraft: Airflow-style workflows in TypeScript, run by BullMQ workers')
+  .description('Updraft: Airflow-style workflows in TypeScript, run by BullMQ workers (updraft --version prints the version)')
   .option('--dags-folder <path>', 'folder of DAG files (env UPDRAFT_DAGS_FOLDER)', process.env.UPDRAFT_DAGS_FOLDER || 'dags')
-  .version(version, '-V, --version', 'print the version')
   .showHelpAfterError(false)
   // commander's own errors ("error: unknown command ...") get the prefix every other error has.
   .configureOutput({ outputError: (message, write) => write(message.startsWith('error:') ? `updraft: ${message.trimEnd().replace(/\n/g, ' ')}\n` : message) })
@@ -35,6 +34,8 @@ registerCompletionCommand(program);
 program.command('version').description('print the version').action(() => void process.stdout.write(`${version}\n`));
 
 try {
+  // Only as the first word: `models predict --version N` is the subcommand's own option.
+  if (process.argv[2] === '--version' || process.argv[2] === '-V') process.argv.splice(2, 1, 'version');
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
