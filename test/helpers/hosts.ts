@@ -1,9 +1,8 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN } from './cli.ts';
-import type { UpdraftProcess } from './processes.ts';
+import { spawnUpdraft, type UpdraftProcess } from './processes.ts';
 import { tcpRelay, type TcpRelay } from './relay.ts';
 
 /**
@@ -88,25 +87,7 @@ export async function createHosts(count: number): Promise<TestHosts> {
       return relay.address;
     },
     start(host, args, env, logDir) {
-      const logFile = join(logDir, `${host}-${args[0] ?? 'updraft'}-${++counter}.log`);
-      const fd = openSync(logFile, 'a');
-      // `ip netns exec` enters the namespace and execs node in place: the pid is node's, so a SIGKILL reaches it.
-      const child = spawn('ip', ['netns', 'exec', host, process.execPath, BIN, ...args], {
-        env: { ...process.env, UPDRAFT_LOG_FORMAT: 'json', UPDRAFT_LOG_LEVEL: 'debug', ...env },
-        stdio: ['ignore', fd, fd],
-      });
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      const p: UpdraftProcess = {
-        child, pid: child.pid!, logFile, exited,
-        async stop(signal: NodeJS.Signals = 'SIGTERM') {
-          if (child.exitCode !== null || child.signalCode !== null) return exited;
-          child.kill(signal);
-          const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-          const code = await exited;
-          clearTimeout(timer);
-          return code;
-        },
-      };
+      const p = spawnUpdraft(['ip', 'netns', 'exec', host], args, env, join(logDir, `${host}-${args[0] ?? 'updraft'}-${++counter}.log`));
       processes.push(p);
       return p;
     },

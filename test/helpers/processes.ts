@@ -16,9 +16,17 @@ let counter = 0;
 
 /** Starts `updraft <args>` as a real child process; its output goes to a log file in `logDir`. */
 export function startUpdraft(args: string[], env: Record<string, string>, logDir: string): UpdraftProcess {
-  const logFile = join(logDir, `${args[0] ?? 'updraft'}-${++counter}.log`);
+  return spawnUpdraft([], args, env, join(logDir, `${args[0] ?? 'updraft'}-${++counter}.log`));
+}
+
+/**
+ * Runs `<prefix...> node bin/updraft.mjs <args>` (the prefix may enter a network namespace:
+ * `ip netns exec` execs node in place, so the pid is node's and a SIGKILL reaches it).
+ */
+export function spawnUpdraft(prefix: string[], args: string[], env: Record<string, string>, logFile: string): UpdraftProcess {
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const [command, ...rest] = [...prefix, process.execPath, BIN, ...args];
+  const child = spawn(command!, rest, {
     env: { ...process.env, UPDRAFT_LOG_FORMAT: 'json', UPDRAFT_LOG_LEVEL: 'debug', ...env },
     stdio: ['ignore', fd, fd],
   });
