@@ -1,6 +1,6 @@
 // npm run demo: the retraining pipeline end to end on synthetic data.
 // Through scheduler + workers (BullMQ) when a Redis answers at REDIS_URL, else in-process.
-import { mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,7 +8,7 @@ import { printRows } from '../engine/cli/output.ts';
 import { DagModuleCache } from '../engine/dag-processing/dag-module-cache.ts';
 import { runDagRunLocally } from '../engine/execution/local-executor.ts';
 import { DagRunType } from '../engine/models/states.ts';
-import { redisAnswers, redisUrl } from '../engine/queue/redis-connection.ts';
+import { createRedis, redisAnswers, redisUrl } from '../engine/queue/redis-connection.ts';
 import { updraftHome } from '../engine/store/database.ts';
 import { defaultRunId, type DagRun } from '../engine/store/dag-run-repository.ts';
 import { Store } from '../engine/store/store.ts';
@@ -80,26 +80,47 @@ async function main(): Promise<void> {
   await store.close();
 }
 
-/** A scheduler and two workers on a DAG folder holding only this pipeline, until both runs finish. */
+/**
+ * A scheduler and two workers on a DAG folder holding only this pipeline, until
+ * both runs finish. Leaves nothing behind: the processes stop, the temporary
+ * DAG folder and every Redis key under the demo's own prefix go, even on Ctrl-C.
+ */
 async function runDistributed(store: Store, runs: DagRun[]): Promise<void> {
   const folder = mkdtempSync(join(tmpdir(), 'updraft-demo-dags-'));
   writeFileSync(join(folder, 'ml_retraining_pipeline.ts'), `export { default } from ${JSON.stringify(DAG_FILE)};\n`);
   const logs = join(updraftHome(), 'logs');
   mkdirSync(logs, { recursive: true });
-  const env = { ...process.env, UPDRAFT_DAGS_FOLDER: folder, UPDRAFT_REDIS_PREFIX: `updraft-demo-${process.pid}`, UPDRAFT_LOG_FORMAT: 'json', UPDRAFT_WORKER_LOCK_SECONDS: '120' };
+  const prefix = `updraft-demo-${process.pid}`;
+  const env = { ...process.env, UPDRAFT_DAGS_FOLDER: folder, UPDRAFT_REDIS_PREFIX: prefix, UPDRAFT_LOG_FORMAT: 'json', UPDRAFT_WORKER_LOCK_SECONDS: '120' };
   const bin = resolve(import.meta.dirname, '..', 'bin', 'updraft.mjs');
   // The scheduler's clock starts just after the DAG's startDate, so that it creates no
   // @daily run of its own while the demo's two runs go through (workers keep real time).
   const pinned = { UPDRAFT_NOW: '2026-06-01T06:00:00Z' };
   const children: ChildProcess[] = ['scheduler', 'worker', 'worker'].map((cmd, i) =>
     spawn(process.execPath, [bin, cmd], { env: cmd === 'scheduler' ? { ...env, ...pinned } : env, stdio: ['ignore', 'ignore', openSync(join(logs, `demo-${cmd}-${i}.log`), 'a')] }));
-  for (;;) {
-    const states = await Promise.all(runs.map(async (r) => (await store.runs.get(r.dagId, r.runId))!.state));
-    if (states.every((s) => s === 'success' || s === 'failed')) break;
-    await new Promise((t) => setTimeout(t, 250));
+  const cleanUp = async (): Promise<void> => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)))));
+    rmSync(folder, { recursive: true, force: true });
+    const redis = createRedis();
+    try {
+      for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 })) if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
+    } finally {
+      redis.disconnect();
+    }
+  };
+  const interrupted = (): void => void cleanUp().finally(() => process.exit(130));
+  process.once('SIGINT', interrupted);
+  try {
+    for (;;) {
+      const states = await Promise.all(runs.map(async (r) => (await store.runs.get(r.dagId, r.runId))!.state));
+      if (states.every((s) => s === 'success' || s === 'failed')) break;
+      await new Promise((t) => setTimeout(t, 250));
+    }
+  } finally {
+    process.off('SIGINT', interrupted);
+    await cleanUp();
   }
-  for (const c of children) c.kill('SIGTERM');
-  await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
   process.stdout.write(`(scheduler and worker logs: ${logs})\n`);
 }
 
