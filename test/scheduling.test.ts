@@ -188,5 +188,18 @@ describe('docker-compose.yml', () => {
     assert.deepEqual(web.command.slice(0, 3), ['webserver', '--host', '0.0.0.0']);
     assert.match(web.environment.UPDRAFT_API_TOKEN!, /^\$\{UPDRAFT_API_TOKEN:\?/, 'off loopback the webserver needs a token');
     assert.deepEqual(web.ports, ['127.0.0.1:8080:8080']);
+    assert.match((compose.services.webserver as { healthcheck?: { test: string[] } }).healthcheck?.test.join(' ') ?? '', /\/api\/v1\/health/, 'the webserver has a healthcheck');
+  });
+
+  it('the image is built in two stages and runs as a non-root user without compilers, tests or benches', () => {
+    const dockerfile = readFileSync(join(REPO, 'Dockerfile'), 'utf8');
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    assert.equal(stages.length, 2, 'a build stage and a runtime stage');
+    const runtime = stages[1]!;
+    assert.match(runtime, /^USER node$/m, 'the runtime runs as the unprivileged node user');
+    assert.doesNotMatch(runtime, /apt-get install|g\+\+|make/, 'no compilers in the runtime image');
+    assert.doesNotMatch(dockerfile, /COPY (\. |test|bench)/, 'neither tests nor benches are copied');
+    const ignored = readFileSync(join(REPO, '.dockerignore'), 'utf8').split('\n');
+    for (const path of ['test', 'bench', '.git', 'node_modules']) assert.ok(ignored.includes(path), `${path} stays out of the build context`);
   });
 });
