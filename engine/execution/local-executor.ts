@@ -8,6 +8,15 @@ import { sleep, type Clock } from '../utils/clock.ts';
 import { advanceDagRun } from './dag-run-evaluator.ts';
 import { runTaskTry, workerIdentity, type TryOutcome } from './task-runner.ts';
 
+/** The `executor` of a run this process executes itself: the scheduler leaves such a run alone. */
+export const localExecutorId = (): string => `local ${workerIdentity()}`;
+
+/** The pid of a `local <host>:<pid>` executor on `host`, or null when it names another host or no process. */
+export function localExecutorPid(executor: string, host: string): number | null {
+  const match = /^local (.+):(\d+)$/.exec(executor);
+  return match && match[1] === host ? Number(match[2]) : null;
+}
+
 export interface LocalRunOptions {
   /** Multiplies every retry delay (e.g. 0 to retry at once while developing). @defaultValue `1` */
   retryDelayScale?: number;

@@ -50,7 +50,8 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
 
   for (const ti of tries) {
     const run = await runOf(ti);
-    if (!run || run.state !== DagRunState.RUNNING) continue;
+    // A run a local process executes (dags test, backfill) has no jobs in Redis to reconcile.
+    if (!run || run.state !== DagRunState.RUNNING || run.executor) continue;
     const structure = (await ctx.structureOf(ti.dagId)) ?? null;
     const fields = { dag_id: ti.dagId, run_id: ti.runId, task_id: ti.taskId, try_number: ti.tryNumber };
     const settle = async (message: string, from: TaskInstanceState): Promise<void> => {

@@ -49,7 +49,8 @@ export async function createDueRuns(store: Store, dag: SchedulableDag, now: Date
 /** Moves queued runs (oldest logical date first) to running while the DAG is under `maxActiveRuns`. */
 export async function startQueuedRuns(store: Store, dag: SchedulableDag, now: Date): Promise<DagRun[]> {
   if (dag.isPaused) return [];
-  const queued = await store.runs.listByState([DagRunState.QUEUED], dag.dagId);
+  // Queued runs a local process executes itself (dags backfill) are not the scheduler's to start.
+  const queued = (await store.runs.listByState([DagRunState.QUEUED], dag.dagId)).filter((run) => !run.executor);
   let running = await store.runs.count(dag.dagId, DagRunState.RUNNING);
   const started: DagRun[] = [];
   for (const run of queued) {

@@ -14,6 +14,18 @@ import type { Store } from '../store/store.ts';
 import { clockFromEnv, type Clock } from '../utils/clock.ts';
 import { ActiveSchedulerLease } from './active-scheduler-lease.ts';
 import { enqueueTries } from './dispatch.ts';
+import { localExecutorPid } from '../execution/local-executor.ts';
+import type { DagRun } from '../store/dag-run-repository.ts';
+
+/** True while a process with this pid exists (EPERM: it exists, under another user). */
+const processAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
+};
 import { resolveSchedulerTimings, type SchedulerOptions } from './interfaces.ts';
 import { reconcile } from './reconciler.ts';
 import { createDueRuns, startQueuedRuns, type SchedulableDag } from './run-creation.ts';
@@ -204,18 +216,39 @@ export class Scheduler {
 
   private async timeOutRuns(now: Date): Promise<void> {
     for (const run of await this.store.runs.listByState([DagRunState.RUNNING])) {
+      // A run a local process executes (dags test, backfill) is that process's to end.
+      if (run.executor) continue;
       const spec = (await this.structureOf(run.dagId))?.spec;
       if (!spec?.dagrunTimeoutMs || !run.startDate) continue;
       if (now.getTime() - new Date(run.startDate).getTime() <= spec.dagrunTimeoutMs) continue;
-      if (!(await this.store.runs.transition(run.dagId, run.runId, [DagRunState.RUNNING], DagRunState.FAILED, now))) continue;
-      for (const ti of (await this.store.tasks.latestTries(run.dagId, run.runId)).values()) {
-        if (NOT_FINISHED_TASK_STATES.includes(ti.state)) await this.store.tasks.transition(ti, [ti.state], TaskInstanceState.SKIPPED, { end_date: now.toISOString() }, now);
-      }
-      this.log.warn({ dag_id: run.dagId, run_id: run.runId, timeout_ms: spec.dagrunTimeoutMs }, 'run timed out (dagrunTimeout): failed, unfinished tasks skipped');
+      await this.failRun(run, now, 'run timed out (dagrunTimeout): failed, unfinished tasks skipped', { timeout_ms: spec.dagrunTimeoutMs });
     }
   }
 
+  /**
+   * A run executed by a local process (`dags test`, `dags backfill`) on this
+   * host whose process is gone would stay running forever: every run must
+   * reach a terminal state, so it fails, its unfinished tasks skipped.
+   */
+  private async failOrphanedLocalRuns(now: Date): Promise<void> {
+    for (const run of await this.store.runs.listByState([DagRunState.QUEUED, DagRunState.RUNNING])) {
+      const pid = run.executor ? localExecutorPid(run.executor, hostname()) : null;
+      if (pid === null || processAlive(pid)) continue;
+      await this.failRun(run, now, `the process that executed this run (${run.executor}) is gone: failed, unfinished tasks skipped`, { executor: run.executor });
+    }
+  }
+
+  /** Fails a run (compare-and-set) and skips its unfinished tries. */
+  private async failRun(run: DagRun, now: Date, message: string, fields: Record<string, unknown>): Promise<void> {
+    if (!(await this.store.runs.transition(run.dagId, run.runId, [DagRunState.QUEUED, DagRunState.RUNNING], DagRunState.FAILED, now))) return;
+    for (const ti of (await this.store.tasks.latestTries(run.dagId, run.runId)).values()) {
+      if (NOT_FINISHED_TASK_STATES.includes(ti.state)) await this.store.tasks.transition(ti, [ti.state], TaskInstanceState.SKIPPED, { end_date: now.toISOString() }, now);
+    }
+    this.log.warn({ dag_id: run.dagId, run_id: run.runId, ...fields }, message);
+  }
+
   private async reconcile(): Promise<void> {
+    await this.failOrphanedLocalRuns(this.clock.now());
     const touched = await reconcile({
       store: this.store,
       queues: this.queues,
@@ -272,7 +305,8 @@ export class Scheduler {
 
   private async advanceOnce(dagId: string, runId: string, changed?: string[]): Promise<void> {
     const run = await this.store.runs.get(dagId, runId);
-    if (!run || run.state !== DagRunState.RUNNING) return;
+    // A run a local process executes (dags test, backfill) is never advanced here.
+    if (!run || run.state !== DagRunState.RUNNING || run.executor) return;
     const structure = await this.structureOf(dagId);
     if (!structure) return;
     // One transaction decides what is ready and marks it queued; BullMQ hears of it after the commit.

@@ -18,6 +18,8 @@ export interface DagRun {
   queuedAt: string;
   startDate: string | null;
   endDate: string | null;
+  /** Null: the scheduler's run; `local <host>:<pid>`: the process that executes it itself (`dags test`, `dags backfill`). */
+  executor: string | null;
 }
 
 export interface NewDagRun {
@@ -27,6 +29,8 @@ export interface NewDagRun {
   dataInterval: { start: Date; end: Date };
   conf: Record<string, unknown>;
   state?: DagRunState;
+  /** The process that executes this run itself (see {@link DagRun.executor}). @defaultValue null: the scheduler */
+  executor?: string | null;
 }
 
 /** Airflow's run id form: `<type>__<logical date ISO>`. */
@@ -64,6 +68,7 @@ export class DagRunRepository {
         start_date: null,
         end_date: null,
         note: null,
+        executor: run.executor ?? null,
       };
       await tx.insertInto('dag_run').values(row).execute();
       await new TaskInstanceRepository(tx as Db).createFirstTries(spec.dagId, run.runId, spec.tasks, now);
@@ -158,5 +163,6 @@ export function toDagRun(row: Selectable<DagRunTable>): DagRun {
     queuedAt: row.queued_at,
     startDate: row.start_date,
     endDate: row.end_date,
+    executor: row.executor ?? null,
   };
 }

@@ -15,6 +15,7 @@ import * as dagFolderParse from './migrations/007-dag-folder-parse.ts';
 import * as deployment from './migrations/008-deployment.ts';
 import * as artifacts from './migrations/009-artifacts.ts';
 import * as schedulerLease from './migrations/010-scheduler-lease.ts';
+import * as runExecutor from './migrations/011-run-executor.ts';
 
 export type Db = Kysely<Database>;
 
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008-deployment': deployment,
   '009-artifacts': artifacts,
   '010-scheduler-lease': schedulerLease,
+  '011-run-executor': runExecutor,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

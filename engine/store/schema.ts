@@ -25,6 +25,8 @@ export interface DagRunTable {
   start_date: string | null;
   end_date: string | null;
   note: string | null;
+  /** Null: the scheduler's; `local <host>:<pid>`: executed by that process (dags test, backfill) — migration 011. */
+  executor: string | null;
 }
 
 export interface TaskInstanceTable {

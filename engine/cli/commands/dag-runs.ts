@@ -76,13 +76,15 @@ export function registerDagRunCommands(dags: Command, ctx: () => CliContext): vo
       const [{ createTimetable }, { defaultRunId }] = await Promise.all([import('../../models/timetable.ts'), import('../../store/dag-run-repository.ts')]);
       const timetable = createTimetable(dag.spec.schedule, `DAG '${dagId}'`);
       const store = await c.store();
+      // Runs executed here belong to this process (a running scheduler leaves them alone); --via-scheduler hands them over.
+      const executor = o.viaScheduler ? null : (await import('../../execution/local-executor.ts')).localExecutorId();
       const runs: DagRun[] = [];
       let skipped = 0;
       for (let last: { start: Date; end: Date } | null = null; ;) {
         const info = timetable.nextDagRunInfo(last, { earliest: start, latest: end, catchup: true }, new Date(8.64e15));
         if (!info) break;
         last = info.dataInterval;
-        const run = await store.runs.create(dag.spec, { runId: defaultRunId(DagRunType.BACKFILL, info.logicalDate), runType: DagRunType.BACKFILL, logicalDate: info.logicalDate, dataInterval: info.dataInterval, conf }, c.clock.now());
+        const run = await store.runs.create(dag.spec, { runId: defaultRunId(DagRunType.BACKFILL, info.logicalDate), runType: DagRunType.BACKFILL, logicalDate: info.logicalDate, dataInterval: info.dataInterval, conf, executor }, c.clock.now());
         if (run) runs.push(run);
         else skipped++;
       }

@@ -19,7 +19,7 @@ export function registerDagTestCommand(dags: Command, ctx: () => CliContext): vo
       const scale = Number(o.retryDelayScale);
       if (!Number.isFinite(scale) || scale < 0) throw new InvalidInputError(`--retry-delay-scale must be a number >= 0, got '${o.retryDelayScale}'`);
       const logicalDate = o.logicalDate ? parseDateOption(o.logicalDate, '--logical-date') : c.clock.now();
-      const [{ runDagRunLocally }, { defaultRunId }] = await Promise.all([
+      const [{ runDagRunLocally, localExecutorId }, { defaultRunId }] = await Promise.all([
         import('../../execution/local-executor.ts'), import('../../store/dag-run-repository.ts'),
       ]);
       const dag = await c.dag(dagId);
@@ -27,6 +27,8 @@ export function registerDagTestCommand(dags: Command, ctx: () => CliContext): vo
       const runId = defaultRunId(DagRunType.MANUAL, logicalDate);
       const run = await store.runs.create(dag.toSpec(), {
         runId, runType: DagRunType.MANUAL, logicalDate, conf, dataInterval: dag.timetable.manualDataInterval(logicalDate),
+        // The run belongs to this process: a running scheduler never enqueues, retries or times it out.
+        executor: localExecutorId(),
       }, c.clock.now());
       if (!run) throw new InvalidInputError(`DAG '${dagId}' already has a run at logical date ${logicalDate.toISOString()}; pass another --logical-date`);
       const state = await runDagRunLocally(store, dag, run, c.clock, {

@@ -79,7 +79,7 @@ export function registerTaskCommands(program: Command, ctx: () => CliContext): v
       const run = {
         dagId, runId: defaultRunId(DagRunType.MANUAL, logicalDate), runType: DagRunType.MANUAL, logicalDate: logicalDate.toISOString(),
         dataIntervalStart: interval.start.toISOString(), dataIntervalEnd: interval.end.toISOString(), conf,
-        state: DagRunState.RUNNING, queuedAt: now, startDate: now, endDate: null,
+        state: DagRunState.RUNNING, queuedAt: now, startDate: now, endDate: null, executor: null,
       };
       const ti = {
         dagId, runId: run.runId, taskId, tryNumber: 1, state: TaskInstanceState.RUNNING, operator: spec.operator, queue: spec.queue,
