@@ -126,6 +126,19 @@ describe('run control through the CLI', () => {
     assert.match(alive.stdout, /^Found one alive job/);
   });
 
+  it('jobs check --job-type WorkerJob [--local]: a worker is alive once it beats; a scheduler is not a worker', async (t) => {
+    const cluster = await TestCluster.start(dagFolderFrom('features/good.ts'));
+    t.after(() => cluster.stop());
+    cluster.scheduler();
+    await waitFor('a scheduler heartbeat', async () => (await runCli(['jobs', 'check'], cluster.env)).code === 0);
+    const none = await runCli(['jobs', 'check', '--job-type', 'WorkerJob', '--local'], cluster.env);
+    assert.deepEqual([none.code, none.stderr], [1, 'No alive jobs found.\n'], 'the scheduler does not count as a worker');
+    cluster.worker();
+    await waitFor('a worker heartbeat', async () => (await runCli(['jobs', 'check', '--job-type', 'WorkerJob', '--local'], cluster.env)).code === 0);
+    const bad = await runCli(['jobs', 'check', '--job-type', 'TriggererJob'], cluster.env);
+    assert.match(bad.stderr, /^updraft: error: --job-type: one of SchedulerJob, WorkerJob, got 'TriggererJob'\n$/);
+  });
+
   it('trigger, pause and unpause: a paused DAG starts no run until unpaused', async (t) => {
     const cluster = await TestCluster.start(features);
     t.after(() => cluster.stop());
@@ -189,6 +202,7 @@ describe('docker-compose.yml', () => {
     assert.match(web.environment.UPDRAFT_API_TOKEN!, /^\$\{UPDRAFT_API_TOKEN:\?/, 'off loopback the webserver needs a token');
     assert.deepEqual(web.ports, ['127.0.0.1:8080:8080']);
     assert.match((compose.services.webserver as { healthcheck?: { test: string[] } }).healthcheck?.test.join(' ') ?? '', /\/api\/v1\/health/, 'the webserver has a healthcheck');
+    assert.deepEqual((compose.services.worker as { healthcheck?: { test: string[] } }).healthcheck?.test.slice(-5), ['jobs', 'check', '--job-type', 'WorkerJob', '--local'], 'the worker has a healthcheck');
   });
 
   it('the image is built in two stages and runs as a non-root user without compilers, tests or benches', () => {

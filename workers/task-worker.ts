@@ -38,6 +38,8 @@ export class TaskWorker {
   readonly id = workerIdentity();
   private readonly queuedBy = `worker ${this.id}`;
   private readonly owner = { hostname: hostname(), workerId: this.id };
+  /** This worker's row in the job table (wall-clock times: liveness is about real time). */
+  private readonly job = { id: `worker:${this.id}:${Date.now()}`, jobType: 'WorkerJob' as const, hostname: hostname(), startedAt: new Date().toISOString(), lastLoopMs: 0 };
   private readonly queues: TaskQueues;
   private readonly workers: Worker[] = [];
   private readonly modules = new DagModuleCache();
@@ -84,6 +86,8 @@ export class TaskWorker {
     // vanished from Redis (FLUSHALL) from one whose worker died.
     this.heartbeat = setInterval(() => {
       void this.store.tasks.heartbeat([...this.running.values()], this.clock.now()).catch((err) => this.log.error({ err }, 'heartbeat failed'));
+      // The worker's own liveness (`jobs check --job-type WorkerJob`): it beats only while it can take work.
+      if (this.redisReady()) void this.store.schedulerJobs.heartbeat({ ...this.job, latestHeartbeat: new Date().toISOString() }).catch((err) => this.log.error({ err }, 'heartbeat failed'));
     }, Math.min(5000, Math.max(500, this.options.lockDurationMs / 3)));
     this.log.info({ worker_id: this.id, queues: this.options.queues, concurrency: this.options.concurrency }, 'worker started');
   }

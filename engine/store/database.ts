@@ -16,6 +16,7 @@ import * as deployment from './migrations/008-deployment.ts';
 import * as artifacts from './migrations/009-artifacts.ts';
 import * as schedulerLease from './migrations/010-scheduler-lease.ts';
 import * as runExecutor from './migrations/011-run-executor.ts';
+import * as jobType from './migrations/012-job-type.ts';
 
 export type Db = Kysely<Database>;
 
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '009-artifacts': artifacts,
   '010-scheduler-lease': schedulerLease,
   '011-run-executor': runExecutor,
+  '012-job-type': jobType,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

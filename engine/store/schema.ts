@@ -143,6 +143,8 @@ export interface SchedulerJobTable {
   started_at: string;
   latest_heartbeat: string;
   last_loop_ms: number;
+  /** `SchedulerJob` or `WorkerJob` (migration 012). */
+  job_type: string;
 }
 
 export interface TrackingRunTable {

@@ -103,8 +103,14 @@ export class ImportErrorRepository {
   }
 }
 
+/** What beats: a scheduler, or a worker (Airflow's job types). */
+export type JobType = 'SchedulerJob' | 'WorkerJob';
+export const JOB_TYPES: readonly JobType[] = ['SchedulerJob', 'WorkerJob'];
+
 export interface SchedulerJob {
   id: string;
+  /** @defaultValue `'SchedulerJob'` */
+  jobType?: JobType;
   hostname: string;
   startedAt: string;
   latestHeartbeat: string;
@@ -117,12 +123,12 @@ export const SCHEDULER_HEALTH_THRESHOLD_MS = 30_000;
 export const isAlive = (job: SchedulerJob, now: Date = new Date()): boolean =>
   now.getTime() - new Date(job.latestHeartbeat).getTime() <= SCHEDULER_HEALTH_THRESHOLD_MS;
 
-/** Scheduler heartbeats: the webserver's health check and loop-time metric read them. */
+/** Scheduler and worker heartbeats: the webserver's health check, the loop-time metric and `jobs check` read them. */
 export class SchedulerJobRepository {
   constructor(private readonly db: Db) {}
 
   async heartbeat(job: SchedulerJob): Promise<void> {
-    const row = { id: job.id, hostname: job.hostname, started_at: job.startedAt, latest_heartbeat: job.latestHeartbeat, last_loop_ms: job.lastLoopMs };
+    const row = { id: job.id, job_type: job.jobType ?? 'SchedulerJob', hostname: job.hostname, started_at: job.startedAt, latest_heartbeat: job.latestHeartbeat, last_loop_ms: job.lastLoopMs };
     await this.db.insertInto('scheduler_job').values(row)
       .onConflict((oc) => oc.column('id').doUpdateSet({ latest_heartbeat: row.latest_heartbeat, last_loop_ms: row.last_loop_ms })).execute();
   }
@@ -132,9 +138,11 @@ export class SchedulerJobRepository {
     await this.db.deleteFrom('scheduler_job').where('latest_heartbeat', '<', before.toISOString()).execute();
   }
 
-  /** The scheduler that beat last, if any ever did. */
-  async latest(): Promise<SchedulerJob | undefined> {
-    const row = await this.db.selectFrom('scheduler_job').selectAll().orderBy('latest_heartbeat', 'desc').limit(1).executeTakeFirst();
-    return row && { id: row.id, hostname: row.hostname, startedAt: row.started_at, latestHeartbeat: row.latest_heartbeat, lastLoopMs: row.last_loop_ms };
+  /** The job of `jobType` (on `hostname`, when given) that beat last, if any ever did. */
+  async latest(jobType: JobType = 'SchedulerJob', hostname?: string): Promise<SchedulerJob | undefined> {
+    let query = this.db.selectFrom('scheduler_job').selectAll().where('job_type', '=', jobType);
+    if (hostname !== undefined) query = query.where('hostname', '=', hostname);
+    const row = await query.orderBy('latest_heartbeat', 'desc').limit(1).executeTakeFirst();
+    return row && { id: row.id, jobType: row.job_type as JobType, hostname: row.hostname, startedAt: row.started_at, latestHeartbeat: row.latest_heartbeat, lastLoopMs: row.last_loop_ms };
   }
 }
