@@ -6,7 +6,7 @@ import { syncDagFolder } from '../dag-processing/sync.ts';
 import { advanceDagRun } from '../execution/dag-run-evaluator.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
 import { DagStructure } from '../models/dag-spec.ts';
-import { DagRunState, NOT_FINISHED_TASK_STATES, TaskInstanceState } from '../models/states.ts';
+import { DagRunState } from '../models/states.ts';
 import type { SchedulerEvent, TaskCompletion } from '../queue/interfaces.ts';
 import { createRedis } from '../queue/redis-connection.ts';
 import { SCHEDULER_EVENTS_QUEUE, TaskQueues, taskQueueName } from '../queue/task-queues.ts';
@@ -14,18 +14,8 @@ import type { Store } from '../store/store.ts';
 import { clockFromEnv, type Clock } from '../utils/clock.ts';
 import { ActiveSchedulerLease } from './active-scheduler-lease.ts';
 import { enqueueTries } from './dispatch.ts';
-import { localExecutorPid } from '../execution/local-executor.ts';
-import type { DagRun } from '../store/dag-run-repository.ts';
+import { failOrphanedLocalRuns, timeOutRuns, type RunEndContext } from './run-endings.ts';
 
-/** True while a process with this pid exists (EPERM: it exists, under another user). */
-const processAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === 'EPERM';
-  }
-};
 import { resolveSchedulerTimings, type SchedulerOptions } from './interfaces.ts';
 import { reconcile } from './reconciler.ts';
 import { createDueRuns, startQueuedRuns, type SchedulableDag } from './run-creation.ts';
@@ -60,6 +50,7 @@ export class Scheduler {
   /** This scheduler's heartbeat row. Wall-clock times: liveness is about real time, not the injected clock. */
   private readonly job = { id: `${hostname()}:${process.pid}:${Date.now()}`, hostname: hostname(), startedAt: new Date().toISOString() };
   private readonly queuedBy = `scheduler ${hostname()}:${process.pid}`;
+  private readonly runEnds: RunEndContext;
   /** SQLite only: the lease that makes this the one active scheduler. */
   private lease: ActiveSchedulerLease | null = null;
 
@@ -67,6 +58,7 @@ export class Scheduler {
     this.clock = options.clock ?? clockFromEnv();
     this.queues = new TaskQueues(options, store.deploymentId);
     this.log = log ?? createLogger('scheduler');
+    this.runEnds = { store, log: this.log, structureOf: (id) => this.structureOf(id) };
     this.timings = resolveSchedulerTimings(options);
     this.folder = dagsFolder(options.dagsFolder);
     this.redisOptions = options;
@@ -192,7 +184,7 @@ export class Scheduler {
       if (!spec || !flags.isActive) continue;
       await this.scheduleDag({ ...flags, spec }, now);
     }
-    await this.timeOutRuns(now);
+    await timeOutRuns(this.runEnds, now);
     await this.store.schedulerJobs.heartbeat({ ...this.job, latestHeartbeat: new Date().toISOString(), lastLoopMs: performance.now() - began });
   }
 
@@ -214,41 +206,8 @@ export class Scheduler {
     }
   }
 
-  private async timeOutRuns(now: Date): Promise<void> {
-    for (const run of await this.store.runs.listByState([DagRunState.RUNNING])) {
-      // A run a local process executes (dags test, backfill) is that process's to end.
-      if (run.executor) continue;
-      const spec = (await this.structureOf(run.dagId))?.spec;
-      if (!spec?.dagrunTimeoutMs || !run.startDate) continue;
-      if (now.getTime() - new Date(run.startDate).getTime() <= spec.dagrunTimeoutMs) continue;
-      await this.failRun(run, now, 'run timed out (dagrunTimeout): failed, unfinished tasks skipped', { timeout_ms: spec.dagrunTimeoutMs });
-    }
-  }
-
-  /**
-   * A run executed by a local process (`dags test`, `dags backfill`) on this
-   * host whose process is gone would stay running forever: every run must
-   * reach a terminal state, so it fails, its unfinished tasks skipped.
-   */
-  private async failOrphanedLocalRuns(now: Date): Promise<void> {
-    for (const run of await this.store.runs.listByState([DagRunState.QUEUED, DagRunState.RUNNING])) {
-      const pid = run.executor ? localExecutorPid(run.executor, hostname()) : null;
-      if (pid === null || processAlive(pid)) continue;
-      await this.failRun(run, now, `the process that executed this run (${run.executor}) is gone: failed, unfinished tasks skipped`, { executor: run.executor });
-    }
-  }
-
-  /** Fails a run (compare-and-set) and skips its unfinished tries. */
-  private async failRun(run: DagRun, now: Date, message: string, fields: Record<string, unknown>): Promise<void> {
-    if (!(await this.store.runs.transition(run.dagId, run.runId, [DagRunState.QUEUED, DagRunState.RUNNING], DagRunState.FAILED, now))) return;
-    for (const ti of (await this.store.tasks.latestTries(run.dagId, run.runId)).values()) {
-      if (NOT_FINISHED_TASK_STATES.includes(ti.state)) await this.store.tasks.transition(ti, [ti.state], TaskInstanceState.SKIPPED, { end_date: now.toISOString() }, now);
-    }
-    this.log.warn({ dag_id: run.dagId, run_id: run.runId, ...fields }, message);
-  }
-
   private async reconcile(): Promise<void> {
-    await this.failOrphanedLocalRuns(this.clock.now());
+    await failOrphanedLocalRuns(this.runEnds, this.clock.now());
     const touched = await reconcile({
       store: this.store,
       queues: this.queues,
