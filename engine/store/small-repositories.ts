@@ -17,15 +17,6 @@ export class XComRepository {
     }
   }
 
-  async set(dagId: string, runId: string, taskId: string, value: unknown, now: Date): Promise<void> {
-    const row = { value: JSON.stringify(value ?? null), timestamp: now.toISOString() };
-    await this.db
-      .insertInto('xcom')
-      .values({ dag_id: dagId, run_id: runId, task_id: taskId, key: 'return_value', ...row })
-      .onConflict((oc) => oc.columns(['dag_id', 'run_id', 'task_id', 'key']).doUpdateSet(row))
-      .execute();
-  }
-
   /** Return values in a run, by task id: of `taskIds` only when given. */
   async forRun(dagId: string, runId: string, taskIds?: readonly string[]): Promise<Map<string, unknown>> {
     const values = new Map<string, unknown>();

@@ -136,36 +136,27 @@ export class TaskInstanceRepository {
     return found;
   }
 
-  /** The compare-and-set UPDATE: the try moves to `to` only if it is in one of `from`. */
-  private compareAndSet(key: TaskInstanceKey, from: readonly TaskInstanceState[], to: TaskInstanceState, patch: TaskInstancePatch, now: Date) {
-    return this.db
+  /**
+   * Compare-and-set: moves the try to `to` only if it is in one of `from`.
+   * Returns false when another process got there first; the caller drops its work.
+   */
+  async transition(key: TaskInstanceKey, from: readonly TaskInstanceState[], to: TaskInstanceState, patch: TaskInstancePatch, now: Date): Promise<boolean> {
+    const result = await this.db
       .updateTable('task_instance')
       .set({ ...patch, state: to, updated_at: now.toISOString() })
       .where('dag_id', '=', key.dagId)
       .where('run_id', '=', key.runId)
       .where('task_id', '=', key.taskId)
       .where('try_number', '=', key.tryNumber)
-      .where('state', 'in', [...from]);
-  }
-
-  /**
-   * Compare-and-set: moves the try to `to` only if it is in one of `from`.
-   * Returns false when another process got there first; the caller drops its work.
-   */
-  async transition(key: TaskInstanceKey, from: readonly TaskInstanceState[], to: TaskInstanceState, patch: TaskInstancePatch, now: Date): Promise<boolean> {
-    const result = await this.compareAndSet(key, from, to, patch, now).executeTakeFirst();
+      .where('state', 'in', [...from])
+      .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
 
-  /** {@link transition}, returning the updated row (one round trip). */
-  async transitionReturning(key: TaskInstanceKey, from: readonly TaskInstanceState[], to: TaskInstanceState, patch: TaskInstancePatch, now: Date): Promise<TaskInstance | undefined> {
-    const row = await this.compareAndSet(key, from, to, patch, now).returningAll().executeTakeFirst();
-    return row && toTaskInstance(row);
-  }
 
   /**
-   * {@link transitionReturning} for many tries in one statement (a row-value
-   * `IN`): the tries that were in one of `from` move, and come back.
+   * {@link transition} for many tries in one statement (a row-value
+   * `IN`), returning the rows: the tries that were in one of `from` move, and come back.
    */
   async transitionManyReturning(keys: readonly TaskInstanceKey[], from: readonly TaskInstanceState[], to: TaskInstanceState, patch: TaskInstancePatch, now: Date): Promise<TaskInstance[]> {
     const moved: TaskInstance[] = [];
