@@ -1,5 +1,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN } from './cli.ts';
 import { spawnUpdraft, type UpdraftProcess } from './processes.ts';
@@ -33,12 +35,24 @@ export function hostsUnavailable(): string | null {
 
 const ip = (...args: string[]): void => void execFileSync('ip', args, { stdio: 'pipe' });
 
+// Which process made each set of hosts: two test runs on one machine (two checkouts) must not tear down each other's.
+const OWNERS = join(tmpdir(), 'updraft-test-hosts');
+
+function ownerAlive(id: string): boolean {
+  try {
+    process.kill(Number(readFileSync(join(OWNERS, id), 'utf8')), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Namespaces and bridges a killed test run left behind (their processes are gone with the run). */
 function removeLeftovers(): void {
   const netns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
-  for (const name of netns.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => /^uh[0-9a-f]{4}\d+$/.test(n))) spawnSync('ip', ['netns', 'del', name]);
+  for (const m of netns.matchAll(/^uh([0-9a-f]{4})\d+/gm)) if (!ownerAlive(m[1]!)) spawnSync('ip', ['netns', 'del', m[0]]);
   const links = spawnSync('ip', ['-o', 'link'], { encoding: 'utf8' }).stdout ?? '';
-  for (const m of links.matchAll(/^\d+: (ubr[0-9a-f]{4})[:@]/gm)) spawnSync('ip', ['link', 'del', m[1]!]);
+  for (const m of links.matchAll(/^\d+: ubr([0-9a-f]{4})[:@]/gm)) if (!ownerAlive(m[1]!)) spawnSync('ip', ['link', 'del', `ubr${m[1]}`]);
 }
 
 export async function createHosts(count: number): Promise<TestHosts> {
@@ -48,6 +62,8 @@ export async function createHosts(count: number): Promise<TestHosts> {
   const gateway = `${subnet}.1`;
   const bridge = `ubr${id}`;
   const names = Array.from({ length: count }, (_, i) => `uh${id}${i}`);
+  mkdirSync(OWNERS, { recursive: true });
+  writeFileSync(join(OWNERS, id), String(process.pid));
   const relays: TcpRelay[] = [];
   const processes: UpdraftProcess[] = [];
   const cleanup = async (): Promise<void> => {
@@ -55,6 +71,7 @@ export async function createHosts(count: number): Promise<TestHosts> {
     await Promise.all(relays.map((r) => r.cut()));
     for (const name of names) spawnSync('ip', ['netns', 'del', name]);
     spawnSync('ip', ['link', 'del', bridge]);
+    rmSync(join(OWNERS, id), { force: true });
   };
   try {
     ip('link', 'add', bridge, 'type', 'bridge');
