@@ -8,7 +8,8 @@
  * across columns) and fires when at least half the columns drifted; no drift
  * skips the rest. train_model fits a random forest on fresh data; validate
  * checks absolute thresholds and the current champion on the same holdout;
- * deploy_model registers, promotes (atomically) and deploys. Model name and paths come from params / run conf:
+ * deploy_model registers, promotes (atomically) and deploys. Model name and
+ * paths come from params / run conf:
  *   updraft dags trigger ml_retraining_pipeline --conf '{"model": "fraud", "data_dir": "/data/fraud"}'
  */
 import { dag } from 'updraft';
