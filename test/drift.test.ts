@@ -197,6 +197,7 @@ describe('updraft drift', () => {
       [['--share', '0'], /--share must be above 0 and at most 1, got '0'/],
       [['--share', '1.5'], /--share must be above 0 and at most 1, got '1\.5'/],
       [['--threshold', '0.1', '--alpha', '0.1'], /give --threshold or --alpha, not both/],
+      [['--threshold', '2'], /drift threshold 2 is no significance level \(it must be below 1\), and column 'age' gets the p-value test 'ks'/],
       [['--method', 'anova'], /--method.*'anova' is invalid/],
     ];
     for (const [args, pattern] of options) {

@@ -111,6 +111,9 @@ export function detectDrift(reference: CsvTable, current: CsvTable, options: Dri
       referenceRows: data.reference.length, source: reference.file,
     };
     const test = chooseTest(method, profile);
+    if (P_VALUE_TESTS.has(test) && alpha >= 1) {
+      throw new DriftMethodError(`drift threshold ${alpha} is no significance level (it must be below 1), and column '${column}' gets the p-value test '${test}'`);
+    }
     return {
       column, test, ...runColumnTest(test, data), psi: psiOf(data), n_reference: data.reference.length, n_current: data.current.length,
       histogram: columnHistogram(data, comparedAsCategories(profile)),
