@@ -6,7 +6,7 @@ import { histogramCounts, sturgesBinEdges } from '../ml/stats/histogram.ts';
 import { jensenShannonDistance } from '../ml/stats/jensen-shannon.ts';
 import { proportionZTest } from '../ml/stats/proportion-z-test.ts';
 import { wassersteinDistance } from '../ml/stats/wasserstein.ts';
-import { normedWasserstein } from '../ml/drift/column-tests.ts';
+import { jensenShannonOfSamples, normedWasserstein } from '../ml/drift/column-tests.ts';
 import { closeTo, lcg, values, type SampleSpec } from './fixtures/scipy/samples.ts';
 
 /** Recorded by test/fixtures/scipy/make_drift_distances.py with Debian's python3-scipy. */
@@ -70,8 +70,17 @@ describe('Jensen-Shannon distance against scipy.spatial.distance.jensenshannon',
       const d = jensenShannonDistance(f.reference_counts.map((c) => c / reference.length), f.current_counts.map((c) => c / current.length));
       if (f.distance === 0) assert.equal(d, 0);
       else closeTo(d, f.distance, 'distance');
+      // The drift test bins like this when the reference has more than 20 distinct values (else each value is a category).
+      if (new Set(reference).size > 20) closeTo(jensenShannonOfSamples({ numeric: true, reference: Float64Array.from(reference), current: Float64Array.from(current) }), f.distance, 'drift test');
     });
   }
+
+  it('a category present on one side only, as the drift test counts categories', () => {
+    const d = jensenShannonOfSamples({ numeric: false, reference: ['a', 'a', 'b', 'b'], current: ['a', 'b', 'c', 'c'] });
+    // p = (1/2, 1/2, 0), q = (1/4, 1/4, 1/2): m = (3/8, 3/8, 1/4)
+    const js = (2 * 0.5 * Math.log(0.5 / 0.375) + 2 * 0.25 * Math.log(0.25 / 0.375) + 0.5 * Math.log(0.5 / 0.25)) / 2;
+    closeTo(d, Math.sqrt(js), 'distance');
+  });
 
   it('rejects vectors of different lengths, negative entries and all-zero vectors', () => {
     assert.throws(() => jensenShannonDistance([1, 2], [1]), /different lengths/);
