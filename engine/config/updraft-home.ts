@@ -2,7 +2,6 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { z } from 'zod';
 import { InvalidInputError } from '../models/errors.ts';
 
 /**
@@ -26,12 +25,14 @@ export const PROJECT_DAGS = 'dags';
  * keys are optional and relative to the file's folder. `UPDRAFT_HOME` and
  * `UPDRAFT_DAGS_FOLDER` still win over them.
  */
-const ProjectConfigSchema = z.strictObject({
+export interface ProjectConfig {
   /** @defaultValue `.updraft` */
-  home: z.string().min(1).optional(),
+  home?: string;
   /** @defaultValue `dags` */
-  dagsFolder: z.string().min(1).optional(),
-});
+  dagsFolder?: string;
+}
+
+const CONFIG_KEYS = ['home', 'dagsFolder'] as const;
 
 export interface Project {
   /** The folder holding the marker. */
@@ -76,7 +77,8 @@ const isDirectory = (path: string): boolean => {
   }
 };
 
-function readConfig(file: string): z.infer<typeof ProjectConfigSchema> {
+// Checked by hand, not with zod: every command reads this file, and loading zod would cost each one more than the check.
+function readConfig(file: string): ProjectConfig {
   let raw: unknown;
   try {
     const text = readFileSync(file, 'utf8');
@@ -85,12 +87,15 @@ function readConfig(file: string): z.infer<typeof ProjectConfigSchema> {
   } catch (error) {
     throw new InvalidInputError(`${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'} (${(error as Error).message.split('\n')[0]})`);
   }
-  const parsed = ProjectConfigSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InvalidInputError(`${file}: ${issue.path.join('.') || 'top level'}: ${issue.message} (allowed keys: home, dagsFolder)`);
+  raw ??= {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidInputError(`${file}: must be an object with the keys ${CONFIG_KEYS.join(', ')}`);
+  const config: ProjectConfig = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (!(CONFIG_KEYS as readonly string[]).includes(key)) throw new InvalidInputError(`${file}: unknown key '${key}' (allowed keys: ${CONFIG_KEYS.join(', ')})`);
+    if (typeof value !== 'string' || value === '') throw new InvalidInputError(`${file}: '${key}' must be a non-empty path, got ${JSON.stringify(value)}`);
+    config[key as keyof ProjectConfig] = value;
   }
-  return parsed.data;
+  return config;
 }
 
 /** The nearest project at or above `from`, or null. */
@@ -99,7 +104,7 @@ export function findProject(from: string): Project | null {
     const configFile = CONFIG_FILES.map((name) => join(dir, name)).find((file) => existsSync(file));
     if (configFile) {
       const config = readConfig(configFile);
-      const configured = (['home', 'dagsFolder'] as const).filter((key) => config[key] !== undefined);
+      const configured = CONFIG_KEYS.filter((key) => config[key] !== undefined);
       return { root: dir, marker: basename(configFile), configFile, configured, home: resolve(dir, config.home ?? PROJECT_HOME), dagsFolder: resolve(dir, config.dagsFolder ?? PROJECT_DAGS) };
     }
     if (isDirectory(join(dir, PROJECT_HOME))) {
