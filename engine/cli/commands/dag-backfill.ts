@@ -62,8 +62,19 @@ export function registerDagBackfillCommand(dags: Command, ctx: () => CliContext)
       bar?.start(runs.length, 0);
       try {
         if (o.viaScheduler) {
-          const finished = await handOff.waitForSchedulerRuns(store, dagId, runs.map((r) => r.runId), { onProgress: (n) => bar?.update(n) });
-          for (const [runId, state] of finished) states.set(runId, state);
+          // Ctrl-C ends the wait, not the runs: they are the scheduler's already.
+          const interrupted = (): void => {
+            bar?.stop();
+            process.stderr.write(`updraft: stopped waiting; the ${runs.length} run(s) stay with the scheduler ('updraft dags list-runs ${dagId}' shows them)\n`);
+            process.exit(130);
+          };
+          process.once('SIGINT', interrupted);
+          try {
+            const finished = await handOff.waitForSchedulerRuns(store, dagId, runs.map((r) => r.runId), { onProgress: (n) => bar?.update(n) });
+            for (const [runId, state] of finished) states.set(runId, state);
+          } finally {
+            process.off('SIGINT', interrupted);
+          }
         } else {
           const live = await c.dag(dagId);
           const { runDagRunLocally } = await import('../../execution/local-executor.ts');
