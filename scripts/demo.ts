@@ -75,8 +75,8 @@ async function main(): Promise<void> {
   printRows((await registry.history('churn').catch(() => [])).map((p) => ({ version: p.version, in_production_from: p.startedAt, until: p.endedAt ?? '(now)', reason: p.reason })), 'table');
   say('retrain log (latest 6)');
   printRows(readRetrainLog('churn').slice(-6).map((e) => ({ timestamp: e.timestamp, trigger: e.trigger, decision: e.decision, success: e.success, version: e.version ?? '', reason: e.reason ?? e.error ?? '' })), 'table');
-  process.stdout.write(`\nExplore: npx updraft models history churn | npx updraft retrain-log | npx updraft tasks logs ${DAG_ID} ${created[0]!.runId} check_drift\n`);
-  process.stdout.write('Or in a browser: npx updraft webserver, then open http://127.0.0.1:8080 (grid, graph, logs, models)\n');
+  process.stdout.write(`\nExplore (the installed command; inside this clone 'npx updraft' works too): updraft models history churn | updraft retrain-log | updraft tasks logs ${DAG_ID} ${created[0]!.runId} check_drift\n`);
+  process.stdout.write('Or in a browser: updraft webserver, then open http://127.0.0.1:8080 (grid, graph, logs, models)\n');
   await store.close();
 }
 
