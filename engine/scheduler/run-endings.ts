@@ -25,11 +25,15 @@ const processAlive = (pid: number): boolean => {
 
 /** Fails a run (compare-and-set) and skips its unfinished tries. */
 async function failRun(ctx: RunEndContext, run: DagRun, now: Date, message: string, fields: Record<string, unknown>): Promise<void> {
-  const { store } = ctx;
-  if (!(await store.runs.transition(run.dagId, run.runId, [DagRunState.QUEUED, DagRunState.RUNNING], DagRunState.FAILED, now))) return;
-  for (const ti of (await store.tasks.latestTries(run.dagId, run.runId)).values()) {
-    if (NOT_FINISHED_TASK_STATES.includes(ti.state)) await store.tasks.transition(ti, [ti.state], TaskInstanceState.SKIPPED, { end_date: now.toISOString() }, now);
-  }
+  // One transaction: no reader ever sees the run failed while its tasks still run.
+  const failed = await ctx.store.atomically(async (store) => {
+    if (!(await store.runs.transition(run.dagId, run.runId, [DagRunState.QUEUED, DagRunState.RUNNING], DagRunState.FAILED, now))) return false;
+    for (const ti of (await store.tasks.latestTries(run.dagId, run.runId)).values()) {
+      if (NOT_FINISHED_TASK_STATES.includes(ti.state)) await store.tasks.transition(ti, [ti.state], TaskInstanceState.SKIPPED, { end_date: now.toISOString() }, now);
+    }
+    return true;
+  });
+  if (!failed) return;
   ctx.log.warn({ dag_id: run.dagId, run_id: run.runId, ...fields }, message);
 }
 
