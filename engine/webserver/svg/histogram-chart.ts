@@ -1,4 +1,4 @@
-import { COLORS, compactNumber, el, percent, svgRoot, text } from './svg.ts';
+import { COLORS, compactNumber, el, percent, svgRoot, text, tooltip } from './svg.ts';
 
 /** A numeric column's histogram: `edges` has one more entry than each count array. */
 export interface NumericHistogram {
@@ -69,7 +69,7 @@ export function histogramChart(histogram: ColumnHistogram, options: HistogramCha
     el('rect', {
       class: `bar ${series}`, 'data-bin': i, x, y: y(share), width: Math.max(w, 0.5), height: MARGIN.top + plotH - y(share),
       fill: COLORS[series], 'fill-opacity': histogram.kind === 'numeric' ? 0.45 : 0.8,
-    }, el('title', {}, `${series} ${label}: ${percent(share)}`));
+    }, tooltip(`${series} ${label}: ${percent(share)}`));
 
   if (histogram.kind === 'numeric') {
     const { edges } = histogram;

@@ -1,4 +1,4 @@
-import { COLORS, compactNumber, el, svgRoot, text } from './svg.ts';
+import { COLORS, compactNumber, el, svgRoot, text, tooltip } from './svg.ts';
 
 export interface ChartVersion {
   version: number;
@@ -75,7 +75,7 @@ export function metricsChart(versions: ChartVersion[], periods: ChartPeriod[], o
     const to = x(p.endedAt ? Date.parse(p.endedAt) : now);
     parts.push(el('g', { class: 'production-band', 'data-version': p.version },
       el('rect', { class: 'production-period', 'data-version': p.version, x: from, y: MARGIN.top, width: Math.max(to - from, 2), height: plotH, fill: COLORS.production, stroke: '#4ac26b', 'stroke-opacity': 0.5 },
-        el('title', {}, `v${p.version} in production ${p.startedAt} → ${p.endedAt ?? 'now'}`)),
+        tooltip(`v${p.version} in production ${p.startedAt} → ${p.endedAt ?? 'now'}`)),
       text({ class: 'period-label', x: from + 3, y: MARGIN.top + 12, 'font-size': 10, fill: '#1a7f37' }, `v${p.version}`)));
   }
   for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
@@ -89,7 +89,7 @@ export function metricsChart(versions: ChartVersion[], periods: ChartPeriod[], o
     parts.push(el('polyline', { class: 'metric-line', 'data-metric': metric, points: points.map((p) => `${Math.round(p.px * 100) / 100},${Math.round(p.py * 100) / 100}`).join(' '), fill: 'none', stroke: color, 'stroke-width': 2 }));
     for (const p of points) {
       parts.push(el('circle', { class: 'point', 'data-metric': metric, 'data-version': p.v.version, cx: p.px, cy: p.py, r: 3.5, fill: color },
-        el('title', {}, `v${p.v.version} ${metric} ${compactNumber(p.v.metrics[metric]!)}`)));
+        tooltip(`v${p.v.version} ${metric} ${compactNumber(p.v.metrics[metric]!)}`)));
     }
     parts.push(el('rect', { x: MARGIN.left + i * 96, y: 8, width: 10, height: 10, fill: color }), text({ class: 'legend-label', x: MARGIN.left + i * 96 + 14, y: 17, 'font-size': 11 }, metric));
   });

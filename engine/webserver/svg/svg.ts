@@ -40,3 +40,6 @@ export function svgRoot(width: number, height: number, title: string, attributes
 
 /** Series colours, shared by both charts so reference / current read the same everywhere. */
 export const COLORS = { reference: '#0969da', current: '#d1242f', production: '#dafbe1', axis: '#57606a', grid: '#d0d7de' } as const;
+
+/** A tooltip (`<title>`), its text escaped. */
+export const tooltip = (content: string): string => el('title', {}, escapeXml(content));
