@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { CsvTable } from '../ml/data/csv-table.ts';
 import { driftReportView, histogramFromTables, parseHistogram, reportForStorage } from '../ml/reports/drift-report-view.ts';
 import { histogramChart, niceCeiling } from '../engine/webserver/svg/histogram-chart.ts';
-import { metricsChart } from '../engine/webserver/svg/metrics-chart.ts';
+import { metricsChart, yScale } from '../engine/webserver/svg/metrics-chart.ts';
 
 const count = (svg: string, pattern: RegExp) => (svg.match(new RegExp(pattern.source, 'g')) ?? []).length;
 const texts = (svg: string, cls: string) => [...svg.matchAll(new RegExp(`<text class="${cls}"[^>]*>([^<]*)</text>`, 'g'))].map((m) => m[1]);
@@ -59,12 +59,18 @@ describe('metrics chart (server-rendered SVG)', () => {
     assert.deepEqual([...svg.matchAll(/<rect class="production-period" data-version="(\d+)"/g)].map((m) => m[1]), ['1', '2']);
     assert.deepEqual(texts(svg, 'period-label'), ['v1', 'v2']);
     assert.deepEqual(texts(svg, 'tick x-tick'), ['v1', 'v2', 'v3']);
-    assert.deepEqual(texts(svg, 'tick y-tick'), ['0', '0.25', '0.5', '0.75', '1']);
+    assert.deepEqual(texts(svg, 'tick y-tick'), ['0.6', '0.7', '0.8', '0.9', '1'], 'scores from 0.78: the axis starts a tenth below, in tenths');
     assert.match(texts(svg, 'axis-title x-title')[0]!, /^registered 2026-06-01 00:00 → 2026-06-04 00:00 UTC$/);
     // v2's open period reaches the right edge (now); v3 sits inside it, after v2.
     const band = svg.match(/<rect class="production-period" data-version="2" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/)!;
     const point3 = Number(svg.match(/<circle class="point" data-metric="accuracy" data-version="3" cx="([\d.]+)"/)![1]);
     assert.ok(point3 > Number(band[1]) && point3 < Number(band[1]) + Number(band[2]));
+  });
+
+  it('y scale: scores spread widely in quarters from 0; other values on their own range', () => {
+    assert.deepEqual(yScale([0.3, 0.9]).ticks, [0, 0.25, 0.5, 0.75, 1]);
+    assert.deepEqual(yScale([0.05, 0.9]).ticks, [0, 0.25, 0.5, 0.75, 1]);
+    assert.deepEqual(yScale([12, 40]), { low: 0, high: 40, ticks: [0, 10, 20, 30, 40] });
   });
 
   it('no versions: a note instead of axes', () => {

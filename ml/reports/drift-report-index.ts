@@ -1,5 +1,4 @@
 import type { Store } from '../../engine/store/store.ts';
-import type { DriftReport } from '../drift/drift-report.ts';
 
 /** One stored drift report of a model: where its artifact is and its verdict. */
 export interface DriftReportEntry {
@@ -21,7 +20,7 @@ export interface DriftReportEntry {
 export class DriftReportIndex {
   constructor(private readonly store: Store) {}
 
-  async record(entry: { artifactUri: string; model: string; dagId: string; runId: string; report: Pick<DriftReport, 'drift' | 'columns'> }, now = new Date()): Promise<void> {
+  async record(entry: { artifactUri: string; model: string; dagId: string; runId: string; report: { drift: boolean; columns: ReadonlyArray<{ drifted: boolean }> } }, now = new Date()): Promise<void> {
     const row = {
       artifact_uri: entry.artifactUri, model: entry.model, dag_id: entry.dagId, run_id: entry.runId, created_at: now.toISOString(),
       drift: entry.report.drift ? 1 : 0, columns: entry.report.columns.length, drifted_columns: entry.report.columns.filter((c) => c.drifted).length,

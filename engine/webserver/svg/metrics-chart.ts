@@ -64,9 +64,7 @@ export function metricsChart(versions: ChartVersion[], periods: ChartPeriod[], o
   // A little room either side so the first and last points are not on the frame.
   const x = (t: number) => MARGIN.left + 8 + ((t - start) / span) * (plotW - 16);
   const values = versions.flatMap((v) => metrics.map((m) => v.metrics[m])).filter((n): n is number => typeof n === 'number' && Number.isFinite(n));
-  const unit = values.every((n) => n >= 0 && n <= 1);
-  const low = unit ? 0 : Math.min(...values, 0);
-  const high = unit ? 1 : Math.max(...values, low + 1);
+  const { low, high, ticks } = yScale(values);
   const y = (value: number) => MARGIN.top + plotH - ((value - low) / (high - low)) * plotH;
   const parts: string[] = [];
 
@@ -78,8 +76,7 @@ export function metricsChart(versions: ChartVersion[], periods: ChartPeriod[], o
         tooltip(`v${p.version} in production ${p.startedAt} → ${p.endedAt ?? 'now'}`)),
       text({ class: 'period-label', x: from + 3, y: MARGIN.top + 12, 'font-size': 10, fill: '#1a7f37' }, `v${p.version}`)));
   }
-  for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
-    const value = low + tick * (high - low);
+  for (const value of ticks) {
     parts.push(el('line', { class: 'gridline', x1: MARGIN.left, x2: MARGIN.left + plotW, y1: y(value), y2: y(value), stroke: COLORS.grid, 'stroke-dasharray': '2 3' }));
     parts.push(text({ class: 'tick y-tick', x: MARGIN.left - 6, y: y(value) + 4, 'text-anchor': 'end', 'font-size': 11 }, compactNumber(value)));
   }
@@ -98,7 +95,28 @@ export function metricsChart(versions: ChartVersion[], periods: ChartPeriod[], o
   parts.push(el('line', { class: 'axis x-axis', x1: MARGIN.left, x2: MARGIN.left + plotW, y1: MARGIN.top + plotH, y2: MARGIN.top + plotH, stroke: COLORS.axis }));
   parts.push(el('line', { class: 'axis y-axis', x1: MARGIN.left, x2: MARGIN.left, y1: MARGIN.top, y2: MARGIN.top + plotH, stroke: COLORS.axis }));
   parts.push(text({ class: 'axis-title x-title', x: MARGIN.left + plotW / 2, y: height - 8, 'text-anchor': 'middle', 'font-size': 12 },
-    `registered ${new Date(start).toISOString().slice(0, 16).replace('T', ' ')} → ${new Date(end).toISOString().slice(0, 16).replace('T', ' ')} UTC`));
+    `registered ${timeLabel(start, span)} → ${timeLabel(end, span)} UTC`));
   parts.push(text({ class: 'axis-title y-title', x: 12, y: MARGIN.top + plotH / 2, transform: `rotate(-90 12 ${MARGIN.top + plotH / 2})`, 'text-anchor': 'middle', 'font-size': 11 }, 'metric'));
   return svgRoot(width, height, title, { class: 'metrics-chart', 'data-model': options.model }, ...parts);
 }
+
+/**
+ * Scores (all within [0, 1]) get a range from a tenth below the lowest to 1, ticks every
+ * 0.1 when that is at most half the unit (so 0.82 vs 0.85 is visible), else every 0.25;
+ * other values get their own range in quarters.
+ */
+export function yScale(values: number[]): { low: number; high: number; ticks: number[] } {
+  if (values.length > 0 && values.every((n) => n >= 0 && n <= 1)) {
+    const tenthBelow = Math.max(0, Math.round((Math.floor(Math.min(...values) * 10) / 10 - 0.1) * 10) / 10);
+    const step = 1 - tenthBelow <= 0.5 ? 0.1 : 0.25;
+    const low = step === 0.1 ? tenthBelow : Math.floor(tenthBelow * 4) / 4;
+    const ticks = Array.from({ length: Math.round((1 - low) / step) + 1 }, (_, i) => Math.round((low + i * step) * 100) / 100);
+    return { low: ticks[0]!, high: 1, ticks };
+  }
+  const low = Math.min(...values, 0);
+  const high = Math.max(...values, low + 1);
+  return { low, high, ticks: [0, 0.25, 0.5, 0.75, 1].map((t) => low + t * (high - low)) };
+}
+
+/** Minutes for a long chart, seconds for a short one (versions registered minutes apart). */
+const timeLabel = (t: number, span: number): string => new Date(t).toISOString().slice(0, span < 3_600_000 ? 19 : 16).replace('T', ' ');
