@@ -51,6 +51,13 @@ describe('drift report page and model metrics chart in a real browser (chromium 
     };
     await put('ml_retraining_pipeline', 'manual__old', { drift: false, alpha: 0.05, correction: 'bh', columns: [{ column: 'age', test: 'ks', statistic: 0.1, p_value: 0.4, p_value_adjusted: 0.4, drifted: false, psi: 0.01 }] }, '2026-06-01T00:00:00Z');
     await put('ml_retraining_pipeline', 'manual__new', fresh, '2026-06-02T00:00:00Z');
+    // A report without histograms whose data sets are artifacts: the server computes its histograms.
+    const ref = await artifacts.put('datasets/fraud/r/reference.csv', 'age,plan\n20,a\n30,a\n40,b\n');
+    const cur = await artifacts.put('datasets/fraud/r/current.csv', 'age,plan\n60,a\n70,c\n');
+    await put('ml_retraining_scheduled', 'manual__uris', {
+      drift: true, alpha: 0.05, correction: 'bh', sources: { reference: ref.uri, current: cur.uri },
+      columns: [{ column: 'age', test: 'ks', statistic: 1, p_value: 0.01, p_value_adjusted: 0.02, drifted: true }, { column: 'plan', test: 'chi2', statistic: 3, p_value: 0.2, p_value_adjusted: 0.2, drifted: false }],
+    }, '2026-05-30T00:00:00Z');
     const { uri } = await artifacts.put('models/fraud/x/model.json', '{}');
     await new (await import('../ml/registry/model-registry.ts')).ModelRegistry(store).register('fraud', uri, { accuracy: 0.9 }, null);
     await store.close();
@@ -78,6 +85,10 @@ describe('drift report page and model metrics chart in a real browser (chromium 
     assert.equal(one.json.histograms, 'stored', 'the pipeline stored a histogram for every column');
     assert.equal(one.json.columns.length, CHURN_COLUMNS);
     for (const c of one.json.columns) assert.match(c.svg, /^<svg .*class="histogram-chart"/);
+    const computed = await http(`${url}/api/v1/models/fraud/drift_reports/ml_retraining_scheduled/manual__uris`);
+    assert.equal(computed.json.histograms, 'computed');
+    assert.deepEqual(computed.json.columns.map((c: { histogram: { kind: string; reference: number[]; current: number[] } }) => [c.histogram.kind, c.histogram.reference.reduce((a, b) => a + b), c.histogram.current.reduce((a, b) => a + b)]), [['numeric', 3, 2], ['categorical', 3, 2]]);
+    assert.equal((await http(`${url}/api/v1/models/fraud/drift_reports/ml_retraining_pipeline/manual__old`)).json.histograms, 'missing');
     assert.equal((await http(`${url}/api/v1/models/churn/drift_reports/ml_retraining_pipeline/nope`)).status, 404);
     assert.equal((await http(`${url}/api/v1/models/..%2Fetc/drift_reports`)).status, 400);
     const chart = await http(`${url}/api/v1/models/churn/metrics_chart`);
@@ -105,7 +116,7 @@ describe('drift report page and model metrics chart in a real browser (chromium 
     const drifted = await page.locator('[data-testid="drift-column"]:has(.verdict.drifted)').evaluateAll((els) => els.map((e) => e.getAttribute('data-column')));
     assert.deepEqual(drifted.sort(), ['monthly_charges', 'usage_gb'], 'the synthetic drift moves these two');
     assert.match(await cards.first().innerText(), /test\s+ks[\s\S]*statistic[\s\S]*p-value[\s\S]*threshold\s+0\.050/);
-    assert.equal(await page.getByTestId('drift-reports').locator('tbody tr').count(), 2);
+    assert.equal(await page.getByTestId('drift-reports').locator('tbody tr').count(), 2, 'churn\'s two reports only');
     await screenshot(page, 'drift-report-churn');
   });
 
