@@ -2,7 +2,7 @@
  * Retrain when the production model's measured accuracy drops: labelled
  * predictions of the last 7 days (at least 100 labels) below 0.85.
  *
- *   check_performance (short-circuit) → train_model → validate → deploy_model
+ *   check_performance (short-circuit) → claim_retrain → train_model → validate → deploy_model
  */
 import { dag } from 'updraft';
 import { addRetrainingTasks, performanceTrigger, RETRAINING_PARAMS } from '../ml/pipeline/retraining-pipeline.ts';
@@ -14,7 +14,8 @@ const pipeline = dag({
   schedule: '@hourly',
   startDate: '2026-06-01',
   catchup: false,
-  maxActiveRuns: 1, // never retrain one model twice at once
+  // Runs of several models go side by side; claim_retrain keeps one retrain per model per cooldown.
+  maxActiveRuns: 8,
   params: { ...RETRAINING_PARAMS, window_days: 7, min_labels: 100 },
   defaultArgs: { owner: 'ml_team', retries: 2, retryDelay: '5m' },
 });

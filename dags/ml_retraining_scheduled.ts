@@ -2,7 +2,7 @@
  * Retrain on a schedule: weekly, when the last successful retrain (the newest
  * registered version) is older than `max_age_days`.
  *
- *   check_schedule (short-circuit) → train_model → validate → deploy_model
+ *   check_schedule (short-circuit) → claim_retrain → train_model → validate → deploy_model
  */
 import { dag } from 'updraft';
 import { addRetrainingTasks, RETRAINING_PARAMS, scheduleTrigger } from '../ml/pipeline/retraining-pipeline.ts';
@@ -14,7 +14,8 @@ const pipeline = dag({
   schedule: '@weekly',
   startDate: '2026-06-01',
   catchup: false,
-  maxActiveRuns: 1, // never retrain one model twice at once
+  // Runs of several models go side by side; claim_retrain keeps one retrain per model per cooldown.
+  maxActiveRuns: 8,
   params: RETRAINING_PARAMS,
   defaultArgs: { owner: 'ml_team', retries: 2, retryDelay: '5m' },
 });

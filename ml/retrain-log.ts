@@ -2,14 +2,25 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { updraftHome } from '../engine/store/database.ts';
 
-export type RetrainTrigger = 'drift' | 'performance' | 'schedule' | 'manual';
+/** What started a retrain: `estimated_performance` is the label-free accuracy estimate (ml/monitoring). */
+export type RetrainTrigger = 'drift' | 'performance' | 'estimated_performance' | 'schedule' | 'manual';
+
+/** A trigger merged into one retrain by the coalescer (ml/pipeline/retrain-coalescer.ts). */
+export interface MergedTrigger {
+  kind: RetrainTrigger;
+  detail: string;
+  /** ISO time it fired. */
+  time: string;
+  dag_id: string;
+  run_id: string;
+}
 
 /** One line of the retrain log: a trigger evaluation or a retrain attempt. */
 export interface RetrainLogEntry {
   timestamp: string;
   model: string;
   trigger: RetrainTrigger;
-  /** e.g. retrain, skip, promoted, rejected, failed */
+  /** retrain (fired and claimed), merged (fired within another retrain's cooldown), skip, promoted, rejected, failed */
   decision: string;
   success: boolean;
   metrics: Record<string, number> | null;
@@ -19,6 +30,8 @@ export interface RetrainLogEntry {
   reason?: string;
   /** The artifact this line is about: the drift report of a drift evaluation, the deployed model of a promotion. */
   artifact_uri?: string;
+  /** On the outcome of a retrain (promoted, rejected, failed): every trigger coalesced into it, the claiming one first. */
+  merged_triggers?: MergedTrigger[];
 }
 
 export const retrainLogPath = (): string => join(updraftHome(), 'retrain-log.jsonl');

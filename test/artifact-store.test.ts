@@ -184,7 +184,8 @@ describe('retraining across hosts: store and artifacts on PostgreSQL, a fresh $U
 
   /** A "host": its own UPDRAFT_HOME, nothing shared but the PostgreSQL database (no UPDRAFT_ARTIFACTS_URL: artifacts follow the store). */
   const host = () => ({ UPDRAFT_HOME: tempDir('updraft-host-'), UPDRAFT_DATABASE_URL: shared!.url, UPDRAFT_ARTIFACTS_URL: '' });
-  const fast = { trees: 10, min_accuracy: 0.7, min_precision: 0.7 };
+  // A cooldown of 0: each host's run retrains (within one it would merge into the first retrain).
+  const fast = { trees: 10, min_accuracy: 0.7, min_precision: 0.7, retrain_cooldown_minutes: 0 };
   const pipeline = (env: Record<string, string>, conf: Record<string, unknown>) =>
     runCli(['--dags-folder', join(REPO, 'dags'), 'dags', 'test', 'ml_retraining_pipeline', '--conf', JSON.stringify({ ...fast, ...conf }), '--output', 'json', '--retry-delay-scale', '0'], env);
   const states = (stdout: string) => Object.fromEntries((JSON.parse(stdout) as { task_instances: Array<{ task_id: string; state: string }> }).task_instances.map((t) => [t.task_id, t.state]));
@@ -210,7 +211,7 @@ describe('retraining across hosts: store and artifacts on PostgreSQL, a fresh $U
     writeChurnData(dataA, { drift: true, rows: 600 });
     const first = await pipeline(a, { data_dir: dataA });
     assert.equal(first.code, 0, first.stderr);
-    assert.deepEqual(states(first.stdout), { check_drift: 'success', train_model: 'success', validate: 'success', deploy_model: 'success' });
+    assert.deepEqual(states(first.stdout), { check_drift: 'success', claim_retrain: 'success', train_model: 'success', validate: 'success', deploy_model: 'success' });
     assert.equal(existsSync(join(a.UPDRAFT_HOME, 'artifacts')), false, 'no artifact written on host A\'s disk');
     const log = readFileSync(join(a.UPDRAFT_HOME, 'retrain-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { decision: string; artifact_uri?: string });
     const promoted = log.find((e) => e.decision === 'promoted')!;

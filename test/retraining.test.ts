@@ -31,7 +31,7 @@ describe('ml_retraining_pipeline under dags test', () => {
     const env = { UPDRAFT_HOME: home() };
     const first = await dagsTest(env, {});
     assert.equal(first.code, 0);
-    assert.deepEqual(states(first.result), { 'check_drift#1': 'success', 'train_model#1': 'success', 'validate#1': 'success', 'deploy_model#1': 'success' });
+    assert.deepEqual(states(first.result), { 'check_drift#1': 'success', 'claim_retrain#1': 'success', 'train_model#1': 'success', 'validate#1': 'success', 'deploy_model#1': 'success' });
     const current = join(env.UPDRAFT_HOME, 'data', 'churn', 'current.csv');
     const serving = async () => (await cliJson<{ version: number; artifact_uri: string; predictions: string[] }>(['models', 'predict', 'churn', current], env));
     const v1 = await serving();
@@ -42,7 +42,8 @@ describe('ml_retraining_pipeline under dags test', () => {
     assert.equal(JSON.parse((await artifacts.get(v1.artifact_uri)).toString()).format, 'ml-random-forest@2');
     assert.equal(existsSync(join(env.UPDRAFT_HOME, 'serving')), false, 'no serving directory: the serving model is the production version\'s artifact');
 
-    const rejected = await dagsTest(env, { min_accuracy: 0.999 });
+    // Within the first retrain's cooldown this drift would merge into it; a cooldown of 0 retrains again.
+    const rejected = await dagsTest(env, { min_accuracy: 0.999, retrain_cooldown_minutes: 0 });
     assert.equal(rejected.code, 1);
     assert.equal(states(rejected.result)['validate#1'], 'failed');
     assert.equal(states(rejected.result)['deploy_model#1'], 'upstream_failed');
@@ -51,10 +52,13 @@ describe('ml_retraining_pipeline under dags test', () => {
     assert.deepEqual(versions.map((v) => [v.version, v.stage]), [[1, 'Production']], 'the rejected candidate was never registered');
     assert.equal((await serving()).version, 1, 'still serving v1');
 
-    const log = await cliJson<Array<{ decision: string; trigger: string; success: boolean; error: string | null; artifact_uri?: string }>>(['retrain-log', '--model', 'churn'], env);
-    assert.deepEqual(log.map((e) => e.decision), ['retrain', 'promoted', 'retrain', 'rejected']);
+    const log = await cliJson<Array<{ decision: string; trigger: string; success: boolean; error: string | null; artifact_uri?: string; merged_triggers?: Array<{ kind: string; detail: string }> }>>(['retrain-log', '--model', 'churn'], env);
+    assert.deepEqual(log.map((e) => e.decision), ['fire', 'retrain', 'promoted', 'fire', 'retrain', 'rejected']);
     assert.ok(log.every((e) => e.trigger === 'drift'));
-    assert.equal(log[1]!.artifact_uri, v1.artifact_uri, 'the promotion names the deployed artifact');
+    assert.equal(log[2]!.artifact_uri, v1.artifact_uri, 'the promotion names the deployed artifact');
+    assert.deepEqual(log[2]!.merged_triggers!.map((t) => t.kind), ['drift']);
+    assert.match(log[2]!.merged_triggers![0]!.detail, /^drift in /);
+    assert.deepEqual(log[5]!.merged_triggers!.map((t) => t.kind), ['drift'], 'a rejection names its triggers too');
     const report = JSON.parse((await artifacts.get(log[0]!.artifact_uri!)).toString()) as { drift: boolean };
     assert.equal(report.drift, true, 'the drift evaluation names its report');
     const predicted = await runCli(['models', 'predict', 'churn', current], env);
@@ -64,20 +68,20 @@ describe('ml_retraining_pipeline under dags test', () => {
   it('no drift skips training; bad training data fails train_model without retry, naming file and column', async () => {
     const env = { UPDRAFT_HOME: home(false) };
     const calm = await dagsTest(env, {});
-    assert.deepEqual(states(calm.result), { 'check_drift#1': 'success', 'train_model#1': 'skipped', 'validate#1': 'skipped', 'deploy_model#1': 'skipped' });
+    assert.deepEqual(states(calm.result), { 'check_drift#1': 'success', 'claim_retrain#1': 'skipped', 'train_model#1': 'skipped', 'validate#1': 'skipped', 'deploy_model#1': 'skipped' });
 
     const bad = join(env.UPDRAFT_HOME, 'bad.csv');
     writeFileSync(bad, 'tenure_months,monthly_charges,churned\n3,NaN,1\n4,5,0\n');
     const drifted = join(env.UPDRAFT_HOME, 'drifted');
     writeChurnData(drifted, { drift: true, rows: 300 });
-    const failed = await dagsTest(env, { train: bad, current: join(drifted, 'current.csv') });
+    const failed = await dagsTest(env, { train: bad, current: join(drifted, 'current.csv'), retrain_cooldown_minutes: 0 });
     assert.equal(failed.code, 1);
     const train = failed.result.task_instances.filter((t) => t.task_id === 'train_model');
     assert.equal(train.length, 1, 'bad data is not retried');
     assert.match(train[0]!.error!, /bad\.csv: column 'monthly_charges' row 2: 'NaN' is not a finite number/);
     const oneClass = join(env.UPDRAFT_HOME, 'one-class.csv');
     writeFileSync(oneClass, 'a,b,churned\n1,2,0\n3,4,0\n');
-    const single = await dagsTest(env, { train: oneClass, current: join(drifted, 'current.csv') });
+    const single = await dagsTest(env, { train: oneClass, current: join(drifted, 'current.csv'), retrain_cooldown_minutes: 0 });
     assert.match(single.result.task_instances.find((t) => t.task_id === 'train_model')!.error!, /one-class\.csv: target column 'churned' has a single class/);
     assert.deepEqual(await cliJson(['models', 'list'], env), [], 'nothing registered, nothing deployed');
 
@@ -110,7 +114,7 @@ describe('ml_retraining_pipeline under dags test', () => {
     assert.equal(fired.result.state, 'success');
     assert.equal(states(fired.result)['deploy_model#1'], 'success');
     const log = await cliJson<Array<{ trigger: string; decision: string }>>(['retrain-log'], env);
-    assert.deepEqual(log.map((e) => `${e.trigger}:${e.decision}`), ['performance:skip', 'performance:retrain', 'performance:promoted']);
+    assert.deepEqual(log.map((e) => `${e.trigger}:${e.decision}`), ['performance:skip', 'performance:fire', 'performance:retrain', 'performance:promoted']);
   });
 });
 
@@ -129,7 +133,7 @@ describe('ml_retraining_pipeline under scheduler + workers', () => {
     const run = await cluster.waitForRun('ml_retraining_pipeline', runId);
     assert.equal(run.state, 'success');
     const tries = await cluster.tries('ml_retraining_pipeline', runId);
-    assert.deepEqual(tries.map((x) => `${x.taskId}:${x.state}`).sort(), ['check_drift:success', 'deploy_model:success', 'train_model:success', 'validate:success']);
+    assert.deepEqual(tries.map((x) => `${x.taskId}:${x.state}`).sort(), ['check_drift:success', 'claim_retrain:success', 'deploy_model:success', 'train_model:success', 'validate:success']);
     const versions = await cluster.cli<Array<{ stage: string }>>(['models', 'versions', 'churn']);
     assert.deepEqual(versions.map((v) => v.stage), ['Production']);
   });

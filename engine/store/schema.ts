@@ -98,6 +98,8 @@ export interface Database {
   deployment: DeploymentTable;
   scheduler_lease: SchedulerLeaseTable;
   artifact: ArtifactTable;
+  retrain_claim: RetrainClaimTable;
+  drift_report: DriftReportTable;
   artifact_chunk: ArtifactChunkTable;
 }
 
@@ -213,4 +215,28 @@ export interface SchedulerLeaseTable {
   holder: string;
   hostname: string;
   expires_at: string;
+}
+
+/** The retrain owning a model's cooldown (migration 014, ml/pipeline/retrain-coalescer.ts). */
+export interface RetrainClaimTable {
+  model: string;
+  dag_id: string;
+  run_id: string;
+  claimed_at: string;
+  cooldown_until: string;
+  /** JSON array of merged triggers, the claiming one first */
+  triggers: string;
+}
+
+/** Where a model's drift report artifacts are (migration 015). */
+export interface DriftReportTable {
+  artifact_uri: string;
+  model: string;
+  dag_id: string;
+  run_id: string;
+  created_at: string;
+  /** 0 / 1 */
+  drift: number;
+  columns: number;
+  drifted_columns: number;
 }

@@ -11,6 +11,7 @@ import type { WebserverOptions } from './interfaces.ts';
 import { UpdraftMetrics } from './metrics.ts';
 import { dagRunRoutes } from './routes/dag-runs.ts';
 import { dagRoutes } from './routes/dags.ts';
+import { driftReportRoutes } from './routes/drift-reports.ts';
 import { modelRoutes } from './routes/models.ts';
 import { monitoringRoutes } from './routes/monitoring.ts';
 import { taskInstanceRoutes } from './routes/task-instances.ts';
@@ -64,10 +65,11 @@ export async function createWebserver(options: WebserverOptions): Promise<Fastif
   dagRunRoutes(app, options.store, clock);
   taskInstanceRoutes(app, options.store, clock);
   modelRoutes(app, options.store);
+  driftReportRoutes(app, options.store);
   monitoringRoutes(app, options.store, metrics, options);
 
   await app.register(fastifyStatic, { root: UI_FOLDER, prefix: '/static/', index: false });
-  for (const page of ['/', '/dags/:dag_id', '/models']) app.get(page, { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
+  for (const page of ['/', '/dags/:dag_id', '/models', '/drift_reports']) app.get(page, { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
 
   app.addHook('onClose', async () => metrics.close());
   return app;

@@ -1,12 +1,10 @@
-import { join, resolve } from 'node:path';
 import type { Dag } from '../../engine/models/dag.ts';
 import { UpdraftError } from '../../engine/models/errors.ts';
 import type { TaskContext } from '../../engine/models/task-context.ts';
-import { updraftHome } from '../../engine/store/database.ts';
 import type { BaseOperator } from '../../operators/base-operator.ts';
 import { DriftCheckOperator } from '../../operators/drift-check-operator.ts';
 import { artifactKey } from '../../engine/artifacts/artifact-key.ts';
-import { isArtifactUri, readCsvSource } from '../data/data-source.ts';
+import { readCsvSource } from '../data/data-source.ts';
 import { deployVersion } from '../deploy.ts';
 import { PredictionStore } from '../monitoring/prediction-store.ts';
 import { ModelRegistry } from '../registry/model-registry.ts';
@@ -14,44 +12,20 @@ import { appendRetrainLog, type RetrainTrigger } from '../retrain-log.ts';
 import { datasetFromBytes, stratifiedSplit } from '../training/dataset.ts';
 import { readModel, scoreArtifact, trainModel, type TrainResult } from '../training/train-model.ts';
 import { validationGate } from '../training/validation-gate.ts';
+import { DriftReportIndex } from '../reports/drift-report-index.ts';
+import { reportForStorage } from '../reports/drift-report-view.ts';
+import { claimRetrainTask, mergedTriggers, type TriggerSignal } from './claim-retrain.ts';
+import { dataFile, param, RETRAINING_PARAMS } from './params.ts';
 import { sharedArtifacts, sharedStore } from './shared-store.ts';
 
 /** Raised by `validate` when the candidate must not replace production. */
 export class CandidateRejectedError extends UpdraftError {}
 
-/**
- * Run parameters (DAG params, overridden per run by conf). Data paths default
- * to `$UPDRAFT_HOME/data/<model>/{reference,current,train}.csv`, so several
- * models retrain side by side in their own directories; `reference`,
- * `current` and `train` may also be artifact URIs, which any host can read.
- * What the tasks hand each other (the model, the training data, the drift
- * report) always travels as artifact URIs.
- */
-export const RETRAINING_PARAMS = {
-  model: 'churn',
-  target: 'churned',
-  data_dir: '',
-  trees: 50,
-  seed: 42,
-  min_accuracy: 0.85,
-  min_precision: 0.83,
-  tolerance: 0.01,
-  drift_alpha: 0.05,
-  accuracy_threshold: 0.85,
-  max_age_days: 7,
-};
-
-const param = <T>(ctx: TaskContext, name: keyof typeof RETRAINING_PARAMS): T => (ctx.params[name] ?? RETRAINING_PARAMS[name]) as T;
-const dataDir = (ctx: TaskContext): string => resolve(param<string>(ctx, 'data_dir') || join(updraftHome(), 'data', param<string>(ctx, 'model')));
-const dataFile = (ctx: TaskContext, kind: 'reference' | 'current' | 'train'): string => {
-  const given = ctx.params[kind];
-  if (typeof given !== 'string') return join(dataDir(ctx), `${kind}.csv`);
-  return isArtifactUri(given) ? given : resolve(given);
-};
+export { RETRAINING_PARAMS } from './params.ts';
 
 /** The trigger evaluation, as one retrain-log line (with the URI of its report, when it wrote one). */
 function logTrigger(ctx: TaskContext, trigger: RetrainTrigger, fire: boolean, reason: string, metrics: Record<string, number> | null, artifactUri?: string): void {
-  appendRetrainLog({ model: param(ctx, 'model'), trigger, decision: fire ? 'retrain' : 'skip', success: true, metrics, error: null, reason, dag_run_id: ctx.runId, artifact_uri: artifactUri });
+  appendRetrainLog({ model: param(ctx, 'model'), trigger, decision: fire ? 'fire' : 'skip', success: true, metrics, error: null, reason, dag_run_id: ctx.runId, artifact_uri: artifactUri });
 }
 
 /** check_drift: per-column drift (tests picked as Evidently does) between the reference and the current production sample. */
@@ -66,8 +40,11 @@ export function driftTrigger(d: Dag): BaseOperator {
       const drifted = report.columns.filter((c) => c.drifted).map((c) => c.column);
       // The report outlives the run and any host reads it: it goes to the artifact store.
       const key = artifactKey('reports', param<string>(ctx, 'model'), ctx.dagId, ctx.runId, 'drift.json');
-      const { uri } = await sharedArtifacts().put(key, `${JSON.stringify(report, null, 2)}\n`);
+      const sources = { reference: dataFile(ctx, 'reference'), current: dataFile(ctx, 'current') };
+      const stored = await reportForStorage(report, sources, (source) => readCsvSource(source, sharedArtifacts()));
+      const { uri } = await sharedArtifacts().put(key, `${JSON.stringify(stored, null, 2)}\n`);
       ctx.log.info(`drift report: ${uri}`);
+      await new DriftReportIndex(await sharedStore()).record({ artifactUri: uri, model: param(ctx, 'model'), dagId: ctx.dagId, runId: ctx.runId, report });
       const pValues = report.columns.flatMap((c) => (c.p_value_adjusted === null ? [] : [c.p_value_adjusted]));
       logTrigger(ctx, 'drift', report.drift, `${drifted.length > 0 ? `drift in ${drifted.join(', ')}` : 'no column drifted'} (share ${report.drifted_share.toFixed(2)}, rule >= ${report.share})`, {
         columns: report.columns.length, drifted_columns: drifted.length, drifted_share: report.drifted_share,
@@ -88,7 +65,7 @@ export function performanceTrigger(d: Dag): BaseOperator {
       : `accuracy ${window.accuracy.toFixed(4)} ${fire ? '<' : '>='} ${threshold} on ${window.labelled} labels (coverage ${(100 * window.labelCoverage).toFixed(1)}%)`;
     ctx.log.info(reason);
     logTrigger(ctx, 'performance', fire, reason, window.accuracy === null ? null : { accuracy: window.accuracy, label_coverage: window.labelCoverage });
-    return fire;
+    return fire ? ({ detail: reason } satisfies TriggerSignal) : false;
   });
 }
 
@@ -105,21 +82,25 @@ export function scheduleTrigger(d: Dag): BaseOperator {
     const reason = last ? `last retrain v${last.version} is ${ageDays.toFixed(1)} days old (limit ${maxAgeDays})` : 'no model trained yet';
     ctx.log.info(reason);
     logTrigger(ctx, 'schedule', fire, reason, null);
-    return fire;
+    return fire ? ({ detail: reason } satisfies TriggerSignal) : false;
   });
 }
 
 /**
- * train_model → validate → deploy_model after `trigger`. A failure anywhere
- * leaves production untouched and is written to the retrain log.
+ * claim_retrain → train_model → validate → deploy_model after `trigger` (a
+ * task whose success, or truthy XCom for a short-circuit, means "retrain").
+ * claim_retrain coalesces the triggers of one model (see claim-retrain.ts). A
+ * failure anywhere leaves production untouched and is written to the retrain
+ * log with the triggers merged into the attempt.
  */
 export function addRetrainingTasks(d: Dag, trigger: BaseOperator, kind: RetrainTrigger): void {
-  const onFailure = (ctx: TaskContext, error: Error): void => {
+  const onFailure = async (ctx: TaskContext, error: Error): Promise<void> => {
     appendRetrainLog({
       model: param(ctx, 'model'), trigger: kind, decision: error instanceof CandidateRejectedError ? 'rejected' : 'failed',
-      success: false, metrics: null, error: error.message, dag_run_id: ctx.runId,
+      success: false, metrics: null, error: error.message, dag_run_id: ctx.runId, merged_triggers: await mergedTriggers(ctx),
     });
   };
+  const claim = claimRetrainTask(d, trigger, kind);
 
   const train = d.task('train_model', async (ctx): Promise<TrainResult> => {
     const result = await trainModel(await sharedStore(), sharedArtifacts(), {
@@ -156,9 +137,12 @@ export function addRetrainingTasks(d: Dag, trigger: BaseOperator, kind: RetrainT
     // Reads the model back through the artifact store before it serves: a corrupt one never does.
     const { previous, artifactUri } = await deployVersion(store, sharedArtifacts(), model, version.version, `retrain (${kind})`);
     ctx.log.info(`registered ${model} v${version.version}, deployed ${artifactUri} (previous: ${previous === null ? 'none' : `v${previous}`})`);
-    appendRetrainLog({ model, trigger: kind, decision: 'promoted', success: true, metrics: trained.metrics, error: null, dag_run_id: ctx.runId, version: version.version, artifact_uri: artifactUri });
+    appendRetrainLog({
+      model, trigger: kind, decision: 'promoted', success: true, metrics: trained.metrics, error: null, dag_run_id: ctx.runId,
+      version: version.version, artifact_uri: artifactUri, merged_triggers: await mergedTriggers(ctx),
+    });
     return { version: version.version, previous, artifact_uri: artifactUri };
   }, { onFailureCallback: onFailure });
 
-  trigger.to(train).to(validate).to(deploy);
+  trigger.to(claim).to(train).to(validate).to(deploy);
 }

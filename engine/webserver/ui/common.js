@@ -80,6 +80,7 @@ export function header() {
     h('a', { class: 'brand', href: '/' }, 'Updraft'),
     h('a', { href: '/' }, 'DAGs'),
     h('a', { href: '/models' }, 'Models'),
+    h('a', { href: '/drift_reports' }, 'Drift'),
     h('a', { href: '/api/v1/health' }, 'Health'),
     h('a', { href: '/metrics' }, 'Metrics'));
 }

@@ -1,5 +1,6 @@
 // The model registry: versions with metrics, the production history as a timeline, promote / roll back behind a confirmation.
 import { api, fill, formatDate, h, header, poll } from './common.js';
+import { metricsChart } from './model-chart.js';
 
 const app = document.getElementById('app');
 const status = h('p', { class: 'error', role: 'alert' });
@@ -63,6 +64,8 @@ function render(model) {
         class: 'danger', 'data-testid': 'rollback-button', disabled: model.production_history.length < 2,
         onclick: () => confirmThen(`Roll ${name} back to the version that served before v${production?.version}?`, () => api(`/models/${encodeURIComponent(name)}/rollback`, { method: 'POST', body: {} })),
       }, 'Roll back')),
+    h('h2', {}, 'Metrics across versions'), metricsChart(model),
+    h('a', { href: `/drift_reports?model=${encodeURIComponent(name)}`, 'data-testid': 'drift-reports-link' }, 'Drift reports →'),
     h('h2', {}, 'Production history'),
     timeline(model.production_history),
     h('table', { 'data-testid': 'history' },

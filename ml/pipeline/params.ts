@@ -1,0 +1,39 @@
+import { join, resolve } from 'node:path';
+import type { TaskContext } from '../../engine/models/task-context.ts';
+import { updraftHome } from '../../engine/store/database.ts';
+import { isArtifactUri } from '../data/data-source.ts';
+
+/**
+ * Run parameters (DAG params, overridden per run by conf). Data paths default
+ * to `$UPDRAFT_HOME/data/<model>/{reference,current,train}.csv`, so several
+ * models retrain side by side in their own directories; `reference`,
+ * `current` and `train` may also be artifact URIs, which any host can read.
+ * What the tasks hand each other (the model, the training data, the drift
+ * report) always travels as artifact URIs. `retrain_cooldown_minutes`: triggers
+ * of one model that fire within this long of the retrain they would start are
+ * merged into it (ml/pipeline/retrain-coalescer.ts); a run's conf sets it per model.
+ */
+export const RETRAINING_PARAMS = {
+  model: 'churn',
+  target: 'churned',
+  data_dir: '',
+  trees: 50,
+  seed: 42,
+  min_accuracy: 0.85,
+  min_precision: 0.83,
+  tolerance: 0.01,
+  drift_alpha: 0.05,
+  accuracy_threshold: 0.85,
+  max_age_days: 7,
+  retrain_cooldown_minutes: 60,
+};
+
+export const param = <T>(ctx: TaskContext, name: keyof typeof RETRAINING_PARAMS): T => (ctx.params[name] ?? RETRAINING_PARAMS[name]) as T;
+const dataDir = (ctx: TaskContext): string => resolve(param<string>(ctx, 'data_dir') || join(updraftHome(), 'data', param<string>(ctx, 'model')));
+
+/** A data set of the run: the `reference` / `current` / `train` param (a path or an artifact URI), else the file in the model's data directory. */
+export const dataFile = (ctx: TaskContext, kind: 'reference' | 'current' | 'train'): string => {
+  const given = ctx.params[kind];
+  if (typeof given !== 'string') return join(dataDir(ctx), `${kind}.csv`);
+  return isArtifactUri(given) ? given : resolve(given);
+};
