@@ -114,7 +114,7 @@ describe('drift report page and model metrics chart in a real browser (chromium 
       assert.ok(box && box.width > 2, `${column}: bars are drawn`);
     }
     const drifted = await page.locator('[data-testid="drift-column"]:has(.verdict.drifted)').evaluateAll((els) => els.map((e) => e.getAttribute('data-column')));
-    assert.deepEqual(drifted.sort(), ['monthly_charges', 'usage_gb'], 'the synthetic drift moves these two');
+    assert.deepEqual(drifted.sort(), ['age', 'monthly_charges', 'usage_gb'], 'the synthetic drift moves these three');
     assert.match(await cards.first().innerText(), /test\s+ks[\s\S]*statistic[\s\S]*p-value[\s\S]*threshold\s+0\.050/);
     assert.equal(await page.getByTestId('drift-reports').locator('tbody tr').count(), 2, 'churn\'s two reports only');
     await screenshot(page, 'drift-report-churn');
