@@ -20,7 +20,6 @@ export interface WideDagOptions {
 }
 
 const HOUR = 3_600_000;
-const START = Date.parse('2026-01-01T00:00:00Z');
 
 function task(taskId: string, upstream: string[], downstream: string[]): TaskSpec {
   return {
@@ -39,14 +38,18 @@ export function wideDagSpec(options: WideDagOptions): DagSpec {
   });
   return {
     dagId: options.dagId, description: `${options.tasks} tasks in groups of ${size}`, tags: ['synthetic'], schedule: '@hourly',
-    startDate: new Date(START).toISOString(), endDate: null, catchup: false, maxActiveRuns: 16, dagrunTimeoutMs: null,
+    startDate: '2020-01-01T00:00:00.000Z', endDate: null, catchup: false, maxActiveRuns: 16, dagrunTimeoutMs: null,
     params: options.params ?? {}, owners: ['bench'], tasks,
   };
 }
 
-/** Registers `spec` and writes `runs` hourly runs: finished ones (some failed, some tasks retried), the newest still running. */
+/**
+ * Registers `spec` and writes `runs` hourly runs: finished ones (some failed, some tasks retried), the newest
+ * still running, started at the last full hour (so a page sees its running time grow as it would live).
+ */
 export async function seedHistory(store: Store, spec: DagSpec, runs: number, fileloc = `/nonexistent/${spec.dagId}.ts`): Promise<string[]> {
-  const now = new Date(START + (runs + 1) * HOUR);
+  const START = Math.floor(Date.now() / HOUR) * HOUR - runs * HOUR;
+  const now = new Date();
   await store.dags.upsert(spec, fileloc, 'synthetic000000', now.toISOString());
   const runIds: string[] = [];
   for (let r = 0; r < runs; r++) {

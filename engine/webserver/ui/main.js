@@ -1,4 +1,7 @@
 // One HTML shell for every page: the path picks the page module.
 const path = location.pathname;
-const page = path === '/' ? 'dags' : path.startsWith('/models') ? 'models' : 'dag';
+const page = path === '/' ? 'dags'
+  : path === '/models' ? 'models'
+    : path === '/health' ? 'health'
+      : /^\/dags\/[^/]+\/?$/.test(path) ? 'dag' : 'not-found';
 await import(`./${page}.js`);
