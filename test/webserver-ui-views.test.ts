@@ -43,10 +43,6 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     const broken = join(home, 'broken_dag.ts');
     writeFileSync(broken, BROKEN_TEXT);
     await store.importErrors.replaceAll([{ filename: broken, message: 'broken on purpose (at line 3)' }], new Date());
-    // A live scheduler and a worker that runs the newest wide_dag run's running tries (the seed's worker id).
-    const now = new Date().toISOString();
-    await store.schedulerJobs.heartbeat({ id: 'scheduler-ui-test', hostname: hostname(), startedAt: now, latestHeartbeat: now, lastLoopMs: 12 });
-    await store.schedulerJobs.heartbeat({ id: `worker:bench-host:1:${Date.now()}`, jobType: 'WorkerJob', hostname: 'bench-host', startedAt: now, latestHeartbeat: now, lastLoopMs: 0 });
     process.env.UPDRAFT_LOG_LEVEL ??= 'warn';
     ({ app, url } = await startWebserver({ store, port: 0, redisUrl: redis.url, prefix: redis.prefix }));
     browser = await launchBrowser();
@@ -335,6 +331,10 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
   });
 
   it('health page, favicon, and a real 404 page for an unknown DAG or path', async () => {
+    // Beating now (a minute-old beat is a worker gone): a live scheduler and a worker that runs the newest wide_dag run's running tries (the seed's worker id).
+    const now = new Date().toISOString();
+    await store.schedulerJobs.heartbeat({ id: 'scheduler-ui-test', hostname: hostname(), startedAt: now, latestHeartbeat: now, lastLoopMs: 12 });
+    await store.schedulerJobs.heartbeat({ id: `worker:bench-host:1:${Date.now()}`, jobType: 'WorkerJob', hostname: 'bench-host', startedAt: now, latestHeartbeat: now, lastLoopMs: 0 });
     await page.goto(`${url}/health`);
     await page.getByTestId('workers-table').waitFor();
     assert.match(await page.getByTestId('health-scheduler').innerText(), /healthy\s+last heartbeat \d/);

@@ -120,5 +120,5 @@ export function header() {
     h('a', { href: '/metrics' }, 'Metrics'));
 }
 
-/** Replaces the children of `el` (keeps the element, so focus and scroll survive a refresh). */
-export const fill = (el, ...children) => el.replaceChildren(...children.flat());
+/** Replaces the children of `el`, skipping null / undefined / false (keeps the element, so focus and scroll survive a refresh). */
+export const fill = (el, ...children) => el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
