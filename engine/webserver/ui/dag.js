@@ -61,9 +61,14 @@ function renderView() {
 }
 
 let refreshing = null;
+let forceAgain = false;
 /** Asks for the DAG, its grid page and its tasks; redraws only what changed (`force` after an action of ours). */
 async function refresh(force) {
-  if (refreshing) return refreshing;
+  if (refreshing) {
+    // A poll in flight may have read before our action: ask again once it lands.
+    forceAgain ||= force;
+    return refreshing;
+  }
   refreshing = (async () => {
     const [dag, grid, tasks] = await Promise.all([apiCached(dagPath), apiCached(gridQuery()), apiCached(`${dagPath}/tasks`)]);
     state.dag = dag.payload;
@@ -78,7 +83,13 @@ async function refresh(force) {
     // The Gantt and code views poll their own endpoints: they redraw when those change.
     if (force || grid.changed || tasks.changed || ['gantt', 'code'].includes(state.view)) renderView();
     await panel.refresh();
-  })().finally(() => (refreshing = null));
+  })().finally(() => {
+    refreshing = null;
+    if (forceAgain) {
+      forceAgain = false;
+      void refresh(true);
+    }
+  });
   return refreshing;
 }
 
