@@ -96,8 +96,8 @@ describe('web UI in a real browser (chromium + playwright-core)', () => {
 
     // Clear check_drift: it runs again as try 2 and turns green again; try 1 keeps its log.
     await page.getByTestId('clear-button').click();
-    assert.match(await page.getByTestId('clear-text').innerText(), /Run check_drift of .* again, as a new try/);
-    await page.getByTestId('clear-confirm').click();
+    assert.match(await page.getByTestId('confirm-text').innerText(), /Run check_drift of .* again, as a new try/);
+    await page.getByTestId('confirm-yes').click();
     await page.locator(`[data-testid="cell-${runId}-check_drift"][data-try="2"][data-state="success"]`).waitFor({ timeout: RUN_DEADLINE_MS });
     await page.locator(`[data-testid="run-${runId}"][data-state="success"]`).waitFor({ timeout: RUN_DEADLINE_MS });
     const checkTries = (await http(`${url}/api/v1/dags/${DAG_ID}/dagRuns/${encodeURIComponent(runId)}/taskInstances/check_drift/tries`)).json.task_instances;

@@ -70,7 +70,7 @@ export class UpdraftMetrics {
   }
 
   /** Waiting / active / delayed jobs of every queue some DAG routes tasks to; empty when Redis is down. */
-  private async queueDepths(): Promise<Map<string, Record<string, number>>> {
+  async queueDepths(): Promise<Map<string, Record<string, number>>> {
     const depths = new Map<string, Record<string, number>>();
     if (!(await redisAnswers(this.queueOptions, 300))) return depths;
     this.queues ??= new TaskQueues(this.queueOptions);

@@ -1,4 +1,6 @@
 import { InvalidInputError } from '../models/errors.ts';
+import { createReadStream } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
@@ -7,16 +9,25 @@ import { createLogger } from '../logging/logger.ts';
 import { clockFromEnv } from '../utils/clock.ts';
 import { assertSafeBinding, guardWrites } from './auth.ts';
 import { problem, statusOf } from './errors.ts';
+import { addEtags } from './etag.ts';
 import type { WebserverOptions } from './interfaces.ts';
 import { UpdraftMetrics } from './metrics.ts';
 import { dagRunRoutes } from './routes/dag-runs.ts';
+import { dagSourceRoutes } from './routes/dag-source.ts';
 import { dagRoutes } from './routes/dags.ts';
 import { driftReportRoutes } from './routes/drift-reports.ts';
+import { ganttRoutes } from './routes/gantt.ts';
+import { gridRoutes } from './routes/grid.ts';
+import { healthDetailsRoutes } from './routes/health-details.ts';
 import { modelRoutes } from './routes/models.ts';
 import { monitoringRoutes } from './routes/monitoring.ts';
 import { taskInstanceRoutes } from './routes/task-instances.ts';
 
 const UI_FOLDER = join(import.meta.dirname, 'ui');
+/** The graph view's layout library, served from node_modules as it is installed (no copy to go stale). */
+const DAGRE_ESM = createRequire(import.meta.url).resolve('@dagrejs/dagre').replace(/dagre\.[a-z]+$/, 'dagre.esm.js');
+/** Every page is the one HTML shell; the path picks the page module (ui/main.js). */
+const PAGES = ['/', '/models', '/health', '/drift_reports'];
 
 /**
  * `updraft webserver`: the REST API (`/api/v1`, shaped after Airflow's stable
@@ -53,8 +64,12 @@ export async function createWebserver(options: WebserverOptions): Promise<Fastif
       : status === 413 ? `request body over the limit of ${BODY_LIMIT_BYTES} bytes (1 MiB)` : (error as Error).message;
     return reply.status(status).type('application/problem+json').send(problem(status, detail));
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).type('application/problem+json').send(problem(404, `no route ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) => {
+    // A person who follows a dead link gets the UI's 404 page; a program gets a problem document.
+    if (request.method === 'GET' && !request.url.startsWith('/api/') && request.headers.accept?.includes('text/html')) return reply.status(404).sendFile('index.html');
+    return reply.status(404).type('application/problem+json').send(problem(404, `no route ${request.method} ${request.url.split('?')[0]}`));
+  });
+  addEtags(app);
 
   // The route schemas double as the API's OpenAPI description (GET /api/v1/openapi.json).
   await app.register(fastifySwagger, {
@@ -63,13 +78,25 @@ export async function createWebserver(options: WebserverOptions): Promise<Fastif
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   dagRoutes(app, options.store, clock);
   dagRunRoutes(app, options.store, clock);
+  gridRoutes(app, options.store);
+  ganttRoutes(app, options.store);
+  dagSourceRoutes(app, options.store);
+  healthDetailsRoutes(app, options.store, metrics, options);
   taskInstanceRoutes(app, options.store, clock);
   modelRoutes(app, options.store);
   driftReportRoutes(app, options.store);
   monitoringRoutes(app, options.store, metrics, options);
 
   await app.register(fastifyStatic, { root: UI_FOLDER, prefix: '/static/', index: false });
-  for (const page of ['/', '/dags/:dag_id', '/models', '/drift_reports']) app.get(page, { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
+  for (const page of PAGES) app.get(page, { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
+  // An unknown DAG is a real 404 (the page then shows "not found" and no Trigger button).
+  app.get<{ Params: { dag_id: string } }>('/dags/:dag_id', { schema: { hide: true } }, async (request, reply) => {
+    const dag = await options.store.dags.get(request.params.dag_id);
+    return reply.status(dag?.isActive ? 200 : 404).sendFile('index.html');
+  });
+  app.get('/favicon.ico', { schema: { hide: true } }, (_request, reply) => reply.type('image/svg+xml').sendFile('favicon.svg'));
+  app.get('/vendor/dagre.esm.js', { schema: { hide: true } }, (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=3600').send(createReadStream(DAGRE_ESM)));
 
   app.addHook('onClose', async () => metrics.close());
   return app;

@@ -11,7 +11,7 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 }
 
-/** Saves a full-page screenshot under test-output/screenshots. */
+/** Saves a full-page screenshot under test-results/screenshots. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   const folder = join(TEST_OUTPUT, 'screenshots');
   mkdirSync(folder, { recursive: true });

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { REPO } from './cli.ts';
 import { startUpdraft, waitFor, type UpdraftProcess } from './processes.ts';
 
-/** Screenshots and other artefacts of the browser tests (git-ignored). */
-export const TEST_OUTPUT = process.env.UPDRAFT_TEST_OUTPUT || join(REPO, 'test-output');
+/** Screenshots and other artefacts of the browser tests (git-ignored; CI keeps them as artifacts). */
+export const TEST_OUTPUT = process.env.UPDRAFT_TEST_OUTPUT || join(REPO, 'test-results');
 
 /** `updraft webserver --port 0` as a real child process; resolves with its URL once it listens. */
 export async function startWebserverProcess(env: Record<string, string>, logDir: string, args: string[] = []): Promise<{ process: UpdraftProcess; url: string }> {

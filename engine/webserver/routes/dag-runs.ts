@@ -55,18 +55,4 @@ export function dagRunRoutes(app: FastifyInstance, store: Store, clock: Clock): 
 
   app.get<{ Params: RunParams }>('/api/v1/dags/:dag_id/dagRuns/:dag_run_id', { schema: { params: runParams } }, async (request) =>
     runRow((await findRun(store, request.params.dag_id, request.params.dag_run_id)).run));
-
-  /** The grid view's data in one read: recent runs (oldest first) × tasks in topological order. */
-  app.get<{ Params: DagParams; Querystring: { limit: number } }>('/api/v1/dags/:dag_id/grid', {
-    schema: { params: dagParams, querystring: { type: 'object', properties: { limit: page(25).limit }, additionalProperties: false } },
-  }, async (request) => {
-    const dag = await findDag(store, request.params.dag_id);
-    const runs = (await store.runs.list(dag.dagId, { limit: request.query.limit })).reverse();
-    const cells: Record<string, Record<string, { state: string; try_number: number }>> = {};
-    for (const run of runs) {
-      const latest = await store.tasks.latestTries(dag.dagId, run.runId);
-      cells[run.runId] = Object.fromEntries([...latest].map(([taskId, ti]) => [taskId, { state: ti.state, try_number: ti.tryNumber }]));
-    }
-    return { dag_runs: runs.map(runRow), task_ids: dag.spec.tasks.map((t) => t.taskId), task_instances: cells };
-  });
 }

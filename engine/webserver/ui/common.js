@@ -8,7 +8,10 @@ export const STATE_COLORS = {
 };
 export const colorOf = (state) => STATE_COLORS[state ?? 'none'] ?? 'white';
 
-/** How often pages refresh while something may be running (the issue asks for <= 2 s). */
+/** Airflow's legend order: the states an operator looks for first come first. */
+export const LEGEND_STATES = ['success', 'running', 'failed', 'upstream_failed', 'up_for_retry', 'queued', 'scheduled', 'skipped', 'deferred', 'up_for_reschedule', 'restarting', 'removed', 'none'];
+
+/** How often pages ask whether something changed; an unchanged answer is an empty 304 and no redraw. */
 export const POLL_MS = 1500;
 
 const TOKEN_KEY = 'updraft.apiToken';
@@ -37,6 +40,26 @@ export async function api(path, { method = 'GET', body } = {}) {
   }
   if (!response.ok) throw new ApiError(response.status, payload.detail ?? response.statusText);
   return payload;
+}
+
+const etagged = new Map();
+
+/**
+ * A GET that sends the ETag of its last answer: `{ payload, changed }`, where
+ * an unchanged answer (HTTP 304) costs no body and the caller can skip its redraw.
+ * `cache: 'no-store'` keeps the browser's own cache from answering 304s for us.
+ */
+export async function apiCached(path) {
+  const hit = etagged.get(path);
+  const headers = { accept: 'application/json' };
+  if (hit) headers['if-none-match'] = hit.etag;
+  const response = await fetch(`/api/v1${path}`, { headers, cache: 'no-store' });
+  if (response.status === 304 && hit) return { payload: hit.payload, changed: false };
+  const payload = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, payload.detail ?? response.statusText);
+  const etag = response.headers.get('etag');
+  if (etag) etagged.set(path, { etag, payload });
+  return { payload, changed: true };
 }
 
 /** Runs `refresh` now and every POLL_MS; a failed refresh shows its error and keeps polling. */
@@ -73,6 +96,19 @@ export const stateSwatch = (state, title) =>
 export const statePill = (state) =>
   h('span', { class: 'pill', 'data-state': state ?? 'none', style: { background: colorOf(state), color: ['lime', 'gold', 'white', 'tan', 'lightgrey', 'turquoise'].includes(colorOf(state)) ? '#1f2328' : 'white' } }, state ?? 'none');
 
+/** `1 h 02 m`, `3 m 05 s`, `4.2 s`: durations as an operator reads them. */
+export function formatDuration(seconds) {
+  if (seconds === null || seconds === undefined) return '';
+  if (seconds < 60) return `${Number(seconds.toFixed(seconds < 10 ? 1 : 0))} s`;
+  const m = Math.floor(seconds / 60), s = Math.round(seconds % 60);
+  if (m < 60) return `${m} m ${String(s).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} m`;
+}
+
+/** One swatch per state: what each colour of the grid and graph means. */
+export const legend = () => h('div', { class: 'legend', 'data-testid': 'legend' },
+  LEGEND_STATES.map((s) => h('span', { 'data-testid': `legend-${s}` }, stateSwatch(s), ` ${s}`)));
+
 export const formatDate = (iso) => (iso ? new Date(iso).toISOString().replace('T', ' ').slice(0, 19) : '');
 
 export function header() {
@@ -81,9 +117,9 @@ export function header() {
     h('a', { href: '/' }, 'DAGs'),
     h('a', { href: '/models' }, 'Models'),
     h('a', { href: '/drift_reports' }, 'Drift'),
-    h('a', { href: '/api/v1/health' }, 'Health'),
+    h('a', { href: '/health' }, 'Health'),
     h('a', { href: '/metrics' }, 'Metrics'));
 }
 
-/** Replaces the children of `el` (keeps the element, so focus and scroll survive a refresh). */
-export const fill = (el, ...children) => el.replaceChildren(...children.flat());
+/** Replaces the children of `el`, skipping null / undefined / false (keeps the element, so focus and scroll survive a refresh). */
+export const fill = (el, ...children) => el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));

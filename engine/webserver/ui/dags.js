@@ -1,5 +1,6 @@
 // The DAG list: id, schedule, owner, tags, paused toggle, last run, next run, recent runs; import errors on top.
-import { api, fill, formatDate, h, header, poll, stateSwatch, statePill } from './common.js';
+import { api, apiCached, fill, formatDate, h, header, poll, stateSwatch, statePill } from './common.js';
+import { codeBlock } from './code.js';
 
 const app = document.getElementById('app');
 const banner = h('div');
@@ -36,12 +37,38 @@ function row(dag) {
     h('td', {}, h('span', { class: 'strip' }, [...dag.recent_runs].reverse().map((r) => stateSwatch(r.state, `${r.run_id}: ${r.state}`)))));
 }
 
+/** An import error, with a button that opens the file at the failing line. */
+function importError(e) {
+  const source = h('div', { class: 'code-box', hidden: true });
+  const toggle = h('button', { class: 'small', 'data-testid': `show-source-${e.filename.split('/').at(-1)}` }, 'Show file');
+  toggle.addEventListener('click', async () => {
+    if (!source.hidden) {
+      source.hidden = true;
+      toggle.textContent = 'Show file';
+      return;
+    }
+    try {
+      const file = await api(`/importErrors/source?filename=${encodeURIComponent(e.filename)}`);
+      fill(source, file.line ? h('p', { class: 'muted' }, `line ${file.line}`) : null,
+        file.content === null ? h('p', { class: 'error' }, 'the file cannot be read on this host') : codeBlock(file.content, file.line));
+    } catch (error) {
+      fill(source, h('p', { class: 'error' }, error.message));
+    }
+    source.hidden = false;
+    toggle.textContent = 'Hide file';
+  });
+  return h('li', {}, `${e.filename}: ${e.stack_trace} `, toggle, source);
+}
+
 async function refresh() {
-  const [{ dags }, { import_errors: errors }] = await Promise.all([api('/dags'), api('/importErrors')]);
-  fill(body, dags.map(row));
-  fill(banner, errors.length === 0 ? [] : h('div', { class: 'banner', 'data-testid': 'import-errors' },
-    h('strong', {}, `${errors.length} DAG file(s) failed to import`),
-    h('ul', {}, errors.map((e) => h('li', {}, `${e.filename}: ${e.stack_trace}`)))));
+  const [dags, errors] = await Promise.all([apiCached('/dags'), apiCached('/importErrors')]);
+  if (dags.changed) fill(body, dags.payload.dags.map(row));
+  // Redrawn only when the errors change, so an opened file stays open while the page polls.
+  if (!errors.changed) return;
+  const list = errors.payload.import_errors;
+  fill(banner, list.length === 0 ? [] : h('div', { class: 'banner', 'data-testid': 'import-errors' },
+    h('strong', {}, `${list.length} DAG file(s) failed to import`),
+    h('ul', {}, list.map(importError))));
 }
 
 poll(refresh, (error) => (status.textContent = `refresh failed: ${error.message}`));
