@@ -4,4 +4,3 @@ export { BashOperator, type BashOperatorOptions, bashEnvironment } from './bash-
 export { BranchOperator, type BranchChoice } from './branch-operator.ts';
 export { ShortCircuitOperator, type ShortCircuitOptions } from './short-circuit-operator.ts';
 export { EmptyOperator } from './empty-operator.ts';
-export { DriftCheckOperator, type DriftCheckOptions, type FromContext } from './drift-check-operator.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { dag } from '../engine/index.ts';
 import type { TaskContext } from '../engine/models/task-context.ts';
-import { DriftCheckOperator } from '../operators/drift-check-operator.ts';
+import { DriftCheckOperator } from '../ml/operators/drift-check-operator.ts';
 import { tempDir } from './helpers/cli.ts';
 
 describe('DriftCheckOperator', () => {

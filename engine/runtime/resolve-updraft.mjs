@@ -1,11 +1,13 @@
 // Loader hook (runs on Node's loader thread).
-// 1. `import ... from 'updraft'` resolves to this checkout's engine entry.
+// 1. `import ... from 'updraft'` resolves to this checkout's engine entry, 'updraft/ml' to its ML layer's.
 // 2. A .ts file outside node_modules is always an ES module: DAG folders
 //    usually have no package.json saying "type": "module", and tsx would
 //    otherwise compile them as CommonJS, where this hook cannot reach 'updraft'.
 // 3. In a process running the precompiled build, 'updraft' and any source file
 //    of engine/, ml/, operators/, workers/ resolve to their twins in dist/ (see register.mjs).
 let entry = new URL('../index.ts', import.meta.url).href;
+/** `'updraft/ml'`: the ML layer's entry for DAG files. */
+let mlEntry = new URL('../../ml/index.ts', import.meta.url).href;
 /** `{ src, dist }`: file URLs of the checkout and of its build, or null when running the sources. */
 let compiled = null;
 const COMPILED_DIRS = /^(engine|ml|operators|workers)\/[^?#]*\.ts$/;
@@ -14,6 +16,7 @@ export function initialize(data) {
   if (!data?.compiled) return;
   compiled = data.compiled;
   entry = `${compiled.dist}engine/index.js`;
+  mlEntry = `${compiled.dist}ml/index.js`;
 }
 
 function compiledTwin(url) {
@@ -24,6 +27,7 @@ function compiledTwin(url) {
 
 export async function resolve(specifier, context, nextResolve) {
   if (specifier === 'updraft') return { url: entry, shortCircuit: true, format: 'module' };
+  if (specifier === 'updraft/ml') return { url: mlEntry, shortCircuit: true, format: 'module' };
   const resolved = await nextResolve(specifier, context);
   const twin = compiledTwin(resolved.url);
   if (twin) return { url: twin, shortCircuit: true, format: 'module' };

@@ -2,7 +2,7 @@ import type { Dag } from '../../engine/models/dag.ts';
 import { UpdraftError } from '../../engine/models/errors.ts';
 import type { TaskContext } from '../../engine/models/task-context.ts';
 import type { BaseOperator } from '../../operators/base-operator.ts';
-import { DriftCheckOperator } from '../../operators/drift-check-operator.ts';
+import { DriftCheckOperator } from '../operators/drift-check-operator.ts';
 import { artifactKey } from '../../engine/artifacts/artifact-key.ts';
 import { readCsvSource } from '../data/data-source.ts';
 import { deployVersion } from '../deploy.ts';
