@@ -67,6 +67,8 @@ describe('drift report page and model metrics chart in a real browser (chromium 
     ({ process: web, url } = await startWebserverProcess(env, logDir));
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+    // A loaded CI machine renders slowly: what a test waits for may take longer than Playwright's 30 s default.
+    page.setDefaultTimeout(90_000);
   });
 
   after(async () => {

@@ -47,6 +47,8 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     ({ app, url } = await startWebserver({ store, port: 0, redisUrl: redis.url, prefix: redis.prefix }));
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    // A loaded CI machine renders slowly: what a test waits for may take longer than Playwright's 30 s default.
+    page.setDefaultTimeout(90_000);
     page.on('pageerror', (error) => pageErrors.push(error.message));
   });
 

@@ -39,6 +39,8 @@ describe('web UI in a real browser (chromium + playwright-core)', () => {
     url = web.url;
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    // A loaded CI machine renders slowly: what a test waits for may take longer than Playwright's 30 s default.
+    page.setDefaultTimeout(90_000);
   });
 
   after(async () => {
