@@ -64,9 +64,9 @@ export class TryTerminator {
     return this.watched.size;
   }
 
+  /** Beats until {@link stop}; the timer keeps the process alive (a `dags test` awaiting a task has no other handle). */
   start(): void {
     this.timer ??= setInterval(() => void this.beat(), this.intervalMs);
-    this.timer.unref();
   }
 
   stop(): void {
