@@ -29,7 +29,7 @@ function impliedChanges(run: DagRun, state: SettableRunState, latest: Iterable<T
 }
 
 export interface DagRunStateChange {
-  /** The run as it is now (with `dryRun`, unchanged). */
+  /** The run as this call left it (with `dryRun`, unchanged). */
   run: DagRun;
   /** The tries moved (with `dryRun`, those that would be), in DAG order. */
   changes: StateChange[];
@@ -70,6 +70,8 @@ export async function setDagRunState(store: Store, dag: DagRow, run: DagRun, sta
     moved = await applyStateChanges(store, pending, now);
     applied.push(...moved);
   }
+  // Read before the scheduler is woken: the answer is the state set here, not what the scheduler made of it since.
+  const current = (await store.runs.get(run.dagId, run.runId)) ?? run;
   await notifyScheduler({ type: 'tasks-marked', dagId: run.dagId, runId: run.runId });
-  return { run: (await store.runs.get(run.dagId, run.runId)) ?? run, changes: applied };
+  return { run: current, changes: applied };
 }
