@@ -4,11 +4,12 @@
  *   check_drift (branch) → train_model → validate → deploy_model
  *
  * check_drift compares the current production sample with the training-time
- * reference (KS per numeric column, chi-square per categorical one,
- * Benjamini-Hochberg across columns); no drift skips the rest. train_model
- * fits a random forest on fresh data; validate checks absolute thresholds and
- * the current champion on the same holdout; deploy_model registers, promotes
- * (atomically) and deploys. Model name and paths come from params / run conf:
+ * reference (a test per column picked as Evidently does, p-values corrected
+ * across columns) and fires when at least half the columns drifted; no drift
+ * skips the rest. train_model fits a random forest on fresh data; validate
+ * checks absolute thresholds and the current champion on the same holdout;
+ * deploy_model registers, promotes (atomically) and deploys. Model name and
+ * paths come from params / run conf:
  *   updraft dags trigger ml_retraining_pipeline --conf '{"model": "fraud", "data_dir": "/data/fraud"}'
  */
 import { dag } from 'updraft';

@@ -28,9 +28,10 @@ export interface DriftCheckOptions extends TaskOptions, DriftOptions {
 }
 
 /**
- * Compares the current data with the reference (KS / chi-square per column,
- * corrected across columns) and branches on the verdict. Its XCom is the
- * drift report.
+ * Compares the current data with the reference (a test per column picked as
+ * Evidently does unless `method` forces one; p-values corrected across
+ * columns) and branches on the data set's verdict: drift when at least
+ * `share` of the columns drifted. Its XCom is the drift report.
  */
 export class DriftCheckOperator extends BaseOperator<DriftReport> {
   readonly operatorName = 'drift_check';
@@ -45,9 +46,13 @@ export class DriftCheckOperator extends BaseOperator<DriftReport> {
     const read = this.drift.read ?? ((source: string) => CsvTable.read(source));
     const report = detectDrift(await read(reference, context), await read(current, context), this.drift);
     for (const c of report.columns) {
-      context.log.info(`${c.column}: ${c.test} statistic=${c.statistic.toFixed(4)} p=${c.p_value.toExponential(3)} adjusted=${c.p_value_adjusted.toExponential(3)} psi=${c.psi.toFixed(3)}${c.drifted ? ' DRIFT' : ''}`);
+      const score = c.p_value_adjusted !== null
+        ? `p=${c.p_value!.toExponential(3)} adjusted=${c.p_value_adjusted.toExponential(3)}`
+        : `distance=${c.distance!.toFixed(4)}`;
+      context.log.info(`${c.column}: ${c.test} statistic=${c.statistic.toFixed(4)} ${score} threshold=${c.threshold} psi=${c.psi.toFixed(3)}${c.drifted ? ' DRIFT' : ''}`);
     }
-    context.log.info(report.drift ? 'drift detected' : 'no drift');
+    const drifted = report.columns.filter((c) => c.drifted).length;
+    context.log.info(`${report.drift ? 'drift detected' : 'no drift'}: ${drifted} of ${report.columns.length} columns drifted (share ${report.drifted_share.toFixed(2)}, rule >= ${report.share})`);
     await this.drift.onReport?.(report, context);
     return report;
   }

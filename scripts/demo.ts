@@ -62,8 +62,8 @@ async function main(): Promise<void> {
     const xcom = await store.xcom.forRun(DAG_ID, run.runId);
     const report = xcom.get('check_drift') as DriftReport | undefined;
     if (report) {
-      process.stdout.write(`drift report (alpha ${report.alpha}, ${report.correction} correction): ${report.drift ? 'DRIFT' : 'no drift'}\n`);
-      printRows(report.columns.map((c) => ({ column: c.column, test: c.test, statistic: c.statistic.toFixed(4), p_value: c.p_value.toExponential(3), p_adjusted: c.p_value_adjusted.toExponential(3), psi: c.psi.toFixed(3), drifted: c.drifted ? 'DRIFT' : '' })), 'table');
+      process.stdout.write(`drift report (method ${report.method}, ${report.correction} correction, drifted share ${report.drifted_share.toFixed(2)} vs ${report.share}): ${report.drift ? 'DRIFT' : 'no drift'}\n`);
+      printRows(report.columns.map((c) => ({ column: c.column, test: c.test, statistic: c.statistic.toFixed(4), p_adjusted: c.p_value_adjusted?.toExponential(3) ?? '', distance: c.distance?.toFixed(4) ?? '', threshold: c.threshold, psi: c.psi.toFixed(3), drifted: c.drifted ? 'DRIFT' : '' })), 'table');
     }
     const trained = xcom.get('train_model') as { metrics: Record<string, number> } | undefined;
     if (trained) process.stdout.write(`holdout metrics: ${Object.entries(trained.metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join('  ')}\n`);
@@ -75,8 +75,8 @@ async function main(): Promise<void> {
   printRows((await registry.history('churn').catch(() => [])).map((p) => ({ version: p.version, in_production_from: p.startedAt, until: p.endedAt ?? '(now)', reason: p.reason })), 'table');
   say('retrain log (latest 6)');
   printRows(readRetrainLog('churn').slice(-6).map((e) => ({ timestamp: e.timestamp, trigger: e.trigger, decision: e.decision, success: e.success, version: e.version ?? '', reason: e.reason ?? e.error ?? '' })), 'table');
-  process.stdout.write(`\nExplore: npx updraft models history churn | npx updraft retrain-log | npx updraft tasks logs ${DAG_ID} ${created[0]!.runId} check_drift\n`);
-  process.stdout.write('Or in a browser: npx updraft webserver, then open http://127.0.0.1:8080 (grid, graph, logs, models)\n');
+  process.stdout.write(`\nExplore (the installed command; inside this clone 'npx updraft' works too): updraft models history churn | updraft retrain-log | updraft tasks logs ${DAG_ID} ${created[0]!.runId} check_drift\n`);
+  process.stdout.write('Or in a browser: updraft webserver, then open http://127.0.0.1:8080 (grid, graph, logs, models)\n');
   await store.close();
 }
 

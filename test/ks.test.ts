@@ -3,20 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ks2samp } from '../ml/stats/ks-two-sample.ts';
-
-/** The generator of test/fixtures/scipy/make_ks_2samp.py, bit for bit (all steps are exact or correctly rounded). */
-function sample(seed: number, n: number, shift: number, scale: number, ties: number): number[] {
-  let s = seed;
-  const u: number[] = [];
-  for (let i = 0; i < 4 * n; i++) {
-    s = (16807 * s) % 2147483647;
-    u.push(s / 2147483647);
-  }
-  return Array.from({ length: n }, (_, i) => {
-    const v = (u[4 * i]! + u[4 * i + 1]! + u[4 * i + 2]! + u[4 * i + 3]! - 2.0) * scale + shift;
-    return ties ? Math.trunc((v + 10) * ties) / ties : v;
-  });
-}
+import { sample } from './fixtures/scipy/samples.ts';
 
 const close = (actual: number, expected: number, what: string): void => {
   const tolerance = 1e-9 * Math.abs(expected) + 1e-300;

@@ -60,4 +60,27 @@ d.bash('count', 'test -z "$UPDRAFT_PARAMS" && wc -c < "$UPDRAFT_PARAMS_FILE" && 
       ['dags', 'test', 'big_params', '--conf', '{"knob": 1}'], { UPDRAFT_HOME: tempDir(), UPDRAFT_DAGS_FOLDER: dags });
     assert.equal(run.state, 'success', JSON.stringify(run.task_instances));
   });
+
+  it('training data too small or missing a class: one line naming the file and the column, nothing registered', async () => {
+    const dir = tempDir('updraft-tiny-data-');
+    const env = { UPDRAFT_HOME: join(dir, 'home') };
+    const tiny = join(dir, 'tiny.csv');
+    writeFileSync(tiny, 'tenure,charges,churned\n1,2,yes\n3,4,no\n');
+    const small = await runCli(['models', 'train', 'churn', '--data', tiny, '--target', 'churned', '--trees', '3'], env);
+    assert.equal(small.code, 1);
+    assert.equal(small.stderr, `updraft: error: ${tiny}: 2 data rows are too few to train and score a model: a 20% holdout per class of 'churned' needs a class with at least 3 rows (counts: 'no' 1, 'yes' 1)\n`);
+    const single = join(dir, 'single.csv');
+    writeFileSync(single, 'tenure,charges,churned\n1,2,no\n3,4,no\n5,6,no\n');
+    const one = await runCli(['models', 'train', 'churn', '--data', single, '--target', 'churned'], env);
+    assert.equal(one.code, 1);
+    assert.equal(one.stderr, `updraft: error: ${single}: target column 'churned' has a single class ('no'); training needs at least two\n`);
+    assert.deepEqual(await cliJson(['models', 'list'], env), [], 'nothing registered');
+
+    // A class whose every row lands in the holdout (a large test fraction): named, not a crash in the forest.
+    const { assertTrainableSplit, datasetFromBytes, stratifiedSplit } = await import('../ml/training/dataset.ts');
+    const { DataValidationError } = await import('../ml/errors.ts');
+    const data = datasetFromBytes(Buffer.from('a,y\n1,x\n2,x\n3,x\n4,z\n'), 'rare.csv', 'y');
+    assert.throws(() => assertTrainableSplit(data, stratifiedSplit(data.y, 0.5, 42), 0.5),
+      (error: Error) => error instanceof DataValidationError && error.message === "rare.csv: class 'z' of target column 'y' has 1 row(s), all held out for testing; training needs at least one");
+  });
 });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { updraftHome } from '../store/database.ts';
+import { updraftHome } from '../config/updraft-home.ts';
 import { ArtifactAddressError } from './errors.ts';
 import type { ArtifactStore } from './interfaces.ts';
 import { LocalArtifactStore } from './local-artifact-store.ts';
@@ -15,7 +15,7 @@ export interface ArtifactStoreOptions {
   url?: string;
   /** The store's URL, to follow it when `url` is unset. @defaultValue `$UPDRAFT_DATABASE_URL` */
   databaseUrl?: string;
-  /** `$UPDRAFT_HOME`, holding the default directory. @defaultValue `$UPDRAFT_HOME` or `./.updraft` */
+  /** `$UPDRAFT_HOME`, holding the default directory. @defaultValue `$UPDRAFT_HOME`, else the project's `.updraft/`, else `~/updraft` */
   home?: string;
   /** Bytes per chunk (a PostgreSQL row; a read or write call in a directory). @defaultValue 1 MiB */
   chunkSize?: number;

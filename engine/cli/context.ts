@@ -90,7 +90,7 @@ export class CliContext {
     const parse = await this.ensureParsed();
     const found = await store.dags.get(dagId);
     if (found) return found;
-    if (!parse) throw new NotFoundError(`DAG '${dagId}' not found: the store has none by that id and there is no DAG folder ${this.folderName} here (--dags-folder, UPDRAFT_DAGS_FOLDER)`);
+    if (!parse) throw new NotFoundError(`DAG '${dagId}' not found: the store has none by that id and there is no DAG folder ${this.folderName} here (--dags-folder, UPDRAFT_DAGS_FOLDER; 'updraft info' shows how it was found)`);
     const broken = parse.importErrorCount > 0 ? `; ${parse.importErrorCount} file(s) failed to import: see 'updraft dags list-import-errors'` : '';
     throw new NotFoundError(`DAG '${dagId}' not found in ${this.folderName} as last parsed at ${parse.parsedAt} by ${parse.parsedBy}${broken}; 'updraft dags reserialize' parses the folder now`);
   }

@@ -10,20 +10,22 @@ import { registerModelCommands } from './commands/models.ts';
 import { registerJobCommands } from './commands/jobs.ts';
 import { registerCompletionCommand } from './commands/completion.ts';
 import { registerRunStateCommands, registerTaskSetStateCommand } from './commands/mark.ts';
+import { registerInfoCommand } from './commands/info.ts';
+import { registerInitCommand } from './commands/init.ts';
 import { createRequire } from 'node:module';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 const program = new Command('updraft')
   .description('Updraft: Airflow-style workflows in TypeScript, run by BullMQ workers (updraft --version prints the version)')
-  .option('--dags-folder <path>', 'folder of DAG files (env UPDRAFT_DAGS_FOLDER)', process.env.UPDRAFT_DAGS_FOLDER || 'dags')
+  .option('--dags-folder <path>', "folder of DAG files (default: env UPDRAFT_DAGS_FOLDER, else the project's dags/; see 'updraft info')")
   .showHelpAfterError(false)
   // commander's own errors ("error: unknown command ...") get the prefix every other error has.
   .configureOutput({ outputError: (message, write) => write(message.startsWith('error:') ? `updraft: ${message.trimEnd().replace(/\n/g, ' ')}\n` : message) })
   .exitOverride();
 
 let context: CliContext | null = null;
-const ctx = (): CliContext => (context ??= new CliContext(dagsFolder(program.opts<{ dagsFolder: string }>().dagsFolder)));
+const ctx = (): CliContext => (context ??= new CliContext(dagsFolder(program.opts<{ dagsFolder?: string }>().dagsFolder)));
 
 registerDagCommands(program, ctx);
 registerTaskCommands(program, ctx);
@@ -36,6 +38,8 @@ registerDriftCommand(program);
 registerModelCommands(program, ctx);
 registerJobCommands(program, ctx);
 registerCompletionCommand(program);
+registerInitCommand(program);
+registerInfoCommand(program, ctx);
 program.command('version').description('print the version').action(() => void process.stdout.write(`${version}\n`));
 
 try {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { defaultDagsFolder } from '../config/updraft-home.ts';
 import type { DagSpec } from '../models/dag-spec.ts';
 
 const DAG_FILE = /\.(m?ts|m?js)$/;
@@ -36,9 +37,8 @@ export interface ParseOptions {
   concurrency?: number;
 }
 
-export function dagsFolder(folder?: string): string {
-  return resolve(folder || process.env.UPDRAFT_DAGS_FOLDER || 'dags');
-}
+/** The DAG folder: `folder`, else as engine/config/updraft-home.ts finds it. */
+export const dagsFolder = (folder?: string): string => defaultDagsFolder(folder);
 
 /** DAG files under `folder`: .ts/.mts/.js/.mjs, skipping node_modules and names starting with `.` or `_`. */
 export function listDagFiles(folder: string): string[] {

@@ -27,6 +27,40 @@ export interface TriggerRequest {
 
 export const isRunId = (value: string): boolean => RUN_ID.test(value);
 
+export interface BackfillRequest {
+  /** First logical date. */
+  start: Date;
+  /** Last logical date, inclusive. */
+  end: Date;
+  /** Run conf for every run. @defaultValue `{}` */
+  conf?: Record<string, unknown>;
+  /** `local <host>:<pid>` for runs this process executes; null hands them to the scheduler. */
+  executor: string | null;
+}
+
+/**
+ * Creates a queued `backfill` run per interval of the DAG's timetable between
+ * two logical dates. An interval that already has a run keeps it: `skipped` counts them.
+ */
+export async function createBackfillRuns(store: Store, dag: DagRow, request: BackfillRequest, now: Date): Promise<{ runs: DagRun[]; skipped: number }> {
+  if (request.end < request.start) throw new InvalidInputError('--end-date is before --start-date');
+  if (!dag.spec.schedule || dag.spec.schedule === '@once') throw new InvalidInputError(`DAG '${dag.dagId}' has no periodic schedule to backfill`);
+  const conf = validateConf(request.conf ?? {}, `run conf for DAG '${dag.dagId}'`);
+  const timetable = createTimetable(dag.spec.schedule, `DAG '${dag.dagId}'`);
+  const runs: DagRun[] = [];
+  let skipped = 0;
+  for (let last: { start: Date; end: Date } | null = null; ;) {
+    const info = timetable.nextDagRunInfo(last, { earliest: request.start, latest: request.end, catchup: true }, new Date(8.64e15));
+    if (!info) break;
+    last = info.dataInterval;
+    const runId = defaultRunId(DagRunType.BACKFILL, info.logicalDate);
+    const run = await store.runs.create(dag.spec, { runId, runType: DagRunType.BACKFILL, logicalDate: info.logicalDate, dataInterval: info.dataInterval, conf, executor: request.executor }, now);
+    if (run) runs.push(run);
+    else skipped++;
+  }
+  return { runs, skipped };
+}
+
 
 /** Creates a queued manual run and wakes the scheduler. Throws AlreadyExistsError for a taken run id or logical date. */
 export async function triggerDagRun(store: Store, dag: DagRow, request: TriggerRequest, now: Date): Promise<DagRun> {

@@ -2,7 +2,7 @@ import type { QueueConnectionOptions } from '../queue/interfaces.ts';
 import type { Clock } from '../utils/clock.ts';
 
 export interface SchedulerOptions extends QueueConnectionOptions {
-  /** The DAG folder. @defaultValue `$UPDRAFT_DAGS_FOLDER`, else `./dags` */
+  /** The DAG folder. @defaultValue `$UPDRAFT_DAGS_FOLDER`, else the project's `dags/`, else `$UPDRAFT_HOME/dags` */
   dagsFolder?: string;
   /** Source of "now"; tests pin it. @defaultValue `$UPDRAFT_NOW` if set, else the system clock */
   clock?: Clock;

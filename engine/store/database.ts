@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { updraftHome } from '../config/updraft-home.ts';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvider } from 'kysely';
 import { LockWaitSqliteDialect } from './sqlite-lock-wait.ts';
@@ -39,7 +40,7 @@ const MIGRATIONS: Record<string, Migration> = {
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 export interface DatabaseOptions {
-  /** `$UPDRAFT_HOME`, holding `updraft.db` for SQLite. @defaultValue `./.updraft` */
+  /** `$UPDRAFT_HOME`, holding `updraft.db` for SQLite. @defaultValue `$UPDRAFT_HOME`, else the project's `.updraft/`, else `~/updraft` (engine/config/updraft-home.ts) */
   home?: string;
   /** `postgres://...` to use PostgreSQL instead of SQLite. @defaultValue `$UPDRAFT_DATABASE_URL` */
   url?: string;
@@ -47,10 +48,8 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
-export function updraftHome(home?: string): string {
-  // An empty UPDRAFT_HOME means unset, not the current directory.
-  return resolve(home || process.env.UPDRAFT_HOME || '.updraft');
-}
+// Re-exported: callers that open the store find the home here (engine/config/updraft-home.ts decides it).
+export { updraftHome } from '../config/updraft-home.ts';
 
 /**
  * Opens the store and brings its schema up to date. SQLite runs in WAL mode

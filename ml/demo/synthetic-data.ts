@@ -2,10 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rng } from '../training/dataset.ts';
 
-/** How production data differs from the reference: shifts in the mean of two features. */
+/** How production data differs from the reference: shifts in the mean of features. */
 export interface Shift {
   monthlyCharges: number;
   usageGb: number;
+  /** Age plays no part in churn here: its shift moves the inputs, not the relation being learnt. @defaultValue 0 */
+  age?: number;
 }
 
 const FEATURES = ['tenure_months', 'monthly_charges', 'support_calls', 'usage_gb', 'contract_months', 'age'];
@@ -24,7 +26,7 @@ export function churnRows(n: number, seed: number, shift: Shift = { monthlyCharg
     const calls = Math.max(0, Math.round(normal(2, 1.5)));
     const usage = Math.max(0, normal(40 + shift.usageGb, 15));
     const contract = [1, 12, 24][Math.floor(random() * 3)]!;
-    const age = Math.round(normal(45, 12));
+    const age = Math.round(normal(45 + (shift.age ?? 0), 12));
     const risk = -0.08 * tenure + 0.05 * charges + 0.9 * calls - 0.04 * usage - 0.08 * contract - 1.2 + normal(0, 0.25);
     const row = [tenure, charges.toFixed(2), calls, usage.toFixed(2), contract, age];
     if (withLabel) row.push(risk > 0 ? 1 : 0);
@@ -38,7 +40,8 @@ export function writeChurnData(dir: string, options: { drift: boolean; seed?: nu
   mkdirSync(dir, { recursive: true });
   const seed = options.seed ?? 7;
   const rows = options.rows ?? 1500;
-  const shift = options.drift ? { monthlyCharges: 15, usageGb: -10 } : { monthlyCharges: 0, usageGb: 0 };
+  // Half the features move, so the drift check's data-set rule (at least half the columns drifted, as Evidently) fires.
+  const shift = options.drift ? { monthlyCharges: 15, usageGb: -10, age: 10 } : { monthlyCharges: 0, usageGb: 0 };
   writeFileSync(join(dir, 'reference.csv'), churnRows(rows, seed, undefined, false));
   writeFileSync(join(dir, 'current.csv'), churnRows(Math.round(rows / 2), seed + 1, shift, false));
   writeFileSync(join(dir, 'train.csv'), churnRows(rows, seed + 2, shift, true));

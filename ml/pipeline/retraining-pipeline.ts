@@ -54,7 +54,7 @@ function logTrigger(ctx: TaskContext, trigger: RetrainTrigger, fire: boolean, re
   appendRetrainLog({ model: param(ctx, 'model'), trigger, decision: fire ? 'retrain' : 'skip', success: true, metrics, error: null, reason, dag_run_id: ctx.runId, artifact_uri: artifactUri });
 }
 
-/** check_drift: KS / chi-square between the reference and the current production sample. */
+/** check_drift: per-column drift (tests picked as Evidently does) between the reference and the current production sample. */
 export function driftTrigger(d: Dag): BaseOperator {
   return d.add(new DriftCheckOperator({
     taskId: 'check_drift',
@@ -68,9 +68,10 @@ export function driftTrigger(d: Dag): BaseOperator {
       const key = artifactKey('reports', param<string>(ctx, 'model'), ctx.dagId, ctx.runId, 'drift.json');
       const { uri } = await sharedArtifacts().put(key, `${JSON.stringify(report, null, 2)}\n`);
       ctx.log.info(`drift report: ${uri}`);
-      logTrigger(ctx, 'drift', report.drift, report.drift ? `drift in ${drifted.join(', ')}` : 'no column drifted', {
-        columns: report.columns.length, drifted_columns: drifted.length,
-        min_p_value_adjusted: Math.min(...report.columns.map((c) => c.p_value_adjusted)),
+      const pValues = report.columns.flatMap((c) => (c.p_value_adjusted === null ? [] : [c.p_value_adjusted]));
+      logTrigger(ctx, 'drift', report.drift, `${drifted.length > 0 ? `drift in ${drifted.join(', ')}` : 'no column drifted'} (share ${report.drifted_share.toFixed(2)}, rule >= ${report.share})`, {
+        columns: report.columns.length, drifted_columns: drifted.length, drifted_share: report.drifted_share,
+        ...(pValues.length > 0 ? { min_p_value_adjusted: Math.min(...pValues) } : {}),
       }, uri);
     },
   }));

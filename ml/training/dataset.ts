@@ -78,3 +78,22 @@ export function stratifiedSplit(y: readonly number[], testFraction: number, seed
   }
   return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
 }
+
+/**
+ * A split training can use: a holdout to score on and every class in the
+ * training rows. Too little data is bad input (DataValidationError: no retry
+ * helps), named by file and column, never a crash deep in the forest.
+ */
+export function assertTrainableSplit(data: Dataset, split: { train: readonly number[]; test: readonly number[] }, testFraction: number): void {
+  const counts = data.classes.map((_, c) => data.y.filter((y) => y === c).length);
+  if (split.test.length === 0) {
+    // stratifiedSplit holds out round(count * fraction) rows of each class.
+    const needed = Math.ceil(0.5 / testFraction);
+    throw new DataValidationError(`${data.file}: ${data.y.length} data rows are too few to train and score a model: a ${Math.round(testFraction * 100)}% holdout per class of '${data.target}' needs a class with at least ${needed} rows (counts: ${data.classes.map((c, i) => `'${c}' ${counts[i]}`).join(', ')})`);
+  }
+  const inTraining = new Set(split.train.map((r) => data.y[r]));
+  const missing = data.classes.findIndex((_, c) => !inTraining.has(c));
+  if (missing >= 0) {
+    throw new DataValidationError(`${data.file}: class '${data.classes[missing]}' of target column '${data.target}' has ${counts[missing]} row(s), all held out for testing; training needs at least one`);
+  }
+}

@@ -5,7 +5,7 @@ import type { Store } from '../../engine/store/store.ts';
 import { readSource } from '../data/data-source.ts';
 import { assertModelName } from '../registry/model-registry.ts';
 import { TrackingStore } from '../tracking/tracking-store.ts';
-import { datasetFromBytes, stratifiedSplit, type Dataset } from './dataset.ts';
+import { assertTrainableSplit, datasetFromBytes, stratifiedSplit, type Dataset } from './dataset.ts';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.ts';
 import { argmax, loadForest, trainForest, voteFractions, type ForestOptions, type ModelArtifact } from './random-forest.ts';
 
@@ -82,6 +82,7 @@ export async function trainModel(store: Store, artifacts: ArtifactStore, request
     const bytes = await readSource(request.data, artifacts);
     const data = datasetFromBytes(bytes, request.data, request.target);
     const split = stratifiedSplit(data.y, params.test_fraction, params.seed);
+    assertTrainableSplit(data, split, params.test_fraction);
     const t0 = performance.now();
     const forest = await trainForest(pick(data.X, split.train), pick(data.y, split.train), data.classes.length, request);
     const trainSeconds = (performance.now() - t0) / 1000;

@@ -23,10 +23,13 @@ export function dagFolderFrom(...fixtureFiles: string[]): string {
   return folder;
 }
 
-/** Runs the real `updraft` command in a child process. */
+/**
+ * Runs the real `updraft` command in a child process. Its HOME is `cwd` unless `env` says
+ * otherwise: outside a project the home is `~/updraft`, and a test never writes into the real one.
+ */
 export function runCli(args: string[], env: Record<string, string> = {}, cwd = tempDir()): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, UPDRAFT_LOG_FORMAT: 'json', ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, HOME: cwd, UPDRAFT_LOG_FORMAT: 'json', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
