@@ -26,7 +26,8 @@ export const alive = (pid: number): boolean => {
 export class StoppableCluster {
   private constructor(readonly cluster: TestCluster, readonly api: string, private readonly pids: string) {}
 
-  static async start(): Promise<StoppableCluster> {
+  /** @param options.webserver - start a webserver too (its URL in {@link api}). @defaultValue `true` */
+  static async start(options: { webserver?: boolean } = {}): Promise<StoppableCluster> {
     const pids = tempDir('updraft-stop-pids-');
     const sleeper = (name: string): string => `echo $$ > ${join(pids, `${name}.pid`)}; sleep 600 & wait`;
     const folder = tempDir('updraft-stop-dags-');
@@ -55,6 +56,7 @@ gated.task('gate', async (ctx) => {
       cluster.worker(['--concurrency', '4']);
       // The webserver reads what the scheduler parsed: started after, it has no folder of its own to parse.
       await waitFor('the scheduler to parse the DAG folder', async () => (await cluster.store.dags.get('stop_paused')) !== undefined);
+      if (options.webserver === false) return new StoppableCluster(cluster, '', pids);
       const web = await startWebserverProcess(cluster.env, cluster.logDir);
       cluster.processes.push(web.process);
       return new StoppableCluster(cluster, `${web.url}/api/v1`, pids);
