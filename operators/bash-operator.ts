@@ -99,14 +99,19 @@ export class BashOperator extends BaseOperator<string | null> {
       });
       createInterface({ input: child.stderr }).on('line', (line) => context.log.warn(line));
 
-      const killGroup = (): void => {
-        if (child.pid === undefined || child.exitCode !== null) return;
+      // A signal to a group that is gone throws ESRCH: never from a timer, where it would kill the worker.
+      const signalGroup = (signal: NodeJS.Signals): void => {
         try {
-          process.kill(-child.pid, 'SIGTERM');
-          setTimeout(() => child.exitCode === null && process.kill(-child.pid!, 'SIGKILL'), 2000).unref();
+          process.kill(-child.pid!, signal);
         } catch {
           /* already gone */
         }
+      };
+      const killGroup = (): void => {
+        if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+        signalGroup('SIGTERM');
+        // bash may be gone while a process it started holds on: the rest of the group gets SIGKILL.
+        setTimeout(() => signalGroup('SIGKILL'), 2000).unref();
       };
       context.signal.addEventListener('abort', killGroup, { once: true });
 

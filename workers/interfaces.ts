@@ -13,4 +13,12 @@ export interface TaskWorkerOptions extends QueueConnectionOptions {
   lockDurationMs?: number;
   /** After SIGTERM, running tasks get this long to finish before they are handed back. @defaultValue `$UPDRAFT_WORKER_GRACE_SECONDS`, else 30 s */
   shutdownGraceMs?: number;
+  /**
+   * How often the worker beats for its running tries: one statement touches
+   * their heartbeat and finds those changed from outside (marked, run failed
+   * or deleted), which it then terminates. Keep it well under
+   * `UPDRAFT_ZOMBIE_THRESHOLD_SECONDS`.
+   * @defaultValue `$UPDRAFT_WORKER_HEARTBEAT_SECONDS` seconds, else 5 s (at most a third of the lock duration, at least 0.5 s)
+   */
+  heartbeatIntervalMs?: number;
 }

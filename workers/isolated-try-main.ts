@@ -7,14 +7,17 @@ import { runTaskTry } from '../engine/execution/task-runner.ts';
 import { TaskInstanceState } from '../engine/models/states.ts';
 import { Store } from '../engine/store/store.ts';
 import { clockFromEnv } from '../engine/utils/clock.ts';
-import type { IsolatedTryReply, IsolatedTryRequest } from './isolated-try.ts';
+import { TryTerminatedError } from '../engine/models/errors.ts';
+import type { IsolatedTryCommand, IsolatedTryReply, IsolatedTryRequest } from './isolated-try.ts';
 
 const reply = (message: IsolatedTryReply): Promise<void> => new Promise((resolve) => process.send!(message, () => resolve()));
 
 process.once('message', async ({ key, fileloc, queuedBy }: IsolatedTryRequest) => {
   const controller = new AbortController();
-  process.on('message', (message) => {
+  const terminate = new AbortController();
+  process.on('message', (message: IsolatedTryCommand) => {
     if (message === 'abort') controller.abort();
+    else if (typeof message === 'object' && 'terminate' in message) terminate.abort(new TryTerminatedError(message.terminate));
   });
   const store = await Store.open();
   try {
@@ -22,7 +25,7 @@ process.once('message', async ({ key, fileloc, queuedBy }: IsolatedTryRequest) =
     if (!run || ti?.state !== TaskInstanceState.RUNNING) {
       await reply({ failure: `try ${key.tryNumber} of ${key.dagId}.${key.taskId} is not running (state ${ti?.state ?? 'missing'})` });
     } else {
-      await reply({ outcome: await runTaskTry({ store, dag, run, ti, clock: clockFromEnv(), signal: controller.signal, queuedBy }) });
+      await reply({ outcome: await runTaskTry({ store, dag, run, ti, clock: clockFromEnv(), signal: controller.signal, terminate: terminate.signal, queuedBy }) });
     }
   } catch (error) {
     await reply({ failure: `could not run task: ${(error as Error).message}` });

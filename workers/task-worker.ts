@@ -2,8 +2,11 @@ import { hostname } from 'node:os';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { DagModuleCache } from '../engine/dag-processing/dag-module-cache.ts';
 import { runTaskTry, workerIdentity, type TryOutcome } from '../engine/execution/task-runner.ts';
+import { TryTerminator, tryHeartbeatMs } from '../engine/execution/try-terminator.ts';
 import { createLogger, type Logger } from '../engine/logging/logger.ts';
 import { TaskInstanceState } from '../engine/models/states.ts';
+import type { TryTerminatedError } from '../engine/models/errors.ts';
+import { formatLogLine } from '../engine/execution/task-log-buffer.ts';
 import type { TaskCompletion, TaskJob } from '../engine/queue/interfaces.ts';
 import { DagStructure, type TaskSpec } from '../engine/models/dag-spec.ts';
 import type { TaskInstanceKey } from '../engine/models/task-instance-key.ts';
@@ -46,7 +49,8 @@ export class TaskWorker {
   private readonly shutdown = new AbortController();
   private readonly log: Logger;
   private readonly clock: Clock = clockFromEnv();
-  private readonly running = new Map<string, TaskInstance>();
+  /** The tries running here: their heartbeat, and their termination when changed from outside. */
+  private readonly terminator: TryTerminator;
   /** Runs seen recently: a run's id, dates and conf never change, so one read serves all its tasks. */
   private readonly runs = new Map<string, DagRun>();
   private readonly locations = new Map<string, string>();
@@ -65,6 +69,8 @@ export class TaskWorker {
       lockDurationMs: options.lockDurationMs ?? seconds(process.env.UPDRAFT_WORKER_LOCK_SECONDS, 30_000),
       shutdownGraceMs: options.shutdownGraceMs ?? seconds(process.env.UPDRAFT_WORKER_GRACE_SECONDS, 30_000),
     };
+    const heartbeatMs = options.heartbeatIntervalMs ?? tryHeartbeatMs(Math.min(5000, Math.max(500, this.options.lockDurationMs / 3)));
+    this.terminator = new TryTerminator(store, { intervalMs: heartbeatMs, now: () => this.clock.now(), onError: (err) => this.log.error({ err }, 'heartbeat failed') });
   }
 
   start(): void {
@@ -82,10 +88,11 @@ export class TaskWorker {
       worker.on('error', (error) => this.log.error({ err: error, queue: name }, 'queue error'));
       this.workers.push(worker);
     }
-    // The store-side heartbeat lets the scheduler tell a live task whose job
-    // vanished from Redis (FLUSHALL) from one whose worker died.
+    // The store-side heartbeat of running tries lets the scheduler tell a live
+    // task whose job vanished from Redis (FLUSHALL) from one whose worker died,
+    // and stops a try whose state was changed from outside.
+    this.terminator.start();
     this.heartbeat = setInterval(() => {
-      void this.store.tasks.heartbeat([...this.running.values()], this.clock.now()).catch((err) => this.log.error({ err }, 'heartbeat failed'));
       // The worker's own liveness (`jobs check --job-type WorkerJob`): it beats only while it can take work.
       if (this.redisReady()) void this.store.schedulerJobs.heartbeat({ ...this.job, latestHeartbeat: new Date().toISOString() }).catch((err) => this.log.error({ err }, 'heartbeat failed'));
     }, Math.min(5000, Math.max(500, this.options.lockDurationMs / 3)));
@@ -114,6 +121,7 @@ export class TaskWorker {
     clearTimeout(grace);
     await Promise.all(this.handOffs);
     if (this.heartbeat) clearInterval(this.heartbeat);
+    this.terminator.stop();
     await this.queues.close();
     // The statement counter lets the bench report store statements and commits per task.
     this.log.info({ tries_finished: this.finishedTries, store_statements: this.store.counts.statements, store_commits: this.store.counts.commits }, 'worker stopped');
@@ -146,18 +154,22 @@ export class TaskWorker {
     log.info({ worker_id: this.id }, 'task started');
 
     let outcome: TryOutcome;
-    const runningKey = job.id ?? JSON.stringify(key);
-    this.running.set(runningKey, ti);
+    const terminate = this.terminator.watch(ti);
     try {
       const dag = await this.loadDag(key.dagId, location.fileloc);
       const spec = dag.structure().tasks.get(key.taskId);
       outcome = spec?.isolation === 'process'
-        ? await this.runIsolated(key, location.fileloc, spec, run, ti)
-        : await runTaskTry({ store: this.store, dag, run, ti, clock: this.clock, signal: this.shutdown.signal, queuedBy: this.queuedBy });
+        ? await this.runIsolated(key, location.fileloc, spec, run, ti, terminate)
+        : await runTaskTry({ store: this.store, dag, run, ti, clock: this.clock, signal: this.shutdown.signal, terminate, queuedBy: this.queuedBy });
     } catch (error) {
       outcome = await this.failLost(ti, run, `could not run task: ${(error as Error).message}`, location.fileloc);
     } finally {
-      this.running.delete(runningKey);
+      this.terminator.unwatch(ti);
+    }
+
+    if (outcome.state === 'terminated') {
+      log.warn({ reason: outcome.reason }, 'task terminated: its state was changed from outside');
+      return null;
     }
 
     if (outcome.state === TaskInstanceState.QUEUED) {
@@ -184,9 +196,15 @@ export class TaskWorker {
   }
 
   /** `isolation: 'process'`: the try runs in a child process; a child that died or hung is failed (or handed back) here. */
-  private async runIsolated(key: TaskInstanceKey, fileloc: string, spec: TaskSpec, run: DagRun, ti: TaskInstance): Promise<TryOutcome> {
-    const reply = await runIsolatedTry({ key, fileloc, queuedBy: this.queuedBy }, spec.executionTimeoutMs, this.shutdown.signal);
+  private async runIsolated(key: TaskInstanceKey, fileloc: string, spec: TaskSpec, run: DagRun, ti: TaskInstance, terminate: AbortSignal): Promise<TryOutcome> {
+    const reply = await runIsolatedTry({ key, fileloc, queuedBy: this.queuedBy }, spec.executionTimeoutMs, this.shutdown.signal, terminate);
     if ('outcome' in reply) return reply.outcome;
+    if (terminate.aborted) {
+      // The child did not get to write why (it hung or died): the log says so here, unless the run is gone.
+      const reason = terminate.reason as TryTerminatedError;
+      if (reason.newState !== null) await this.store.logs.appendAfterLast(ti, `${formatLogLine(ti.taskId, 'WARNING', `${reason.message} (${reply.failure})`)}\n`, this.clock.now());
+      return { state: 'terminated', recorded: false, reason: reason.message };
+    }
     if (this.shutdown.signal.aborted) return { state: TaskInstanceState.QUEUED, recorded: await this.store.tries.handBackTry(ti, this.clock.now()) };
     return this.failLost(ti, run, reply.failure, fileloc);
   }

@@ -9,6 +9,7 @@ import { registerDriftCommand } from './commands/drift.ts';
 import { registerModelCommands } from './commands/models.ts';
 import { registerJobCommands } from './commands/jobs.ts';
 import { registerCompletionCommand } from './commands/completion.ts';
+import { registerRunStateCommands, registerTaskSetStateCommand } from './commands/mark.ts';
 import { registerInfoCommand } from './commands/info.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { createRequire } from 'node:module';
@@ -28,6 +29,10 @@ const ctx = (): CliContext => (context ??= new CliContext(dagsFolder(program.opt
 
 registerDagCommands(program, ctx);
 registerTaskCommands(program, ctx);
+// Setting states from outside: `tasks set-state`, `dags set-state`, `dags delete-run`.
+const subcommand = (name: string): Command => program.commands.find((c) => c.name() === name)!;
+registerTaskSetStateCommand(subcommand('tasks'), ctx);
+registerRunStateCommands(subcommand('dags'), ctx);
 registerProcessCommands(program, ctx);
 registerDriftCommand(program);
 registerModelCommands(program, ctx);

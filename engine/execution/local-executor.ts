@@ -7,6 +7,7 @@ import type { TaskInstance } from '../store/task-instance-repository.ts';
 import { sleep, type Clock } from '../utils/clock.ts';
 import { advanceDagRun } from './dag-run-evaluator.ts';
 import { runTaskTry, workerIdentity, type TryOutcome } from './task-runner.ts';
+import { TryTerminator } from './try-terminator.ts';
 
 /** The `executor` of a run this process executes itself: the scheduler leaves such a run alone. */
 export const localExecutorId = (): string => `local ${workerIdentity()}`;
@@ -32,25 +33,43 @@ export interface LocalRunOptions {
  * queues its downstream, which runs next; tasks run one at a time.
  */
 export async function runDagRunLocally(store: Store, dag: Dag, run: DagRun, clock: Clock, options: LocalRunOptions = {}): Promise<DagRunState> {
+  if (run.state === DagRunState.QUEUED) await store.runs.transition(run.dagId, run.runId, [DagRunState.QUEUED], DagRunState.RUNNING, clock.now());
+  // A try marked from outside (`tasks set-state`, the REST API) stops here as on a worker.
+  const terminator = new TryTerminator(store, { now: () => clock.now() });
+  terminator.start();
+  try {
+    return await runLoop(store, dag, run, clock, options, terminator);
+  } finally {
+    terminator.stop();
+  }
+}
+
+async function runLoop(store: Store, dag: Dag, run: DagRun, clock: Clock, options: LocalRunOptions, terminator: TryTerminator): Promise<DagRunState> {
   const structure = dag.structure();
   const queuedBy = `dags test ${workerIdentity()}`;
   const owner = { hostname: hostname(), workerId: workerIdentity() };
-  if (run.state === DagRunState.QUEUED) await store.runs.transition(run.dagId, run.runId, [DagRunState.QUEUED], DagRunState.RUNNING, clock.now());
   for (;;) {
     const step = await store.atomically((tx) => advanceDagRun(tx, structure, run, clock.now(), { queuedBy }));
     if (step.finished) return step.finished;
     const pending: TaskInstance[] = [...(await store.tasks.latestTries(run.dagId, run.runId)).values()].filter((ti) => ti.state === TaskInstanceState.QUEUED);
     if (pending.length === 0) {
       const current = await store.runs.get(run.dagId, run.runId);
-      if (current && current.state !== DagRunState.RUNNING) return current.state;
+      if (!current) throw new Error(`run ${run.runId} of DAG '${run.dagId}' was deleted while it ran`);
+      if (current.state !== DagRunState.RUNNING) return current.state;
       throw new Error(`run ${run.runId} of DAG '${run.dagId}' cannot progress: no task is ready`);
     }
     for (let next = pending.shift(); next; next = pending.shift()) {
       for (let key = next; ;) {
         const ti = await store.tries.tryStarted(key, owner, clock.now());
         if (!ti) break;
-        const outcome = await runTaskTry({ store, dag, run, ti, clock, echo: options.echo, queuedBy });
+        let outcome: TryOutcome;
+        try {
+          outcome = await runTaskTry({ store, dag, run, ti, clock, echo: options.echo, queuedBy, terminate: terminator.watch(ti) });
+        } finally {
+          terminator.unwatch(ti);
+        }
         options.onTry?.(ti.taskId, ti.tryNumber, outcome);
+        if (outcome.state === 'terminated') break;
         if (outcome.state !== TaskInstanceState.UP_FOR_RETRY) {
           if (outcome.state !== TaskInstanceState.QUEUED) pending.push(...outcome.queued);
           break;

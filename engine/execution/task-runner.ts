@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import type { Dag } from '../models/dag.ts';
-import { FailWithoutRetryError, SkipTaskError, TaskTimeoutError } from '../models/errors.ts';
+import { FailWithoutRetryError, SkipTaskError, TaskTimeoutError, TryTerminatedError } from '../models/errors.ts';
 import { TaskInstanceState } from '../models/states.ts';
 import type { TaskContext, XComSource } from '../models/task-context.ts';
 import type { DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
-import type { TaskInstance } from '../store/task-instance-repository.ts';
+import type { TaskInstance, TaskInstanceKey } from '../store/task-instance-repository.ts';
 import { settleTry, type FinishedTry, type TryResult } from '../store/try-lifecycle.ts';
 import type { Clock } from '../utils/clock.ts';
 import { TaskLogBuffer } from './task-log-buffer.ts';
@@ -17,8 +17,26 @@ export interface HandedBackTry {
   recorded: boolean;
 }
 
-/** How a try ended: recorded as settled (with its downstream hand-off), or handed back. */
-export type TryOutcome = FinishedTry | HandedBackTry;
+/**
+ * A try stopped because its task instance was changed from outside (marked,
+ * its run marked or deleted): nothing of its own outcome was recorded.
+ */
+export interface TerminatedTry {
+  state: 'terminated';
+  recorded: false;
+  /** The line written to its log: what it was set to from outside. */
+  reason: string;
+}
+
+/** How a try ended: recorded as settled (with its downstream hand-off), handed back, or terminated from outside. */
+export type TryOutcome = FinishedTry | HandedBackTry | TerminatedTry;
+
+/**
+ * After a termination the task gets this long to stop (a bash task's process
+ * group gets SIGTERM, then SIGKILL 2 s later) before the try is given up on;
+ * in-process code that ignores its signal keeps running, its result discarded.
+ */
+const TERMINATION_GRACE_MS = 5_000;
 
 export interface TaskTryInput {
   store: Store;
@@ -29,6 +47,12 @@ export interface TaskTryInput {
   clock: Clock;
   /** Aborts the task (worker shutdown). */
   signal?: AbortSignal;
+  /**
+   * Aborts (reason: a TryTerminatedError) when the try's task instance was
+   * changed from outside (see TryTerminator): the task's `ctx.signal` aborts,
+   * the reason goes to its log, and its outcome is never recorded.
+   */
+  terminate?: AbortSignal;
   /** Recorded as `queued_by` on the downstream tries this try queues. @defaultValue `worker <host>:<pid>` */
   queuedBy?: string;
   /** `tasks test`: run without writing anything; log lines go to `echo`. */
@@ -59,6 +83,15 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
   const controller = new AbortController();
   const onOuterAbort = (): void => controller.abort(new Error('worker shutting down'));
   input.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  let terminated: TryTerminatedError | null = null;
+  let executed = false;
+  const onTerminate = (): void => {
+    if (executed || terminated) return;
+    const reason: unknown = input.terminate?.reason;
+    terminated = reason instanceof TryTerminatedError ? reason : new TryTerminatedError(null);
+    log.warn(terminated.message);
+    controller.abort(terminated);
+  };
   const context: TaskContext = {
     dagId: run.dagId,
     runId: run.runId,
@@ -83,14 +116,21 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
   let result: TryResult;
   let error: Error | null = null;
   log.info(`Starting try ${ti.tryNumber} of ${ti.maxTries} (${taskSpec?.operator ?? '?'}) on ${workerIdentity()}`);
+  if (input.terminate?.aborted) onTerminate();
+  else input.terminate?.addEventListener('abort', onTerminate, { once: true });
   try {
     if (!task || !taskSpec) throw new FailWithoutRetryError(`task '${ti.taskId}' is no longer in DAG '${run.dagId}'`);
-    const value = await withTimeout(() => task.execute(context), taskSpec.executionTimeoutMs, controller);
+    if (terminated) throw terminated;
+    const value = await untilTerminated(withTimeout(() => task.execute(context), taskSpec.executionTimeoutMs, controller), input.terminate);
+    executed = true;
+    if (terminated) throw terminated;
     const skip = task.tasksToSkip(value, dag);
     if (skip.length > 0) log.info(`Skipping downstream: ${skip.join(', ')}`);
     result = { kind: 'success', value, skip };
   } catch (caught) {
+    executed = true;
     error = caught instanceof Error ? caught : new Error(String(caught));
+    if (terminated) return endTerminated(terminated, log, input.dryRun ? null : store, ti);
     if (input.signal?.aborted && !(error instanceof TaskTimeoutError)) {
       log.warn('Worker shutting down: handing this try back to the queue');
       await log.flush();
@@ -107,6 +147,7 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
     }
   } finally {
     input.signal?.removeEventListener('abort', onOuterAbort);
+    input.terminate?.removeEventListener('abort', onTerminate);
   }
 
   const settled = settleTry(ti, result, run.logicalDate);
@@ -119,6 +160,36 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
   await runCallback(settled.state, task?.options ? dag.effectiveOptions(task) : {}, context, error, log);
   await log.flush();
   return outcome;
+}
+
+/**
+ * Once `terminate` aborts, the task gets {@link TERMINATION_GRACE_MS} to
+ * settle (its ctx.signal has aborted), then the try is given up on.
+ */
+function untilTerminated<T>(task: Promise<T>, terminate: AbortSignal | undefined): Promise<T> {
+  if (!terminate) return task;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const givenUp = new Promise<never>((_, reject) => {
+    onAbort = (): void => void (timer = setTimeout(() => reject(terminate.reason), TERMINATION_GRACE_MS));
+    terminate.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([task, givenUp]).finally(() => {
+    clearTimeout(timer);
+    terminate.removeEventListener('abort', onAbort!);
+  });
+}
+
+/** A terminated try records nothing of its own: its log keeps what it wrote and why it stopped (unless its run is gone). */
+async function endTerminated(terminated: TryTerminatedError, log: TaskLogBuffer, store: Store | null, key: TaskInstanceKey): Promise<TerminatedTry> {
+  if (terminated.newState === null) {
+    log.take();
+    await log.flush();
+    await store?.logs.deleteIfOrphaned(key);
+  } else {
+    await log.flush();
+  }
+  return { state: 'terminated', recorded: false, reason: terminated.message };
 }
 
 async function withTimeout<T>(fn: () => Promise<T> | T, timeoutMs: number | null, controller: AbortController): Promise<T> {

@@ -33,3 +33,16 @@ export class NotFoundError extends UpdraftError {}
 
 /** Something with that identity exists already (a run id, a logical date). */
 export class AlreadyExistsError extends UpdraftError {}
+
+/**
+ * A running try whose task instance was changed from outside (marked success
+ * or failed, its run marked or deleted): its worker stops it and discards its
+ * outcome. `newState` is what the try was set to; null when its row is gone.
+ */
+export class TryTerminatedError extends UpdraftError {
+  constructor(readonly newState: string | null) {
+    super(newState === null
+      ? 'task instance deleted from outside (its run was deleted); terminating'
+      : `task instance state changed to ${newState} from outside; terminating`);
+  }
+}

@@ -28,5 +28,7 @@ export interface TaskCompletion extends TaskInstanceKey {
 export type SchedulerEvent =
   | { type: 'run-queued'; dagId: string; runId: string }
   | { type: 'tasks-cleared'; dagId: string; runId: string }
+  /** Task instances or the run were set to a state from outside (`tasks set-state`, `dags set-state`). */
+  | { type: 'tasks-marked'; dagId: string; runId: string }
   /** Paused/unpaused, or backfill runs queued: re-check the DAG's runs. */
   | { type: 'dag-changed'; dagId: string };

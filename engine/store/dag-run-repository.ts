@@ -148,6 +148,33 @@ export class DagRunRepository {
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
+
+  /**
+   * A finished run goes back to `queued` for the scheduler to re-evaluate
+   * (compare-and-set from `from`). A run a local process executed (`dags
+   * test`, backfill) is handed to the scheduler: that process is done with it.
+   */
+  async reopen(dagId: string, runId: string, from: readonly DagRunState[], now: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('dag_run')
+      .set({ state: DagRunState.QUEUED, queued_at: now.toISOString(), end_date: null, executor: null })
+      .where('dag_id', '=', dagId)
+      .where('run_id', '=', runId)
+      .where('state', 'in', [...from])
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Deletes a run with its tries, logs and XComs, in one transaction; false when there was no such run. */
+  async delete(dagId: string, runId: string): Promise<boolean> {
+    return this.store.write(async (tx) => {
+      for (const table of ['task_log', 'xcom', 'task_instance'] as const) {
+        await tx.deleteFrom(table).where('dag_id', '=', dagId).where('run_id', '=', runId).execute();
+      }
+      const result = await tx.deleteFrom('dag_run').where('dag_id', '=', dagId).where('run_id', '=', runId).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    });
+  }
 }
 
 export function toDagRun(row: Selectable<DagRunTable>): DagRun {

@@ -63,6 +63,15 @@ export class TaskLogRepository {
     await this.append(key, last?.chunk === null || last?.chunk === undefined ? 0 : Number(last.chunk) + 1, content, now);
   }
 
+  /** Removes a try's log chunks if the try itself is gone (a deleted run whose try kept writing until it was terminated). */
+  async deleteIfOrphaned(key: TaskInstanceKey): Promise<void> {
+    await this.db.deleteFrom('task_log')
+      .where('dag_id', '=', key.dagId).where('run_id', '=', key.runId).where('task_id', '=', key.taskId).where('try_number', '=', key.tryNumber)
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('task_instance as ti').select('ti.state')
+        .where('ti.dag_id', '=', key.dagId).where('ti.run_id', '=', key.runId).where('ti.task_id', '=', key.taskId).where('ti.try_number', '=', key.tryNumber))))
+      .execute();
+  }
+
   async read(key: TaskInstanceKey): Promise<string> {
     const rows = await this.db
       .selectFrom('task_log')

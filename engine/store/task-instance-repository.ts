@@ -227,16 +227,39 @@ export class TaskInstanceRepository {
     }
   }
 
-  /** Heartbeat: touches `updated_at` of tries this worker is running. */
-  async heartbeat(keys: readonly TaskInstanceKey[], now: Date): Promise<void> {
-    for (const key of keys) {
-      await this.db
+  /**
+   * Heartbeat: touches `updated_at` of the tries this worker runs that are
+   * still `running`, one statement per 200 tries, and returns those. A try
+   * missing from the answer was changed from outside (marked, its run failed
+   * or deleted): its worker terminates it (see TryTerminator).
+   */
+  async heartbeat(keys: readonly TaskInstanceKey[], now: Date): Promise<TaskInstanceKey[]> {
+    const running: TaskInstanceKey[] = [];
+    for (const batch of chunks(keys, 200)) {
+      const rows = await this.db
         .updateTable('task_instance')
         .set({ updated_at: now.toISOString() })
-        .where('dag_id', '=', key.dagId).where('run_id', '=', key.runId).where('task_id', '=', key.taskId).where('try_number', '=', key.tryNumber)
+        .where((eb) => eb(eb.refTuple('dag_id', 'run_id', 'task_id', 'try_number'), 'in', batch.map((k) => eb.tuple(k.dagId, k.runId, k.taskId, k.tryNumber))))
         .where('state', '=', TaskInstanceState.RUNNING)
+        .returning(['dag_id', 'run_id', 'task_id', 'try_number'])
         .execute();
+      running.push(...rows.map((r) => ({ dagId: r.dag_id, runId: r.run_id, taskId: r.task_id, tryNumber: r.try_number })));
     }
+    return running;
+  }
+
+  /** The states of these tries, in one statement per 200; a try with no row is absent from the answer. */
+  async statesOf(keys: readonly TaskInstanceKey[]): Promise<Array<TaskInstanceKey & { state: TaskInstanceState }>> {
+    const found: Array<TaskInstanceKey & { state: TaskInstanceState }> = [];
+    for (const batch of chunks(keys, 200)) {
+      const rows = await this.db
+        .selectFrom('task_instance')
+        .select(['dag_id', 'run_id', 'task_id', 'try_number', 'state'])
+        .where((eb) => eb(eb.refTuple('dag_id', 'run_id', 'task_id', 'try_number'), 'in', batch.map((k) => eb.tuple(k.dagId, k.runId, k.taskId, k.tryNumber))))
+        .execute();
+      found.push(...rows.map((r) => ({ dagId: r.dag_id, runId: r.run_id, taskId: r.task_id, tryNumber: r.try_number, state: r.state as TaskInstanceState })));
+    }
+    return found;
   }
 
   /**

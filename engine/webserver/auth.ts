@@ -24,13 +24,15 @@ function tokenMatches(request: FastifyRequest, token: string): boolean {
 
 /**
  * Every write must be `Content-Type: application/json` (a cross-site form or
- * `fetch` without a CORS pre-flight cannot send that) and, when a token is
- * configured, carry it as a bearer token.
+ * `fetch` without a CORS pre-flight cannot send that; a DELETE may carry no
+ * body at all) and, when a token is configured, carry it as a bearer token.
  */
 export function guardWrites(app: FastifyInstance, token: string | undefined): void {
   app.addHook('onRequest', async (request) => {
     if (!WRITE_METHODS.has(request.method)) return;
     if (token && !tokenMatches(request, token)) throw new UnauthorizedError();
+    // A DELETE takes no body; no cross-site form can send one, and a cross-site fetch needs a CORS pre-flight.
+    if (request.method === 'DELETE' && request.headers['content-type'] === undefined) return;
     const type = request.headers['content-type'] ?? '';
     if (!/^application\/json\s*(;|$)/i.test(type)) throw new HttpError(415, 'writes take a JSON body: send Content-Type: application/json');
   });

@@ -12,7 +12,11 @@ export async function startWebserverProcess(env: Record<string, string>, logDir:
   const url = await waitFor(`webserver URL in ${child.logFile}`, async () => {
     if (child.child.exitCode !== null) throw new Error(`webserver exited ${child.child.exitCode}: ${readFileSync(child.logFile, 'utf8')}`);
     return /"url":"(http:\/\/[^"]+)"/.exec(readFileSync(child.logFile, 'utf8'))?.[1];
-  }, 60_000);
+  }, 60_000).catch(async (error: unknown) => {
+    // The caller never gets the process: it must not outlive the test.
+    await child.stop('SIGKILL');
+    throw error;
+  });
   return { process: child, url };
 }
 

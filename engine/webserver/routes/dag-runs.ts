@@ -2,6 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { InvalidInputError, NotFoundError } from '../../models/errors.ts';
 import { isDagRunState, type DagRunState } from '../../models/states.ts';
 import { triggerDagRun } from '../../operations/dag-commands.ts';
+import { deleteDagRun } from '../../operations/delete-dag-run.ts';
+import { SETTABLE_RUN_STATES, type SettableRunState } from '../../operations/mark-tries.ts';
+import { setDagRunState } from '../../operations/set-dag-run-state.ts';
 import { runRow } from '../../operations/rows.ts';
 import type { DagRow } from '../../store/dag-repository.ts';
 import type { DagRun } from '../../store/dag-run-repository.ts';
@@ -55,4 +58,26 @@ export function dagRunRoutes(app: FastifyInstance, store: Store, clock: Clock): 
 
   app.get<{ Params: RunParams }>('/api/v1/dags/:dag_id/dagRuns/:dag_run_id', { schema: { params: runParams } }, async (request) =>
     runRow((await findRun(store, request.params.dag_id, request.params.dag_run_id)).run));
+
+  /**
+   * Airflow's PATCH dagRun: `{"state": "success" | "failed" | "queued"}` sets
+   * the run's state with the task changes it implies (running tries are
+   * terminated by their workers); answers the run as it is now.
+   */
+  app.patch<{ Params: RunParams; Body: { state: SettableRunState } }>('/api/v1/dags/:dag_id/dagRuns/:dag_run_id', {
+    schema: {
+      params: runParams,
+      body: { type: 'object', required: ['state'], properties: { state: { type: 'string', enum: [...SETTABLE_RUN_STATES] } }, additionalProperties: false },
+    },
+  }, async (request) => {
+    const { dag, run } = await findRun(store, request.params.dag_id, request.params.dag_run_id);
+    return runRow((await setDagRunState(store, dag, run, request.body.state, {}, clock.now())).run);
+  });
+
+  /** Airflow's DELETE dagRun: the run with its tries, logs and XComs; 204, no body. */
+  app.delete<{ Params: RunParams }>('/api/v1/dags/:dag_id/dagRuns/:dag_run_id', { schema: { params: runParams } }, async (request, reply) => {
+    const { run } = await findRun(store, request.params.dag_id, request.params.dag_run_id);
+    await deleteDagRun(store, run);
+    return reply.status(204).send();
+  });
 }

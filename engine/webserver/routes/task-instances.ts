@@ -5,6 +5,8 @@ import type { Store } from '../../store/store.ts';
 import { findRun } from './dag-runs.ts';
 import { dagParams, ID_PATTERN, logParams, RUN_ID_PATTERN, runParams, taskParams, type DagParams, type LogParams, type RunParams, type TaskParams } from './schemas.ts';
 import { clearTaskInstances } from '../../operations/clear-task-instances.ts';
+import { MARKABLE_TASK_STATES, stateChangeRow, type MarkableTaskState } from '../../operations/mark-tries.ts';
+import { setTaskInstanceState } from '../../operations/set-task-instance-state.ts';
 import type { Clock } from '../../utils/clock.ts';
 
 interface ClearBody {
@@ -13,6 +15,15 @@ interface ClearBody {
   only_failed?: boolean;
   include_downstream?: boolean;
   dry_run?: boolean;
+}
+
+interface SetStateBody {
+  new_state: MarkableTaskState;
+  dry_run?: boolean;
+  include_upstream?: boolean;
+  include_downstream?: boolean;
+  include_future?: boolean;
+  include_past?: boolean;
 }
 
 export function taskInstanceRoutes(app: FastifyInstance, store: Store, clock: Clock): void {
@@ -53,6 +64,39 @@ export function taskInstanceRoutes(app: FastifyInstance, store: Store, clock: Cl
   app.get<{ Params: TaskParams }>('/api/v1/dags/:dag_id/dagRuns/:dag_run_id/taskInstances/:task_id', { schema: { params: taskParams } }, async (request) => {
     const tries = await triesOf(store, request.params);
     return taskInstanceRow(tries.at(-1)!);
+  });
+
+  /**
+   * Airflow's PATCH taskInstance: mark success / failed, with its upstream,
+   * downstream, future and past relatives as asked; answers the task
+   * instances changed (with `dry_run`, those that would be), each with its
+   * previous and new state. A running try is terminated by its worker.
+   */
+  app.patch<{ Params: TaskParams; Body: SetStateBody }>('/api/v1/dags/:dag_id/dagRuns/:dag_run_id/taskInstances/:task_id', {
+    schema: {
+      params: taskParams,
+      body: {
+        type: 'object',
+        required: ['new_state'],
+        properties: {
+          new_state: { type: 'string', enum: [...MARKABLE_TASK_STATES] },
+          dry_run: { type: 'boolean' },
+          include_upstream: { type: 'boolean' },
+          include_downstream: { type: 'boolean' },
+          include_future: { type: 'boolean' },
+          include_past: { type: 'boolean' },
+        },
+        additionalProperties: false,
+      },
+    },
+  }, async (request) => {
+    const { dag, run } = await findRun(store, request.params.dag_id, request.params.dag_run_id);
+    const b = request.body;
+    const changes = await setTaskInstanceState(store, dag, run, {
+      taskId: request.params.task_id, state: b.new_state, dryRun: b.dry_run,
+      upstream: b.include_upstream, downstream: b.include_downstream, future: b.include_future, past: b.include_past,
+    }, clock.now());
+    return { task_instances: changes.map(stateChangeRow), total_entries: changes.length };
   });
 
   /** Every try of one task, oldest first, each with its own state, times, worker and error. */
