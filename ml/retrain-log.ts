@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { updraftHome } from '../engine/store/database.ts';
 
-export type RetrainTrigger = 'drift' | 'performance' | 'schedule' | 'manual';
+export type RetrainTrigger = 'drift' | 'performance' | 'estimated_performance' | 'schedule' | 'manual';
 
 /** One line of the retrain log: a trigger evaluation or a retrain attempt. */
 export interface RetrainLogEntry {

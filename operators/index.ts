@@ -5,3 +5,4 @@ export { BranchOperator, type BranchChoice } from './branch-operator.ts';
 export { ShortCircuitOperator, type ShortCircuitOptions } from './short-circuit-operator.ts';
 export { EmptyOperator } from './empty-operator.ts';
 export { DriftCheckOperator, type DriftCheckOptions, type FromContext } from './drift-check-operator.ts';
+export { EstimatedPerformanceOperator, type EstimatedPerformanceOptions } from '../ml/operators/estimated-performance-operator.ts';
