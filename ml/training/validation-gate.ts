@@ -71,6 +71,7 @@ export function compareOnHoldout(candidate: ScoredHoldout, champion: ScoredHoldo
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)} pts`;
+const pValue = (p: number): string => (p < 0.001 ? p.toExponential(2) : p.toPrecision(3));
 
 /**
  * Absolute thresholds, then champion vs challenger as a test rather than a
@@ -88,7 +89,7 @@ export function validationGate(candidate: ScoredHoldout, champion: ScoredHoldout
   if (candidate.metrics.precision < minPrecision) reasons.push(`precision ${candidate.metrics.precision.toFixed(4)} < threshold ${minPrecision}`);
   const comparison = champion ? compareOnHoldout(candidate, champion, options) : null;
   if (comparison) {
-    const stats = `difference ${pct(comparison.difference)}, ${100 * comparison.ci_level}% CI [${pct(comparison.ci_low)}, ${pct(comparison.ci_high)}], McNemar p=${comparison.p_value.toPrecision(3)}`;
+    const stats = `difference ${pct(comparison.difference)}, ${100 * comparison.ci_level}% CI [${pct(comparison.ci_low)}, ${pct(comparison.ci_high)}], McNemar p=${pValue(comparison.p_value)}`;
     const significant = comparison.p_value < alpha;
     if (policy === 'not_worse' && significant && comparison.difference < 0) reasons.push(`significantly worse than the champion (${stats})`);
     if (policy === 'better' && !(significant && comparison.difference > 0)) reasons.push(`not significantly better than the champion (${stats})`);
