@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { LocalArtifactStore } from '../engine/artifacts/local-artifact-store.ts';
+import type { TaskContext } from '../engine/models/task-context.ts';
+import { Store } from '../engine/store/store.ts';
+import { EstimatedPerformanceOperator } from '../operators/index.ts';
 import { CsvTable } from '../ml/data/csv-table.ts';
 import { churnRows, writeChurnData } from '../ml/demo/synthetic-data.ts';
 import { estimateChunks } from '../ml/monitoring/estimated-performance.ts';
@@ -53,6 +57,27 @@ describe('estimateChunks', () => {
   it('a class the model does not know, or a score outside [0, 1], is a one-line error naming the prediction', () => {
     assert.throws(() => estimateChunks([{ ...rows(1, () => null)[0]!, prediction: 'maybe' }], calibrator), /prediction 'p0': class 'maybe' is not one of the model's classes \(0, 1\)/);
     assert.throws(() => estimateChunks([{ ...rows(1, () => null)[0]!, score: 1.5 }], calibrator), /prediction 'p0': score 1\.5 is not a vote share/);
+  });
+});
+
+describe('EstimatedPerformanceOperator', () => {
+  it('a model with nothing in production: nothing to estimate, everything downstream skipped', async (t) => {
+    const home = tempDir('updraft-cbpe-op-');
+    const store = await Store.open({ home });
+    t.after(() => store.close());
+    const seen: unknown[] = [];
+    const lines: string[] = [];
+    const operator = new EstimatedPerformanceOperator({
+      taskId: 'check_estimated_performance', model: 'churn', store: async () => store,
+      artifacts: () => new LocalArtifactStore({ root: join(home, 'artifacts') }), onEstimate: (e) => void seen.push(e),
+    });
+    const log = { info: (m: string) => void lines.push(m), warn: (m: string) => void lines.push(m), error: (m: string) => void lines.push(m) };
+    const result = await operator.execute({ log } as unknown as TaskContext);
+    assert.equal(result, null);
+    assert.deepEqual(seen, [null]);
+    assert.match(lines.join('\n'), /churn has no production version: nothing to estimate/);
+    const graph = { downstreamOf: () => ['train_model'], descendantsOf: () => ['train_model', 'validate', 'deploy_model'] };
+    assert.deepEqual(operator.tasksToSkip(result, graph), ['train_model', 'validate', 'deploy_model']);
   });
 });
 

@@ -1,10 +1,13 @@
 import type { ArtifactStore } from '../../engine/artifacts/interfaces.ts';
-import { InvalidInputError } from '../../engine/models/errors.ts';
+import { FailWithoutRetryError, InvalidInputError } from '../../engine/models/errors.ts';
 import type { Store } from '../../engine/store/store.ts';
 import { DataValidationError } from '../errors.ts';
 import { assertModelName, ModelRegistry } from '../registry/model-registry.ts';
 import { probabilityCorrect, readCalibrator, type Calibrator } from '../training/calibration.ts';
 import { PredictionStore, type ScoredPrediction } from './prediction-store.ts';
+
+/** The version has no calibrator (registered before calibration existed): retrying does not help, retraining does. */
+export class UncalibratedVersionError extends FailWithoutRetryError {}
 
 export interface EstimateOptions {
   /** Predictions per chunk; chunks end at the newest prediction, so only the oldest may be partial. @defaultValue 1000 */
@@ -112,7 +115,7 @@ export async function estimatePerformance(store: Store, artifacts: ArtifactStore
   const version = options.version === undefined ? production : await registry.version(model, options.version);
   if (!version) throw new InvalidInputError(`model '${model}' has no production version (promote one, or pass --version)`);
   const calibratorUri = version.record?.calibrator?.uri;
-  if (!calibratorUri) throw new InvalidInputError(`model '${model}' v${version.version} has no calibrator (it was registered before calibration): retrain it`);
+  if (!calibratorUri) throw new UncalibratedVersionError(`model '${model}' v${version.version} has no calibrator (it was registered before calibration): retrain it`);
   const calibrator = await readCalibrator(artifacts, calibratorUri);
   const windowDays = options.windowDays ?? 7;
   const since = new Date((options.now ?? new Date()).getTime() - windowDays * 86_400_000);

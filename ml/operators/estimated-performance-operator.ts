@@ -22,18 +22,19 @@ export interface EstimatedPerformanceOptions extends TaskOptions {
   store?: () => Promise<Store>;
   /** @defaultValue the process's shared artifact store (UPDRAFT_ARTIFACTS_URL) */
   artifacts?: () => ArtifactStore;
-  /** Called with the estimate (e.g. to log the trigger evaluation). @defaultValue none */
-  onEstimate?: (estimate: PerformanceEstimate, context: TaskContext) => void | Promise<void>;
+  /** Called with the estimate, or null when the model has no production version (e.g. to log the trigger evaluation). @defaultValue none */
+  onEstimate?: (estimate: PerformanceEstimate | null, context: TaskContext) => void | Promise<void>;
 }
 
 /**
  * Estimates the production model's accuracy on unlabelled predictions from
  * its calibrated vote shares (CBPE) and short-circuits: when the newest
  * complete chunk is estimated at or above the threshold (or there is no full
- * chunk yet), everything downstream is skipped. Its XCom is the estimate.
+ * chunk yet, or no production version to estimate), everything downstream
+ * is skipped. Its XCom is the estimate (null without a production version).
  * Blind to concept drift (P(y | x) changing): keep a labelled check for that.
  */
-export class EstimatedPerformanceOperator extends BaseOperator<PerformanceEstimate> {
+export class EstimatedPerformanceOperator extends BaseOperator<PerformanceEstimate | null> {
   readonly operatorName = 'estimated_performance';
   override readonly readsXCom = false;
 
@@ -41,13 +42,22 @@ export class EstimatedPerformanceOperator extends BaseOperator<PerformanceEstima
     super(estimate);
   }
 
-  async execute(context: TaskContext): Promise<PerformanceEstimate> {
+  async execute(context: TaskContext): Promise<PerformanceEstimate | null> {
     // Loaded here, not at import: every DAG file imports the operators, few run this one.
-    const [{ estimatePerformance }, shared] = await Promise.all([import('../monitoring/estimated-performance.ts'), import('../pipeline/shared-store.ts')]);
+    const [{ estimatePerformance }, { ModelRegistry }, shared] = await Promise.all([
+      import('../monitoring/estimated-performance.ts'), import('../registry/model-registry.ts'), import('../pipeline/shared-store.ts'),
+    ]);
     const store = await (this.estimate.store ?? shared.sharedStore)();
     const artifacts = (this.estimate.artifacts ?? shared.sharedArtifacts)();
     const optional = <T>(value: FromContext<T> | undefined): T | undefined => (value === undefined ? undefined : resolve(value, context));
-    const result = await estimatePerformance(store, artifacts, resolve(this.estimate.model, context), {
+    const model = resolve(this.estimate.model, context);
+    // Nothing serves yet, so nothing to estimate: a skip, as the labelled check with no labels.
+    if (!(await new ModelRegistry(store).production(model))) {
+      context.log.info(`${model} has no production version: nothing to estimate`);
+      await this.estimate.onEstimate?.(null, context);
+      return null;
+    }
+    const result = await estimatePerformance(store, artifacts, model, {
       threshold: optional(this.estimate.threshold), chunkSize: optional(this.estimate.chunkSize), windowDays: optional(this.estimate.windowDays),
     });
     for (const c of result.chunks) {
@@ -58,7 +68,7 @@ export class EstimatedPerformanceOperator extends BaseOperator<PerformanceEstima
     return result;
   }
 
-  override tasksToSkip(result: PerformanceEstimate, graph: DagGraph): string[] {
-    return result.alert ? [] : [...graph.descendantsOf(this.taskId)];
+  override tasksToSkip(result: PerformanceEstimate | null, graph: DagGraph): string[] {
+    return result?.alert ? [] : [...graph.descendantsOf(this.taskId)];
   }
 }

@@ -124,8 +124,8 @@ export function estimatedPerformanceTrigger(d: Dag): BaseOperator {
     threshold: (ctx) => param<number>(ctx, 'accuracy_threshold'),
     chunkSize: (ctx) => param<number>(ctx, 'estimate_chunk'),
     windowDays: (ctx) => Number(ctx.params.window_days ?? 7),
-    onEstimate: (e, ctx) => logTrigger(ctx, 'estimated_performance', e.alert, e.reason,
-      e.latest ? { estimated_accuracy: e.latest.estimated_accuracy, rows: e.latest.rows, version: e.version } : null),
+    onEstimate: (e, ctx) => logTrigger(ctx, 'estimated_performance', e?.alert ?? false, e?.reason ?? 'no production version to estimate',
+      e?.latest ? { estimated_accuracy: e.latest.estimated_accuracy, rows: e.latest.rows, version: e.version } : null),
   }));
 }
 
