@@ -4,4 +4,5 @@
  * statistics and CSV code when the scheduler parses it.
  */
 export { DriftCheckOperator, type DriftCheckOptions, type FromContext } from './operators/drift-check-operator.ts';
+export { EstimatedPerformanceOperator, type EstimatedPerformanceOptions } from './operators/estimated-performance-operator.ts';
 export { DataValidationError } from './errors.ts';

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LocalArtifactStore } from '../engine/artifacts/local-artifact-store.ts';
 import { Store } from '../engine/store/store.ts';
+import { churnRows } from '../ml/demo/synthetic-data.ts';
 import { ModelRegistry } from '../ml/registry/model-registry.ts';
 import { cliJson, runCli, tempDir } from './helpers/cli.ts';
 
@@ -60,5 +63,25 @@ describe('model registry', () => {
       assert.equal(r.code, 1);
       assert.match(r.stderr, pattern);
     }
+  });
+
+  it('models show: a trained version pins its record (no DAG, no gate); an older version shows none', async () => {
+    const home = tempDir();
+    const env = { UPDRAFT_HOME: home };
+    await registryWithVersions(home, 'churn', 1);
+    const data = join(home, 'train.csv');
+    writeFileSync(data, churnRows(300, 5));
+    const trained = await cliJson<{ version: number; tracking_run_id: string; artifact_uri: string }>(['models', 'train', 'churn', '--data', data, '--target', 'churned', '--trees', '5'], env);
+    const shown = await cliJson<{ version: number; stage: string; record: Record<string, any> }>(['models', 'show', 'churn', String(trained.version)], env);
+    assert.deepEqual([shown.version, shown.stage], [2, 'None']);
+    const r = shown.record;
+    assert.deepEqual([r.dag, r.gate, r.tracking_run_id, r.model_uri], [null, null, trained.tracking_run_id, trained.artifact_uri]);
+    assert.deepEqual(r.data.sha256, createHash('sha256').update(readFileSync(data)).digest('hex'));
+    assert.deepEqual([r.data.n_train, r.data.n_test], [240, 60]);
+    assert.equal(r.feature_schema.features.length, 6);
+    assert.deepEqual([r.params.trees, r.params.data], [5, data]);
+    assert.match(r.calibrator.uri, /^file:\/\/.+\/calibrator\.json$/);
+    assert.equal((await cliJson<{ record: null }>(['models', 'show', 'churn', '1'], env)).record, null);
+    assert.match((await runCli(['models', 'show', 'churn', '1'], env)).stdout, /no pinned record/);
   });
 });

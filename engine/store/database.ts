@@ -18,6 +18,7 @@ import * as artifacts from './migrations/009-artifacts.ts';
 import * as schedulerLease from './migrations/010-scheduler-lease.ts';
 import * as runExecutor from './migrations/011-run-executor.ts';
 import * as jobType from './migrations/012-job-type.ts';
+import * as modelVersionRecord from './migrations/013-model-version-record.ts';
 import * as retrainClaims from './migrations/014-retrain-claims.ts';
 import * as driftReportIndex from './migrations/015-drift-report-index.ts';
 
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010-scheduler-lease': schedulerLease,
   '011-run-executor': runExecutor,
   '012-job-type': jobType,
+  '013-model-version-record': modelVersionRecord,
   '014-retrain-claims': retrainClaims,
   '015-drift-report-index': driftReportIndex,
 };

@@ -91,6 +91,7 @@ export interface Database {
   registered_model: RegisteredModelTable;
   model_version: ModelVersionTable;
   model_alias: ModelAliasTable;
+  gate_decision: GateDecisionTable;
   production_history: ProductionHistoryTable;
   prediction: PredictionTable;
   scheduler_job: SchedulerJobTable;
@@ -181,6 +182,20 @@ export interface ModelVersionTable {
   artifact_uri: string;
   metrics: string;
   created_at: string;
+  /** the version's pinned record, JSON (migration 013; null before it) */
+  record: string | null;
+}
+
+/** One validation-gate decision, passed or not (migration 013); `decision` is its JSON. */
+export interface GateDecisionTable {
+  id: string;
+  name: string;
+  candidate_run_id: string;
+  champion_version: number | null;
+  passed: number;
+  decided_at: string;
+  dag_run_id: string | null;
+  decision: string;
 }
 
 export interface ModelAliasTable {

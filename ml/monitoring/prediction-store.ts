@@ -12,6 +12,16 @@ export interface LoggedPrediction {
   timestamp?: Date;
 }
 
+/** A logged prediction with its score: the model's vote share of the predicted class. */
+export interface ScoredPrediction {
+  id: string;
+  version: number;
+  prediction: string;
+  score: number;
+  actual: string | null;
+  timestamp: string;
+}
+
 export interface AccuracyWindow {
   model: string;
   windowDays: number;
@@ -41,6 +51,24 @@ export class PredictionStore {
   async label(id: string, actual: string, now = new Date()): Promise<void> {
     const r = await this.store.db.updateTable('prediction').set({ actual, labelled_at: now.toISOString() }).where('id', '=', id).executeTakeFirst();
     if (r.numUpdatedRows === 0n) throw new NotFoundError(`no logged prediction '${id}'`);
+  }
+
+  /**
+   * Predictions of `model` that carry a score, oldest first, since `since`:
+   * those logged for one of `versions` (0 stands for "version not given").
+   */
+  async scored(model: string, versions: readonly number[], since: Date): Promise<ScoredPrediction[]> {
+    const rows = await this.store.db.selectFrom('prediction').select(['id', 'model_version', 'prediction', 'score', 'actual', 'timestamp'])
+      .where('model', '=', model).where('model_version', 'in', [...versions]).where('timestamp', '>=', since.toISOString()).where('score', 'is not', null)
+      .orderBy('timestamp').orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, version: r.model_version, prediction: r.prediction, score: r.score!, actual: r.actual, timestamp: r.timestamp }));
+  }
+
+  /** How many predictions of `model` since `since` carry no score (they cannot be estimated). */
+  async unscored(model: string, versions: readonly number[], since: Date): Promise<number> {
+    const row = await this.store.db.selectFrom('prediction').select((eb) => eb.fn.countAll().as('n'))
+      .where('model', '=', model).where('model_version', 'in', [...versions]).where('timestamp', '>=', since.toISOString()).where('score', 'is', null).executeTakeFirst();
+    return Number(row?.n ?? 0);
   }
 
   /** Accuracy over the labelled predictions of the last `windowDays` days. */

@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import type { TaskContext } from '../../engine/models/task-context.ts';
 import { updraftHome } from '../../engine/store/database.ts';
 import { isArtifactUri } from '../data/data-source.ts';
+import type { GatePolicy } from '../training/validation-gate.ts';
 
 /**
  * Run parameters (DAG params, overridden per run by conf). Data paths default
@@ -21,10 +22,15 @@ export const RETRAINING_PARAMS = {
   seed: 42,
   min_accuracy: 0.85,
   min_precision: 0.83,
-  tolerance: 0.01,
+  /** 'not_worse': promote unless McNemar says the candidate is worse at gate_alpha; 'better': only when it says better. */
+  gate_policy: 'not_worse' as GatePolicy,
+  gate_alpha: 0.05,
+  bootstrap_resamples: 2000,
   drift_alpha: 0.05,
   accuracy_threshold: 0.85,
   max_age_days: 7,
+  /** Predictions per chunk of the estimated-performance trigger. */
+  estimate_chunk: 1000,
   retrain_cooldown_minutes: 60,
 };
 

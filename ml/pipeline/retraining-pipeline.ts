@@ -1,17 +1,20 @@
 import type { Dag } from '../../engine/models/dag.ts';
-import { UpdraftError } from '../../engine/models/errors.ts';
+import { FailWithoutRetryError, UpdraftError } from '../../engine/models/errors.ts';
 import type { TaskContext } from '../../engine/models/task-context.ts';
 import type { BaseOperator } from '../../operators/base-operator.ts';
 import { DriftCheckOperator } from '../operators/drift-check-operator.ts';
+import { EstimatedPerformanceOperator } from '../operators/estimated-performance-operator.ts';
 import { artifactKey } from '../../engine/artifacts/artifact-key.ts';
 import { readCsvSource } from '../data/data-source.ts';
 import { deployVersion } from '../deploy.ts';
 import { PredictionStore } from '../monitoring/prediction-store.ts';
+import { GateDecisions } from '../registry/gate-decisions.ts';
 import { ModelRegistry } from '../registry/model-registry.ts';
+import { versionRecord, type TrainingProvenance } from '../registry/version-record.ts';
 import { appendRetrainLog, type RetrainTrigger } from '../retrain-log.ts';
 import { datasetFromBytes, stratifiedSplit } from '../training/dataset.ts';
-import { readModel, scoreArtifact, trainModel, type TrainResult } from '../training/train-model.ts';
-import { validationGate } from '../training/validation-gate.ts';
+import { readModel, scoreArtifact, scoreOnRows, trainModel, type TrainResult } from '../training/train-model.ts';
+import { GATE_POLICIES, validationGate, type GatePolicy } from '../training/validation-gate.ts';
 import { DriftReportIndex } from '../reports/drift-report-index.ts';
 import { reportForStorage } from '../reports/drift-report-view.ts';
 import { claimRetrainTask, mergedTriggers, type TriggerSignal } from './claim-retrain.ts';
@@ -86,6 +89,19 @@ export function scheduleTrigger(d: Dag): BaseOperator {
   });
 }
 
+/** check_estimated_performance: accuracy estimated without labels (CBPE) on the newest chunk of production predictions, below the threshold. */
+export function estimatedPerformanceTrigger(d: Dag): BaseOperator {
+  return d.add(new EstimatedPerformanceOperator({
+    taskId: 'check_estimated_performance',
+    model: (ctx) => param<string>(ctx, 'model'),
+    threshold: (ctx) => param<number>(ctx, 'accuracy_threshold'),
+    chunkSize: (ctx) => param<number>(ctx, 'estimate_chunk'),
+    windowDays: (ctx) => Number(ctx.params.window_days ?? 7),
+    onEstimate: (e, ctx) => logTrigger(ctx, 'estimated_performance', e?.alert ?? false, e?.reason ?? 'no production version to estimate',
+      e?.latest ? { estimated_accuracy: e.latest.estimated_accuracy, rows: e.latest.rows, version: e.version } : null),
+  }));
+}
+
 /**
  * claim_retrain → train_model → validate → deploy_model after `trigger` (a
  * task whose success, or truthy XCom for a short-circuit, means "retrain").
@@ -102,12 +118,15 @@ export function addRetrainingTasks(d: Dag, trigger: BaseOperator, kind: RetrainT
   };
   const claim = claimRetrainTask(d, trigger, kind);
 
-  const train = d.task('train_model', async (ctx): Promise<TrainResult> => {
-    const result = await trainModel(await sharedStore(), sharedArtifacts(), {
+  const train = d.task('train_model', async (ctx): Promise<TrainResult & { dag: TrainingProvenance }> => {
+    const store = await sharedStore();
+    const result = await trainModel(store, sharedArtifacts(), {
       model: param(ctx, 'model'), data: dataFile(ctx, 'train'), target: param(ctx, 'target'), trees: param(ctx, 'trees'), seed: param(ctx, 'seed'),
     });
     ctx.log.info(`trained run ${result.runId}: ${JSON.stringify(result.metrics)}; model ${result.artifactUri}`);
-    return result;
+    // The DAG file as serialized when this run trained: pinned with the version it may become.
+    const file = await store.dags.location(ctx.dagId);
+    return { ...result, dag: { dag_id: ctx.dagId, run_id: ctx.runId, file: file?.fileloc ?? null, fingerprint: file?.fingerprint ?? null } };
   }, { onFailureCallback: onFailure, queue: String(process.env.UPDRAFT_TRAINING_QUEUE ?? 'default') });
 
   const validate = d.task('validate', async (ctx) => {
@@ -117,23 +136,31 @@ export function addRetrainingTasks(d: Dag, trigger: BaseOperator, kind: RetrainT
     // The data train_model saw, by URI: this task may run on another host.
     const data = datasetFromBytes(await artifacts.get(trained.dataUri), trained.dataUri, param(ctx, 'target'));
     const holdout = stratifiedSplit(data.y, 0.2, param(ctx, 'seed')).test;
-    const candidate = scoreArtifact(await readModel(artifacts, trained.artifactUri), data, holdout)!;
-    const production = await new ModelRegistry(await sharedStore()).production(model);
-    const champion = production ? scoreArtifact(await readModel(artifacts, production.artifactUri), data, holdout) : null;
+    const candidate = scoreOnRows(await readModel(artifacts, trained.artifactUri), data, holdout)!;
+    const store = await sharedStore();
+    const production = await new ModelRegistry(store).production(model);
+    const champion = production ? scoreOnRows(await readModel(artifacts, production.artifactUri), data, holdout) : null;
     if (production && !champion) ctx.log.warn(`champion v${production.version} uses other features or classes; compared on thresholds only`);
+    const policy = param<GatePolicy>(ctx, 'gate_policy');
+    if (!GATE_POLICIES.includes(policy)) throw new FailWithoutRetryError(`param gate_policy must be one of ${GATE_POLICIES.join(', ')}, got '${String(policy)}'`);
     const gate = validationGate(candidate, champion, {
-      minAccuracy: param(ctx, 'min_accuracy'), minPrecision: param(ctx, 'min_precision'), tolerance: param(ctx, 'tolerance'),
+      minAccuracy: param(ctx, 'min_accuracy'), minPrecision: param(ctx, 'min_precision'), policy, alpha: param(ctx, 'gate_alpha'),
+      resamples: param(ctx, 'bootstrap_resamples'), seed: param(ctx, 'seed'),
     });
-    ctx.log.info(`candidate ${JSON.stringify(candidate)}; champion ${production ? `v${production.version} ${JSON.stringify(champion)}` : 'none'}`);
+    // Every decision is kept, a rejection as much as a promotion, with its statistics.
+    const stored = await new GateDecisions(store).record(model, trained.runId, champion ? production!.version : null, gate, ctx.runId);
+    ctx.log.info(`candidate ${JSON.stringify(candidate.metrics)}; champion ${production ? `v${production.version} ${JSON.stringify(champion?.metrics ?? null)}` : 'none'}; ${JSON.stringify(gate.comparison)}`);
     if (!gate.passed) throw new CandidateRejectedError(`candidate rejected: ${gate.reasons.join('; ')}`);
-    return { candidate, champion, champion_version: production?.version ?? null };
+    return { candidate: candidate.metrics, champion: champion?.metrics ?? null, champion_version: production?.version ?? null, gate: stored };
   }, { onFailureCallback: onFailure, retries: 0 });
 
   const deploy = d.task('deploy_model', async (ctx) => {
     const trained = ctx.xcom(train);
     const model = param<string>(ctx, 'model');
     const store = await sharedStore();
-    const version = await new ModelRegistry(store).register(model, trained.artifactUri, trained.metrics, trained.runId);
+    const { dag, ...result } = trained;
+    const record = versionRecord(result, dag, ctx.xcom(validate).gate);
+    const version = await new ModelRegistry(store).register(model, trained.artifactUri, trained.metrics, trained.runId, new Date(), record);
     // Reads the model back through the artifact store before it serves: a corrupt one never does.
     const { previous, artifactUri } = await deployVersion(store, sharedArtifacts(), model, version.version, `retrain (${kind})`);
     ctx.log.info(`registered ${model} v${version.version}, deployed ${artifactUri} (previous: ${previous === null ? 'none' : `v${previous}`})`);

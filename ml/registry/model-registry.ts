@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import { InvalidInputError, NotFoundError } from '../../engine/models/errors.ts';
 import type { ModelVersionTable, ProductionHistoryTable } from '../../engine/store/schema.ts';
 import type { Executor, Store } from '../../engine/store/store.ts';
+import type { ModelVersionRecord } from './version-record.ts';
 
 export const ModelStage = { NONE: 'None', STAGING: 'Staging', PRODUCTION: 'Production', ARCHIVED: 'Archived' } as const;
 export type ModelStage = (typeof ModelStage)[keyof typeof ModelStage];
@@ -15,6 +16,8 @@ export interface ModelVersion {
   artifactUri: string;
   metrics: Record<string, number>;
   createdAt: string;
+  /** How this version came to be, pinned at registration (null for versions registered before records existed). */
+  record: ModelVersionRecord | null;
 }
 
 export interface ProductionPeriod {
@@ -36,6 +39,7 @@ export function assertModelName(name: string): void {
 const toVersion = (r: Selectable<ModelVersionTable>): ModelVersion => ({
   name: r.name, version: r.version, stage: r.stage as ModelStage, trackingRunId: r.tracking_run_id,
   artifactUri: r.artifact_uri, metrics: JSON.parse(r.metrics) as Record<string, number>, createdAt: r.created_at,
+  record: r.record ? (JSON.parse(r.record) as ModelVersionRecord) : null,
 });
 const toPeriod = (r: Selectable<ProductionHistoryTable>): ProductionPeriod => ({ version: r.version, startedAt: r.started_at, endedAt: r.ended_at, reason: r.reason });
 
@@ -48,8 +52,8 @@ const toPeriod = (r: Selectable<ProductionHistoryTable>): ProductionPeriod => ({
 export class ModelRegistry {
   constructor(private readonly store: Store) {}
 
-  /** Registers a new version (stage None); versions count from 1 per model. */
-  async register(name: string, artifactUri: string, metrics: Record<string, number>, trackingRunId: string | null, now = new Date()): Promise<ModelVersion> {
+  /** Registers a new version (stage None); versions count from 1 per model. `record` is pinned with it. */
+  async register(name: string, artifactUri: string, metrics: Record<string, number>, trackingRunId: string | null, now = new Date(), record: ModelVersionRecord | null = null): Promise<ModelVersion> {
     assertModelName(name);
     // A path would only mean something on the host that wrote it (decision 10).
     if (!/^[a-z][a-z0-9+.-]*:/.test(artifactUri)) throw new InvalidInputError(`model '${name}': '${artifactUri}' is not an artifact URI (a local path cannot be served by other hosts)`);
@@ -59,7 +63,7 @@ export class ModelRegistry {
       const last = await tx.selectFrom('model_version').select((eb) => eb.fn.max('version').as('v')).where('name', '=', name).executeTakeFirst();
       const row = {
         name, version: Number(last?.v ?? 0) + 1, stage: ModelStage.NONE, tracking_run_id: trackingRunId,
-        artifact_uri: artifactUri, metrics: JSON.stringify(metrics), created_at: now.toISOString(),
+        artifact_uri: artifactUri, metrics: JSON.stringify(metrics), created_at: now.toISOString(), record: record && JSON.stringify(record),
       };
       await tx.insertInto('model_version').values(row).execute();
       return toVersion(row);

@@ -5,9 +5,11 @@ import type { Store } from '../../engine/store/store.ts';
 import { readSource } from '../data/data-source.ts';
 import { assertModelName } from '../registry/model-registry.ts';
 import { TrackingStore } from '../tracking/tracking-store.ts';
+import { fitCalibrator } from './calibration.ts';
 import { assertTrainableSplit, datasetFromBytes, stratifiedSplit, type Dataset } from './dataset.ts';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.ts';
 import { argmax, loadForest, trainForest, voteFractions, type ForestOptions, type ModelArtifact } from './random-forest.ts';
+import type { ScoredHoldout } from './validation-gate.ts';
 
 export interface TrainRequest extends ForestOptions {
   model: string;
@@ -24,6 +26,11 @@ export interface TrainResult {
   artifactUri: string;
   /** The exact training data, copied into the artifact store, so that a later task on any host scores on the same bytes. */
   dataUri: string;
+  /** The isotonic calibrator of the forest's vote shares, fitted on the holdout (for estimating accuracy without labels). */
+  calibratorUri: string;
+  target: string;
+  classes: string[];
+  params: Record<string, unknown>;
   metrics: ClassificationMetrics & { train_seconds: number };
   dataSha256: string;
   nTrain: number;
@@ -33,14 +40,25 @@ export interface TrainResult {
 
 const pick = <T>(rows: readonly T[], idx: readonly number[]): T[] => idx.map((i) => rows[i]!);
 
-/** Scores a saved model on rows of a data set (by feature name, so column order may differ). */
-export function scoreArtifact(artifact: ModelArtifact, data: Dataset, rows: readonly number[]): ClassificationMetrics | null {
+/**
+ * Scores a saved model on rows of a data set (by feature name, so column
+ * order may differ): metrics, per-row correctness (for paired tests) and the
+ * vote fractions. null when the model uses other features, target or classes.
+ */
+export function scoreOnRows(artifact: ModelArtifact, data: Dataset, rows: readonly number[]): (ScoredHoldout & { scores: number[][]; yTrue: number[] }) | null {
   if (artifact.target !== data.target || artifact.features.some((f) => !data.features.includes(f))) return null;
   if (artifact.classes.join('\u0000') !== data.classes.join('\u0000')) return null;
   const cols = artifact.features.map((f) => data.features.indexOf(f));
   const X = rows.map((r) => cols.map((c) => data.X[r]![c]!));
   const scores = voteFractions(loadForest(artifact), X, data.classes.length);
-  return classificationMetrics(pick(data.y, rows), scores.map(argmax), scores, data.classes.length);
+  const yTrue = pick(data.y, rows);
+  const yPred = scores.map(argmax);
+  return { metrics: classificationMetrics(yTrue, yPred, scores, data.classes.length), correct: yPred.map((p, i) => p === yTrue[i]), scores, yTrue };
+}
+
+/** {@link scoreOnRows}, metrics only. */
+export function scoreArtifact(artifact: ModelArtifact, data: Dataset, rows: readonly number[]): ClassificationMetrics | null {
+  return scoreOnRows(artifact, data, rows)?.metrics ?? null;
 }
 
 /** A model artifact read (and its SHA-256 verified) through the artifact store. */
@@ -60,6 +78,7 @@ export async function readModel(artifacts: ArtifactStore, uri: string): Promise<
 
 export const modelKey = (model: string, runId: string): string => artifactKey('models', model, runId, 'model.json');
 export const trainingDataKey = (model: string, runId: string): string => artifactKey('datasets', model, runId, 'train.csv');
+export const calibratorKey = (model: string, runId: string): string => artifactKey('models', model, runId, 'calibrator.json');
 
 /**
  * Trains a random forest on a stratified 80/20 split of `data`, evaluates it
@@ -87,14 +106,22 @@ export async function trainModel(store: Store, artifacts: ArtifactStore, request
     const forest = await trainForest(pick(data.X, split.train), pick(data.y, split.train), data.classes.length, request);
     const trainSeconds = (performance.now() - t0) / 1000;
     const artifact: ModelArtifact = { format: 'ml-random-forest@2', features: data.features, target: data.target, classes: data.classes, model: forest.toJSON() };
-    const metrics = { ...scoreArtifact(artifact, data, split.test)!, train_seconds: trainSeconds };
+    const holdout = scoreOnRows(artifact, data, split.test)!;
+    const metrics = { ...holdout.metrics, train_seconds: trainSeconds };
+    // Calibrated on the holdout the trees never saw: vote shares of a forest are not probabilities.
+    const calibrator = fitCalibrator(holdout.scores, holdout.yTrue, data.classes);
     const dataUri = (await artifacts.put(trainingDataKey(request.model, runId), bytes)).uri;
     const artifactUri = (await artifacts.put(modelKey(request.model, runId), JSON.stringify(artifact))).uri;
+    const calibratorUri = (await artifacts.put(calibratorKey(request.model, runId), JSON.stringify(calibrator))).uri;
+    const recorded = { ...params, data_uri: dataUri, calibrator_uri: calibratorUri };
     await tracking.record({
-      runId, experiment: request.model, status: 'finished', startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), params: { ...params, data_uri: dataUri }, metrics,
+      runId, experiment: request.model, status: 'finished', startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), params: recorded, metrics,
       artifactUri, dataSha256: data.sha256, featureNames: data.features, target: data.target, nTrain: split.train.length, nTest: split.test.length, error: null,
     });
-    return { runId, artifactUri, dataUri, metrics, dataSha256: data.sha256, nTrain: split.train.length, nTest: split.test.length, features: data.features };
+    return {
+      runId, artifactUri, dataUri, calibratorUri, metrics, dataSha256: data.sha256, nTrain: split.train.length, nTest: split.test.length,
+      features: data.features, target: data.target, classes: data.classes, params: recorded,
+    };
   } catch (error) {
     await tracking.record({
       runId, experiment: request.model, status: 'failed', startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), params, metrics: {},

@@ -9,7 +9,7 @@ const ml = {
   registry: () => import('../../../ml/registry/model-registry.ts'),
   csv: () => import('../../../ml/data/csv-table.ts'),
   errors: () => import('../../../ml/errors.ts'),
-  predictions: () => import('../../../ml/monitoring/prediction-store.ts'),
+  decisions: () => import('../../../ml/registry/gate-decisions.ts'),
   deploy: () => import('../../../ml/deploy.ts'),
 };
 
@@ -35,6 +35,25 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
     .action(async (name: string, o: Out) => {
       const rows = (await (await registry()).history(name)).map((p) => ({ version: p.version, started_at: p.startedAt, ended_at: p.endedAt, reason: p.reason }));
       printRows(rows, o.output, ['version', 'started_at', 'ended_at', 'reason']);
+    });
+
+  models.command('show <name> <version>').description("a version's pinned record: DAG file fingerprint, run ids, data SHA-256 and row counts, feature schema, params, metrics, gate decision, calibrator").addOption(outputOption())
+    .action(async (name: string, version: string, o: Out) => {
+      const v = await (await registry()).version(name, parsePositiveInt(version, 'version'));
+      const out = { name: v.name, version: v.version, stage: v.stage, artifact_uri: v.artifactUri, created_at: v.createdAt, record: v.record };
+      if (o.output === 'json') printObject(out, 'json');
+      else process.stdout.write(`${name} v${v.version} (${v.stage}), registered ${v.createdAt}\n${v.record ? JSON.stringify(v.record, null, 2) : 'no pinned record (registered before records existed)'}\n`);
+    });
+
+  models.command('decisions <name>').description('every validation-gate decision: champion vs challenger difference, its interval and the McNemar p-value').addOption(outputOption())
+    .action(async (name: string, o: Out) => {
+      const decisions = await new (await ml.decisions()).GateDecisions(await ctx().store()).list(name);
+      const rows = decisions.map((d) => ({
+        decided_at: d.decided_at, candidate_run_id: d.candidate_run_id, champion_version: d.champion_version, passed: d.passed, policy: d.policy, alpha: d.alpha,
+        difference: d.comparison?.difference ?? null, ci_low: d.comparison?.ci_low ?? null, ci_high: d.comparison?.ci_high ?? null, p_value: d.comparison?.p_value ?? null,
+        reasons: d.reasons.join('; '), dag_run_id: d.dag_run_id,
+      }));
+      printRows(rows, o.output, ['decided_at', 'champion_version', 'passed', 'policy', 'difference', 'ci_low', 'ci_high', 'p_value', 'reasons']);
     });
 
   // Both deploy: the version's artifact is read (and verified) through the artifact store
@@ -89,7 +108,9 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
         onTree: (done) => bar?.update(done),
       });
       bar?.stop();
-      const version = await new ModelRegistry(store).register(name, result.artifactUri, result.metrics, result.runId);
+      const { versionRecord } = await import('../../../ml/registry/version-record.ts');
+      // No DAG and no gate: trained by hand, registered without a champion comparison.
+      const version = await new ModelRegistry(store).register(name, result.artifactUri, result.metrics, result.runId, new Date(), versionRecord(result, null, null));
       const out = { name, version: version.version, tracking_run_id: result.runId, artifact_uri: result.artifactUri, metrics: result.metrics, train_seconds: result.metrics.train_seconds, n_train: result.nTrain, n_test: result.nTest };
       if (o.output === 'json') printObject(out, 'json');
       else process.stdout.write(`${name} v${version.version} registered (not promoted); holdout ${JSON.stringify(result.metrics)}\n`);
@@ -112,8 +133,11 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
       if (missing) throw new DataValidationError(`${input}: missing column '${missing}' (the model needs ${artifact.features.join(', ')})`);
       const columns = artifact.features.map((f) => table.numbers(f));
       const X = Array.from({ length: table.rowCount }, (_, r) => columns.map((c) => c[r]!));
-      const labels = voteFractions(loadForest(artifact), X, artifact.classes.length).map((s) => artifact.classes[argmax(s)]!);
-      if (o.output === 'json') process.stdout.write(`${JSON.stringify({ name, version: version.version, artifact_uri: version.artifactUri, predictions: labels })}\n`);
+      const votes = voteFractions(loadForest(artifact), X, artifact.classes.length);
+      const labels = votes.map((s) => artifact.classes[argmax(s)]!);
+      // score: the vote share of the predicted class, what `predictions log` takes and `predictions estimate` calibrates.
+      const scores = votes.map((s) => s[argmax(s)]!);
+      if (o.output === 'json') process.stdout.write(`${JSON.stringify({ name, version: version.version, artifact_uri: version.artifactUri, predictions: labels, scores })}\n`);
       else process.stdout.write(`${artifact.target}\n${labels.join('\n')}\n`);
     });
 
@@ -124,42 +148,5 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
       const { readRetrainLog } = await import('../../../ml/retrain-log.ts');
       const entries = readRetrainLog(o.model);
       printRows(entries.map((e) => ({ ...e })), o.output, ['timestamp', 'model', 'trigger', 'decision', 'success', 'version', 'reason', 'error', 'artifact_uri']);
-    });
-
-  const predictions = program.command('predictions').description('monitored production predictions (performance trigger)');
-  predictions.command('log <model> <csv>').description('log predictions from a CSV with columns id, prediction[, score, version, timestamp]')
-    .action(async (model: string, file: string) => {
-      const [{ assertModelName }, { CsvTable }, { DataValidationError }, { PredictionStore }] = await Promise.all([ml.registry(), ml.csv(), ml.errors(), ml.predictions()]);
-      assertModelName(model);
-      const table = CsvTable.read(file);
-      const ids = table.strings('id');
-      const preds = table.strings('prediction');
-      const scores = table.has('score') ? table.numbers('score') : null;
-      const versions = table.has('version') ? table.numbers('version') : null;
-      const times = table.has('timestamp') ? table.strings('timestamp') : null;
-      const rows = ids.map((id, i) => ({ id, model, modelVersion: versions ? versions[i]! : 0, prediction: preds[i]!, score: scores ? scores[i]! : null, timestamp: times ? new Date(times[i]!) : undefined }));
-      const bad = rows.findIndex((r) => r.timestamp && Number.isNaN(r.timestamp.getTime()));
-      if (bad >= 0) throw new DataValidationError(`${file}: column 'timestamp' row ${bad + 2}: not a date`);
-      await new PredictionStore(await ctx().store()).log(rows);
-      process.stdout.write(`logged ${rows.length} predictions for ${model}\n`);
-    });
-  predictions.command('label <csv>').description('attach true labels: a CSV with columns id, actual')
-    .action(async (file: string) => {
-      const [{ CsvTable }, { PredictionStore }] = await Promise.all([ml.csv(), ml.predictions()]);
-      const table = CsvTable.read(file);
-      const store = new PredictionStore(await ctx().store());
-      const actual = table.strings('actual');
-      const ids = table.strings('id');
-      for (let i = 0; i < ids.length; i++) await store.label(ids[i]!, actual[i]!);
-      process.stdout.write(`labelled ${ids.length} predictions\n`);
-    });
-  predictions.command('accuracy <model>').description('accuracy over the labelled predictions of a window')
-    .option('--window-days <n>', 'window length in days', '7')
-    .option('--min-labels <n>', 'labels needed for an accuracy', '100')
-    .addOption(outputOption())
-    .action(async (model: string, o: Out & { windowDays: string; minLabels: string }) => {
-      const { PredictionStore } = await ml.predictions();
-      const w = await new PredictionStore(await ctx().store()).accuracy(model, { windowDays: parsePositiveInt(o.windowDays, '--window-days'), minLabels: parsePositiveInt(o.minLabels, '--min-labels') });
-      printObject({ model: w.model, window_days: w.windowDays, predictions: w.predictions, labelled: w.labelled, label_coverage: w.labelCoverage, accuracy: w.accuracy, min_labels: w.minLabels }, o.output);
     });
 }

@@ -1,19 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { openArtifactStore } from '../../artifacts/open-artifact-store.ts';
 import { deployVersion } from '../../../ml/deploy.ts';
+import { GateDecisions } from '../../../ml/registry/gate-decisions.ts';
 import { ModelRegistry, type ModelVersion, type ProductionPeriod } from '../../../ml/registry/model-registry.ts';
 import type { Store } from '../../store/store.ts';
 import { modelParams, versionParams, type ModelParams, type VersionParams } from './schemas.ts';
 
 const versionRow = (v: ModelVersion) => ({
-  name: v.name, version: v.version, stage: v.stage, metrics: v.metrics, tracking_run_id: v.trackingRunId, artifact_uri: v.artifactUri, created_at: v.createdAt,
+  name: v.name, version: v.version, stage: v.stage, metrics: v.metrics, tracking_run_id: v.trackingRunId, artifact_uri: v.artifactUri, created_at: v.createdAt, record: v.record,
 });
 const periodRow = (p: ProductionPeriod) => ({ version: p.version, started_at: p.startedAt, ended_at: p.endedAt, reason: p.reason });
 const reasonBody = { type: 'object', properties: { reason: { type: 'string', maxLength: 500 } }, additionalProperties: false } as const;
 
-/** The model registry: versions with metrics, the production history, promote and roll back. */
+/** The model registry: versions with metrics and pinned records, gate decisions, the production history, promote and roll back. */
 export function modelRoutes(app: FastifyInstance, store: Store): void {
   const registry = new ModelRegistry(store);
+  const decisions = new GateDecisions(store);
   // Promote and rollback deploy as the CLI does: the artifact is read (verified) before it serves.
   const artifacts = openArtifactStore();
   app.addHook('onClose', async () => artifacts.close());
@@ -25,8 +27,17 @@ export function modelRoutes(app: FastifyInstance, store: Store): void {
 
   app.get<{ Params: ModelParams }>('/api/v1/models/:name', { schema: { params: modelParams } }, async (request) => {
     const { name } = request.params;
-    const [versions, history, aliases] = await Promise.all([registry.versions(name), registry.history(name), registry.aliases(name)]);
-    return { name, aliases, versions: versions.map(versionRow), production_history: history.map(periodRow) };
+    const [versions, history, aliases, gate] = await Promise.all([registry.versions(name), registry.history(name), registry.aliases(name), decisions.list(name)]);
+    return { name, aliases, versions: versions.map(versionRow), production_history: history.map(periodRow), gate_decisions: gate };
+  });
+
+  app.get<{ Params: VersionParams }>('/api/v1/models/:name/versions/:version', { schema: { params: versionParams } }, async (request) => {
+    return versionRow(await registry.version(request.params.name, request.params.version));
+  });
+
+  app.get<{ Params: ModelParams }>('/api/v1/models/:name/gate-decisions', { schema: { params: modelParams } }, async (request) => {
+    const gate = await decisions.list(request.params.name);
+    return { gate_decisions: gate, total_entries: gate.length };
   });
 
   app.get<{ Params: ModelParams }>('/api/v1/models/:name/versions', { schema: { params: modelParams } }, async (request) => {
