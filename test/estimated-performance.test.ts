@@ -143,7 +143,7 @@ describe('predictions estimate (CBPE) on synthetic covariate shift', () => {
     assert.equal(tries.find((t) => t.task_id === 'train_model')?.state, 'success', 'the estimate fired');
     const log = await cliJson<Array<{ trigger: string; decision: string; reason: string }>>(['retrain-log'], env);
     assert.equal(log[0]!.trigger, 'estimated_performance');
-    assert.equal(log[0]!.decision, 'retrain');
+    assert.equal(log[0]!.decision, 'fire');
     assert.match(log[0]!.reason, /estimated accuracy 0\.\d+ < 0\.92 on the newest 5000 predictions/);
   });
 });

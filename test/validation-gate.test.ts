@@ -92,7 +92,8 @@ describe('every gate decision is kept and shown, and each version pins its recor
     writeChurnData(join(home, 'data', 'churn'), { drift: true, rows: 600 });
     const dagsTest = async (conf: Record<string, unknown>) => {
       const r = await runCli(['--dags-folder', join(REPO, 'dags'), 'dags', 'test', 'ml_retraining_pipeline', '--output', 'json', '--retry-delay-scale', '0',
-        '--conf', JSON.stringify({ trees: 10, min_accuracy: 0.7, min_precision: 0.7, ...conf })], env);
+        // Cooldown 0: each run retrains (none is merged into the one before).
+        '--conf', JSON.stringify({ trees: 10, min_accuracy: 0.7, min_precision: 0.7, retrain_cooldown_minutes: 0, ...conf })], env);
       assert.ok(r.stdout, `dags test printed no run: ${r.stderr}`);
       return { code: r.code, run: JSON.parse(r.stdout) as { run_id: string; task_instances: Array<{ task_id: string; state: string; error: string | null }> } };
     };
