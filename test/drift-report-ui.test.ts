@@ -12,7 +12,7 @@ import { cliJson, REPO, runCli, tempDir } from './helpers/cli.ts';
 import type { UpdraftProcess } from './helpers/processes.ts';
 import { http, startWebserverProcess } from './helpers/webserver.ts';
 
-const fast = { trees: 10, min_accuracy: 0.7, min_precision: 0.7, tolerance: 1 };
+const fast = { trees: 10, min_accuracy: 0.7, min_precision: 0.7, gate_alpha: 0 }; // gate_alpha 0: a worse candidate still promotes (v2 is needed)
 const CHURN_COLUMNS = 6;
 
 describe('drift report page and model metrics chart in a real browser (chromium + playwright-core)', () => {
