@@ -324,8 +324,11 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     const now = new Date().toISOString();
     await store.schedulerJobs.heartbeat({ id: 'scheduler-ui-test', hostname: hostname(), startedAt: now, latestHeartbeat: now, lastLoopMs: 12 });
     await store.schedulerJobs.heartbeat({ id: `worker:bench-host:1:${Date.now()}`, jobType: 'WorkerJob', hostname: 'bench-host', startedAt: now, latestHeartbeat: now, lastLoopMs: 0 });
+    // An idle worker: its queues come from its own heartbeat row, not from tries it runs.
+    await store.schedulerJobs.heartbeat({ id: `worker:idle-host:7:${Date.now()}`, jobType: 'WorkerJob', hostname: 'idle-host', startedAt: now, latestHeartbeat: now, lastLoopMs: 0, queues: ['training', 'gpu'] });
     await page.goto(`${url}/health`);
     await page.getByTestId('workers-table').waitFor();
+    assert.match(await page.locator('[data-worker="idle-host:7"]').innerText(), /idle-host[\s\S]*gpu, training/);
     assert.match(await page.getByTestId('health-scheduler').innerText(), /healthy\s+last heartbeat \d/);
     assert.match(await page.getByTestId('health-metadatabase').innerText(), /healthy\s+sqlite/);
     assert.match(await page.getByTestId('health-redis').innerText(), /^Redis\s+healthy/);

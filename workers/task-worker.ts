@@ -12,6 +12,7 @@ import { DagStructure, type TaskSpec } from '../engine/models/dag-spec.ts';
 import type { TaskInstanceKey } from '../engine/models/task-instance-key.ts';
 import { TaskQueues, taskQueueName } from '../engine/queue/task-queues.ts';
 import type { Store } from '../engine/store/store.ts';
+import type { SchedulerJob } from '../engine/store/small-repositories.ts';
 import type { TaskInstance } from '../engine/store/task-instance-repository.ts';
 import type { FinishedTry } from '../engine/store/try-lifecycle.ts';
 import type { DagRun } from '../engine/store/dag-run-repository.ts';
@@ -42,7 +43,7 @@ export class TaskWorker {
   private readonly queuedBy = `worker ${this.id}`;
   private readonly owner = { hostname: hostname(), workerId: this.id };
   /** This worker's row in the job table (wall-clock times: liveness is about real time). */
-  private readonly job = { id: `worker:${this.id}:${Date.now()}`, jobType: 'WorkerJob' as const, hostname: hostname(), startedAt: new Date().toISOString(), lastLoopMs: 0 };
+  private readonly job: Omit<SchedulerJob, 'latestHeartbeat'>;
   private readonly queues: TaskQueues;
   private readonly workers: Worker[] = [];
   private readonly modules = new DagModuleCache();
@@ -62,6 +63,7 @@ export class TaskWorker {
 
   constructor(private readonly store: Store, options: TaskWorkerOptions = {}, log?: Logger) {
     this.queues = new TaskQueues(options, store.deploymentId);
+    this.job = { id: `worker:${this.id}:${Date.now()}`, jobType: 'WorkerJob', hostname: hostname(), startedAt: new Date().toISOString(), lastLoopMs: 0, queues: options.queues ?? ['default'] };
     this.log = log ?? createLogger('worker');
     this.options = {
       queues: options.queues ?? ['default'],

@@ -21,6 +21,7 @@ import * as jobType from './migrations/012-job-type.ts';
 import * as modelVersionRecord from './migrations/013-model-version-record.ts';
 import * as retrainClaims from './migrations/014-retrain-claims.ts';
 import * as driftReportIndex from './migrations/015-drift-report-index.ts';
+import * as jobQueues from './migrations/016-job-queues.ts';
 
 export type Db = Kysely<Database>;
 
@@ -41,6 +42,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '013-model-version-record': modelVersionRecord,
   '014-retrain-claims': retrainClaims,
   '015-drift-report-index': driftReportIndex,
+  '016-job-queues': jobQueues,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

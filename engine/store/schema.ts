@@ -148,6 +148,8 @@ export interface SchedulerJobTable {
   last_loop_ms: number;
   /** `SchedulerJob` or `WorkerJob` (migration 012). */
   job_type: string;
+  /** A worker's queues, comma-separated (migration 016); null for a scheduler. */
+  queues: string | null;
 }
 
 export interface TrackingRunTable {

@@ -115,6 +115,8 @@ export interface SchedulerJob {
   startedAt: string;
   latestHeartbeat: string;
   lastLoopMs: number;
+  /** The queues a worker takes tries from. @defaultValue none (a scheduler) */
+  queues?: readonly string[];
 }
 
 /** A scheduler whose heartbeat is older than this is not alive (Airflow's default health threshold). */
@@ -128,7 +130,7 @@ export class SchedulerJobRepository {
   constructor(private readonly db: Db) {}
 
   async heartbeat(job: SchedulerJob): Promise<void> {
-    const row = { id: job.id, job_type: job.jobType ?? 'SchedulerJob', hostname: job.hostname, started_at: job.startedAt, latest_heartbeat: job.latestHeartbeat, last_loop_ms: job.lastLoopMs };
+    const row = { id: job.id, job_type: job.jobType ?? 'SchedulerJob', hostname: job.hostname, started_at: job.startedAt, latest_heartbeat: job.latestHeartbeat, last_loop_ms: job.lastLoopMs, queues: job.queues?.join(',') ?? null };
     await this.db.insertInto('scheduler_job').values(row)
       .onConflict((oc) => oc.column('id').doUpdateSet({ latest_heartbeat: row.latest_heartbeat, last_loop_ms: row.last_loop_ms })).execute();
   }

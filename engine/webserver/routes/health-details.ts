@@ -42,7 +42,7 @@ export function healthDetailsRoutes(app: FastifyInstance, store: Store, metrics:
       return {
         worker_id: workerId, hostname: job.hostname, started_at: job.started_at, latest_heartbeat: job.latest_heartbeat,
         heartbeat_age_s: ageSeconds(job.latest_heartbeat, now),
-        queues: [...new Set(tries.map((ti) => ti.queue))].sort(),
+        queues: [...new Set([...(job.queues?.split(',') ?? []), ...tries.map((ti) => ti.queue)])].sort(),
         running: tries.map((ti) => ({ dag_id: ti.dagId, run_id: ti.runId, task_id: ti.taskId, try_number: ti.tryNumber, queue: ti.queue, start_date: ti.startDate })),
       };
     });
