@@ -44,6 +44,9 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     writeFileSync(broken, BROKEN_TEXT);
     await store.importErrors.replaceAll([{ filename: broken, message: 'broken on purpose (at line 3)' }], new Date());
     process.env.UPDRAFT_LOG_LEVEL ??= 'warn';
+    // The operations (clear, mark, trigger) wake the scheduler through this process's REDIS_URL: the private Redis, never 6379.
+    process.env.REDIS_URL = redis.url;
+    process.env.UPDRAFT_REDIS_PREFIX = redis.prefix;
     ({ app, url } = await startWebserver({ store, port: 0, redisUrl: redis.url, prefix: redis.prefix }));
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
