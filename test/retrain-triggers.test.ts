@@ -4,40 +4,25 @@ import { describe, it } from 'node:test';
 import { Store } from '../engine/store/store.ts';
 import { writeChurnData } from '../ml/demo/synthetic-data.ts';
 import { RetrainCoalescer } from '../ml/pipeline/retrain-coalescer.ts';
-import { cliJson, REPO, runCli, tempDir } from './helpers/cli.ts';
+import { cliJson } from './helpers/cli.ts';
+import { churnHome, pipelineDagsTest, taskStates } from './helpers/ml-pipeline.ts';
 
 // The retraining pipeline's triggers through claim_retrain (its own file: three pipelines at once take a while).
-const DAGS = join(REPO, 'dags');
-const fast = { trees: 10, min_accuracy: 0.7, min_precision: 0.7 };
-
-function home(): string {
-  const dir = tempDir('updraft-ml-');
-  writeChurnData(join(dir, 'data', 'churn'), { drift: true, rows: 600 });
-  return dir;
-}
-
-interface Result { state: string; run_id: string; task_instances: Array<{ task_id: string; state: string; try_number: number; error: string | null }> }
-const states = (r: Result) => Object.fromEntries(r.task_instances.map((t) => [`${t.task_id}#${t.try_number}`, t.state]));
-
-async function dagsTest(env: Record<string, string>, conf: Record<string, unknown>, dagId = 'ml_retraining_pipeline'): Promise<{ result: Result; code: number }> {
-  const r = await runCli(['--dags-folder', DAGS, 'dags', 'test', dagId, '--conf', JSON.stringify({ ...fast, ...conf }), '--output', 'json', '--retry-delay-scale', '0'], env);
-  return { result: JSON.parse(r.stdout) as Result, code: r.code };
-}
 
 describe('coalesced triggers and models side by side', () => {
   it('drift and schedule firing for churn at once start one retrain, while fraud retrains in parallel apart from it', async () => {
-    const env = { UPDRAFT_HOME: home() };
+    const env = { UPDRAFT_HOME: churnHome() };
     writeChurnData(join(env.UPDRAFT_HOME, 'data', 'fraud'), { drift: true, rows: 600, seed: 11 });
     const [drift, schedule, fraud] = await Promise.all([
-      dagsTest(env, {}),
-      dagsTest(env, { max_age_days: -1 }, 'ml_retraining_scheduled'), // always fires
-      dagsTest(env, { model: 'fraud' }),
+      pipelineDagsTest(env, {}),
+      pipelineDagsTest(env, { max_age_days: -1 }, 'ml_retraining_scheduled'), // always fires
+      pipelineDagsTest(env, { model: 'fraud' }),
     ]);
     for (const r of [drift, schedule, fraud]) assert.equal(r.code, 0, JSON.stringify(r.result));
-    const churnRuns = [drift, schedule].map((r) => states(r.result));
+    const churnRuns = [drift, schedule].map((r) => taskStates(r.result));
     assert.deepEqual(churnRuns.map((s) => s['claim_retrain#1']), ['success', 'success'], 'both triggers fired and reached the decision point');
     assert.deepEqual(churnRuns.map((s) => s['train_model#1']).sort(), ['skipped', 'success'], 'one retrain, not two');
-    assert.equal(states(fraud.result)['deploy_model#1'], 'success');
+    assert.equal(taskStates(fraud.result)['deploy_model#1'], 'success');
 
     type Entry = { model: string; trigger: string; decision: string; reason?: string; dag_run_id?: string; artifact_uri?: string; merged_triggers?: Array<{ kind: string; run_id: string }> };
     const churnLog = await cliJson<Entry[]>(['retrain-log', '--model', 'churn'], env);
