@@ -7,7 +7,7 @@ import { LocalArtifactStore } from '../engine/artifacts/local-artifact-store.ts'
 import { Store } from '../engine/store/store.ts';
 import { writeChurnData } from '../ml/demo/synthetic-data.ts';
 import { DriftReportIndex } from '../ml/reports/drift-report-index.ts';
-import { launchBrowser, screenshot } from './helpers/browser.ts';
+import { launchBrowser, openPage, screenshot } from './helpers/browser.ts';
 import { cliJson, REPO, runCli, tempDir } from './helpers/cli.ts';
 import type { UpdraftProcess } from './helpers/processes.ts';
 import { http, startWebserverProcess } from './helpers/webserver.ts';
@@ -66,9 +66,7 @@ describe('drift report page and model metrics chart in a real browser (chromium 
     mkdirSync(logDir, { recursive: true });
     ({ process: web, url } = await startWebserverProcess(env, logDir));
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
-    // A loaded CI machine renders slowly: what a test waits for may take longer than Playwright's 30 s default.
-    page.setDefaultTimeout(90_000);
+    page = await openPage(browser, { width: 1300, height: 900 });
   });
 
   after(async () => {

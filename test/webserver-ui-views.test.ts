@@ -10,7 +10,7 @@ import { Store } from '../engine/store/store.ts';
 import { startWebserver } from '../engine/webserver/server.ts';
 import { TaskInstanceState } from '../engine/models/states.ts';
 import { tempDir } from './helpers/cli.ts';
-import { launchBrowser, screenshot } from './helpers/browser.ts';
+import { launchBrowser, openPage, screenshot } from './helpers/browser.ts';
 import { startRedis, type TestRedis } from './helpers/redis.ts';
 import { http } from './helpers/webserver.ts';
 
@@ -49,9 +49,7 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     process.env.UPDRAFT_REDIS_PREFIX = redis.prefix;
     ({ app, url } = await startWebserver({ store, port: 0, redisUrl: redis.url, prefix: redis.prefix }));
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    // A loaded CI machine renders slowly: what a test waits for may take longer than Playwright's 30 s default.
-    page.setDefaultTimeout(90_000);
+    page = await openPage(browser, { width: 1400, height: 900 });
     page.on('pageerror', (error) => pageErrors.push(error.message));
   });
 

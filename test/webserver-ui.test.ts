@@ -7,7 +7,7 @@ import { ModelRegistry } from '../ml/registry/model-registry.ts';
 import { writeChurnData } from '../ml/demo/synthetic-data.ts';
 import { REPO, tempDir } from './helpers/cli.ts';
 import { TestCluster } from './helpers/cluster.ts';
-import { launchBrowser, screenshot } from './helpers/browser.ts';
+import { launchBrowser, openPage, screenshot } from './helpers/browser.ts';
 import { waitFor } from './helpers/processes.ts';
 import { http, startWebserverProcess } from './helpers/webserver.ts';
 
@@ -38,9 +38,7 @@ describe('web UI in a real browser (chromium + playwright-core)', () => {
     cluster.processes.push(web.process);
     url = web.url;
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    // A loaded CI machine renders slowly: what a test waits for may take longer than Playwright's 30 s default.
-    page.setDefaultTimeout(90_000);
+    page = await openPage(browser, { width: 1400, height: 900 });
   });
 
   after(async () => {

@@ -11,6 +11,16 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 }
 
+/**
+ * A page with Playwright waits long enough for a loaded CI machine: what a
+ * test waits for may take longer there than Playwright's 30 s default.
+ */
+export async function openPage(browser: Browser, viewport: { width: number; height: number }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  page.setDefaultTimeout(90_000);
+  return page;
+}
+
 /** Saves a full-page screenshot under test-results/screenshots. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   const folder = join(TEST_OUTPUT, 'screenshots');
