@@ -1,5 +1,5 @@
 import { TryTerminatedError } from '../models/errors.ts';
-import type { TaskInstanceKey } from '../models/task-instance-key.ts';
+import { keyOf, keyString, type TaskInstanceKey } from '../models/task-instance-key.ts';
 import type { Store } from '../store/store.ts';
 
 /** How often a worker beats for its running tries (and so notices a try changed from outside), unless configured. */
@@ -20,7 +20,6 @@ export interface TryTerminatorOptions {
   onError?: (error: unknown) => void;
 }
 
-const keyString = (k: TaskInstanceKey): string => `${k.dagId}\u0000${k.runId}\u0000${k.taskId}\u0000${k.tryNumber}`;
 
 interface Watched {
   key: TaskInstanceKey;
@@ -49,7 +48,7 @@ export class TryTerminator {
 
   /** Starts watching a running try; the signal aborts when it is changed from outside. */
   watch(key: TaskInstanceKey): AbortSignal {
-    const entry = { key: { dagId: key.dagId, runId: key.runId, taskId: key.taskId, tryNumber: key.tryNumber }, controller: new AbortController() };
+    const entry = { key: keyOf(key), controller: new AbortController() };
     this.watched.set(keyString(key), entry);
     return entry.controller.signal;
   }

@@ -9,5 +9,8 @@ export interface TaskInstanceKey {
   tryNumber: number;
 }
 
+/** The key as one string, for maps and sets of tries. */
+export const keyString = (k: TaskInstanceKey): string => `${k.dagId}\u0000${k.runId}\u0000${k.taskId}\u0000${k.tryNumber}`;
+
 /** The key alone, without the extra fields a TaskInstance row carries (what goes into a job). */
 export const keyOf = (k: TaskInstanceKey): TaskInstanceKey => ({ dagId: k.dagId, runId: k.runId, taskId: k.taskId, tryNumber: k.tryNumber });

@@ -3,7 +3,7 @@ import { formatLogLine } from '../execution/task-log-buffer.ts';
 import type { DagStructure } from '../models/dag-spec.ts';
 import { retryDelayMs } from '../models/retry-delay.ts';
 import { TaskInstanceState } from '../models/states.ts';
-import type { TaskInstanceKey } from '../models/task-instance-key.ts';
+import { keyString, type TaskInstanceKey } from '../models/task-instance-key.ts';
 import { chunks } from '../utils/chunks.ts';
 import type { DagRun } from './dag-run-repository.ts';
 import type { Store } from './store.ts';
@@ -78,7 +78,6 @@ interface FinishRequest {
   reject: (error: unknown) => void;
 }
 
-const keyString = (k: TaskInstanceKey): string => `${k.dagId}\u0000${k.runId}\u0000${k.taskId}\u0000${k.tryNumber}`;
 
 /**
  * Records a group of finishes: one compare-and-set UPDATE per outcome (state,
