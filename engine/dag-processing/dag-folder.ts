@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { defaultDagsFolder } from '../config/updraft-home.ts';
 import type { DagSpec } from '../models/dag-spec.ts';
+import { DagParsePool } from './parse-pool.ts';
 
 const DAG_FILE = /\.(m?ts|m?js)$/;
-const PARSE_THREAD = new URL('./parse-thread.mjs', import.meta.url);
 
 export interface ParsedDagFile {
   file: string;
@@ -35,6 +33,8 @@ export interface ParseOptions {
   timeoutMs?: number;
   /** Files parsed at once. @defaultValue 4 */
   concurrency?: number;
+  /** Threads kept from one parse to the next (the scheduler's). @defaultValue a thread per file, ended after it */
+  pool?: DagParsePool;
 }
 
 /** The DAG folder: `folder`, else as engine/config/updraft-home.ts finds it. */
@@ -60,33 +60,6 @@ export function fileFingerprint(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
 }
 
-const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' | ').trim();
-
-/** Loads one file in a worker thread; a hang past the timeout becomes an import error. */
-export function parseDagFile(file: string, fingerprint: string, timeoutMs: number): Promise<DagSpec[] | string> {
-  return new Promise((done) => {
-    const url = `${pathToFileURL(file).href}?v=${fingerprint}`;
-    const worker = new Worker(PARSE_THREAD, { workerData: { file, url }, stdout: true, stderr: true });
-    const timer = setTimeout(() => {
-      void worker.terminate();
-      done(`import timed out after ${timeoutMs / 1000}s (does the file run a loop or wait at import?)`);
-    }, timeoutMs);
-    worker.once('message', (m: { ok: true; dags: DagSpec[] } | { ok: false; message: string }) => {
-      clearTimeout(timer);
-      void worker.terminate();
-      done(m.ok ? m.dags : oneLine(m.message));
-    });
-    worker.once('error', (error) => {
-      clearTimeout(timer);
-      done(oneLine(error.message));
-    });
-    worker.once('exit', (code) => {
-      clearTimeout(timer);
-      done(`file exited the process with code ${code} at import`);
-    });
-  });
-}
-
 /**
  * Parses every DAG file in isolation (Airflow's DagBag): a file with a syntax
  * error, a throw at import, an invalid DAG or a hang becomes an import error,
@@ -97,13 +70,14 @@ export async function parseDagFolder(folder: string, options: ParseOptions = {})
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? Number(process.env.UPDRAFT_DAG_IMPORT_TIMEOUT ?? 30) * 1000;
   const files = listDagFiles(folder);
+  const pool = options.pool ?? new DagParsePool({ maxImportsPerThread: 1 });
   const results: Array<DagSpec[] | string> = new Array(files.length);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < files.length) {
       const i = next++;
       const file = files[i]!;
-      results[i] = await parseDagFile(file, fileFingerprint(file), timeoutMs);
+      results[i] = await pool.parse(file, fileFingerprint(file), timeoutMs);
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, files.length) }, lane));

@@ -2,6 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { hostname } from 'node:os';
 import { QueueEvents, Worker, type Job } from 'bullmq';
 import { dagsFolder, parseDagFolder } from '../dag-processing/dag-folder.ts';
+import { DagParsePool } from '../dag-processing/parse-pool.ts';
 import { syncDagFolder } from '../dag-processing/sync.ts';
 import { advanceDagRun } from '../execution/dag-run-evaluator.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
@@ -48,6 +49,8 @@ export class Scheduler {
   private watcher: FSWatcher | null = null;
   private parsing: Promise<void> | null = null;
   private reparseRequested = false;
+  /** The DAG processor's threads, kept between parses (a new thread per file and parse cost more than the imports). */
+  private readonly parsePool = new DagParsePool();
   private stopped = false;
   /** This scheduler's heartbeat row. Wall-clock times: liveness is about real time, not the injected clock. */
   private readonly job = { id: `${hostname()}:${process.pid}:${Date.now()}`, hostname: hostname(), startedAt: new Date().toISOString() };
@@ -96,6 +99,7 @@ export class Scheduler {
     this.stopped = true;
     this.timers.forEach(clearInterval);
     this.watcher?.close();
+    await this.parsePool.close();
     await Promise.all(this.loops);
     await this.events?.close();
     // BullMQ leaves connections it was handed open: close ours after the listeners.
@@ -124,6 +128,8 @@ export class Scheduler {
   }
 
   private requestReparse(): void {
+    // Something in the folder changed: a helper module the threads cached may be among it.
+    this.parsePool.retire();
     if (this.reparseRequested) return;
     this.reparseRequested = true;
     setTimeout(() => {
@@ -135,7 +141,9 @@ export class Scheduler {
   /** Parses the folder (each file isolated) and records DAGs and import errors. */
   private parseDags(): Promise<void> {
     this.parsing ??= (async () => {
-      const parse = await parseDagFolder(this.folder);
+      const parse = await parseDagFolder(this.folder, { pool: this.parsePool });
+      // Stopping ended the parse threads: what they reported is not the folder's state.
+      if (this.stopped) return;
       const { deactivated } = await syncDagFolder(this.store, parse, this.clock.now());
       const previous = new Set(this.structures.keys());
       for (const { spec } of parse.dags.values()) this.structures.set(spec.dagId, new DagStructure(spec));

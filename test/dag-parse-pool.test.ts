@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parseDagFolder } from '../engine/dag-processing/dag-folder.ts';
+import { DagParsePool } from '../engine/dag-processing/parse-pool.ts';
+import { dagFolderFrom, tempDir } from './helpers/cli.ts';
+
+// The scheduler's DAG processor keeps its parse threads between parses; these
+// are the guarantees a thread per file gave, kept with pooled threads.
+describe('DAG parse pool: threads reused across parses, each parse evaluates the files afresh', () => {
+  const pool = new DagParsePool();
+  after(() => pool.close());
+  const taskIds = (parse: Awaited<ReturnType<typeof parseDagFolder>>, dagId: string): string[] =>
+    parse.dags.get(dagId)?.spec.tasks.map((t) => t.taskId) ?? [];
+
+  it('a DAG built from data read at import sees the new data on the next parse (Airflow re-parses every file)', async () => {
+    const folder = tempDir('updraft-pool-dags-');
+    const data = join(tempDir('updraft-pool-data-'), 'tables.json');
+    writeFileSync(data, JSON.stringify(['a', 'b']));
+    writeFileSync(join(folder, 'dynamic.ts'), `
+import { readFileSync } from 'node:fs';
+import { dag } from 'updraft';
+export const d = dag({ dagId: 'dynamic' });
+for (const t of JSON.parse(readFileSync(${JSON.stringify(data)}, 'utf8'))) d.empty('load_' + t);
+`);
+    assert.deepEqual(taskIds(await parseDagFolder(folder, { pool }), 'dynamic'), ['load_a', 'load_b']);
+    writeFileSync(data, JSON.stringify(['a', 'b', 'c']));
+    assert.deepEqual(taskIds(await parseDagFolder(folder, { pool }), 'dynamic'), ['load_a', 'load_b', 'load_c']);
+  });
+
+  it('a helper module the DAG file imports is cached by a thread until the pool retires it (the scheduler does on any change in the folder)', async () => {
+    const folder = tempDir('updraft-pool-dags-');
+    writeFileSync(join(folder, '_helper.ts'), `export const TASKS = ['x'];\n`);
+    writeFileSync(join(folder, 'uses_helper.ts'), `
+import { dag } from 'updraft';
+import { TASKS } from './_helper.ts';
+export const d = dag({ dagId: 'uses_helper' });
+for (const t of TASKS) d.empty(t);
+`);
+    const own = new DagParsePool();
+    try {
+      assert.deepEqual(taskIds(await parseDagFolder(folder, { pool: own, concurrency: 1 }), 'uses_helper'), ['x']);
+      writeFileSync(join(folder, '_helper.ts'), `export const TASKS = ['x', 'y'];\n`);
+      own.retire();
+      assert.deepEqual(taskIds(await parseDagFolder(folder, { pool: own, concurrency: 1 }), 'uses_helper'), ['x', 'y']);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('a hanging or throwing file is an import error and the good file still loads, parse after parse', async () => {
+    const folder = dagFolderFrom('features/good.ts', 'broken/hangs.ts', 'broken/throws.ts', 'broken/syntax_error.ts');
+    for (let round = 0; round < 2; round++) {
+      const parse = await parseDagFolder(folder, { pool, timeoutMs: 15_000 });
+      const errors = new Map(parse.importErrors.map((e) => [e.filename.split('/').pop(), e.message]));
+      assert.match(errors.get('hangs.ts') ?? '', /import timed out after 15s/, `round ${round}`);
+      assert.match(errors.get('throws.ts') ?? '', /database credentials missing \(at line 1\)$/, `round ${round}`);
+      assert.match(errors.get('syntax_error.ts') ?? '', /syntax_error\.ts:2:\d+: ERROR/, `round ${round}`);
+      assert.equal(parse.files.length, 1, `round ${round}: only good.ts loads`);
+      assert.ok(parse.dags.size > 0, `round ${round}: good.ts defines its DAGs`);
+    }
+  });
+
+  it('a file that calls process.exit at import is an import error, not the end of the parse', async () => {
+    const folder = dagFolderFrom('features/good.ts');
+    writeFileSync(join(folder, 'exits.ts'), `process.exit(7);\n`);
+    const parse = await parseDagFolder(folder, { pool });
+    assert.deepEqual(parse.importErrors.map((e) => [e.filename.split('/').pop(), e.message]), [['exits.ts', 'file exited the process with code 7 at import']]);
+    assert.equal(parse.files.length, 1);
+  });
+});
