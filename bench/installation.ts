@@ -43,6 +43,11 @@ export class BenchInstallation {
     return p;
   }
 
+  /** Pids of the running `updraft <command>` processes (`scheduler`, `worker`). */
+  pids(command: string): number[] {
+    return this.processes.filter((p) => p.logFile.includes(`${command}-`)).map((p) => p.pid);
+  }
+
   /** SIGTERM to every process; returns each one's statement counts from its 'stopped' line, by command. */
   async stopAll(): Promise<Map<string, ProcessCounts[]>> {
     const stopped = this.processes.splice(0);

@@ -10,6 +10,7 @@ import { writeBenchDags } from './dag-files.ts';
 import { BenchInstallation, type ProcessCounts } from './installation.ts';
 import { rawChain, rawThroughput } from './raw-bullmq.ts';
 import { statementsPerTask } from './statements.ts';
+import { cpuPerTask, cpuSnapshot, formatCpu, totalCpu } from './process-cpu.ts';
 
 const WORKERS = 2;
 const CONCURRENCY = 8;
@@ -39,9 +40,10 @@ async function main(): Promise<void> {
   const raw = await rawChain(redis.url, `${redis.prefix}raw`, 500);
   const rawP50 = quantile(raw, 0.5);
   const rawMean = mean(raw);
-  const rawRate = await rawThroughput(redis.url, `${redis.prefix}raw`, WIDE, WORKERS, CONCURRENCY);
+  const { rate: rawRate, cpu: rawCpu } = await rawThroughput(redis.url, `${redis.prefix}raw`, WIDE, WORKERS, CONCURRENCY, redis.pid);
   rows.push(['(a) raw BullMQ chain of 500: ms per hop', `p50 ${fmt(rawP50)}  p99 ${fmt(quantile(raw, 0.99))}  mean ${fmt(rawMean)}`, '', '']);
   rows.push([`(c) raw BullMQ: ${WIDE.toLocaleString('en')} noop jobs`, `${fmt(rawRate, 0)} jobs/s`, '', '']);
+  rows.push(['(c) raw BullMQ: CPU per job', formatCpu(rawCpu), '', '']);
 
   /** (b) + (c) on one store: hop on a 500-chain with one worker of concurrency 1; throughput of a 10,000-wide DAG. */
   const measureStore = async (label: string, tag: string, installation: BenchInstallation, targets: { hop: number; rate: number }): Promise<number> => {
@@ -58,10 +60,15 @@ async function main(): Promise<void> {
     say(`${label}: ${WIDE} wide`);
     await installation.start(['scheduler']);
     for (let i = 0; i < WORKERS; i++) await installation.start(['worker', '--concurrency', String(CONCURRENCY)]);
+    // CPU by process: on a shared machine it moves far less than the rate does, and says where a task's cost goes.
+    const roles = () => ({ workers: installation.pids('worker'), scheduler: installation.pids('scheduler'), redis: redis.pid ? [redis.pid] : [] });
+    const cpuBefore = cpuSnapshot(roles(), { postgres: tag === 'e' });
     const wide = await installation.runDag('bench_wide_10000');
+    const cpu = cpuPerTask(cpuBefore, cpuSnapshot(roles(), { postgres: tag === 'e' }), WIDE);
     const wideCounts = await installation.stopAll();
     const rate = WIDE / wide.seconds;
     rows.push([`(${tag}) ${label}: DAG of ${WIDE.toLocaleString('en')} independent noop tasks`, `${fmt(rate, 0)} tasks/s`, `${fmt((100 * rate) / rawRate, 1)}% of raw`, `>= ${targets.rate}% of raw`]);
+    rows.push([`(${tag}) ${label}: wide, CPU per task`, formatCpu(cpu), `${fmt(totalCpu(cpu) / totalCpu(rawCpu))}x raw's CPU per job`, '']);
     rows.push([`(${tag}) ${label}: wide, store statements per task (workers / scheduler)`, `${perTask(wideCounts.get('worker'), WIDE)} / ${perTask(wideCounts.get('scheduler'), WIDE)}`, '', '']);
 
     const phases = await statementsPerTask(installation.store, 'bench_light_40');

@@ -12,6 +12,8 @@ export interface TestRedis {
   caFile?: string;
   /** A fresh key prefix, so tests sharing a server never see each other's queues. */
   prefix: string;
+  /** The private server's pid (the bench reads its CPU time); undefined when the tests use an outside Redis. */
+  pid?: number;
   client(): Redis;
   stop(): Promise<void>;
 }
@@ -87,6 +89,7 @@ export async function startRedis(options: { password?: string; tls?: boolean } =
     url,
     caFile,
     prefix,
+    pid: server?.pid,
     client,
     async stop() {
       for (const c of clients) c.disconnect();
