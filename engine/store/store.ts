@@ -4,7 +4,7 @@ import type { Database } from './schema.ts';
 import { DagRepository } from './dag-repository.ts';
 import { DagRunRepository } from './dag-run-repository.ts';
 import { TaskInstanceRepository } from './task-instance-repository.ts';
-import { WriteBatcher, type BatchOptions, type BatchScope } from './write-batcher.ts';
+import { WriteBatcher, type BatchScope } from './write-batcher.ts';
 import { TryLifecycle } from './try-lifecycle.ts';
 import { SchedulerLeaseRepository } from './scheduler-lease-repository.ts';
 import { newCounts, type StatementCounts } from './statement-counter.ts';
@@ -54,7 +54,6 @@ export class Store {
     this.batcher = new WriteBatcher(
       (fn) => this.write(fn),
       (tx) => ({ store: this.view(tx) }),
-      isSqlite ? undefined : async (tx) => void (await sql`set local synchronous_commit = off`.execute(tx)),
     );
   }
 
@@ -127,9 +126,9 @@ export class Store {
    * A small write that may share its transaction with the other writes this
    * process issues in the same turn of the event loop (see {@link WriteBatcher}).
    */
-  batch<T>(fn: (scope: BatchScope) => Promise<T>, options?: BatchOptions): Promise<T> {
+  batch<T>(fn: (scope: BatchScope) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn({ store: this });
-    return this.batcher.run(fn, options);
+    return this.batcher.run(fn);
   }
 
   /** True when the database answers a trivial query within `timeoutMs` (a shutdown asks whether it is worth waiting for). */

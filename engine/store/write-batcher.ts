@@ -5,20 +5,8 @@ export interface BatchScope {
   store: Store;
 }
 
-/** Options of one batched write. */
-export interface BatchOptions {
-  /**
-   * False for a write whose loss in a database crash is repaired anyway (a
-   * try start: see TryLifecycle.tryStarted). A batch made only of such
-   * writes commits without waiting for its WAL flush (PostgreSQL
-   * `synchronous_commit = off`: one fsync less on the hop). @defaultValue `true`
-   */
-  durable?: boolean;
-}
-
 interface Pending {
   fn: (scope: BatchScope) => Promise<unknown>;
-  durable: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -47,13 +35,11 @@ export class WriteBatcher {
   constructor(
     private readonly write: <T>(fn: (tx: Executor) => Promise<T>) => Promise<T>,
     private readonly scopeOf: (tx: Executor) => BatchScope,
-    /** Makes the open transaction commit without waiting for durability (undefined: the store has no such mode). */
-    private readonly relaxCommit?: (tx: Executor) => Promise<void>,
   ) {}
 
-  run<T>(fn: (scope: BatchScope) => Promise<T>, options: BatchOptions = {}): Promise<T> {
+  run<T>(fn: (scope: BatchScope) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ fn, durable: options.durable ?? true, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ fn, resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -78,7 +64,6 @@ export class WriteBatcher {
     let values: unknown[];
     try {
       values = await this.write(async (tx) => {
-        await this.relaxIfAllowed(batch, tx);
         const scope = this.scopeOf(tx);
         const results: unknown[] = [];
         for (const item of batch) results.push(await item.fn(scope));
@@ -94,13 +79,6 @@ export class WriteBatcher {
 
   /** One write in its own transaction: a failure rolls back just this write. */
   private alone(item: Pending): Promise<void> {
-    return this.write(async (tx) => {
-      await this.relaxIfAllowed([item], tx);
-      return item.fn(this.scopeOf(tx));
-    }).then(item.resolve, item.reject);
-  }
-
-  private async relaxIfAllowed(items: readonly Pending[], tx: Executor): Promise<void> {
-    if (this.relaxCommit && items.every((item) => !item.durable)) await this.relaxCommit(tx);
+    return this.write(async (tx) => item.fn(this.scopeOf(tx))).then(item.resolve, item.reject);
   }
 }
