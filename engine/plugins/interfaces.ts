@@ -8,7 +8,7 @@ import type { Store } from '../store/store.ts';
  * An extension of the engine, named in the project's `updraft.config.json`
  * (`"plugins": ["updraft/ml"]`) and loaded with a dynamic `import()` of
  * `<name>/plugin`, whose default export is this object. The engine never
- * imports a plugin statically: Updraft's ML layer (`ml/plugin.ts`) is one.
+ * imports a plugin statically: Updraft's ML layer (`updraft/ml`) is one.
  *
  * Keep the module light: every command loads it. Load heavy code inside
  * `registerRoutes` and the command actions.

@@ -23,7 +23,7 @@ import * as jobQueues from './migrations/016-job-queues.ts';
 export type Db = Kysely<Database>;
 
 /**
- * The engine's versioned migrations. Plugins add theirs (ml/plugin.ts: 003, 013,
+ * The engine's versioned migrations. Plugins add theirs (the ML plugin: 003, 013,
  * 014, 015, 017); {@link migrate} applies the merged list in name order. Add a
  * file, add it here; never edit a shipped one.
  */

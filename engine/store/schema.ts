@@ -150,5 +150,3 @@ export interface SchedulerLeaseTable {
   hostname: string;
   expires_at: string;
 }
-
-/** The retrain owning a model's cooldown (migration 014, ml/pipeline/retrain-coalescer.ts). */

@@ -5,7 +5,7 @@ import type { UpdraftPlugin } from '../plugins/interfaces.ts';
 /** One plugin page as the browser sees it (`GET /api/v1/ui/plugins`, read by ui/main.js). */
 export interface PluginPageEntry {
   path: string;
-  /** The module's URL, e.g. `/static/plugins/ml/models.js`. */
+  /** The module's URL, `/static/plugins/<plugin name>/<module>`. */
   module: string;
   nav: string | null;
 }

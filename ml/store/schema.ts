@@ -94,6 +94,7 @@ export interface PredictionTable {
   labelled_at: string | null;
 }
 
+/** The retrain owning a model's cooldown (migration 014, ml/pipeline/retrain-coalescer.ts). */
 export interface RetrainClaimTable {
   model: string;
   dag_id: string;
