@@ -42,6 +42,7 @@ const plugin: UpdraftPlugin = {
       { path: '/models', module: 'models.js', nav: 'Models' },
       { path: '/drift_reports', module: 'drift-report.js', nav: 'Drift' },
     ],
+    styles: ['style.css'],
   },
 };
 

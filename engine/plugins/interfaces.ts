@@ -41,6 +41,8 @@ export interface PluginUi {
   /** Absolute folder of the plugin's browser assets, served at `/static/plugins/<plugin name>/`. */
   readonly folder: string;
   readonly pages: readonly PluginPage[];
+  /** Stylesheets, relative to {@link PluginUi.folder}, loaded on every page after the engine's. */
+  readonly styles?: readonly string[];
 }
 
 /** One page of the UI: the path it answers and the module that renders it. */
