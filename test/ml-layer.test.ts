@@ -4,6 +4,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { FIXTURES, runCli, tempDir } from './helpers/cli.ts';
+import mlPlugin from '../ml/plugin.ts';
+import { Store } from '../engine/store/store.ts';
+import { createWebserver } from '../engine/webserver/server.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 // Static imports and re-exports only: a dynamic import() is loaded when called, not at parse.
@@ -130,5 +133,27 @@ describe('the ML plugin (updraft.config.json "plugins")', () => {
     assert.ok(facts.migrations.includes('017-model-artifact-uri'), 'the moved half of 009 is recorded, and found nothing to do');
     // And once more without: the plugin's newer migration is only recorded, never a reason to refuse.
     assert.equal((await runCli(['dags', 'list'], env, project({ plugins: [] }))).code, 0);
+  });
+
+  it("the webserver serves the plugin's routes and pages, and none without it", async () => {
+    for (const plugins of [[], [mlPlugin]]) {
+      const store = await Store.open({ home: tempDir(), plugins });
+      const app = await createWebserver({ store, plugins });
+      try {
+        const ui = (await app.inject('/api/v1/ui/plugins')).json() as { pages: Array<{ path: string; module: string; nav: string | null }> };
+        const models = await app.inject('/api/v1/models');
+        const page = await app.inject({ url: '/models', headers: { accept: 'text/html' } });
+        if (plugins.length === 0) {
+          assert.deepEqual([ui.pages, models.statusCode, page.statusCode], [[], 404, 404]);
+        } else {
+          assert.deepEqual(ui.pages.map((p) => [p.path, p.nav]), [['/models', 'Models'], ['/drift_reports', 'Drift']]);
+          assert.deepEqual([models.statusCode, page.statusCode], [200, 200]);
+          assert.equal((await app.inject(ui.pages[0]!.module)).statusCode, 200, 'the page module is served');
+        }
+      } finally {
+        await app.close();
+        await store.close();
+      }
+    }
   });
 });
