@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import SQLite from 'better-sqlite3';
+import { FIXTURES, runCli, tempDir } from './helpers/cli.ts';
+import mlPlugin from '../ml/plugin.ts';
+import { Store } from '../engine/store/store.ts';
+import { createWebserver } from '../engine/webserver/server.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 // Static imports and re-exports only: a dynamic import() is loaded when called, not at parse.
@@ -38,5 +43,117 @@ describe('ML is a layer on the engine', () => {
     const { files, packages } = importClosure('ml/index.ts');
     assert.ok(files.has('ml/operators/drift-check-operator.ts'));
     assert.ok(packages.has('csv-parse'));
+  });
+
+  it('no file under engine/ imports or names ml/ (the ML layer plugs in, engine/plugins)', () => {
+    const files = readdirSync(join(ROOT, 'engine'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && /\.(ts|m?js|html|css)$/.test(e.name)).map((e) => join(e.parentPath, e.name));
+    assert.ok(files.length > 100, 'the scan sees the engine (sanity)');
+    const offenders = files.flatMap((file) => readFileSync(file, 'utf8').split('\n')
+      .map((line, i) => ({ at: `${relative(ROOT, file)}:${i + 1}`, line }))
+      .filter(({ line }) => /(^|[^a-z_])ml\/|['"`]\.\.\/(\.\.\/)*ml['"`]/.test(line)));
+    assert.deepEqual(offenders, []);
+  });
+});
+
+/** A project folder whose updraft.config.json says `config`. */
+function project(config: object): string {
+  const dir = tempDir('updraft-plugins-');
+  writeFileSync(join(dir, 'updraft.config.json'), `${JSON.stringify(config)}\n`);
+  return dir;
+}
+
+/** The names of the migrations a SQLite store ran, and the columns of `table`. */
+function storeFacts(db: string, table: string): { migrations: string[]; columns: string[] } {
+  const sqlite = new SQLite(db, { readonly: true });
+  try {
+    const migrations = (sqlite.prepare('select name from kysely_migration order by name').all() as Array<{ name: string }>).map((r) => r.name);
+    const columns = (sqlite.prepare(`pragma table_info(${table})`).all() as Array<{ name: string }>).map((r) => r.name);
+    return { migrations, columns };
+  } finally {
+    sqlite.close();
+  }
+}
+
+describe('the ML plugin (updraft.config.json "plugins")', () => {
+  it('`models`, `drift` and `predictions` come from the plugin the config names', async () => {
+    const dir = project({ plugins: ['updraft/ml'] });
+    writeFileSync(join(dir, 'a.csv'), 'x,c\n1,a\n2,b\n3,a\n4,b\n');
+    const models = await runCli(['models', 'list', '-o', 'json'], {}, dir);
+    assert.equal(models.code, 0, models.stderr);
+    assert.deepEqual(JSON.parse(models.stdout), []);
+    const drift = await runCli(['drift', 'a.csv', 'a.csv', '-o', 'json'], {}, dir);
+    assert.equal(drift.code, 0, drift.stderr);
+    assert.equal((JSON.parse(drift.stdout) as { drift: boolean }).drift, false);
+    const accuracy = await runCli(['predictions', 'accuracy', 'churn', '-o', 'json'], {}, dir);
+    assert.equal(accuracy.code, 0, accuracy.stderr);
+    assert.equal((JSON.parse(accuracy.stdout) as { predictions: number }).predictions, 0);
+  });
+
+  it('without it there are no ML commands and no ML tables; enabling it later adds them', async () => {
+    const dir = project({ plugins: [] });
+    const models = await runCli(['models', 'list'], {}, dir);
+    assert.equal(models.code, 1);
+    assert.match(models.stderr, /unknown command 'models'/);
+    assert.equal((await runCli(['dags', 'list'], {}, dir)).code, 0);
+    const db = join(dir, '.updraft', 'updraft.db');
+    assert.ok(!storeFacts(db, 'model_version').migrations.includes('003-model-registry'));
+    writeFileSync(join(dir, 'updraft.config.json'), '{ "plugins": ["updraft/ml"] }\n');
+    const later = await runCli(['models', 'list', '-o', 'json'], {}, dir);
+    assert.equal(later.code, 0, later.stderr);
+    const facts = storeFacts(db, 'model_version');
+    assert.ok(facts.migrations.includes('003-model-registry') && facts.migrations.includes('017-model-artifact-uri'));
+    assert.ok(facts.columns.includes('artifact_uri') && facts.columns.includes('record') && !facts.columns.includes('artifact_path'), facts.columns.join());
+  });
+
+  it('a plugin that cannot be loaded is a one-line error naming it and the config file', async () => {
+    const dir = project({ plugins: ['updraft/ml', 'updraft-plugin-missing'] });
+    const r = await runCli(['dags', 'list'], {}, dir);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /^updraft: error: plugin 'updraft-plugin-missing' \(named in .*updraft\.config\.json\) cannot be loaded: /);
+  });
+
+  it('a store from before the plugins (ML migrations in the engine list) opens with the plugin and without it', async () => {
+    const home = tempDir('updraft-old-store-');
+    const db = join(home, 'updraft.db');
+    const sqlite = new SQLite(db);
+    sqlite.exec(readFileSync(join(FIXTURES, 'old-layout-store', 'updraft.sql'), 'utf8'));
+    sqlite.close();
+    const env = { UPDRAFT_HOME: home };
+
+    const without = await runCli(['dags', 'list', '-o', 'json'], env, project({ plugins: [] }));
+    assert.equal(without.code, 0, without.stderr);
+    const withIt = await runCli(['models', 'versions', 'fraud', '-o', 'json'], env, project({ plugins: ['updraft/ml'] }));
+    assert.equal(withIt.code, 0, withIt.stderr);
+    const [version] = JSON.parse(withIt.stdout) as Array<{ version: number; artifact_uri: string }>;
+    assert.deepEqual([version?.version, version?.artifact_uri], [1, 'file:///nowhere/fraud-v1.json']);
+    const facts = storeFacts(db, 'model_version');
+    assert.equal(facts.migrations.filter((m) => m === '009-artifacts').length, 1);
+    assert.ok(facts.migrations.includes('017-model-artifact-uri'), 'the moved half of 009 is recorded, and found nothing to do');
+    // And once more without: the plugin's newer migration is only recorded, never a reason to refuse.
+    assert.equal((await runCli(['dags', 'list'], env, project({ plugins: [] }))).code, 0);
+  });
+
+  it("the webserver serves the plugin's routes and pages, and none without it", async () => {
+    for (const plugins of [[], [mlPlugin]]) {
+      const store = await Store.open({ home: tempDir(), plugins });
+      const app = await createWebserver({ store, plugins });
+      try {
+        const ui = (await app.inject('/api/v1/ui/plugins')).json() as { pages: Array<{ path: string; module: string; nav: string | null }> };
+        const models = await app.inject('/api/v1/models');
+        const page = await app.inject({ url: '/models', headers: { accept: 'text/html' } });
+        if (plugins.length === 0) {
+          assert.deepEqual([ui.pages, models.statusCode, page.statusCode], [[], 404, 404]);
+        } else {
+          assert.deepEqual(ui.pages.map((p) => [p.path, p.nav]), [['/models', 'Models'], ['/drift_reports', 'Drift']]);
+          assert.deepEqual([models.statusCode, page.statusCode], [200, 200]);
+          assert.equal((await app.inject(ui.pages[0]!.module)).statusCode, 200, 'the page module is served');
+        }
+      } finally {
+        await app.close();
+        await store.close();
+      }
+    }
   });
 });

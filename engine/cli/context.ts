@@ -11,8 +11,7 @@ import { NotFoundError } from '../models/errors.ts';
 import type { DagFolderParseRecord } from '../store/dag-folder-parse-repository.ts';
 import type { DagRow } from '../store/dag-repository.ts';
 import type { DagRun } from '../store/dag-run-repository.ts';
-import type { DatabaseOptions } from '../store/database.ts';
-import type { Store } from '../store/store.ts';
+import type { Store, StoreOptions } from '../store/store.ts';
 import { clockFromEnv, type Clock } from '../utils/clock.ts';
 
 /**
@@ -33,7 +32,7 @@ export class CliContext {
   constructor(readonly folder: string) {}
 
   /** The store, opened on first use (`options` only count then: a worker sizes its PostgreSQL pool to its concurrency). */
-  store(options: DatabaseOptions = {}): Promise<Store> {
+  store(options: StoreOptions = {}): Promise<Store> {
     this.storePromise ??= import('../store/store.ts').then(({ Store }) => Store.open(options));
     return this.storePromise;
   }

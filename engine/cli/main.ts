@@ -5,15 +5,14 @@ import { CliContext } from './context.ts';
 import { registerDagCommands } from './commands/dags.ts';
 import { registerTaskCommands } from './commands/tasks.ts';
 import { registerProcessCommands } from './commands/processes.ts';
-import { registerDriftCommand } from './commands/drift.ts';
-import { registerModelCommands } from './commands/models.ts';
-import { registerPredictionCommands } from './commands/predictions.ts';
 import { registerJobCommands } from './commands/jobs.ts';
 import { registerCompletionCommand } from './commands/completion.ts';
 import { registerRunStateCommands, registerTaskSetStateCommand } from './commands/mark.ts';
 import { registerInfoCommand } from './commands/info.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { createRequire } from 'node:module';
+import type { UpdraftPlugin } from '../plugins/interfaces.ts';
+import { loadPlugins } from '../plugins/load-plugins.ts';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -28,6 +27,15 @@ const program = new Command('updraft')
 let context: CliContext | null = null;
 const ctx = (): CliContext => (context ??= new CliContext(dagsFolder(program.opts<{ dagsFolder?: string }>().dagsFolder)));
 
+// The plugins' commands (updraft.config.json "plugins"); one that cannot be loaded is the error of every command.
+let plugins: readonly UpdraftPlugin[] = [];
+try {
+  plugins = (await loadPlugins()).plugins;
+} catch (error) {
+  process.stderr.write(`updraft: error: ${(error as Error).message}\n`);
+  process.exit(1);
+}
+
 registerDagCommands(program, ctx);
 registerTaskCommands(program, ctx);
 // Setting states from outside: `tasks set-state`, `dags set-state`, `dags delete-run`.
@@ -35,9 +43,7 @@ const subcommand = (name: string): Command => program.commands.find((c) => c.nam
 registerTaskSetStateCommand(subcommand('tasks'), ctx);
 registerRunStateCommands(subcommand('dags'), ctx);
 registerProcessCommands(program, ctx);
-registerDriftCommand(program);
-registerModelCommands(program, ctx);
-registerPredictionCommands(program, ctx);
+for (const plugin of plugins) plugin.registerCommands?.(program, ctx);
 registerJobCommands(program, ctx);
 registerCompletionCommand(program);
 registerInitCommand(program);

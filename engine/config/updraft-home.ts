@@ -30,9 +30,14 @@ export interface ProjectConfig {
   home?: string;
   /** @defaultValue `dags` */
   dagsFolder?: string;
+  /** Plugins to load, e.g. `["updraft/ml"]` (engine/plugins/load-plugins.ts). @defaultValue {@link DEFAULT_PLUGINS} */
+  plugins?: string[];
 }
 
-const CONFIG_KEYS = ['home', 'dagsFolder'] as const;
+const PATH_KEYS = ['home', 'dagsFolder'] as const;
+const CONFIG_KEYS = [...PATH_KEYS, 'plugins'] as const;
+/** The plugins of a project whose config does not say (or of no project): Updraft's ML layer. */
+export const DEFAULT_PLUGINS: readonly string[] = ['updraft/ml'];
 
 export interface Project {
   /** The folder holding the marker. */
@@ -42,9 +47,11 @@ export interface Project {
   /** The config file, when the marker is one. */
   configFile: string | null;
   /** The keys that file sets. */
-  configured: ReadonlyArray<'home' | 'dagsFolder'>;
+  configured: ReadonlyArray<'home' | 'dagsFolder' | 'plugins'>;
   home: string;
   dagsFolder: string;
+  /** The plugins the config names; null when it does not say. */
+  plugins: string[] | null;
 }
 
 /** A path and the rule that chose it, for `updraft info` and error messages. */
@@ -92,8 +99,13 @@ function readConfig(file: string): ProjectConfig {
   const config: ProjectConfig = {};
   for (const [key, value] of Object.entries(raw)) {
     if (!(CONFIG_KEYS as readonly string[]).includes(key)) throw new InvalidInputError(`${file}: unknown key '${key}' (allowed keys: ${CONFIG_KEYS.join(', ')})`);
+    if (key === 'plugins') {
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) throw new InvalidInputError(`${file}: 'plugins' must be a list of plugin names, got ${JSON.stringify(value)}`);
+      config.plugins = value as string[];
+      continue;
+    }
     if (typeof value !== 'string' || value === '') throw new InvalidInputError(`${file}: '${key}' must be a non-empty path, got ${JSON.stringify(value)}`);
-    config[key as keyof ProjectConfig] = value;
+    config[key as (typeof PATH_KEYS)[number]] = value;
   }
   return config;
 }
@@ -105,10 +117,13 @@ export function findProject(from: string): Project | null {
     if (configFile) {
       const config = readConfig(configFile);
       const configured = CONFIG_KEYS.filter((key) => config[key] !== undefined);
-      return { root: dir, marker: basename(configFile), configFile, configured, home: resolve(dir, config.home ?? PROJECT_HOME), dagsFolder: resolve(dir, config.dagsFolder ?? PROJECT_DAGS) };
+      return {
+        root: dir, marker: basename(configFile), configFile, configured,
+        home: resolve(dir, config.home ?? PROJECT_HOME), dagsFolder: resolve(dir, config.dagsFolder ?? PROJECT_DAGS), plugins: config.plugins ?? null,
+      };
     }
     if (isDirectory(join(dir, PROJECT_HOME))) {
-      return { root: dir, marker: `${PROJECT_HOME}/`, configFile: null, configured: [], home: join(dir, PROJECT_HOME), dagsFolder: join(dir, PROJECT_DAGS) };
+      return { root: dir, marker: `${PROJECT_HOME}/`, configFile: null, configured: [], home: join(dir, PROJECT_HOME), dagsFolder: join(dir, PROJECT_DAGS), plugins: null };
     }
     if (dirname(dir) === dir) return null;
   }
@@ -147,6 +162,9 @@ function cachedLayout(): Layout {
   if (!layout) cache.set(key, (layout = resolveLayout()));
   return layout;
 }
+
+/** The project of this process (the nearest one at or above the current folder), or null. */
+export const currentProject = (): Project | null => cachedLayout().project;
 
 /** `$UPDRAFT_HOME`: `home` if given, else as {@link resolveLayout} finds it. */
 export function updraftHome(home?: string): string {

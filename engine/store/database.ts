@@ -2,13 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { updraftHome } from '../config/updraft-home.ts';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import { UpdraftError } from '../models/errors.ts';
 import { LockWaitSqliteDialect } from './sqlite-lock-wait.ts';
 import { CountingDialect, newCounts, type StatementCounts } from './statement-counter.ts';
 import type { Database } from './schema.ts';
 import * as initial from './migrations/001-initial.ts';
 import * as runStateIndex from './migrations/002-run-state-index.ts';
-import * as modelRegistry from './migrations/003-model-registry.ts';
 import * as schedulerJob from './migrations/004-scheduler-job.ts';
 import * as taskEndDateIndex from './migrations/005-task-end-date-index.ts';
 import * as tryLifecycle from './migrations/006-try-lifecycle.ts';
@@ -18,18 +18,18 @@ import * as artifacts from './migrations/009-artifacts.ts';
 import * as schedulerLease from './migrations/010-scheduler-lease.ts';
 import * as runExecutor from './migrations/011-run-executor.ts';
 import * as jobType from './migrations/012-job-type.ts';
-import * as modelVersionRecord from './migrations/013-model-version-record.ts';
-import * as retrainClaims from './migrations/014-retrain-claims.ts';
-import * as driftReportIndex from './migrations/015-drift-report-index.ts';
 import * as jobQueues from './migrations/016-job-queues.ts';
 
 export type Db = Kysely<Database>;
 
-/** Versioned migrations, applied in name order. Add a file, add it here; never edit a shipped one. */
+/**
+ * The engine's versioned migrations. Plugins add theirs (the ML plugin: 003, 013,
+ * 014, 015, 017); {@link migrate} applies the merged list in name order. Add a
+ * file, add it here; never edit a shipped one.
+ */
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
   '002-run-state-index': runStateIndex,
-  '003-model-registry': modelRegistry,
   '004-scheduler-job': schedulerJob,
   '005-task-end-date-index': taskEndDateIndex,
   '006-try-lifecycle': tryLifecycle,
@@ -39,13 +39,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '010-scheduler-lease': schedulerLease,
   '011-run-executor': runExecutor,
   '012-job-type': jobType,
-  '013-model-version-record': modelVersionRecord,
-  '014-retrain-claims': retrainClaims,
-  '015-drift-report-index': driftReportIndex,
   '016-job-queues': jobQueues,
 };
-
-const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 export interface DatabaseOptions {
   /** `$UPDRAFT_HOME`, holding `updraft.db` for SQLite. @defaultValue `$UPDRAFT_HOME`, else the project's `.updraft/`, else `~/updraft` (engine/config/updraft-home.ts) */
@@ -54,6 +49,8 @@ export interface DatabaseOptions {
   url?: string;
   /** PostgreSQL connections at most (a worker passes its concurrency + 2). @defaultValue 10 */
   poolSize?: number;
+  /** The loaded plugins' migrations, merged with the engine's by name (engine/plugins/load-plugins.ts). @defaultValue none */
+  migrations?: Readonly<Record<string, Migration>>;
 }
 
 // Re-exported: callers that open the store find the home here (engine/config/updraft-home.ts decides it).
@@ -93,7 +90,7 @@ export async function openDatabase(options: DatabaseOptions = {}, counts: Statem
     sqlite.pragma('busy_timeout = 0');
     db = new Kysely<Database>({ dialect: new CountingDialect(new LockWaitSqliteDialect({ database: withStatementCache(sqlite) }), counts) });
   }
-  await migrate(db);
+  await migrate(db, options.migrations);
   return db;
 }
 
@@ -116,13 +113,49 @@ function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
   return new Proxy(sqlite, { get: (target, key, receiver) => (key === 'prepare' ? prepare : Reflect.get(target, key, receiver)) });
 }
 
-export async function migrate(db: Db): Promise<void> {
+/**
+ * Brings the schema up to date: the engine's migrations and the plugins', one
+ * list in name order.
+ *
+ * - A migration this store ran that no loaded plugin provides (a store used
+ *   with the ML plugin, opened by a process without it) stays recorded and is
+ *   never run again: its tables are simply not used here. (Kysely's Migrator
+ *   would refuse such a store as "corrupted".)
+ * - A plugin enabled on a store that is ahead of it runs its migrations after
+ *   the engine's later ones; plugin migrations depend only on their own earlier
+ *   ones and on engine tables, so name order within the plugin is what matters.
+ *   Only plugin migrations may run out of order: a new engine migration named
+ *   before one the store ran is refused.
+ */
+export async function migrate(db: Db, plugins: Readonly<Record<string, Migration>> = {}): Promise<void> {
+  for (const name of Object.keys(plugins)) {
+    if (Object.hasOwn(MIGRATIONS, name)) throw new UpdraftError(`a plugin migration is named '${name}', as one of the engine's`);
+  }
   // Two processes starting at once both try to migrate; the loser sees the
   // winner's lock or tables and simply re-checks.
   for (let attempt = 0; ; attempt++) {
-    const { error } = await new Migrator({ db, provider }).migrateToLatest();
+    const executed = await executedMigrations(db);
+    const last = [...executed].sort().at(-1) ?? '';
+    const late = Object.keys(MIGRATIONS).find((name) => name < last && !executed.includes(name));
+    if (late) throw new UpdraftError(`store migration '${late}' sorts before '${last}', which this store already ran: engine migrations must be named in order`);
+    const known = { ...MIGRATIONS, ...plugins };
+    const recordedOnly = Object.fromEntries(executed.filter((name) => !(name in known)).map((name) => [name, RECORDED_ONLY]));
+    const provider: MigrationProvider = { getMigrations: async () => ({ ...recordedOnly, ...known }) };
+    const { error } = await new Migrator({ db, provider, allowUnorderedMigrations: true }).migrateToLatest();
     if (!error) return;
     if (attempt >= 5) throw error;
     await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+  }
+}
+
+/** Stands for a migration the store ran and no loaded plugin provides: already applied, never run. */
+const RECORDED_ONLY: Migration = { up: async () => { throw new UpdraftError('a migration recorded by the store but provided by no loaded plugin cannot be run'); } };
+
+/** The names of the migrations this store ran (none for a new store). */
+async function executedMigrations(db: Db): Promise<string[]> {
+  try {
+    return (await sql<{ name: string }>`select name from kysely_migration`.execute(db)).rows.map((r) => r.name);
+  } catch {
+    return []; // no such table yet: a new store (the Migrator creates it)
   }
 }

@@ -87,20 +87,11 @@ export interface Database {
   xcom: XComTable;
   task_log: TaskLogTable;
   import_error: ImportErrorTable;
-  tracking_run: TrackingRunTable;
-  registered_model: RegisteredModelTable;
-  model_version: ModelVersionTable;
-  model_alias: ModelAliasTable;
-  gate_decision: GateDecisionTable;
-  production_history: ProductionHistoryTable;
-  prediction: PredictionTable;
   scheduler_job: SchedulerJobTable;
   dag_folder_parse: DagFolderParseTable;
   deployment: DeploymentTable;
   scheduler_lease: SchedulerLeaseTable;
   artifact: ArtifactTable;
-  retrain_claim: RetrainClaimTable;
-  drift_report: DriftReportTable;
   artifact_chunk: ArtifactChunkTable;
 }
 
@@ -152,108 +143,10 @@ export interface SchedulerJobTable {
   queues: string | null;
 }
 
-export interface TrackingRunTable {
-  run_id: string;
-  experiment: string;
-  status: string;
-  started_at: string;
-  ended_at: string | null;
-  params: string;
-  metrics: string;
-  /** an artifact-store URI (migration 009; before it, a local path) */
-  artifact_uri: string | null;
-  data_sha256: string | null;
-  feature_names: string | null;
-  target: string | null;
-  n_train: number | null;
-  n_test: number | null;
-  error: string | null;
-}
-
-export interface RegisteredModelTable {
-  name: string;
-  created_at: string;
-}
-
-export interface ModelVersionTable {
-  name: string;
-  version: number;
-  stage: string;
-  tracking_run_id: string | null;
-  /** an artifact-store URI (migration 009; before it, a local path) */
-  artifact_uri: string;
-  metrics: string;
-  created_at: string;
-  /** the version's pinned record, JSON (migration 013; null before it) */
-  record: string | null;
-}
-
-/** One validation-gate decision, passed or not (migration 013); `decision` is its JSON. */
-export interface GateDecisionTable {
-  id: string;
-  name: string;
-  candidate_run_id: string;
-  champion_version: number | null;
-  passed: number;
-  decided_at: string;
-  dag_run_id: string | null;
-  decision: string;
-}
-
-export interface ModelAliasTable {
-  name: string;
-  alias: string;
-  version: number;
-}
-
-export interface ProductionHistoryTable {
-  name: string;
-  seq: number;
-  version: number;
-  started_at: string;
-  ended_at: string | null;
-  reason: string;
-}
-
-export interface PredictionTable {
-  id: string;
-  model: string;
-  model_version: number;
-  prediction: string;
-  score: number | null;
-  actual: string | null;
-  timestamp: string;
-  labelled_at: string | null;
-}
-
 /** The active scheduler of a SQLite store (migration 010). */
 export interface SchedulerLeaseTable {
   name: string;
   holder: string;
   hostname: string;
   expires_at: string;
-}
-
-/** The retrain owning a model's cooldown (migration 014, ml/pipeline/retrain-coalescer.ts). */
-export interface RetrainClaimTable {
-  model: string;
-  dag_id: string;
-  run_id: string;
-  claimed_at: string;
-  cooldown_until: string;
-  /** JSON array of merged triggers, the claiming one first */
-  triggers: string;
-}
-
-/** Where a model's drift report artifacts are (migration 015). */
-export interface DriftReportTable {
-  artifact_uri: string;
-  model: string;
-  dag_id: string;
-  run_id: string;
-  created_at: string;
-  /** 0 / 1 */
-  drift: number;
-  columns: number;
-  drifted_columns: number;
 }

@@ -8,9 +8,16 @@ import { WriteBatcher, type BatchScope } from './write-batcher.ts';
 import { TryLifecycle } from './try-lifecycle.ts';
 import { SchedulerLeaseRepository } from './scheduler-lease-repository.ts';
 import { newCounts, type StatementCounts } from './statement-counter.ts';
+import type { UpdraftPlugin } from '../plugins/interfaces.ts';
+import { loadPlugins, pluginMigrations } from '../plugins/load-plugins.ts';
 import { XComRepository, TaskLogRepository, ImportErrorRepository, SchedulerJobRepository } from './small-repositories.ts';
 
 export type Executor = Db | Transaction<Database>;
+
+export interface StoreOptions extends Omit<DatabaseOptions, 'migrations'> {
+  /** The plugins whose migrations the store gets. @defaultValue those the project's config names ({@link loadPlugins}) */
+  plugins?: readonly UpdraftPlugin[];
+}
 
 /** The run-history store: the source of truth for every process. */
 export class Store {
@@ -62,9 +69,14 @@ export class Store {
     return new Store(tx as Db, this.isSqlite, this.counts, this.deploymentId, true);
   }
 
-  static async open(options: DatabaseOptions = {}): Promise<Store> {
+  /**
+   * Opens the store with the migrations of the project's plugins (every
+   * process opens it here: CLI, scheduler, worker, webserver, `dags test`, task code).
+   */
+  static async open(options: StoreOptions = {}): Promise<Store> {
     const counts = newCounts();
-    const db = await openDatabase(options, counts);
+    const { plugins = (await loadPlugins()).plugins, ...rest } = options;
+    const db = await openDatabase({ ...rest, migrations: pluginMigrations(plugins) }, counts);
     const url = options.url ?? process.env.UPDRAFT_DATABASE_URL;
     const { id } = await db.selectFrom('deployment').select('id').executeTakeFirstOrThrow();
     return new Store(db, !(url && /^postgres/.test(url)), counts, id);

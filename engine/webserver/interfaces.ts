@@ -1,4 +1,5 @@
 import type { Logger } from '../logging/logger.ts';
+import type { UpdraftPlugin } from '../plugins/interfaces.ts';
 import type { QueueConnectionOptions } from '../queue/interfaces.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from '../utils/clock.ts';
@@ -24,4 +25,6 @@ export interface WebserverOptions extends QueueConnectionOptions {
   clock?: Clock;
   /** @defaultValue a pino logger for component `webserver` */
   log?: Logger;
+  /** Plugins whose routes and pages are served. @defaultValue those the project's config names */
+  plugins?: readonly UpdraftPlugin[];
 }

@@ -6,6 +6,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createLogger } from '../logging/logger.ts';
+import { loadPlugins } from '../plugins/load-plugins.ts';
 import { clockFromEnv } from '../utils/clock.ts';
 import { assertSafeBinding, guardWrites } from './auth.ts';
 import { problem, statusOf } from './errors.ts';
@@ -15,23 +16,22 @@ import { UpdraftMetrics } from './metrics.ts';
 import { dagRunRoutes } from './routes/dag-runs.ts';
 import { dagSourceRoutes } from './routes/dag-source.ts';
 import { dagRoutes } from './routes/dags.ts';
-import { driftReportRoutes } from './routes/drift-reports.ts';
 import { ganttRoutes } from './routes/gantt.ts';
 import { gridRoutes } from './routes/grid.ts';
 import { healthDetailsRoutes } from './routes/health-details.ts';
-import { modelRoutes } from './routes/models.ts';
 import { monitoringRoutes } from './routes/monitoring.ts';
 import { taskInstanceRoutes } from './routes/task-instances.ts';
+import { pluginUi } from './plugin-ui.ts';
 
 const UI_FOLDER = join(import.meta.dirname, 'ui');
 /** The graph view's layout library, served from node_modules as it is installed (no copy to go stale). */
 const DAGRE_ESM = createRequire(import.meta.url).resolve('@dagrejs/dagre').replace(/dagre\.[a-z]+$/, 'dagre.esm.js');
-/** Every page is the one HTML shell; the path picks the page module (ui/main.js). */
-const PAGES = ['/', '/models', '/health', '/drift_reports'];
+/** Every page is the one HTML shell; the path picks the page module (ui/main.js). Plugins add theirs. */
+const PAGES = ['/', '/health'];
 
 /**
  * `updraft webserver`: the REST API (`/api/v1`, shaped after Airflow's stable
- * API), `/metrics`, and the pages (`/`, `/dags/:dag_id`, `/models`). It reads
+ * API), `/metrics`, and the pages (`/`, `/dags/:dag_id`, the plugins' `/models`...). It reads
  * and writes the same store as the CLI, through the same operations.
  */
 /** The largest request body accepted (a run conf is further limited to 64 KiB, see run-conf.ts). */
@@ -83,12 +83,13 @@ export async function createWebserver(options: WebserverOptions): Promise<Fastif
   dagSourceRoutes(app, options.store);
   healthDetailsRoutes(app, options.store, metrics, options);
   taskInstanceRoutes(app, options.store, clock);
-  modelRoutes(app, options.store);
-  driftReportRoutes(app, options.store);
   monitoringRoutes(app, options.store, metrics, options);
+  const plugins = options.plugins ?? (await loadPlugins()).plugins;
+  for (const plugin of plugins) await plugin.registerRoutes?.(app, { store: options.store });
 
   await app.register(fastifyStatic, { root: UI_FOLDER, prefix: '/static/', index: false });
-  for (const page of PAGES) app.get(page, { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
+  const pluginPages = await pluginUi(app, plugins);
+  for (const page of [...PAGES, ...pluginPages]) app.get(page, { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
   // An unknown DAG is a real 404 (the page then shows "not found" and no Trigger button).
   app.get<{ Params: { dag_id: string } }>('/dags/:dag_id', { schema: { hide: true } }, async (request, reply) => {
     const dag = await options.store.dags.get(request.params.dag_id);

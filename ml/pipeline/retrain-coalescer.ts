@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import { InvalidInputError } from '../../engine/models/errors.ts';
-import type { RetrainClaimTable } from '../../engine/store/schema.ts';
+import { mlDb, type RetrainClaimTable } from '../store/schema.ts';
 import type { Executor, Store } from '../../engine/store/store.ts';
 import { assertModelName } from '../registry/model-registry.ts';
 import type { MergedTrigger } from '../retrain-log.ts';
@@ -73,20 +73,20 @@ export class RetrainCoalescer {
       cooldown_until: new Date(now.getTime() + cooldownMs).toISOString(), triggers: JSON.stringify([fired]),
     };
     return this.store.write(async (tx) => {
-      const inserted = await tx.insertInto('retrain_claim').values(fresh).onConflict((oc) => oc.column('model').doNothing()).executeTakeFirst();
+      const inserted = await mlDb(tx).insertInto('retrain_claim').values(fresh).onConflict((oc) => oc.column('model').doNothing()).executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return { outcome: 'claimed', claim: toClaim(fresh) };
       const row = await this.lockedRow(tx, request.model);
       if (row.dag_id === fired.dag_id && row.run_id === fired.run_id) return { outcome: 'claimed', claim: toClaim(row) };
       // The asking run's cooldown decides (the model's setting as of now), not the one the claim was taken with.
       if (Date.parse(row.claimed_at) + cooldownMs <= now.getTime()) {
-        await tx.updateTable('retrain_claim').set(fresh).where('model', '=', request.model).where('claimed_at', '=', row.claimed_at).execute();
+        await mlDb(tx).updateTable('retrain_claim').set(fresh).where('model', '=', request.model).where('claimed_at', '=', row.claimed_at).execute();
         return { outcome: 'claimed', claim: toClaim(fresh) };
       }
       const claim = toClaim(row);
       // A retried trigger task merges once.
       if (!claim.triggers.some((t) => t.dag_id === fired.dag_id && t.run_id === fired.run_id && t.kind === fired.kind)) {
         claim.triggers.push(fired);
-        await tx.updateTable('retrain_claim').set({ triggers: JSON.stringify(claim.triggers) }).where('model', '=', request.model).execute();
+        await mlDb(tx).updateTable('retrain_claim').set({ triggers: JSON.stringify(claim.triggers) }).where('model', '=', request.model).execute();
       }
       return { outcome: 'merged', claim };
     });
@@ -94,7 +94,7 @@ export class RetrainCoalescer {
 
   /** The model's claim, if any trigger ever claimed it. */
   async current(model: string): Promise<RetrainClaim | undefined> {
-    const row = await this.store.db.selectFrom('retrain_claim').selectAll().where('model', '=', model).executeTakeFirst();
+    const row = await mlDb(this.store.db).selectFrom('retrain_claim').selectAll().where('model', '=', model).executeTakeFirst();
     return row && toClaim(row);
   }
 
@@ -105,7 +105,7 @@ export class RetrainCoalescer {
   }
 
   private async lockedRow(tx: Executor, model: string): Promise<Selectable<RetrainClaimTable>> {
-    let query = tx.selectFrom('retrain_claim').selectAll().where('model', '=', model);
+    let query = mlDb(tx).selectFrom('retrain_claim').selectAll().where('model', '=', model);
     if (this.store.dialect === 'postgres') query = query.forUpdate();
     return query.executeTakeFirstOrThrow();
   }

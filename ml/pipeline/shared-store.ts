@@ -1,13 +1,18 @@
 import type { ArtifactStore } from '../../engine/artifacts/interfaces.ts';
 import { openArtifactStore } from '../../engine/artifacts/open-artifact-store.ts';
+import { loadPlugins } from '../../engine/plugins/load-plugins.ts';
 import { Store } from '../../engine/store/store.ts';
+import mlPlugin from '../plugin.ts';
 
 let shared: Promise<Store> | null = null;
 let artifacts: ArtifactStore | null = null;
 
-/** One store per process for task code (workers and `dags test` run many tasks). */
+/**
+ * One store per process for task code (workers and `dags test` run many tasks),
+ * with the ML tables even in a project whose config leaves the ML plugin out.
+ */
 export function sharedStore(): Promise<Store> {
-  shared ??= Store.open();
+  shared ??= loadPlugins().then(({ plugins }) => Store.open({ plugins: plugins.some((p) => p.name === mlPlugin.name) ? plugins : [...plugins, mlPlugin] }));
   return shared;
 }
 

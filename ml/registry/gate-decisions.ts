@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import type { GateDecisionTable } from '../../engine/store/schema.ts';
+import { mlDb, type GateDecisionTable } from '../store/schema.ts';
 import type { Store } from '../../engine/store/store.ts';
 import type { GateDecision } from '../training/validation-gate.ts';
 import { assertModelName } from './model-registry.ts';
@@ -27,7 +27,7 @@ export class GateDecisions {
     const stored: StoredGateDecision = {
       id: randomUUID(), name, candidate_run_id: candidateRunId, champion_version: championVersion, decided_at: now.toISOString(), dag_run_id: dagRunId, ...decision,
     };
-    await this.store.db.insertInto('gate_decision').values({
+    await mlDb(this.store.db).insertInto('gate_decision').values({
       id: stored.id, name, candidate_run_id: candidateRunId, champion_version: championVersion, passed: decision.passed ? 1 : 0,
       decided_at: stored.decided_at, dag_run_id: dagRunId, decision: JSON.stringify(stored),
     }).execute();
@@ -37,6 +37,6 @@ export class GateDecisions {
   /** Oldest first. */
   async list(name: string): Promise<StoredGateDecision[]> {
     assertModelName(name);
-    return (await this.store.db.selectFrom('gate_decision').selectAll().where('name', '=', name).orderBy('decided_at').orderBy('id').execute()).map(toDecision);
+    return (await mlDb(this.store.db).selectFrom('gate_decision').selectAll().where('name', '=', name).orderBy('decided_at').orderBy('id').execute()).map(toDecision);
   }
 }

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import { InvalidInputError, NotFoundError } from '../../engine/models/errors.ts';
-import type { ModelVersionTable, ProductionHistoryTable } from '../../engine/store/schema.ts';
+import { mlDb, type ModelVersionTable, type ProductionHistoryTable } from '../store/schema.ts';
 import type { Executor, Store } from '../../engine/store/store.ts';
 import type { ModelVersionRecord } from './version-record.ts';
 
@@ -58,21 +58,21 @@ export class ModelRegistry {
     // A path would only mean something on the host that wrote it (decision 10).
     if (!/^[a-z][a-z0-9+.-]*:/.test(artifactUri)) throw new InvalidInputError(`model '${name}': '${artifactUri}' is not an artifact URI (a local path cannot be served by other hosts)`);
     return this.store.write(async (tx) => {
-      await tx.insertInto('registered_model').values({ name, created_at: now.toISOString() }).onConflict((oc) => oc.column('name').doNothing()).execute();
+      await mlDb(tx).insertInto('registered_model').values({ name, created_at: now.toISOString() }).onConflict((oc) => oc.column('name').doNothing()).execute();
       await this.lockModel(tx, name);
-      const last = await tx.selectFrom('model_version').select((eb) => eb.fn.max('version').as('v')).where('name', '=', name).executeTakeFirst();
+      const last = await mlDb(tx).selectFrom('model_version').select((eb) => eb.fn.max('version').as('v')).where('name', '=', name).executeTakeFirst();
       const row = {
         name, version: Number(last?.v ?? 0) + 1, stage: ModelStage.NONE, tracking_run_id: trackingRunId,
         artifact_uri: artifactUri, metrics: JSON.stringify(metrics), created_at: now.toISOString(), record: record && JSON.stringify(record),
       };
-      await tx.insertInto('model_version').values(row).execute();
+      await mlDb(tx).insertInto('model_version').values(row).execute();
       return toVersion(row);
     });
   }
 
   /** On PostgreSQL, serializes writers of one model (SQLite's BEGIN IMMEDIATE already does). */
   private async lockModel(tx: Executor, name: string): Promise<void> {
-    if (this.store.dialect === 'postgres') await tx.selectFrom('registered_model').select('name').where('name', '=', name).forUpdate().execute();
+    if (this.store.dialect === 'postgres') await mlDb(tx).selectFrom('registered_model').select('name').where('name', '=', name).forUpdate().execute();
   }
 
   /**
@@ -83,17 +83,17 @@ export class ModelRegistry {
     assertModelName(name);
     return this.store.write(async (tx) => {
       await this.lockModel(tx, name);
-      const target = await tx.selectFrom('model_version').selectAll().where('name', '=', name).where('version', '=', version).executeTakeFirst();
+      const target = await mlDb(tx).selectFrom('model_version').selectAll().where('name', '=', name).where('version', '=', version).executeTakeFirst();
       if (!target) throw new NotFoundError(`model '${name}' has no version ${version}`);
-      const current = await tx.selectFrom('model_version').select('version').where('name', '=', name).where('stage', '=', ModelStage.PRODUCTION).executeTakeFirst();
+      const current = await mlDb(tx).selectFrom('model_version').select('version').where('name', '=', name).where('stage', '=', ModelStage.PRODUCTION).executeTakeFirst();
       if (current?.version === version) return { previous: version, current: version };
       const at = now.toISOString();
-      await tx.updateTable('model_version').set({ stage: ModelStage.ARCHIVED }).where('name', '=', name).where('stage', '=', ModelStage.PRODUCTION).execute();
-      await tx.updateTable('model_version').set({ stage: ModelStage.PRODUCTION }).where('name', '=', name).where('version', '=', version).execute();
-      await tx.updateTable('production_history').set({ ended_at: at }).where('name', '=', name).where('ended_at', 'is', null).execute();
-      const seq = await tx.selectFrom('production_history').select((eb) => eb.fn.max('seq').as('s')).where('name', '=', name).executeTakeFirst();
-      await tx.insertInto('production_history').values({ name, seq: Number(seq?.s ?? 0) + 1, version, started_at: at, ended_at: null, reason }).execute();
-      await tx.insertInto('model_alias').values({ name, alias: 'champion', version })
+      await mlDb(tx).updateTable('model_version').set({ stage: ModelStage.ARCHIVED }).where('name', '=', name).where('stage', '=', ModelStage.PRODUCTION).execute();
+      await mlDb(tx).updateTable('model_version').set({ stage: ModelStage.PRODUCTION }).where('name', '=', name).where('version', '=', version).execute();
+      await mlDb(tx).updateTable('production_history').set({ ended_at: at }).where('name', '=', name).where('ended_at', 'is', null).execute();
+      const seq = await mlDb(tx).selectFrom('production_history').select((eb) => eb.fn.max('seq').as('s')).where('name', '=', name).executeTakeFirst();
+      await mlDb(tx).insertInto('production_history').values({ name, seq: Number(seq?.s ?? 0) + 1, version, started_at: at, ended_at: null, reason }).execute();
+      await mlDb(tx).insertInto('model_alias').values({ name, alias: 'champion', version })
         .onConflict((oc) => oc.columns(['name', 'alias']).doUpdateSet({ version })).execute();
       return { previous: current?.version ?? null, current: version };
     });
@@ -115,37 +115,37 @@ export class ModelRegistry {
   }
 
   async production(name: string): Promise<ModelVersion | undefined> {
-    const row = await this.store.db.selectFrom('model_version').selectAll().where('name', '=', name).where('stage', '=', ModelStage.PRODUCTION).executeTakeFirst();
+    const row = await mlDb(this.store.db).selectFrom('model_version').selectAll().where('name', '=', name).where('stage', '=', ModelStage.PRODUCTION).executeTakeFirst();
     return row && toVersion(row);
   }
 
   async version(name: string, version: number): Promise<ModelVersion> {
-    const row = await this.store.db.selectFrom('model_version').selectAll().where('name', '=', name).where('version', '=', version).executeTakeFirst();
+    const row = await mlDb(this.store.db).selectFrom('model_version').selectAll().where('name', '=', name).where('version', '=', version).executeTakeFirst();
     if (!row) throw new NotFoundError(`model '${name}' has no version ${version}`);
     return toVersion(row);
   }
 
   async versions(name: string): Promise<ModelVersion[]> {
     await this.assertExists(name);
-    return (await this.store.db.selectFrom('model_version').selectAll().where('name', '=', name).orderBy('version').execute()).map(toVersion);
+    return (await mlDb(this.store.db).selectFrom('model_version').selectAll().where('name', '=', name).orderBy('version').execute()).map(toVersion);
   }
 
   /** Which version served when, oldest first. */
   async history(name: string): Promise<ProductionPeriod[]> {
     await this.assertExists(name);
-    return (await this.store.db.selectFrom('production_history').selectAll().where('name', '=', name).orderBy('seq').execute()).map(toPeriod);
+    return (await mlDb(this.store.db).selectFrom('production_history').selectAll().where('name', '=', name).orderBy('seq').execute()).map(toPeriod);
   }
 
   async aliases(name: string): Promise<Record<string, number>> {
-    const rows = await this.store.db.selectFrom('model_alias').selectAll().where('name', '=', name).execute();
+    const rows = await mlDb(this.store.db).selectFrom('model_alias').selectAll().where('name', '=', name).execute();
     return Object.fromEntries(rows.map((r) => [r.alias, r.version]));
   }
 
   async list(): Promise<Array<{ name: string; latestVersion: number; productionVersion: number | null; createdAt: string }>> {
-    const models = await this.store.db.selectFrom('registered_model').selectAll().orderBy('name').execute();
+    const models = await mlDb(this.store.db).selectFrom('registered_model').selectAll().orderBy('name').execute();
     const out = [];
     for (const m of models) {
-      const versions = await this.store.db.selectFrom('model_version').select(['version', 'stage']).where('name', '=', m.name).execute();
+      const versions = await mlDb(this.store.db).selectFrom('model_version').select(['version', 'stage']).where('name', '=', m.name).execute();
       out.push({
         name: m.name,
         latestVersion: Math.max(0, ...versions.map((v) => v.version)),
@@ -158,7 +158,7 @@ export class ModelRegistry {
 
   private async assertExists(name: string): Promise<void> {
     assertModelName(name);
-    const row = await this.store.db.selectFrom('registered_model').select('name').where('name', '=', name).executeTakeFirst();
+    const row = await mlDb(this.store.db).selectFrom('registered_model').select('name').where('name', '=', name).executeTakeFirst();
     if (!row) throw new NotFoundError(`no registered model '${name}'`);
   }
 }

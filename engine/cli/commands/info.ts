@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { resolveLayout } from '../../config/updraft-home.ts';
+import { DEFAULT_PLUGINS, resolveLayout } from '../../config/updraft-home.ts';
 import type { CliContext } from '../context.ts';
 import { outputOption, printRows, type OutputFormat } from '../output.ts';
 
@@ -32,6 +32,7 @@ export function registerInfoCommand(program: Command, ctx: () => CliContext): vo
         { setting: 'home', value: layout.home.path, source: layout.home.source },
         { setting: 'dags_folder', value: layout.dagsFolder.path, source: layout.dagsFolder.source },
         { setting: 'project', value: layout.project?.root ?? null, source: layout.project ? `found ${layout.project.marker}` : 'none at or above this folder' },
+        { setting: 'plugins', value: (layout.project?.plugins ?? DEFAULT_PLUGINS).join(', ') || null, source: layout.project?.plugins ? layout.project.configFile! : 'default' },
         { setting: 'store', value: database.value, source: database.source },
         { setting: 'artifacts', value: redact(artifacts), source: artifactsSource },
         { setting: 'redis', value: redact(redisUrl()), source: env.REDIS_URL ? 'REDIS_URL' : 'default' },

@@ -78,7 +78,7 @@ const tsconfig = `${JSON.stringify({
 }, null, 2)}\n`;
 
 /** Marks the project root for `updraft` run anywhere below it (and is committed, unlike `.updraft/`). */
-const config = `${JSON.stringify({ home: '.updraft', dagsFolder: 'dags' }, null, 2)}\n`;
+const config = `${JSON.stringify({ home: '.updraft', dagsFolder: 'dags', plugins: ['updraft/ml'] }, null, 2)}\n`;
 
 const gitignore = `node_modules/
 # the store, logs and artifacts of this machine (updraft.config.json points here)

@@ -1,4 +1,3 @@
-import { pathToFileURL } from 'node:url';
 import { sql, type Kysely } from 'kysely';
 
 /**
@@ -7,9 +6,11 @@ import { sql, type Kysely } from 'kysely';
  * created on SQLite too, where they stay empty: a SQLite store keeps its
  * artifacts in a directory.
  *
- * Registry versions and tracking runs now refer to artifacts by URI:
- * `artifact_path` becomes `artifact_uri`, and the absolute paths written
- * before become `file://` URIs.
+ * Until issue 13.7 this migration also renamed the ML tables' `artifact_path`
+ * to `artifact_uri` (absolute paths becoming `file://` URIs). The ML tables now
+ * come from the ML plugin, so that half moved, unchanged, to the plugin's
+ * migration 017-model-artifact-uri, which does nothing on a store this one
+ * already converted. The statements left here are those that shipped, unchanged.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   // The dialect, without running anything: PostgreSQL numbers its placeholders.
@@ -30,12 +31,4 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('artifact_chunk_pk', ['key', 'seq'])
     .execute();
 
-  for (const table of ['tracking_run', 'model_version'] as const) {
-    await db.schema.alterTable(table).renameColumn('artifact_path', 'artifact_uri').execute();
-    const typed = db as Kysely<Record<typeof table, { artifact_uri: string | null }>>;
-    const paths = await typed.selectFrom(table).select('artifact_uri').distinct().where('artifact_uri', 'like', '/%').execute();
-    for (const { artifact_uri: path } of paths) {
-      await typed.updateTable(table).set({ artifact_uri: pathToFileURL(path!).href }).where('artifact_uri', '=', path).execute();
-    }
-  }
 }

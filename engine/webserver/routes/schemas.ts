@@ -1,13 +1,11 @@
-import { MODEL_NAME } from '../../../ml/registry/model-registry.ts';
 import { ID } from '../../models/dag-validation.ts';
 import { RUN_ID } from '../../operations/dag-commands.ts';
 
 /** JSON-schema fragments shared by the routes: fastify validates every path, query and body with them (bad input is a 400, never a 500). */
 
-// The same rules the CLI and the model layer apply, as JSON-schema patterns.
+// The same rules the CLI applies, as JSON-schema patterns.
 export const ID_PATTERN = ID.source;
 export const RUN_ID_PATTERN = RUN_ID.source;
-export const MODEL_NAME_PATTERN = MODEL_NAME.source;
 
 const id = { type: 'string', pattern: ID_PATTERN } as const;
 const runId = { type: 'string', pattern: RUN_ID_PATTERN } as const;
@@ -20,13 +18,6 @@ export const logParams = {
   required: ['dag_id', 'dag_run_id', 'task_id', 'try_number'],
   properties: { dag_id: id, dag_run_id: runId, task_id: id, try_number: { type: 'integer', minimum: 1 } },
 } as const;
-export const modelParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: MODEL_NAME_PATTERN } } } as const;
-export const versionParams = {
-  type: 'object',
-  required: ['name', 'version'],
-  properties: { name: { type: 'string', pattern: MODEL_NAME_PATTERN }, version: { type: 'integer', minimum: 1 } },
-} as const;
-
 export const page = (defaultLimit: number) => ({
   limit: { type: 'integer', minimum: 1, maximum: 1000, default: defaultLimit },
   offset: { type: 'integer', minimum: 0, default: 0 },
@@ -36,6 +27,4 @@ export interface DagParams { dag_id: string }
 export interface RunParams extends DagParams { dag_run_id: string }
 export interface TaskParams extends RunParams { task_id: string }
 export interface LogParams extends TaskParams { try_number: number }
-export interface ModelParams { name: string }
-export interface VersionParams extends ModelParams { version: number }
 export interface Page { limit: number; offset: number }

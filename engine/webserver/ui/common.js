@@ -111,12 +111,15 @@ export const legend = () => h('div', { class: 'legend', 'data-testid': 'legend' 
 
 export const formatDate = (iso) => (iso ? new Date(iso).toISOString().replace('T', ' ').slice(0, 19) : '');
 
+/** The plugins' header links, `{ href, label }` (set by main.js from `GET /api/v1/ui/plugins`). */
+let pluginNav = [];
+export const setPluginNav = (links) => void (pluginNav = links);
+
 export function header() {
   return h('header', {},
     h('a', { class: 'brand', href: '/' }, 'Updraft'),
     h('a', { href: '/' }, 'DAGs'),
-    h('a', { href: '/models' }, 'Models'),
-    h('a', { href: '/drift_reports' }, 'Drift'),
+    pluginNav.map(({ href, label }) => h('a', { href }, label)),
     h('a', { href: '/health' }, 'Health'),
     h('a', { href: '/metrics' }, 'Metrics'));
 }

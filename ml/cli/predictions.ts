@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
-import { InvalidInputError } from '../../models/errors.ts';
-import type { CliContext } from '../context.ts';
-import { outputOption, parsePositiveInt, printObject, printRows, type OutputFormat } from '../output.ts';
+import { InvalidInputError } from '../../engine/models/errors.ts';
+import type { CliContext } from '../../engine/cli/context.ts';
+import { outputOption, parsePositiveInt, printObject, printRows, type OutputFormat } from '../../engine/cli/output.ts';
 
 // Loaded inside the actions that use them (see main.ts).
 const ml = {
-  registry: () => import('../../../ml/registry/model-registry.ts'),
-  csv: () => import('../../../ml/data/csv-table.ts'),
-  errors: () => import('../../../ml/errors.ts'),
-  predictions: () => import('../../../ml/monitoring/prediction-store.ts'),
-  estimate: () => import('../../../ml/monitoring/estimated-performance.ts'),
+  registry: () => import('../registry/model-registry.ts'),
+  csv: () => import('../data/csv-table.ts'),
+  errors: () => import('../errors.ts'),
+  predictions: () => import('../monitoring/prediction-store.ts'),
+  estimate: () => import('../monitoring/estimated-performance.ts'),
 };
 
 type Out = { output: OutputFormat };

@@ -1,7 +1,7 @@
 // Drift reports of a model: the list, and one report with, per column, the reference and current
 // distributions (server-rendered SVG), the test, its statistic, p-value or distance, threshold and verdict.
-import { api, fill, formatDate, h, header } from './common.js';
-import { inlineSvg } from './inline-svg.js';
+import { api, fill, formatDate, h, header } from '/static/common.js';
+import { inlineSvg } from '/static/inline-svg.js';
 
 const app = document.getElementById('app');
 const status = h('p', { class: 'error', role: 'alert' });

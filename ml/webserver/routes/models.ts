@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { openArtifactStore } from '../../artifacts/open-artifact-store.ts';
-import { deployVersion } from '../../../ml/deploy.ts';
-import { GateDecisions } from '../../../ml/registry/gate-decisions.ts';
-import { ModelRegistry, type ModelVersion, type ProductionPeriod } from '../../../ml/registry/model-registry.ts';
-import type { Store } from '../../store/store.ts';
+import { openArtifactStore } from '../../../engine/artifacts/open-artifact-store.ts';
+import { deployVersion } from '../../deploy.ts';
+import { GateDecisions } from '../../registry/gate-decisions.ts';
+import { ModelRegistry, type ModelVersion, type ProductionPeriod } from '../../registry/model-registry.ts';
+import type { Store } from '../../../engine/store/store.ts';
 import { modelParams, versionParams, type ModelParams, type VersionParams } from './schemas.ts';
 
 const versionRow = (v: ModelVersion) => ({

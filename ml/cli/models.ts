@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
-import { InvalidInputError } from '../../models/errors.ts';
-import type { CliContext } from '../context.ts';
-import { outputOption, parsePositiveInt, printObject, printRows, type OutputFormat } from '../output.ts';
+import { InvalidInputError } from '../../engine/models/errors.ts';
+import type { CliContext } from '../../engine/cli/context.ts';
+import { outputOption, parsePositiveInt, printObject, printRows, type OutputFormat } from '../../engine/cli/output.ts';
 
 // The ML modules (and their libraries) load inside the actions that use them:
 // `models list` needs the registry and the store, not the trainer (see main.ts).
 const ml = {
-  registry: () => import('../../../ml/registry/model-registry.ts'),
-  csv: () => import('../../../ml/data/csv-table.ts'),
-  errors: () => import('../../../ml/errors.ts'),
-  decisions: () => import('../../../ml/registry/gate-decisions.ts'),
-  deploy: () => import('../../../ml/deploy.ts'),
+  registry: () => import('../registry/model-registry.ts'),
+  csv: () => import('../data/csv-table.ts'),
+  errors: () => import('../errors.ts'),
+  decisions: () => import('../registry/gate-decisions.ts'),
+  deploy: () => import('../deploy.ts'),
 };
 
 type Out = { output: OutputFormat };
@@ -97,7 +97,7 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
       if (!Number.isInteger(seed)) throw new InvalidInputError(`--seed must be an integer, got '${o.seed}'`);
       const store = await ctx().store();
       const trees = parsePositiveInt(o.trees, '--trees');
-      const { trainModel } = await import('../../../ml/training/train-model.ts');
+      const { trainModel } = await import('../training/train-model.ts');
       const bar = process.stderr.isTTY ? new (await import('cli-progress')).SingleBar({ format: `training ${name} [{bar}] {value}/{total} trees` }) : null;
       bar?.start(trees, 0);
       const result = await trainModel(store, await ctx().artifacts(), {
@@ -108,7 +108,7 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
         onTree: (done) => bar?.update(done),
       });
       bar?.stop();
-      const { versionRecord } = await import('../../../ml/registry/version-record.ts');
+      const { versionRecord } = await import('../registry/version-record.ts');
       // No DAG and no gate: trained by hand, registered without a champion comparison.
       const version = await new ModelRegistry(store).register(name, result.artifactUri, result.metrics, result.runId, new Date(), versionRecord(result, null, null));
       const out = { name, version: version.version, tracking_run_id: result.runId, artifact_uri: result.artifactUri, metrics: result.metrics, train_seconds: result.metrics.train_seconds, n_train: result.nTrain, n_test: result.nTest };
@@ -122,7 +122,7 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
     .action(async (name: string, input: string, o: { version?: string; output: string }) => {
       if (!['csv', 'json'].includes(o.output)) throw new InvalidInputError(`--output must be csv or json, got '${o.output}'`);
       const [{ servingModel }, { argmax, loadForest, voteFractions }, { CsvTable }, { DataValidationError }] = await Promise.all([
-        ml.deploy(), import('../../../ml/training/random-forest.ts'), ml.csv(), ml.errors(),
+        ml.deploy(), import('../training/random-forest.ts'), ml.csv(), ml.errors(),
       ]);
       // The model comes through the artifact store (verified), wherever it was trained.
       const serving = await servingModel(await ctx().store(), await ctx().artifacts(), name, o.version ? parsePositiveInt(o.version, '--version') : undefined);
@@ -145,7 +145,7 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
     .option('--model <name>', 'only this model')
     .addOption(outputOption())
     .action(async (o: Out & { model?: string }) => {
-      const { readRetrainLog } = await import('../../../ml/retrain-log.ts');
+      const { readRetrainLog } = await import('../retrain-log.ts');
       const entries = readRetrainLog(o.model);
       printRows(entries.map((e) => ({ ...e })), o.output, ['timestamp', 'model', 'trigger', 'decision', 'success', 'version', 'reason', 'error', 'artifact_uri']);
     });

@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
-import { DRIFT_METHODS, type DriftMethod } from '../../../ml/drift/drift-methods.ts';
-import { CORRECTIONS, type Correction } from '../../../ml/stats/multiple-testing.ts';
-import { InvalidInputError } from '../../models/errors.ts';
-import { outputOption, printObject, printRows, type OutputFormat } from '../output.ts';
+import { DRIFT_METHODS, type DriftMethod } from '../drift/drift-methods.ts';
+import { CORRECTIONS, type Correction } from '../stats/multiple-testing.ts';
+import { InvalidInputError } from '../../engine/models/errors.ts';
+import { outputOption, printObject, printRows, type OutputFormat } from '../../engine/cli/output.ts';
 
 interface DriftCliOptions {
   columns?: string;
@@ -40,7 +40,7 @@ export function registerDriftCommand(program: Command): void {
       const share = numberOption('--share', o.share, 1, true);
       const columns = o.columns?.split(',').map((c) => c.trim()).filter(Boolean);
       // The statistics load only when a drift report is asked for (see main.ts).
-      const [{ CsvTable }, { detectDrift }] = await Promise.all([import('../../../ml/data/csv-table.ts'), import('../../../ml/drift/drift-report.ts')]);
+      const [{ CsvTable }, { detectDrift }] = await Promise.all([import('../data/csv-table.ts'), import('../drift/drift-report.ts')]);
       const report = detectDrift(CsvTable.read(referenceFile), CsvTable.read(currentFile), { method: o.method, threshold, alpha, correction: o.correction, share, columns });
       if (o.output === 'json') {
         printObject(report as unknown as Record<string, unknown>, 'json');

@@ -1,6 +1,6 @@
 // The model page's chart of metrics across versions, production periods shaded (drawn by the server as SVG).
-import { h } from './common.js';
-import { inlineSvg } from './inline-svg.js';
+import { h } from '/static/common.js';
+import { inlineSvg } from '/static/inline-svg.js';
 
 const cache = new Map();
 

@@ -1,6 +1,6 @@
 // The model registry: versions with metrics and pinned records, gate decisions with their statistics,
 // the production history as a timeline, promote / roll back behind a confirmation.
-import { api, fill, formatDate, h, header, poll } from './common.js';
+import { api, fill, formatDate, h, header, poll } from '/static/common.js';
 import { metricsChart } from './model-chart.js';
 
 const app = document.getElementById('app');

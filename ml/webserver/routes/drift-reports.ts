@@ -1,16 +1,17 @@
 import type { FastifyInstance } from 'fastify';
-import type { ArtifactStore } from '../../artifacts/interfaces.ts';
-import { openArtifactStore } from '../../artifacts/open-artifact-store.ts';
-import { NotFoundError } from '../../models/errors.ts';
-import type { Store } from '../../store/store.ts';
-import { isArtifactUri, readCsvSource } from '../../../ml/data/data-source.ts';
-import { ModelRegistry } from '../../../ml/registry/model-registry.ts';
-import { DriftReportIndex, type DriftReportEntry } from '../../../ml/reports/drift-report-index.ts';
-import { driftReportView, histogramFromTables, type DriftReportView } from '../../../ml/reports/drift-report-view.ts';
-import { readRetrainLog } from '../../../ml/retrain-log.ts';
+import type { ArtifactStore } from '../../../engine/artifacts/interfaces.ts';
+import { openArtifactStore } from '../../../engine/artifacts/open-artifact-store.ts';
+import { NotFoundError } from '../../../engine/models/errors.ts';
+import type { Store } from '../../../engine/store/store.ts';
+import { isArtifactUri, readCsvSource } from '../../data/data-source.ts';
+import { ModelRegistry } from '../../registry/model-registry.ts';
+import { DriftReportIndex, type DriftReportEntry } from '../../reports/drift-report-index.ts';
+import { driftReportView, histogramFromTables, type DriftReportView } from '../../reports/drift-report-view.ts';
+import { readRetrainLog } from '../../retrain-log.ts';
 import { histogramChart } from '../svg/histogram-chart.ts';
 import { metricsChart } from '../svg/metrics-chart.ts';
-import { ID_PATTERN, MODEL_NAME_PATTERN, modelParams, RUN_ID_PATTERN, type ModelParams } from './schemas.ts';
+import { ID_PATTERN, RUN_ID_PATTERN } from '../../../engine/webserver/routes/schemas.ts';
+import { MODEL_NAME_PATTERN, modelParams, type ModelParams } from './schemas.ts';
 
 interface ReportParams extends ModelParams { dag_id: string; dag_run_id: string }
 const reportParams = {

@@ -1,0 +1,119 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../engine/store/schema.ts';
+import type { Executor } from '../../engine/store/store.ts';
+
+/** The ML plugin's tables (its migrations, ml/store/migrations/), beside the engine's {@link Database}. Timestamps are ISO-8601 UTC strings; JSON columns are text. */
+export interface MlDatabase {
+  tracking_run: TrackingRunTable;
+  registered_model: RegisteredModelTable;
+  model_version: ModelVersionTable;
+  model_alias: ModelAliasTable;
+  gate_decision: GateDecisionTable;
+  production_history: ProductionHistoryTable;
+  prediction: PredictionTable;
+  retrain_claim: RetrainClaimTable;
+  drift_report: DriftReportTable;
+}
+
+export type MlDb = Kysely<Database & MlDatabase>;
+
+/** The store's connection, or an open transaction of it, typed with the ML tables as well. */
+export const mlDb = (db: Executor): MlDb => db as unknown as MlDb;
+
+export interface TrackingRunTable {
+  run_id: string;
+  experiment: string;
+  status: string;
+  started_at: string;
+  ended_at: string | null;
+  params: string;
+  metrics: string;
+  /** an artifact-store URI (engine migration 009, now 017; before it, a local path) */
+  artifact_uri: string | null;
+  data_sha256: string | null;
+  feature_names: string | null;
+  target: string | null;
+  n_train: number | null;
+  n_test: number | null;
+  error: string | null;
+}
+
+export interface RegisteredModelTable {
+  name: string;
+  created_at: string;
+}
+
+export interface ModelVersionTable {
+  name: string;
+  version: number;
+  stage: string;
+  tracking_run_id: string | null;
+  /** an artifact-store URI (engine migration 009, now 017; before it, a local path) */
+  artifact_uri: string;
+  metrics: string;
+  created_at: string;
+  /** the version's pinned record, JSON (migration 013; null before it) */
+  record: string | null;
+}
+
+/** One validation-gate decision, passed or not (migration 013); `decision` is its JSON. */
+export interface GateDecisionTable {
+  id: string;
+  name: string;
+  candidate_run_id: string;
+  champion_version: number | null;
+  passed: number;
+  decided_at: string;
+  dag_run_id: string | null;
+  decision: string;
+}
+
+export interface ModelAliasTable {
+  name: string;
+  alias: string;
+  version: number;
+}
+
+export interface ProductionHistoryTable {
+  name: string;
+  seq: number;
+  version: number;
+  started_at: string;
+  ended_at: string | null;
+  reason: string;
+}
+
+export interface PredictionTable {
+  id: string;
+  model: string;
+  model_version: number;
+  prediction: string;
+  score: number | null;
+  actual: string | null;
+  timestamp: string;
+  labelled_at: string | null;
+}
+
+/** The retrain owning a model's cooldown (migration 014, ml/pipeline/retrain-coalescer.ts). */
+export interface RetrainClaimTable {
+  model: string;
+  dag_id: string;
+  run_id: string;
+  claimed_at: string;
+  cooldown_until: string;
+  /** JSON array of merged triggers, the claiming one first */
+  triggers: string;
+}
+
+/** Where a model's drift report artifacts are (migration 015). */
+export interface DriftReportTable {
+  artifact_uri: string;
+  model: string;
+  dag_id: string;
+  run_id: string;
+  created_at: string;
+  /** 0 / 1 */
+  drift: number;
+  columns: number;
+  drifted_columns: number;
+}
