@@ -283,6 +283,9 @@ export class Scheduler {
     if (!run || run.state !== DagRunState.RUNNING || run.executor) return;
     const structure = await this.structureOf(dagId);
     if (!structure) return;
+    // Leaves that finished have no downstream to evaluate: they can only end the run, and
+    // while any try is unfinished they cannot (a wide DAG's completions cost one read each).
+    if (changed?.every((id) => structure.tasks.get(id)?.downstream.length === 0) && (await this.store.tasks.hasUnfinished(dagId, runId))) return;
     // One transaction decides what is ready and marks it queued; BullMQ hears of it after the commit.
     const step = await this.store.atomically(async (tx) => {
       await tx.runs.lockForPass(dagId, runId);
