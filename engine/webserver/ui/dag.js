@@ -21,12 +21,14 @@ const tabs = h('div', { class: 'tabs', role: 'tablist' }, VIEWS.map((v) => h('bu
 const views = { grid: createGrid(), graph: createGraph(), gantt: createGantt(), duration: createDurations(), code: createCode() };
 const viewBox = h('section', { class: 'view', 'data-testid': 'view' });
 const panel = createPanel(() => refresh(true));
+// Enabled once the DAG has loaded: the trigger form starts from the DAG's params.
+const triggerButton = h('button', { class: 'primary', 'data-testid': 'trigger-button', onclick: openTrigger, disabled: true }, 'Trigger');
 
 function start() {
   document.title = `${dagId} · Updraft`;
   app.append(header(), h('main', {},
     h('h1', {}, dagId), info, status,
-    h('div', { class: 'toolbar' }, h('button', { class: 'primary', 'data-testid': 'trigger-button', onclick: openTrigger }, 'Trigger'), h('label', {}, pause, ' active (unchecked: paused)')),
+    h('div', { class: 'toolbar' }, triggerButton, h('label', {}, pause, ' active (unchecked: paused)')),
     tabs,
     h('div', { class: 'layout' }, viewBox, panel.root)));
   pause.addEventListener('change', async () => {
@@ -72,6 +74,7 @@ async function refresh(force) {
   refreshing = (async () => {
     const [dag, grid, tasks] = await Promise.all([apiCached(dagPath), apiCached(gridQuery()), apiCached(`${dagPath}/tasks`)]);
     state.dag = dag.payload;
+    triggerButton.disabled = false;
     state.grid = grid.payload;
     state.tasks = tasks.payload.tasks;
     status.textContent = '';
