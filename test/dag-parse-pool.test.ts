@@ -69,4 +69,20 @@ for (const t of TASKS) d.empty(t);
     assert.deepEqual(parse.importErrors.map((e) => [e.filename.split('/').pop(), e.message]), [['exits.ts', 'file exited the process with code 7 at import']]);
     assert.equal(parse.files.length, 1);
   });
+
+  it('a timer in a DAG file that throws after the import ends only its idle thread; the next parse works', async () => {
+    const folder = dagFolderFrom('features/good.ts');
+    writeFileSync(join(folder, 'late_throw.ts'), `
+import { dag } from 'updraft';
+export const d = dag({ dagId: 'late_throw' });
+d.empty('a');
+setTimeout(() => { throw new Error('thrown after the import'); }, 100);
+`);
+    const first = await parseDagFolder(folder, { pool, concurrency: 1 });
+    assert.ok(first.dags.has('late_throw'));
+    await new Promise((r) => setTimeout(r, 400));
+    const second = await parseDagFolder(folder, { pool, concurrency: 1 });
+    assert.ok(second.dags.has('late_throw'), 'parsed again in a new thread');
+    assert.equal(second.importErrors.length, 0);
+  });
 });

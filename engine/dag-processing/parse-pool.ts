@@ -95,12 +95,17 @@ export class DagParsePool {
   }
 
   private take(): ParseThread {
-    const thread = this.idle.pop();
-    if (thread) return thread;
+    const reused = this.idle.pop();
+    if (reused) return reused;
     const worker = new Worker(PARSE_THREAD, { stdout: true, stderr: true });
     // An idle thread must not keep the process alive.
     worker.unref();
-    return { worker, startedAt: Date.now(), imports: 0, generation: this.generation };
+    const thread: ParseThread = { worker, startedAt: Date.now(), imports: 0, generation: this.generation };
+    // A DAG file's timer may throw or exit after its import, while the thread sits idle:
+    // that ends the thread (never the process) and it leaves the pool.
+    const leave = (): void => void (this.idle = this.idle.filter((t) => t !== thread));
+    worker.on('error', leave).on('exit', leave);
+    return thread;
   }
 
   private giveBack(thread: ParseThread): void {
