@@ -233,7 +233,7 @@ export class Scheduler {
       structureOf: (id) => this.structureOf(id),
       queuedBy: this.queuedBy,
     });
-    if (!process.env.NOFULL) for (const run of await this.store.runs.listByState([DagRunState.RUNNING])) touched.add(runKey(run.dagId, run.runId));
+    for (const run of await this.store.runs.listByState([DagRunState.RUNNING])) touched.add(runKey(run.dagId, run.runId));
     await Promise.all([...touched].map((k) => this.advance(...(k.split('\u0000') as [string, string]))));
   }
 
