@@ -44,13 +44,72 @@ export async function advanceDagRun(store: Store, structure: DagStructure, run: 
   const { changed } = options;
   let states = changed ? new Map<string, TaskInstance>() : await store.tasks.latestTries(run.dagId, run.runId);
   if (!changed && (await verifyIntegrity(store, structure, run, states, now))) states = await store.tasks.latestTries(run.dagId, run.runId);
-  const ensure = async (ids: readonly string[]): Promise<void> => {
-    const missing = ids.filter((id) => !states.has(id));
-    if (missing.length > 0) for (const [id, ti] of await store.tasks.latestTriesFor(run.dagId, run.runId, missing)) states.set(id, ti);
-  };
+  const at = now.toISOString();
+  const walked = await walkRun(structure, states, changed ? changed.flatMap((c) => structure.tasks.get(c)?.downstream ?? []) : structure.spec.tasks.map((t) => t.taskId), {
+    ensure: async (ids) => {
+      const missing = ids.filter((id) => !states.has(id));
+      if (missing.length > 0) for (const [id, ti] of await store.tasks.latestTriesFor(run.dagId, run.runId, missing)) states.set(id, ti);
+      return true;
+    },
+    settle: async (ti, to) => ((await store.tasks.transition(ti, [TaskInstanceState.NONE], to, { end_date: at }, now)) ? { ...ti, state: to } : ((await store.tasks.get(ti)) ?? ti)),
+  });
+  const { ready, legacy } = walked!;
+  const queue = { queued_at: at, queued_by: options.queuedBy };
+  // Compare-and-set: a try another process moved meanwhile is not ours to enqueue.
+  const queued = [
+    ...(await store.tasks.transitionManyReturning(ready, [TaskInstanceState.NONE], TaskInstanceState.QUEUED, queue, now)),
+    ...(await store.tasks.transitionManyReturning(legacy, [TaskInstanceState.SCHEDULED], TaskInstanceState.QUEUED, queue, now)),
+  ].sort((a, b) => (structure.position.get(a.taskId) ?? 0) - (structure.position.get(b.taskId) ?? 0));
+  // Something was just queued: the run cannot be finished.
+  const finished = queued.length > 0 || options.finish === false ? null : await finishIfDone(store, structure, run, now, changed ? null : states);
+  return { queued, finished };
+}
 
-  // Worklist in topological order (a min-heap of positions in spec.tasks): a task is
-  // evaluated after every upstream task this pass might have decided.
+/**
+ * A finish's hand-off decided before the finish is written (PostgreSQL
+ * records both in one statement): the downstream tries that become ready
+ * once `changed` finish, from `states` — the run's tries read just before,
+ * with the finishing tries already set to the states they are about to be
+ * recorded in. The same worklist and trigger-rule evaluator as
+ * {@link advanceDagRun}. Null when the decision is not only "queue these" (a
+ * skip, an upstream_failed, a try left `scheduled`) or needs a try `states`
+ * was not read for: the caller then takes advanceDagRun's transactional path.
+ */
+export async function planHandOff(structure: DagStructure, states: ReadonlyMap<string, TaskInstance>, read: ReadonlySet<string>, changed: readonly string[]): Promise<TaskInstance[] | null> {
+  const walked = await walkRun(structure, new Map(states), changed.flatMap((c) => structure.tasks.get(c)?.downstream ?? []), {
+    ensure: async (ids) => ids.every((id) => read.has(id)),
+    settle: async () => null,
+  });
+  return walked && walked.legacy.length === 0 ? walked.ready : null;
+}
+
+/** The tasks whose tries {@link planHandOff} reads for a finish of `taskIds`: their downstream tasks and those tasks' upstream. */
+export function handOffReads(structure: DagStructure, taskIds: readonly string[]): string[] {
+  const ids = new Set<string>(taskIds);
+  for (const id of taskIds) {
+    for (const d of structure.tasks.get(id)?.downstream ?? []) {
+      ids.add(d);
+      for (const u of structure.tasks.get(d)?.upstream ?? []) ids.add(u);
+    }
+  }
+  return [...ids];
+}
+
+interface WalkIo {
+  /** Makes sure `states` holds the current tries of `ids`; false: they cannot be read here (stop the walk). */
+  ensure(ids: readonly string[]): Promise<boolean>;
+  /** Moves a `none` try to skipped / upstream_failed and returns it as it now is; null: not here (stop the walk). */
+  settle(ti: TaskInstance, to: TaskInstanceState): Promise<TaskInstance | null>;
+}
+
+/**
+ * The worklist: evaluates the trigger rule of tasks in `none`, from `start`
+ * on, in topological order, going further down only through tasks that are
+ * (or just became) finished. Returns the tries to queue (and legacy
+ * `scheduled` ones), or null when `io` stopped the walk.
+ */
+async function walkRun(structure: DagStructure, states: Map<string, TaskInstance>, start: readonly string[], io: WalkIo): Promise<{ ready: TaskInstance[]; legacy: TaskInstance[] } | null> {
+  // A min-heap of positions in spec.tasks: a task is evaluated after every upstream task this pass might have decided.
   const heap: number[] = [];
   const seen = new Set<number>();
   const push = (taskId: string): void => {
@@ -83,31 +142,29 @@ export async function advanceDagRun(store: Store, structure: DagStructure, run: 
     }
     return structure.spec.tasks[top]!.taskId;
   };
-  for (const id of changed ? changed.flatMap((c) => structure.tasks.get(c)?.downstream ?? []) : structure.spec.tasks.map((t) => t.taskId)) push(id);
+  for (const id of start) push(id);
   const ready: TaskInstance[] = [];
   /** Tries left `scheduled` by an older version. */
   const legacy: TaskInstance[] = [];
-  const at = now.toISOString();
-  const queue = { queued_at: at, queued_by: options.queuedBy };
   while (heap.length > 0) {
     const taskId = pop();
     const task = structure.tasks.get(taskId);
     if (!task) continue;
-    await ensure([taskId, ...task.upstream]);
+    if (!(await io.ensure([taskId, ...task.upstream]))) return null;
     let ti = states.get(taskId);
     if (!ti) continue;
     if (ti.state === TaskInstanceState.NONE) {
       const upstream = task.upstream.map((id) => states.get(id)?.state ?? TaskInstanceState.REMOVED);
       const decision = evaluateTriggerRule(task.triggerRule, countUpstream(upstream));
       if (decision === 'run') {
-        // Queued below, all in one statement; an unfinished task decides nothing downstream meanwhile.
+        // Queued by the caller, all in one statement; an unfinished task decides nothing downstream meanwhile.
         ready.push(ti);
         ti = { ...ti, state: TaskInstanceState.QUEUED };
         states.set(taskId, ti);
       } else if (decision !== 'wait') {
-        const to = decision === 'skip' ? TaskInstanceState.SKIPPED : TaskInstanceState.UPSTREAM_FAILED;
-        const moved = await store.tasks.transition(ti, [TaskInstanceState.NONE], to, { end_date: at }, now);
-        ti = moved ? { ...ti, state: to } : ((await store.tasks.get(ti)) ?? ti);
+        const settled = await io.settle(ti, decision === 'skip' ? TaskInstanceState.SKIPPED : TaskInstanceState.UPSTREAM_FAILED);
+        if (!settled) return null;
+        ti = settled;
         states.set(taskId, ti);
       }
     } else if (ti.state === TaskInstanceState.SCHEDULED) {
@@ -116,15 +173,7 @@ export async function advanceDagRun(store: Store, structure: DagStructure, run: 
     // A finished task (decided just now, or skipped by a branch) unblocks its downstream.
     if (FINISHED_TASK_STATES.has(ti.state)) for (const d of task.downstream) push(d);
   }
-
-  // Compare-and-set: a try another process moved meanwhile is not ours to enqueue.
-  const queued = [
-    ...(await store.tasks.transitionManyReturning(ready, [TaskInstanceState.NONE], TaskInstanceState.QUEUED, queue, now)),
-    ...(await store.tasks.transitionManyReturning(legacy, [TaskInstanceState.SCHEDULED], TaskInstanceState.QUEUED, queue, now)),
-  ].sort((a, b) => (structure.position.get(a.taskId) ?? 0) - (structure.position.get(b.taskId) ?? 0));
-  // Something was just queued: the run cannot be finished.
-  const finished = queued.length > 0 || options.finish === false ? null : await finishIfDone(store, structure, run, now, changed ? null : states);
-  return { queued, finished };
+  return { ready, legacy };
 }
 
 async function finishIfDone(store: Store, structure: DagStructure, run: DagRun, now: Date, all: Map<string, TaskInstance> | null): Promise<DagRunState | null> {

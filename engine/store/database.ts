@@ -19,6 +19,7 @@ import * as schedulerLease from './migrations/010-scheduler-lease.ts';
 import * as runExecutor from './migrations/011-run-executor.ts';
 import * as jobType from './migrations/012-job-type.ts';
 import * as jobQueues from './migrations/016-job-queues.ts';
+import * as stateFirstIndex from './migrations/018-task-instance-state-first-index.ts';
 
 export type Db = Kysely<Database>;
 
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '011-run-executor': runExecutor,
   '012-job-type': jobType,
   '016-job-queues': jobQueues,
+  '018-task-instance-state-first-index': stateFirstIndex,
 };
 
 export interface DatabaseOptions {

@@ -46,7 +46,7 @@ export class Store {
     readonly counts: StatementCounts,
     /** This store's deployment id (decision 11): every job carries it. */
     readonly deploymentId: string,
-    private readonly inTransaction = false,
+    readonly inTransaction = false,
   ) {
     this.dialect = isSqlite ? 'sqlite' : 'postgres';
     this.dags = new DagRepository(db);

@@ -61,6 +61,35 @@ function splitBySupersedable(states: readonly TaskInstanceState[]): Array<[TaskI
 export class TaskInstanceRepository {
   constructor(private readonly db: Db, private readonly dialect: 'sqlite' | 'postgres' = 'sqlite') {}
 
+  /**
+   * `WHERE` the try's key is one of `keys`. SQLite: a row-value `IN` list.
+   * PostgreSQL: `IN` an unnest of four array parameters, so the statement's
+   * text does not grow with the batch — planning a 200-row `IN` list of
+   * tuples took ~30 ms, four times what running it does.
+   */
+  private keyIn(keys: readonly TaskInstanceKey[]) {
+    return (eb: ExpressionBuilder<Database, 'task_instance'>) => this.dialect === 'postgres'
+      ? sql<boolean>`(dag_id, run_id, task_id, try_number) in (select * from unnest(${keys.map((k) => k.dagId)}::text[], ${keys.map((k) => k.runId)}::text[], ${keys.map((k) => k.taskId)}::text[], ${keys.map((k) => k.tryNumber)}::int[]))`
+      : eb(eb.refTuple('dag_id', 'run_id', 'task_id', 'try_number'), 'in', keys.map((k) => eb.tuple(k.dagId, k.runId, k.taskId, k.tryNumber)));
+  }
+
+  /**
+   * The compare-and-set test beside {@link keyIn}, written so that the key,
+   * not the state, is the way in. Left to themselves both planners pick the
+   * (state, dag_id, run_id) index for it and read every try of the run in
+   * that state: SQLite without statistics, PostgreSQL with statistics
+   * gathered before a burst of transitions (they make the wanted state look
+   * absent; measured 20–30 ms for an 8-try start and 570 ms for a 200-try
+   * queue, against 0.2 and 7 ms by key). SQLite's unary `+` and PostgreSQL's
+   * `CASE` keep an index from serving the test, and the `CASE` also keeps
+   * the state statistics out of the estimate.
+   */
+  private stateIn(states: readonly TaskInstanceState[]) {
+    return this.dialect === 'postgres'
+      ? sql<boolean>`case when state = any(${[...states]}::text[]) then true else false end`
+      : sql<boolean>`+state in (${sql.join([...states])})`;
+  }
+
   async get(key: TaskInstanceKey): Promise<TaskInstance | undefined> {
     const row = await this.db
       .selectFrom('task_instance')
@@ -155,8 +184,7 @@ export class TaskInstanceRepository {
 
 
   /**
-   * {@link transition} for many tries in one statement (a row-value
-   * `IN`), returning the rows: the tries that were in one of `from` move, and come back.
+   * {@link transition} for many tries in one statement, returning the rows: the tries that were in one of `from` move, and come back.
    */
   async transitionManyReturning(keys: readonly TaskInstanceKey[], from: readonly TaskInstanceState[], to: TaskInstanceState, patch: TaskInstancePatch, now: Date): Promise<TaskInstance[]> {
     const moved: TaskInstance[] = [];
@@ -164,8 +192,8 @@ export class TaskInstanceRepository {
       const rows = await this.db
         .updateTable('task_instance')
         .set({ ...patch, state: to, updated_at: now.toISOString() })
-        .where((eb) => eb(eb.refTuple('dag_id', 'run_id', 'task_id', 'try_number'), 'in', batch.map((k) => eb.tuple(k.dagId, k.runId, k.taskId, k.tryNumber))))
-        .where('state', 'in', [...from])
+        .where(this.keyIn(batch))
+        .where(this.stateIn(from))
         .returningAll()
         .execute();
       moved.push(...rows.map(toTaskInstance));
@@ -188,8 +216,8 @@ export class TaskInstanceRepository {
       const rows = await this.db
         .updateTable('task_instance')
         .set({ state: to, end_date: at, duration_ms: duration, error, updated_at: at })
-        .where((eb) => eb(eb.refTuple('dag_id', 'run_id', 'task_id', 'try_number'), 'in', batch.map((k) => eb.tuple(k.dagId, k.runId, k.taskId, k.tryNumber))))
-        .where('state', 'in', [...from])
+        .where(this.keyIn(batch))
+        .where(this.stateIn(from))
         .returning(['dag_id', 'run_id', 'task_id', 'try_number'])
         .execute();
       moved.push(...rows.map((r) => ({ dagId: r.dag_id, runId: r.run_id, taskId: r.task_id, tryNumber: r.try_number })));
@@ -239,8 +267,8 @@ export class TaskInstanceRepository {
       const rows = await this.db
         .updateTable('task_instance')
         .set({ updated_at: now.toISOString() })
-        .where((eb) => eb(eb.refTuple('dag_id', 'run_id', 'task_id', 'try_number'), 'in', batch.map((k) => eb.tuple(k.dagId, k.runId, k.taskId, k.tryNumber))))
-        .where('state', '=', TaskInstanceState.RUNNING)
+        .where(this.keyIn(batch))
+        .where(this.stateIn([TaskInstanceState.RUNNING]))
         .returning(['dag_id', 'run_id', 'task_id', 'try_number'])
         .execute();
       running.push(...rows.map((r) => ({ dagId: r.dag_id, runId: r.run_id, taskId: r.task_id, tryNumber: r.try_number })));
@@ -255,7 +283,7 @@ export class TaskInstanceRepository {
       const rows = await this.db
         .selectFrom('task_instance')
         .select(['dag_id', 'run_id', 'task_id', 'try_number', 'state'])
-        .where((eb) => eb(eb.refTuple('dag_id', 'run_id', 'task_id', 'try_number'), 'in', batch.map((k) => eb.tuple(k.dagId, k.runId, k.taskId, k.tryNumber))))
+        .where(this.keyIn(batch))
         .execute();
       found.push(...rows.map((r) => ({ dagId: r.dag_id, runId: r.run_id, taskId: r.task_id, tryNumber: r.try_number, state: r.state as TaskInstanceState })));
     }

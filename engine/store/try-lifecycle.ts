@@ -5,6 +5,7 @@ import { retryDelayMs } from '../models/retry-delay.ts';
 import { TaskInstanceState } from '../models/states.ts';
 import { keyString, type TaskInstanceKey } from '../models/task-instance-key.ts';
 import { chunks } from '../utils/chunks.ts';
+import { finishInOneStatement } from './postgres-finish.ts';
 import type { DagRun } from './dag-run-repository.ts';
 import type { Store } from './store.ts';
 import type { TaskInstance } from './task-instance-repository.ts';
@@ -169,6 +170,8 @@ export class TryLifecycle {
   private readonly openStarts = new Map<string, StartRequest[]>();
   /** Finishes asked for while their batch has not run yet: their state changes, logs and XComs share statements. */
   private openFinishes: FinishRequest[] | null = null;
+  /** PostgreSQL finishes asked for while their statement has not been sent yet. */
+  private openOneStatement: FinishRequest[] | null = null;
 
   constructor(private readonly store: Store) {}
 
@@ -203,27 +206,58 @@ export class TryLifecycle {
   /**
    * Records a settled try (compare-and-set from `running`), and in the same
    * transaction evaluates its downstream with the one trigger-rule evaluator,
-   * queueing what became ready. Enqueue {@link FinishedTry.queued} (and the
+   * queueing what became ready — on PostgreSQL usually in one statement with
+   * the decision made just before it (see finishInOneStatement). Enqueue {@link FinishedTry.queued} (and the
    * retry) right after: if this process dies in between, the scheduler's
    * reconciliation finds queued tries without a job and enqueues them.
    */
   finishTry(ti: TaskInstance, run: DagRun, settled: SettledTry, options: FinishOptions, now: Date): Promise<FinishedTry> {
     return new Promise((resolve, reject) => {
       const request: FinishRequest = { ti, run, settled, options, now, resolve, reject };
-      if (this.openFinishes) {
-        this.openFinishes.push(request);
-        return;
-      }
-      const requests = [request];
-      this.openFinishes = requests;
-      this.store
-        .batch(async ({ store }) => {
-          // Finishes asked for after this point form the next group; a re-run (see WriteBatcher) replays this one.
-          if (this.openFinishes === requests) this.openFinishes = null;
-          return finishGroup(store, requests);
-        })
-        .then((results) => requests.forEach((r, i) => r.resolve(results[i]!)), (error: unknown) => requests.forEach((r) => r.reject(error)));
+      if (this.store.dialect === 'postgres' && !this.store.inTransaction) return this.finishOnPostgres(request);
+      this.finishInBatch([request]);
     });
+  }
+
+  /** Finishes asked for in the same turn of the event loop go in one statement where they can (see finishInOneStatement), the rest in one transaction. */
+  private finishOnPostgres(request: FinishRequest): void {
+    if (this.openOneStatement) {
+      this.openOneStatement.push(request);
+      return;
+    }
+    const requests = [request];
+    this.openOneStatement = requests;
+    setImmediate(() => {
+      this.openOneStatement = null;
+      const end = new Date(Math.max(...requests.map((r) => r.now.getTime())));
+      finishInOneStatement(this.store, requests, end).then(
+        (results) => {
+          const rest = requests.filter((r, i) => {
+            if (results[i]) r.resolve(results[i]);
+            return !results[i];
+          });
+          if (rest.length > 0) this.finishInBatch(rest);
+        },
+        // A failed statement wrote nothing: the transactional path runs them, each alone if need be (see WriteBatcher).
+        () => this.finishInBatch(requests),
+      );
+    });
+  }
+
+  private finishInBatch(incoming: FinishRequest[]): void {
+    if (this.openFinishes) {
+      this.openFinishes.push(...incoming);
+      return;
+    }
+    const requests = [...incoming];
+    this.openFinishes = requests;
+    this.store
+      .batch(async ({ store }) => {
+        // Finishes asked for after this point form the next group; a re-run (see WriteBatcher) replays this one.
+        if (this.openFinishes === requests) this.openFinishes = null;
+        return finishGroup(store, requests);
+      })
+      .then((results) => requests.forEach((r, i) => r.resolve(results[i]!)), (error: unknown) => requests.forEach((r) => r.reject(error)));
   }
 
   /**

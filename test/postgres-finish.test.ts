@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { advanceDagRun } from '../engine/execution/dag-run-evaluator.ts';
+import { DagStructure, type DagSpec, type TaskSpec } from '../engine/models/dag-spec.ts';
+import { TRIGGER_RULES, TriggerRule } from '../engine/models/trigger-rule.ts';
+import type { TaskInstanceKey } from '../engine/models/task-instance-key.ts';
+import type { DagRun } from '../engine/store/dag-run-repository.ts';
+import { Store } from '../engine/store/store.ts';
+import { settleTry, type FinishedTry, type TryResult } from '../engine/store/try-lifecycle.ts';
+import { tempDir } from './helpers/cli.ts';
+import { ADMIN_URL, postgresAnswers, throwawayDatabase, type ThrowawayDatabase } from './helpers/postgres.ts';
+
+// Equivalence: on PostgreSQL a finish and its hand-off go in one statement, decided before it
+// (engine/store/postgres-finish.ts). Walked through the same random DAGs, outcomes and
+// concurrent groups, it must leave every try exactly as the transactional path does.
+
+const available = await postgresAnswers();
+if (!available && process.env.CI) throw new Error(`CI is set but no PostgreSQL answers at ${ADMIN_URL}`);
+
+/** A small deterministic PRNG (mulberry32): the same seed walks both paths the same way. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Outcome = 'success' | 'failed' | 'retry' | 'skipped' | 'branch';
+
+interface Scenario {
+  spec: DagSpec;
+  outcomes: Map<string, Outcome>;
+  seed: number;
+}
+
+function scenario(seed: number): Scenario {
+  const rnd = random(seed);
+  const n = 5 + Math.floor(rnd() * 6);
+  const tasks: TaskSpec[] = [];
+  for (let i = 0; i < n; i++) {
+    const upstream = i === 0 ? [] : [...new Set(Array.from({ length: 1 + Math.floor(rnd() * Math.min(3, i)) }, () => `t${Math.floor(rnd() * i)}`))];
+    tasks.push({
+      taskId: `t${i}`, operator: 'empty', owner: 't', queue: 'default', retries: 1, retryDelayMs: 0, retryExponentialBackoff: false,
+      maxRetryDelayMs: null, executionTimeoutMs: null, doc: null, upstream, downstream: [],
+      triggerRule: rnd() < 0.5 ? TriggerRule.ALL_SUCCESS : TRIGGER_RULES[Math.floor(rnd() * TRIGGER_RULES.length)]!,
+    });
+  }
+  for (const t of tasks) for (const u of t.upstream) tasks.find((x) => x.taskId === u)!.downstream.push(t.taskId);
+  const kinds: Outcome[] = ['success', 'success', 'success', 'success', 'success', 'failed', 'retry', 'skipped', 'branch'];
+  const outcomes = new Map(tasks.map((t) => [t.taskId, kinds[Math.floor(rnd() * kinds.length)]!]));
+  const spec: DagSpec = {
+    dagId: `equivalence_${seed}`, description: '', tags: [], schedule: null, startDate: null, endDate: null, catchup: false, maxActiveRuns: 1,
+    dagrunTimeoutMs: null, params: {}, owners: ['t'], tasks,
+  };
+  return { spec, outcomes, seed };
+}
+
+function resultOf(outcome: Outcome, tryNumber: number, downstream: readonly string[]): TryResult {
+  switch (outcome) {
+    case 'success': return { kind: 'success', value: tryNumber };
+    case 'failed': return { kind: 'failed', error: 'Error: boom', retryable: true };
+    case 'retry': return tryNumber === 1 ? { kind: 'failed', error: 'Error: flaky', retryable: true } : { kind: 'success', value: 'second' };
+    case 'skipped': return { kind: 'skipped' };
+    case 'branch': return { kind: 'success', value: 'branched', skip: downstream.slice(0, 1) };
+  }
+}
+
+interface Walk {
+  /** Per step: the tries that finished together, and what their finishes queued. */
+  steps: string[];
+  final: Record<string, string>;
+}
+
+/** Walks a run to its end: tries finish in groups of 1–3 at once, either as callers issue them (`grouped`) or one by one inside a transaction. */
+async function walk(store: Store, { spec, outcomes, seed }: Scenario, runId: string, path: 'one-statement' | 'transactional'): Promise<Walk> {
+  const rnd = random(seed * 7 + 1);
+  const structure = new DagStructure(spec);
+  await store.dags.upsert(spec, `/dags/${spec.dagId}.ts`, 'f', new Date().toISOString());
+  // One run per path; a DAG has one run per logical date.
+  const logicalDate = new Date(path === 'one-statement' ? '2026-06-01T00:00:00Z' : '2026-06-02T00:00:00Z');
+  const run: DagRun = (await store.runs.create(spec, {
+    runId, runType: 'manual', logicalDate, dataInterval: { start: logicalDate, end: logicalDate }, conf: {}, state: 'running',
+  }, new Date()))!;
+  const position = (k: TaskInstanceKey): number => structure.position.get(k.taskId)!;
+  let queue: TaskInstanceKey[] = (await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'test' }))).queued;
+  const steps: string[] = [];
+  while (queue.length > 0) {
+    queue.sort((a, b) => position(a) - position(b) || a.tryNumber - b.tryNumber);
+    const group = queue.splice(0, 1 + Math.floor(rnd() * 3));
+    const started = await Promise.all(group.map((k) => store.tries.tryStarted(k, { hostname: 'h', workerId: 'w' }, new Date())));
+    const finishes = started.map((ti) => {
+      assert.ok(ti, `a queued try starts (${path})`);
+      const task = structure.tasks.get(ti.taskId)!;
+      return { ti, settled: settleTry(ti, resultOf(outcomes.get(ti.taskId)!, ti.tryNumber, task.downstream), run.logicalDate) };
+    });
+    const options = { structure, queuedBy: 'worker w', log: { chunk: 0, content: 'a line\n' } };
+    let results: FinishedTry[];
+    if (path === 'one-statement') {
+      results = await Promise.all(finishes.map(({ ti, settled }) => store.tries.finishTry(ti, run, settled, options, new Date())));
+    } else {
+      results = await store.atomically(async (tx) => {
+        const out: FinishedTry[] = [];
+        for (const { ti, settled } of finishes) out.push(await tx.tries.finishTry(ti, run, settled, options, new Date()));
+        return out;
+      });
+    }
+    const queued = results.flatMap((r) => r.queued);
+    for (const [i, r] of results.entries()) if (r.state === 'up_for_retry') queue.push({ ...finishes[i]!.ti, tryNumber: finishes[i]!.ti.tryNumber + 1 });
+    queue.push(...queued);
+    steps.push(`${group.map((k) => `${k.taskId}#${k.tryNumber}`).join(',')} -> ${results.map((r) => r.state).join(',')} queued ${queued.map((t) => t.taskId).sort().join(',')}`);
+  }
+  const final = Object.fromEntries([...(await store.tasks.latestTries(spec.dagId, runId))].map(([id, t]) => [id, `${t.state}#${t.tryNumber}`]));
+  return { steps, final };
+}
+
+describe('PostgreSQL: a finish and its hand-off in one statement', { skip: available ? false : `no PostgreSQL answers at ${ADMIN_URL}` }, () => {
+  let database: ThrowawayDatabase | undefined;
+  let store: Store;
+
+  before(async () => {
+    database = await throwawayDatabase();
+    store = await Store.open({ home: tempDir(), url: database.url });
+  });
+  after(async () => {
+    await store?.close();
+    await database?.drop();
+  });
+
+  it('leaves every try of 40 random DAGs as the transactional path does', async () => {
+    const commits = { oneStatement: 0, transactional: 0 };
+    for (let seed = 1; seed <= 40; seed++) {
+      const s = scenario(seed);
+      let before = store.counts.commits;
+      const fast = await walk(store, s, 'fast', 'one-statement');
+      commits.oneStatement += store.counts.commits - before;
+      before = store.counts.commits;
+      const slow = await walk(store, s, 'slow', 'transactional');
+      commits.transactional += store.counts.commits - before;
+      assert.deepEqual(fast, slow, `seed ${seed}: ${JSON.stringify(s.spec.tasks.map((t) => [t.taskId, t.upstream, t.triggerRule, s.outcomes.get(t.taskId)]))}`);
+    }
+    // Transactions: one per group on the transactional path; on the other only where a finish fell back (skips, upstream_failed; frequent in this mix).
+    assert.ok(commits.oneStatement < commits.transactional * 0.75, `the one-statement path was taken: ${JSON.stringify(commits)}`);
+  });
+
+  /** A run of first → second, with `first` running. */
+  async function chainRun(runId: string, day: string) {
+    const base = scenario(1).spec.tasks[0]!;
+    const chain: DagSpec = {
+      ...scenario(1).spec, dagId: 'chain_of_two',
+      tasks: [
+        { ...base, taskId: 'first', upstream: [], downstream: ['second'], triggerRule: TriggerRule.ALL_SUCCESS },
+        { ...base, taskId: 'second', upstream: ['first'], downstream: [], triggerRule: TriggerRule.ALL_SUCCESS },
+      ],
+    };
+    const structure = new DagStructure(chain);
+    await store.dags.upsert(chain, '/dags/chain.ts', 'f', new Date().toISOString());
+    const logicalDate = new Date(`${day}T00:00:00Z`);
+    const run = (await store.runs.create(chain, { runId, runType: 'manual', logicalDate, dataInterval: { start: logicalDate, end: logicalDate }, conf: {}, state: 'running' }, new Date()))!;
+    const [first] = (await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'test' }))).queued;
+    const ti = (await store.tries.tryStarted(first!, { hostname: 'h', workerId: 'w' }, new Date()))!;
+    return { structure, run, ti };
+  }
+
+  it('a chain hand-off is one read and one statement, and the statement writes the log and the XCom', async () => {
+    const { structure, run, ti } = await chainRun('r1', '2026-06-01');
+    const before = { ...store.counts };
+    const finished = await store.tries.finishTry(ti, run, settleTry(ti, { kind: 'success', value: { rows: 3 } }, run.logicalDate), { structure, queuedBy: 'worker w', log: { chunk: 0, content: 'done\n' } }, new Date());
+    assert.deepEqual({ statements: store.counts.statements - before.statements, commits: store.counts.commits - before.commits }, { statements: 2, commits: 0 });
+    assert.deepEqual(finished.queued.map((t) => [t.taskId, t.state, t.queuedBy]), [['second', 'queued', 'worker w']]);
+    assert.equal(await store.logs.read(ti), 'done\n');
+    assert.deepEqual([...(await store.xcom.forRun('chain_of_two', 'r1'))], [['first', { rows: 3 }]]);
+    const again = await store.tries.finishTry(ti, run, settleTry(ti, { kind: 'success' }, run.logicalDate), { structure, queuedBy: 'worker w' }, new Date());
+    assert.deepEqual([again.recorded, again.queued.length], [false, 0], 'a second finish loses the compare-and-set and queues nothing');
+  });
+
+  it('a downstream try another process queued meanwhile is not queued again', async () => {
+    const { structure, run, ti } = await chainRun('r2', '2026-06-02');
+    const second = (await store.tasks.latestTries('chain_of_two', 'r2')).get('second')!;
+    assert.ok(await store.tasks.transition(second, ['none'], 'queued', { queued_by: 'scheduler s' }, new Date()));
+    const finished = await store.tries.finishTry(ti, run, settleTry(ti, { kind: 'success' }, run.logicalDate), { structure, queuedBy: 'worker w' }, new Date());
+    assert.deepEqual([finished.recorded, finished.queued.length], [true, 0]);
+    assert.equal((await store.tasks.latestTries('chain_of_two', 'r2')).get('second')!.queuedBy, 'scheduler s');
+  });
+});
