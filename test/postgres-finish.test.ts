@@ -3,9 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import { advanceDagRun } from '../engine/execution/dag-run-evaluator.ts';
 import { DagStructure, type DagSpec, type TaskSpec } from '../engine/models/dag-spec.ts';
 import { TRIGGER_RULES, TriggerRule } from '../engine/models/trigger-rule.ts';
-import type { TaskInstanceKey } from '../engine/models/task-instance-key.ts';
+import { keyString, type TaskInstanceKey } from '../engine/models/task-instance-key.ts';
 import type { DagRun } from '../engine/store/dag-run-repository.ts';
 import { Store } from '../engine/store/store.ts';
+import type { HandOffRead } from '../engine/store/postgres-finish.ts';
+import type { TaskInstance } from '../engine/store/task-instance-repository.ts';
 import { settleTry, type FinishedTry, type TryResult } from '../engine/store/try-lifecycle.ts';
 import { tempDir } from './helpers/cli.ts';
 import { ADMIN_URL, postgresAnswers, throwawayDatabase, type ThrowawayDatabase } from './helpers/postgres.ts';
@@ -75,23 +77,41 @@ interface Walk {
   final: Record<string, string>;
 }
 
-/** Walks a run to its end: tries finish in groups of 1–3 at once, either as callers issue them (`grouped`) or one by one inside a transaction. */
-async function walk(store: Store, { spec, outcomes, seed }: Scenario, runId: string, path: 'one-statement' | 'transactional'): Promise<Walk> {
+/**
+ * Walks a run to its end: tries finish in groups of 1–3 at once, in one
+ * statement (`one-statement`), in one statement decided from reads made when
+ * each try was queued, a step or more before it finishes, so often stale
+ * (`read-ahead`), or by the start's statement (`read-at-start`, as a worker
+ * does), or one by one inside a transaction (`transactional`).
+ */
+async function walk(store: Store, { spec, outcomes, seed }: Scenario, runId: string, path: 'one-statement' | 'read-ahead' | 'read-at-start' | 'transactional'): Promise<Walk> {
   const rnd = random(seed * 7 + 1);
   const structure = new DagStructure(spec);
   await store.dags.upsert(spec, `/dags/${spec.dagId}.ts`, 'f', new Date().toISOString());
   // One run per path; a DAG has one run per logical date.
-  const logicalDate = new Date(path === 'one-statement' ? '2026-06-01T00:00:00Z' : '2026-06-02T00:00:00Z');
+  const logicalDate = new Date({ 'one-statement': '2026-06-01T00:00:00Z', 'read-ahead': '2026-06-02T00:00:00Z', 'read-at-start': '2026-06-03T00:00:00Z', transactional: '2026-06-04T00:00:00Z' }[path]);
   const run: DagRun = (await store.runs.create(spec, {
     runId, runType: 'manual', logicalDate, dataInterval: { start: logicalDate, end: logicalDate }, conf: {}, state: 'running',
   }, new Date()))!;
   const position = (k: TaskInstanceKey): number => structure.position.get(k.taskId)!;
-  let queue: TaskInstanceKey[] = (await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'test' }))).queued;
+  const queue: TaskInstanceKey[] = [];
+  const readAhead = new Map<string, Promise<HandOffRead | null>>();
+  const push = (keys: readonly TaskInstance[]): void => {
+    queue.push(...keys);
+    if (path === 'read-ahead') for (const k of keys) readAhead.set(keyString(k), store.tries.readForHandOff(k, structure));
+  };
+  push((await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'test' }))).queued);
   const steps: string[] = [];
   while (queue.length > 0) {
     queue.sort((a, b) => position(a) - position(b) || a.tryNumber - b.tryNumber);
     const group = queue.splice(0, 1 + Math.floor(rnd() * 3));
-    const started = await Promise.all(group.map((k) => store.tries.tryStarted(k, { hostname: 'h', workerId: 'w' }, new Date())));
+    const owner = { hostname: 'h', workerId: 'w' };
+    const started = await Promise.all(group.map(async (k) => {
+      if (path !== 'read-at-start') return store.tries.tryStarted(k, owner, new Date());
+      const { ti, handOffRead } = await store.tries.tryStartedForHandOff(k, owner, new Date(), structure);
+      if (ti && handOffRead) readAhead.set(keyString(ti), Promise.resolve(handOffRead));
+      return ti;
+    }));
     const finishes = started.map((ti) => {
       assert.ok(ti, `a queued try starts (${path})`);
       const task = structure.tasks.get(ti.taskId)!;
@@ -99,8 +119,8 @@ async function walk(store: Store, { spec, outcomes, seed }: Scenario, runId: str
     });
     const options = { structure, queuedBy: 'worker w', log: { chunk: 0, content: 'a line\n' } };
     let results: FinishedTry[];
-    if (path === 'one-statement') {
-      results = await Promise.all(finishes.map(({ ti, settled }) => store.tries.finishTry(ti, run, settled, options, new Date())));
+    if (path !== 'transactional') {
+      results = await Promise.all(finishes.map(({ ti, settled }) => store.tries.finishTry(ti, run, settled, { ...options, handOffRead: readAhead.get(keyString(ti)) }, new Date())));
     } else {
       results = await store.atomically(async (tx) => {
         const out: FinishedTry[] = [];
@@ -109,8 +129,8 @@ async function walk(store: Store, { spec, outcomes, seed }: Scenario, runId: str
       });
     }
     const queued = results.flatMap((r) => r.queued);
-    for (const [i, r] of results.entries()) if (r.state === 'up_for_retry') queue.push({ ...finishes[i]!.ti, tryNumber: finishes[i]!.ti.tryNumber + 1 });
-    queue.push(...queued);
+    for (const [i, r] of results.entries()) if (r.state === 'up_for_retry') push([{ ...finishes[i]!.ti, tryNumber: finishes[i]!.ti.tryNumber + 1 }]);
+    push(queued);
     steps.push(`${group.map((k) => `${k.taskId}#${k.tryNumber}`).join(',')} -> ${results.map((r) => r.state).join(',')} queued ${queued.map((t) => t.taskId).sort().join(',')}`);
   }
   const final = Object.fromEntries([...(await store.tasks.latestTries(spec.dagId, runId))].map(([id, t]) => [id, `${t.state}#${t.tryNumber}`]));
@@ -140,7 +160,12 @@ describe('PostgreSQL: a finish and its hand-off in one statement', { skip: avail
       before = store.counts.commits;
       const slow = await walk(store, s, 'slow', 'transactional');
       commits.transactional += store.counts.commits - before;
-      assert.deepEqual(fast, slow, `seed ${seed}: ${JSON.stringify(s.spec.tasks.map((t) => [t.taskId, t.upstream, t.triggerRule, s.outcomes.get(t.taskId)]))}`);
+      const ahead = await walk(store, s, 'ahead', 'read-ahead');
+      const atStart = await walk(store, s, 'at-start', 'read-at-start');
+      const dag = JSON.stringify(s.spec.tasks.map((t) => [t.taskId, t.upstream, t.triggerRule, s.outcomes.get(t.taskId)]));
+      assert.deepEqual(fast, slow, `seed ${seed}, one statement: ${dag}`);
+      assert.deepEqual(ahead, slow, `seed ${seed}, read ahead: ${dag}`);
+      assert.deepEqual(atStart, slow, `seed ${seed}, read by the start: ${dag}`);
     }
     // Transactions: one per group on the transactional path; on the other only where a finish fell back (skips, upstream_failed; frequent in this mix).
     assert.ok(commits.oneStatement < commits.transactional * 0.75, `the one-statement path was taken: ${JSON.stringify(commits)}`);

@@ -141,7 +141,12 @@ export class TaskWorker {
       return null;
     }
 
-    const ti = await this.store.tries.tryStarted(key, this.owner, this.clock.now());
+    const now = this.clock.now();
+    // Loaded before the start so that, on PostgreSQL, the start's statement also reads what the finish's hand-off is decided from.
+    const preloaded = await this.loadDag(key.dagId, location.fileloc).catch(() => undefined);
+    const { ti, handOffRead } = preloaded
+      ? await this.store.tries.tryStartedForHandOff(key, this.owner, now, preloaded.structure())
+      : { ti: await this.store.tries.tryStarted(key, this.owner, now), handOffRead: null };
     if (!ti) {
       const current = await this.store.tasks.get(key);
       if (current?.state === TaskInstanceState.RUNNING) {
@@ -158,11 +163,11 @@ export class TaskWorker {
     let outcome: TryOutcome;
     const terminate = this.terminator.watch(ti);
     try {
-      const dag = await this.loadDag(key.dagId, location.fileloc);
+      const dag = preloaded ?? (await this.loadDag(key.dagId, location.fileloc));
       const spec = dag.structure().tasks.get(key.taskId);
       outcome = spec?.isolation === 'process'
         ? await this.runIsolated(key, location.fileloc, spec, run, ti, terminate)
-        : await runTaskTry({ store: this.store, dag, run, ti, clock: this.clock, signal: this.shutdown.signal, terminate, queuedBy: this.queuedBy });
+        : await runTaskTry({ store: this.store, dag, run, ti, clock: this.clock, signal: this.shutdown.signal, terminate, queuedBy: this.queuedBy, handOffRead });
     } catch (error) {
       outcome = await this.failLost(ti, run, `could not run task: ${(error as Error).message}`, location.fileloc);
     } finally {

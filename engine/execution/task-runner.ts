@@ -4,6 +4,7 @@ import { FailWithoutRetryError, SkipTaskError, TaskTimeoutError, TryTerminatedEr
 import { TaskInstanceState } from '../models/states.ts';
 import type { TaskContext, XComSource } from '../models/task-context.ts';
 import type { DagRun } from '../store/dag-run-repository.ts';
+import type { HandOffRead } from '../store/postgres-finish.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskInstance, TaskInstanceKey } from '../store/task-instance-repository.ts';
 import { settleTry, type FinishedTry, type TryResult } from '../store/try-lifecycle.ts';
@@ -55,6 +56,8 @@ export interface TaskTryInput {
   terminate?: AbortSignal;
   /** Recorded as `queued_by` on the downstream tries this try queues. @defaultValue `worker <host>:<pid>` */
   queuedBy?: string;
+  /** PostgreSQL: what the finish's hand-off is decided from, read by the start's statement. @defaultValue read while the task runs */
+  handOffRead?: HandOffRead | null;
   /** `tasks test`: run without writing anything; log lines go to `echo`. */
   dryRun?: boolean;
   echo?: (line: string) => void;
@@ -75,6 +78,8 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
   const structure = dag.structure();
   const taskSpec = structure.tasks.get(ti.taskId);
   const log = new TaskLogBuffer(input.dryRun ? null : store, ti, input.echo ?? null);
+  // PostgreSQL: what the finish will decide the hand-off from is read while the task runs, so the finish is one round trip.
+  const handOffRead = input.dryRun ? undefined : input.handOffRead ? Promise.resolve(input.handOffRead) : store.tries.readForHandOff(ti, structure);
 
   // A task reads the values of the tasks upstream of it: only those are loaded, and none for an operator that reads none.
   const xcoms = input.dryRun || !taskSpec || task?.readsXCom === false
@@ -154,7 +159,7 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
   if (settled.state !== TaskInstanceState.SKIPPED) log.info(`Marking task as ${settled.state.toUpperCase()}`);
   let outcome: FinishedTry = { ...settled, recorded: true, queued: [] };
   if (!input.dryRun) {
-    outcome = await store.tries.finishTry(ti, run, settled, { structure, queuedBy: input.queuedBy ?? `worker ${workerIdentity()}`, log: log.take() }, clock.now());
+    outcome = await store.tries.finishTry(ti, run, settled, { structure, queuedBy: input.queuedBy ?? `worker ${workerIdentity()}`, log: log.take(), handOffRead }, clock.now());
     if (!outcome.recorded) log.warn('This try was already finished elsewhere (lost compare-and-set); result discarded');
   }
   await runCallback(settled.state, task?.options ? dag.effectiveOptions(task) : {}, context, error, log);

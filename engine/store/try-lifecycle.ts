@@ -1,11 +1,12 @@
-import { advanceDagRun } from '../execution/dag-run-evaluator.ts';
+import { advanceDagRun, handOffReads } from '../execution/dag-run-evaluator.ts';
 import { formatLogLine } from '../execution/task-log-buffer.ts';
 import type { DagStructure } from '../models/dag-spec.ts';
 import { retryDelayMs } from '../models/retry-delay.ts';
 import { TaskInstanceState } from '../models/states.ts';
 import { keyString, type TaskInstanceKey } from '../models/task-instance-key.ts';
+import { CallBatcher } from '../utils/call-batcher.ts';
 import { chunks } from '../utils/chunks.ts';
-import { finishInOneStatement } from './postgres-finish.ts';
+import { finishInOneStatement, readHandOff, startAndReadHandOff, type HandOffRead } from './postgres-finish.ts';
 import type { DagRun } from './dag-run-repository.ts';
 import type { Store } from './store.ts';
 import type { TaskInstance } from './task-instance-repository.ts';
@@ -58,6 +59,12 @@ export interface FinishOptions {
   log?: { chunk: number; content: string } | null;
   /** The try's states this finish may move it from (compare-and-set). @defaultValue `['running']` */
   from?: readonly TaskInstanceState[];
+  /**
+   * PostgreSQL: the tries the hand-off decision needs, read while the try ran
+   * ({@link TryLifecycle.readForHandOff}), so the finish is one round trip.
+   * @defaultValue read at the finish
+   */
+  handOffRead?: Promise<HandOffRead | null>;
 }
 
 const RUNNING: readonly TaskInstanceState[] = [TaskInstanceState.RUNNING];
@@ -65,8 +72,15 @@ const STARTABLE: readonly TaskInstanceState[] = [TaskInstanceState.QUEUED, TaskI
 
 interface StartRequest {
   key: TaskInstanceKey;
-  resolve: (ti: TaskInstance | undefined) => void;
-  reject: (error: unknown) => void;
+  now: Date;
+  /** PostgreSQL: what this try's finish will decide its hand-off from, read in the start's statement. */
+  structure?: DagStructure;
+}
+
+/** A try moved to `running` (undefined: another process owns it), with what its finish's hand-off is decided from, when it was read. */
+export interface StartedTry {
+  ti: TaskInstance | undefined;
+  handOffRead: HandOffRead | null;
 }
 
 interface FinishRequest {
@@ -123,20 +137,41 @@ async function finishGroup(store: Store, requests: readonly FinishRequest[]): Pr
   return results;
 }
 
-/** One UPDATE for every first try of the group; a retry whose row is not there yet is opened from its predecessor. */
-async function startGroup(store: Store, requests: readonly StartRequest[], owner: TryOwner, now: Date): Promise<Array<TaskInstance | undefined>> {
+/**
+ * One UPDATE for every first try of the group (on PostgreSQL carrying the
+ * reads of its hand-off, see startAndReadHandOff); a retry whose row is not
+ * there yet is opened from its predecessor.
+ */
+async function startGroup(store: Store, requests: readonly StartRequest[], owner: TryOwner): Promise<StartedTry[]> {
+  const now = requests[0]!.now;
   const patch = { start_date: now.toISOString(), hostname: owner.hostname, worker_id: owner.workerId, end_date: null, error: null };
+  const combined = store.dialect === 'postgres' && !store.inTransaction;
+  const wanted = new Map(combined ? requests.flatMap((r) => (r.structure ? [[keyString(r.key), new Set(handOffReads(r.structure, [r.key.taskId]))] as const] : [])) : []);
+  // A leaf's finish reads nothing (see readHandOff).
+  const reads = requests.flatMap((r) => {
+    const ids = wanted.get(keyString(r.key));
+    return ids && ids.size > 1 ? [...ids].map((taskId) => ({ ...r.key, taskId })) : [];
+  });
   const started = new Map<string, TaskInstance>();
-  for (const ti of await store.tasks.transitionManyReturning(requests.map((r) => r.key), STARTABLE, TaskInstanceState.RUNNING, patch, now)) started.set(keyString(ti), ti);
-  const results: Array<TaskInstance | undefined> = [];
+  let read: TaskInstance[] = [];
+  if (reads.length > 0) {
+    const answer = await startAndReadHandOff(store, requests.map((r) => r.key), STARTABLE, patch, reads);
+    for (const ti of answer.started) started.set(keyString(ti), ti);
+    read = answer.read.sort((a, b) => a.tryNumber - b.tryNumber);
+  } else {
+    for (const ti of await store.tasks.transitionManyReturning(requests.map((r) => r.key), STARTABLE, TaskInstanceState.RUNNING, patch, now)) started.set(keyString(ti), ti);
+  }
+  const results: StartedTry[] = [];
   for (const { key } of requests) {
     let ti = started.get(keyString(key));
+    const ids = wanted.get(keyString(key));
+    const handOffRead = ti && ids ? { reads: ids, states: new Map(read.filter((t) => t.dagId === key.dagId && t.runId === key.runId && ids.has(t.taskId)).map((t) => [t.taskId, t])) } : null;
     if (!ti && key.tryNumber > 1 && (await store.tasks.openNextTry(key, [TaskInstanceState.UP_FOR_RETRY], TaskInstanceState.RUNNING, patch, now))) {
       ti = await store.tasks.get(key);
     }
     // The same try asked twice in one group (a duplicate delivery) starts once.
     if (ti) started.delete(keyString(key));
-    results.push(ti);
+    results.push({ ti, handOffRead });
   }
   return results;
 }
@@ -166,12 +201,12 @@ export function settleTry(ti: TaskInstance, result: TryResult, logicalDate: stri
  * of the same turn of the event loop, see {@link Store.batch}).
  */
 export class TryLifecycle {
-  /** Starts asked for while their batch has not run yet, by owner: they share one UPDATE. */
-  private readonly openStarts = new Map<string, StartRequest[]>();
+  /** Starts by owner: those asked for in one turn of the event loop share one UPDATE. */
+  private readonly starts = new Map<string, CallBatcher<StartRequest, StartedTry>>();
   /** Finishes asked for while their batch has not run yet: their state changes, logs and XComs share statements. */
   private openFinishes: FinishRequest[] | null = null;
-  /** PostgreSQL finishes asked for while their statement has not been sent yet. */
-  private openOneStatement: FinishRequest[] | null = null;
+  /** PostgreSQL: finishes asked for in one turn of the event loop, in one statement where they can. */
+  private readonly oneStatementFinishes = new CallBatcher((requests: FinishRequest[]) => this.finishOnPostgres(requests));
 
   constructor(private readonly store: Store) {}
 
@@ -185,22 +220,26 @@ export class TryLifecycle {
    * change that needs no other write beside it, so on PostgreSQL a start is
    * one round trip instead of four (BEGIN, the UPDATE, COMMIT).
    */
-  tryStarted(key: TaskInstanceKey, owner: TryOwner, now: Date): Promise<TaskInstance | undefined> {
-    return new Promise((resolve, reject) => {
-      const open = this.openStarts.get(owner.workerId);
-      if (open) {
-        open.push({ key, resolve, reject });
-        return;
-      }
-      const requests: StartRequest[] = [{ key, resolve, reject }];
-      this.openStarts.set(owner.workerId, requests);
-      setImmediate(() => {
-        // Requests arriving after this point start a new group.
-        this.openStarts.delete(owner.workerId);
-        startGroup(this.store, requests, owner, now)
-          .then((rows) => requests.forEach((r, i) => r.resolve(rows[i])), (error: unknown) => requests.forEach((r) => r.reject(error)));
-      });
-    });
+  async tryStarted(key: TaskInstanceKey, owner: TryOwner, now: Date): Promise<TaskInstance | undefined> {
+    return (await this.start({ key, now }, owner)).ti;
+  }
+
+  /**
+   * {@link tryStarted}, and on PostgreSQL, in the same statement, the read its
+   * finish's hand-off will be decided from (pass it as
+   * {@link FinishOptions.handOffRead}); null where it was not read so.
+   */
+  tryStartedForHandOff(key: TaskInstanceKey, owner: TryOwner, now: Date, structure: DagStructure): Promise<StartedTry> {
+    return this.start({ key, now, structure }, owner);
+  }
+
+  private start(request: StartRequest, owner: TryOwner): Promise<StartedTry> {
+    let starts = this.starts.get(owner.workerId);
+    if (!starts) {
+      starts = new CallBatcher((requests: StartRequest[]) => startGroup(this.store, requests, owner));
+      this.starts.set(owner.workerId, starts);
+    }
+    return starts.call(request);
   }
 
   /**
@@ -214,34 +253,26 @@ export class TryLifecycle {
   finishTry(ti: TaskInstance, run: DagRun, settled: SettledTry, options: FinishOptions, now: Date): Promise<FinishedTry> {
     return new Promise((resolve, reject) => {
       const request: FinishRequest = { ti, run, settled, options, now, resolve, reject };
-      if (this.store.dialect === 'postgres' && !this.store.inTransaction) return this.finishOnPostgres(request);
-      this.finishInBatch([request]);
+      if (this.store.dialect === 'postgres' && !this.store.inTransaction) void this.oneStatementFinishes.call(request);
+      else this.finishInBatch([request]);
     });
   }
 
-  /** Finishes asked for in the same turn of the event loop go in one statement where they can (see finishInOneStatement), the rest in one transaction. */
-  private finishOnPostgres(request: FinishRequest): void {
-    if (this.openOneStatement) {
-      this.openOneStatement.push(request);
-      return;
-    }
-    const requests = [request];
-    this.openOneStatement = requests;
-    setImmediate(() => {
-      this.openOneStatement = null;
-      const end = new Date(Math.max(...requests.map((r) => r.now.getTime())));
-      finishInOneStatement(this.store, requests, end).then(
-        (results) => {
-          const rest = requests.filter((r, i) => {
-            if (results[i]) r.resolve(results[i]);
-            return !results[i];
-          });
-          if (rest.length > 0) this.finishInBatch(rest);
-        },
-        // A failed statement wrote nothing: the transactional path runs them, each alone if need be (see WriteBatcher).
-        () => this.finishInBatch(requests),
-      );
+  /**
+   * Finishes asked for in the same turn of the event loop share one
+   * statement where they can (see finishInOneStatement); the rest, and all of
+   * them if the statement fails (it then wrote nothing), take the
+   * transactional path, which runs each alone if need be (see WriteBatcher).
+   */
+  private async finishOnPostgres(requests: FinishRequest[]): Promise<void[]> {
+    const end = new Date(Math.max(...requests.map((r) => r.now.getTime())));
+    const results = await finishInOneStatement(this.store, requests, end).catch(() => requests.map(() => null));
+    const rest = requests.filter((r, i) => {
+      if (results[i]) r.resolve(results[i]);
+      return !results[i];
     });
+    if (rest.length > 0) this.finishInBatch(rest);
+    return requests.map(() => undefined);
   }
 
   private finishInBatch(incoming: FinishRequest[]): void {
@@ -258,6 +289,17 @@ export class TryLifecycle {
         return finishGroup(store, requests);
       })
       .then((results) => requests.forEach((r, i) => r.resolve(results[i]!)), (error: unknown) => requests.forEach((r) => r.reject(error)));
+  }
+
+  /**
+   * PostgreSQL: starts reading what the finish of `ti` will decide its
+   * hand-off from (its downstream tasks' tries and theirs upstream), to run
+   * beside the task; pass the promise as {@link FinishOptions.handOffRead}.
+   * Null on SQLite (its reads cost no round trip) and when the read fails.
+   */
+  readForHandOff(ti: TaskInstance, structure: DagStructure): Promise<HandOffRead | null> {
+    if (this.store.dialect !== 'postgres' || this.store.inTransaction) return Promise.resolve(null);
+    return readHandOff(this.store, structure, [ti]).catch(() => null);
   }
 
   /**
