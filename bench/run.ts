@@ -27,8 +27,12 @@ const perTask = (counts: ProcessCounts[] | undefined, tasks: number): string => 
   return `${fmt(sum.statements / tasks, 1)} statements, ${fmt(sum.commits / tasks, 2)} commits`;
 };
 
+/** Undone when the bench ends, also when it crashes: no scheduler, worker or redis-server is left behind. */
+const cleanups: Array<() => Promise<unknown>> = [];
+
 async function main(): Promise<void> {
   const redis = await startRedis();
+  cleanups.push(() => redis.stop());
   const folder = join(tempDir('updraft-bench-dags-'), 'dags');
   mkdirSync(folder);
   writeBenchDags(folder);
@@ -77,6 +81,7 @@ async function main(): Promise<void> {
   };
 
   const sqlite = await BenchInstallation.open(redis, folder);
+  cleanups.push(() => sqlite.close());
   const sqliteRate = await measureStore('SQLite', 'b/c', sqlite, { hop: 1.5, rate: 50 });
 
   // (d) scaling: 200 tasks sleeping 50 ms, 1 vs 2 vs 4 worker processes of concurrency 1.
@@ -109,6 +114,7 @@ async function main(): Promise<void> {
     const database = await throwawayDatabase('updraft_bench');
     try {
       const pg = await BenchInstallation.open(redis, folder, { UPDRAFT_DATABASE_URL: database.url });
+      cleanups.push(() => pg.close());
       const pgRate = await measureStore('PostgreSQL', 'e', pg, { hop: 3, rate: 35 });
       rows.push(['(e) PostgreSQL throughput against SQLite', `${fmt(pgRate / sqliteRate, 2)}x SQLite`, '', 'within 1.5x of SQLite']);
       await pg.close();
@@ -125,4 +131,8 @@ async function main(): Promise<void> {
   await redis.stop();
 }
 
-await main();
+try {
+  await main();
+} finally {
+  for (const undo of cleanups.reverse()) await undo().catch(() => undefined);
+}

@@ -39,10 +39,12 @@ export async function statementsPerTask(store: Store, dagId: string): Promise<{ 
   };
   while (queued.length > 0) {
     const next = queued.shift()!;
-    const ti = await measure(start, () => store.tries.tryStarted(next, owner, now()));
+    // As a worker does: the start's statement also reads what the finish's hand-off is decided from (PostgreSQL).
+    const { ti, handOffRead } = await measure(start, () => store.tries.tryStartedForHandOff(next, owner, now(), structure));
     if (!ti) throw new Error(`bench: ${next.taskId} did not start`);
     const settled = settleTry(ti, { kind: 'success', value: tasks }, run.logicalDate);
-    const finished = await measure(finish, () => store.tries.finishTry(ti, run, settled, { structure, queuedBy: 'bench', log: { chunk: 0, content: 'one log line\n' } }, now()));
+    const read = handOffRead ? Promise.resolve(handOffRead) : undefined;
+    const finished = await measure(finish, () => store.tries.finishTry(ti, run, settled, { structure, queuedBy: 'bench', log: { chunk: 0, content: 'one log line\n' }, handOffRead: read }, now()));
     queued = [...queued, ...finished.queued];
     tasks++;
   }

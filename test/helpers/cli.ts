@@ -35,7 +35,8 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd = t
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', fail);
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
+    // A process killed by a signal says so, or a failure would show an empty stderr.
+    child.on('close', (code, signal) => done({ code: code ?? -1, stdout, stderr: signal ? `${stderr}[updraft ${args.join(' ')} was killed by ${signal}]` : stderr }));
   });
 }
 
