@@ -10,6 +10,8 @@ import type { HandOffRead } from '../engine/store/postgres-finish.ts';
 import type { TaskInstance } from '../engine/store/task-instance-repository.ts';
 import { settleTry, type FinishedTry, type TryResult } from '../engine/store/try-lifecycle.ts';
 import { tempDir } from './helpers/cli.ts';
+// The same seeded PRNG (mulberry32) as the data splits: the same seed walks every path the same way.
+import { rng } from '../ml/training/dataset.ts';
 import { ADMIN_URL, postgresAnswers, throwawayDatabase, type ThrowawayDatabase } from './helpers/postgres.ts';
 
 // Equivalence: on PostgreSQL a finish and its hand-off go in one statement, decided before it
@@ -18,18 +20,6 @@ import { ADMIN_URL, postgresAnswers, throwawayDatabase, type ThrowawayDatabase }
 
 const available = await postgresAnswers();
 if (!available && process.env.CI) throw new Error(`CI is set but no PostgreSQL answers at ${ADMIN_URL}`);
-
-/** A small deterministic PRNG (mulberry32): the same seed walks both paths the same way. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Outcome = 'success' | 'failed' | 'retry' | 'skipped' | 'branch';
 
@@ -40,7 +30,7 @@ interface Scenario {
 }
 
 function scenario(seed: number): Scenario {
-  const rnd = random(seed);
+  const rnd = rng(seed);
   const n = 5 + Math.floor(rnd() * 6);
   const tasks: TaskSpec[] = [];
   for (let i = 0; i < n; i++) {
@@ -85,7 +75,7 @@ interface Walk {
  * does), or one by one inside a transaction (`transactional`).
  */
 async function walk(store: Store, { spec, outcomes, seed }: Scenario, runId: string, path: 'one-statement' | 'read-ahead' | 'read-at-start' | 'transactional'): Promise<Walk> {
-  const rnd = random(seed * 7 + 1);
+  const rnd = rng(seed * 7 + 1);
   const structure = new DagStructure(spec);
   await store.dags.upsert(spec, `/dags/${spec.dagId}.ts`, 'f', new Date().toISOString());
   // One run per path; a DAG has one run per logical date.
