@@ -206,7 +206,8 @@ export class TryLifecycle {
   /** Finishes asked for while their batch has not run yet: their state changes, logs and XComs share statements. */
   private openFinishes: FinishRequest[] | null = null;
   /** PostgreSQL: finishes asked for in one turn of the event loop, in one statement where they can. */
-  private readonly oneStatementFinishes = new CallBatcher((requests: FinishRequest[]) => this.finishOnPostgres(requests));
+  private readonly oneStatementFinishes = new CallBatcher((requests: FinishRequest[]) =>
+    finishInOneStatement(this.store, requests, new Date(Math.max(...requests.map((r) => r.now.getTime())))));
 
   constructor(private readonly store: Store) {}
 
@@ -245,34 +246,19 @@ export class TryLifecycle {
   /**
    * Records a settled try (compare-and-set from `running`), and in the same
    * transaction evaluates its downstream with the one trigger-rule evaluator,
-   * queueing what became ready — on PostgreSQL usually in one statement with
-   * the decision made just before it (see finishInOneStatement). Enqueue {@link FinishedTry.queued} (and the
-   * retry) right after: if this process dies in between, the scheduler's
-   * reconciliation finds queued tries without a job and enqueues them.
+   * queueing what became ready; on PostgreSQL usually in one statement, the
+   * decision made just before it (see finishInOneStatement). Enqueue
+   * {@link FinishedTry.queued} (and the retry) right after: if this process
+   * dies in between, the scheduler's reconciliation finds queued tries without
+   * a job and enqueues them.
    */
   finishTry(ti: TaskInstance, run: DagRun, settled: SettledTry, options: FinishOptions, now: Date): Promise<FinishedTry> {
     return new Promise((resolve, reject) => {
       const request: FinishRequest = { ti, run, settled, options, now, resolve, reject };
-      if (this.store.dialect === 'postgres' && !this.store.inTransaction) void this.oneStatementFinishes.call(request);
-      else this.finishInBatch([request]);
+      if (this.store.dialect !== 'postgres' || this.store.inTransaction) return this.finishInBatch([request]);
+      // Null: this finish takes the transactional path (and all of its group's if the statement failed: it then wrote nothing).
+      this.oneStatementFinishes.call(request).then((finished) => (finished ? resolve(finished) : this.finishInBatch([request])), () => this.finishInBatch([request]));
     });
-  }
-
-  /**
-   * Finishes asked for in the same turn of the event loop share one
-   * statement where they can (see finishInOneStatement); the rest, and all of
-   * them if the statement fails (it then wrote nothing), take the
-   * transactional path, which runs each alone if need be (see WriteBatcher).
-   */
-  private async finishOnPostgres(requests: FinishRequest[]): Promise<void[]> {
-    const end = new Date(Math.max(...requests.map((r) => r.now.getTime())));
-    const results = await finishInOneStatement(this.store, requests, end).catch(() => requests.map(() => null));
-    const rest = requests.filter((r, i) => {
-      if (results[i]) r.resolve(results[i]);
-      return !results[i];
-    });
-    if (rest.length > 0) this.finishInBatch(rest);
-    return requests.map(() => undefined);
   }
 
   private finishInBatch(incoming: FinishRequest[]): void {
