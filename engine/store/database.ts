@@ -7,6 +7,7 @@ import { UpdraftError } from '../models/errors.ts';
 import { LockWaitSqliteDialect } from './sqlite-lock-wait.ts';
 import { CountingDialect, newCounts, type StatementCounts } from './statement-counter.ts';
 import type { Database } from './schema.ts';
+import { namePreparedStatements } from './prepared-statements.ts';
 import * as initial from './migrations/001-initial.ts';
 import * as runStateIndex from './migrations/002-run-state-index.ts';
 import * as schedulerJob from './migrations/004-scheduler-job.ts';
@@ -80,7 +81,9 @@ export async function openDatabase(options: DatabaseOptions = {}, counts: Statem
     // An idle connection the server (or the network) dropped: the pool discards it and opens a new
     // one on the next query. Without a listener the 'error' event would crash the process.
     pool.on('error', (error) => process.emitWarning(`PostgreSQL connection lost (${error.message}); reconnecting on the next query`));
-    db = new Kysely<Database>({ dialect: new CountingDialect(new PostgresDialect({ pool }), counts) });
+    const connect = pool.connect.bind(pool);
+    const namedPool = Object.assign(pool, { connect: async () => namePreparedStatements(await connect()) });
+    db = new Kysely<Database>({ dialect: new CountingDialect(new PostgresDialect({ pool: namedPool }), counts) });
   } else {
     const home = updraftHome(options.home);
     mkdirSync(home, { recursive: true });

@@ -8,6 +8,7 @@ import type { DagRun } from './dag-run-repository.ts';
 import type { Store } from './store.ts';
 import { toTaskInstance, type TaskInstance } from './task-instance-repository.ts';
 import type { FinishedTry, FinishOptions, SettledTry } from './try-lifecycle.ts';
+import { executePrepared } from './prepared-statements.ts';
 
 /** A finish as {@link finishInOneStatement} takes it. */
 export interface OneStatementFinish {
@@ -250,12 +251,12 @@ async function runStatement(store: Store, rows: readonly OneStatementFinish[], p
       returning ti.*
     )
   `);
-  const { rows: [answer] } = await sql<{ finished: Array<[string, string, string, number]>; queued: TaskInstanceTable[]; stale: boolean }>`
+  const { rows: [answer] } = await executePrepared(store.db, sql<{ finished: Array<[string, string, string, number]>; queued: TaskInstanceTable[]; stale: boolean }>`
     with ${sql.join(parts, sql`,`)}
     select (select coalesce(json_agg(json_build_array(dag_id, run_id, task_id, try_number)), '[]') from fin) as finished,
            ${targets.length > 0 ? sql`(select coalesce(json_agg(q), '[]') from q)` : sql`'[]'::json`} as queued,
            ${premises.length > 0 ? sql`exists (select 1 from stale)` : sql`false`} as stale
-  `.execute(store.db);
+  `);
   return {
     recorded: new Set(answer!.finished.map(([dagId, runId, taskId, tryNumber]) => keyString({ dagId, runId, taskId, tryNumber }))),
     queued: answer!.queued.map(toTaskInstance),
@@ -273,7 +274,7 @@ async function runStatement(store: Store, rows: readonly OneStatementFinish[], p
 export async function startAndReadHandOff(
   store: Store, keys: readonly TaskInstanceKey[], from: readonly TaskInstanceState[], patch: { start_date: string; hostname: string; worker_id: string }, reads: readonly TaskInstanceKey[],
 ): Promise<{ started: TaskInstance[]; read: TaskInstance[] }> {
-  const { rows: [answer] } = await sql<{ started: TaskInstanceTable[]; read: TaskInstanceTable[] }>`
+  const { rows: [answer] } = await executePrepared(store.db, sql<{ started: TaskInstanceTable[]; read: TaskInstanceTable[] }>`
     with s as (
       update task_instance
          set state = ${TaskInstanceState.RUNNING}, start_date = ${patch.start_date}, hostname = ${patch.hostname}, worker_id = ${patch.worker_id},
@@ -288,6 +289,6 @@ export async function startAndReadHandOff(
               from task_instance t
               join unnest(${column(reads, (k) => k.dagId)}::text[], ${column(reads, (k) => k.runId)}::text[], ${column(reads, (k) => k.taskId)}::text[]) as w (dag_id, run_id, task_id)
                 using (dag_id, run_id, task_id)) as read
-  `.execute(store.db);
+  `);
   return { started: answer!.started.map(toTaskInstance), read: answer!.read.map(toTaskInstance) };
 }
