@@ -20,6 +20,7 @@ import type { Dag } from '../engine/models/dag.ts';
 import { clockFromEnv, type Clock } from '../engine/utils/clock.ts';
 import type { TaskWorkerOptions } from './interfaces.ts';
 import { runIsolatedTry } from './isolated-try.ts';
+import { SchedulerNotices } from './scheduler-notices.ts';
 
 const seconds = (env: string | undefined, fallback: number): number => (env ? Number(env) * 1000 : fallback);
 
@@ -56,7 +57,9 @@ export class TaskWorker {
   private readonly runs = new Map<string, DagRun>();
   private readonly locations = new Map<string, string>();
   private heartbeat: NodeJS.Timeout | null = null;
-  /** Enqueues of hand-offs still on their way to Redis; stop() waits for them. */
+  /** Tells the scheduler of finishes after which nothing else looks at the run. */
+  private readonly notices: SchedulerNotices;
+  /** Enqueues of hand-offs (and notices to the scheduler) still on their way to Redis; stop() waits for them. */
   private readonly handOffs = new Set<Promise<void>>();
   private finishedTries = 0;
   private readonly options: Required<Pick<TaskWorkerOptions, 'queues' | 'concurrency' | 'lockDurationMs' | 'shutdownGraceMs'>>;
@@ -72,6 +75,7 @@ export class TaskWorker {
       shutdownGraceMs: options.shutdownGraceMs ?? seconds(process.env.UPDRAFT_WORKER_GRACE_SECONDS, 30_000),
     };
     const heartbeatMs = options.heartbeatIntervalMs ?? tryHeartbeatMs(Math.min(5000, Math.max(500, this.options.lockDurationMs / 3)));
+    this.notices = new SchedulerNotices(store, this.queues, this.log);
     this.terminator = new TryTerminator(store, { intervalMs: heartbeatMs, now: () => this.clock.now(), onError: (err) => this.log.error({ err }, 'heartbeat failed') });
   }
 
@@ -153,7 +157,7 @@ export class TaskWorker {
         // BullMQ gave us a job another worker held: that worker died or lost its lock.
         log.warn({ previous_worker: current.workerId }, 'try was running on a lost worker: failing it per its retries');
         const message = `task's worker ${current.workerId ?? '?'} was lost (no heartbeat; stalled job)`;
-        return this.afterTry(current, await this.failLost(current, run, message, location.fileloc), log);
+        return this.afterTry(current, await this.failLost(current, run, message, location.fileloc), log, null);
       }
       log.debug({ state: current?.state }, 'duplicate delivery ignored');
       return null;
@@ -184,7 +188,7 @@ export class TaskWorker {
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     }
-    return this.afterTry(ti, outcome, log);
+    return this.afterTry(ti, outcome, log, preloaded?.structure().tasks.get(key.taskId)?.downstream ?? null);
   }
 
   /**
@@ -269,13 +273,16 @@ export class TaskWorker {
    * the hop costs one round trip instead of two. An enqueue that fails is
    * repaired by the scheduler's reconciliation (queued try, no job).
    */
-  private afterTry(ti: TaskInstance, outcome: FinishedTry, log: Logger): TaskCompletion | null {
+  private afterTry(ti: TaskInstance, outcome: FinishedTry, log: Logger, downstream: readonly string[] | null): TaskCompletion | null {
     if (!outcome.recorded) return null;
     this.finishedTries++;
     log.info({ state: outcome.state, error: outcome.error ?? undefined, queued: outcome.queued.length }, 'task finished');
     if (DIE_BEFORE_HAND_OFF) process.kill(process.pid, 'SIGKILL');
-    const handOff = this.queues.handOff(ti, outcome)
-      .catch((err: unknown) => log.error({ err }, 'hand-off enqueue failed: the scheduler will enqueue the queued tries'))
+    const handOff = Promise.all([
+      this.queues.handOff(ti, outcome).catch((err: unknown) => log.error({ err }, 'hand-off enqueue failed: the scheduler will enqueue the queued tries')),
+      this.notices.afterFinish(ti, outcome, downstream),
+    ])
+      .then(() => undefined)
       .finally(() => this.handOffs.delete(handOff));
     this.handOffs.add(handOff);
     return { dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, tryNumber: ti.tryNumber, state: outcome.state, queued: outcome.queued.length };

@@ -13,19 +13,20 @@ export interface TaskJob extends TaskInstanceKey {
   deploymentId: string;
 }
 
-/**
- * A task job's return value: the try's outcome. The scheduler reads it from
- * the queue's `completed` events (BullMQ QueueEvents) and re-checks the run
- * (its safety-net pass; the worker has already queued the downstream).
- */
+/** A task job's return value: the try's outcome, as BullMQ keeps it on the completed job. */
 export interface TaskCompletion extends TaskInstanceKey {
   state: string;
   /** Downstream tries the worker's hand-off queued in the transaction that recorded this outcome. */
   queued: number;
 }
 
-/** What the scheduler hears from the CLI (task completions come as QueueEvents). */
+/** What the scheduler hears, on its events queue, from the CLI and from workers. */
 export type SchedulerEvent =
+  /**
+   * A worker's finish after which nothing else will look at the run (workers/scheduler-notices.ts):
+   * its hand-off queued nothing and no other try waits to start. The run may be over.
+   */
+  | { type: 'task-finished'; dagId: string; runId: string; taskId: string }
   | { type: 'run-queued'; dagId: string; runId: string }
   | { type: 'tasks-cleared'; dagId: string; runId: string }
   /** Task instances or the run were set to a state from outside (`tasks set-state`, `dags set-state`). */

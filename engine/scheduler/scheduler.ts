@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { hostname } from 'node:os';
-import { QueueEvents, Worker, type Job } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import { dagsFolder, parseDagFolder } from '../dag-processing/dag-folder.ts';
 import { DagParsePool } from '../dag-processing/parse-pool.ts';
 import { syncDagFolder } from '../dag-processing/sync.ts';
@@ -8,9 +8,8 @@ import { advanceDagRun } from '../execution/dag-run-evaluator.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
 import { DagStructure } from '../models/dag-spec.ts';
 import { DagRunState } from '../models/states.ts';
-import type { SchedulerEvent, TaskCompletion } from '../queue/interfaces.ts';
-import { createRedis } from '../queue/redis-connection.ts';
-import { SCHEDULER_EVENTS_QUEUE, TaskQueues, taskQueueName } from '../queue/task-queues.ts';
+import type { SchedulerEvent } from '../queue/interfaces.ts';
+import { SCHEDULER_EVENTS_QUEUE, TaskQueues } from '../queue/task-queues.ts';
 import type { Store } from '../store/store.ts';
 import { clockFromEnv, sleep, type Clock } from '../utils/clock.ts';
 import { ActiveSchedulerLease } from './active-scheduler-lease.ts';
@@ -46,8 +45,6 @@ export class Scheduler {
   /** Loop passes in flight: stop() lets them end before the store and Redis close under them. */
   private readonly loops = new Set<Promise<unknown>>();
   private events: Worker | null = null;
-  private readonly completions = new Map<string, { events: QueueEvents; connection: ReturnType<typeof createRedis> }>();
-  private readonly redisOptions: SchedulerOptions;
   private watcher: FSWatcher | null = null;
   private parsing: Promise<void> | null = null;
   private reparseRequested = false;
@@ -68,7 +65,6 @@ export class Scheduler {
     this.runEnds = { store, log: this.log, structureOf: (id) => this.structureOf(id) };
     this.timings = resolveSchedulerTimings(options);
     this.folder = dagsFolder(options.dagsFolder);
-    this.redisOptions = options;
   }
 
   async start(): Promise<void> {
@@ -104,11 +100,6 @@ export class Scheduler {
     await this.parsePool.close();
     await Promise.all(this.loops);
     await this.events?.close();
-    // BullMQ leaves connections it was handed open: close ours after the listeners.
-    await Promise.all([...this.completions.values()].map(async (c) => {
-      await c.events.close();
-      c.connection.disconnect();
-    }));
     await Promise.all([...this.advancing.values()].map((a) => a.done));
     await this.queues.close();
     // Last: a standing-by scheduler takes over now instead of after the lease expires.
@@ -149,34 +140,12 @@ export class Scheduler {
       const { deactivated } = await syncDagFolder(this.store, parse, this.clock.now());
       const previous = new Set(this.structures.keys());
       for (const { spec } of parse.dags.values()) this.structures.set(spec.dagId, new DagStructure(spec));
-      for (const { spec } of parse.dags.values()) for (const task of spec.tasks) this.listenForCompletions(task.queue);
       for (const id of deactivated) this.structures.delete(id);
       const added = [...parse.dags.keys()].filter((id) => !previous.has(id));
       if (added.length || deactivated.length) this.log.info({ added, removed: deactivated }, 'DAG folder changed');
       for (const e of parse.importErrors) this.log.warn({ file: e.filename, error: e.message }, 'DAG import error');
     })().finally(() => (this.parsing = null));
     return this.parsing;
-  }
-
-  /**
-   * Task completions arrive on each task queue's events stream (the job's
-   * return value is the outcome), so a finished task costs no extra job.
-   */
-  private listenForCompletions(queue: string): void {
-    if (this.completions.has(queue) || this.stopped) return;
-    const connection = createRedis(this.redisOptions);
-    const events = new QueueEvents(taskQueueName(queue), { connection, prefix: this.queues.prefix });
-    events.on('completed', ({ returnvalue }) => {
-      const done = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as TaskCompletion | null;
-      // A hand-off that queued a downstream try leaves nothing to do: the worker
-      // evaluated this task's downstream in the transaction that recorded it,
-      // and a run with a queued try is not finished. Otherwise (a leaf, a
-      // branch end, a failure, a retry) re-check the run; the loop's pass
-      // covers everything else.
-      if (done?.dagId && !(done.queued > 0)) void this.advance(done.dagId, done.runId, [done.taskId]);
-    });
-    events.on('error', (err) => this.log.error({ err, queue }, 'completion events error'));
-    this.completions.set(queue, { events, connection });
   }
 
   /** The DAG as last parsed here, else as the store last recorded it (a DAG whose file vanished mid-run). */
@@ -241,6 +210,8 @@ export class Scheduler {
 
   private async onEvent(job: Job<SchedulerEvent>): Promise<void> {
     const event = job.data;
+    // A worker's finish that nothing else will follow: only its run may need a look (its end, a join two finishes raced on).
+    if (event.type === 'task-finished') return this.advance(event.dagId, event.runId, [event.taskId]);
     const dag = await this.store.dags.get(event.dagId);
     if (dag) await this.scheduleDag(dag, this.clock.now());
     if (event.type !== 'dag-changed') await this.advance(event.dagId, event.runId);

@@ -154,6 +154,23 @@ export class TaskInstanceRepository {
     return false;
   }
 
+  /**
+   * The runs (as `dag_id\u0000run_id`) among `runs` that have a try waiting to
+   * start, `none` or `queued`, of a task other than the named ones. Such a
+   * try's own finish looks at its run later (a worker tells the scheduler
+   * only when nothing will).
+   */
+  async waitingToStart(runs: ReadonlyArray<{ dagId: string; runId: string; besides: readonly string[] }>): Promise<Set<string>> {
+    const waiting = new Set<string>();
+    for (const { dagId, runId, besides } of runs) {
+      let query = this.db.selectFrom('task_instance').select('task_id')
+        .where('state', 'in', [TaskInstanceState.NONE, TaskInstanceState.QUEUED]).where('dag_id', '=', dagId).where('run_id', '=', runId);
+      if (besides.length > 0) query = query.where('task_id', 'not in', [...besides]);
+      if (await query.limit(1).executeTakeFirst()) waiting.add(`${dagId}\u0000${runId}`);
+    }
+    return waiting;
+  }
+
   /** Newest tries, across all runs, that are in one of `states` (for reconciliation). */
   async latestInStates(states: readonly TaskInstanceState[]): Promise<TaskInstance[]> {
     const found: TaskInstance[] = [];
