@@ -21,6 +21,7 @@ import * as runExecutor from './migrations/011-run-executor.ts';
 import * as jobType from './migrations/012-job-type.ts';
 import * as jobQueues from './migrations/016-job-queues.ts';
 import * as stateFirstIndex from './migrations/018-task-instance-state-first-index.ts';
+import * as unfinishedIndex from './migrations/019-task-instance-unfinished-index.ts';
 
 export type Db = Kysely<Database>;
 
@@ -43,6 +44,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '012-job-type': jobType,
   '016-job-queues': jobQueues,
   '018-task-instance-state-first-index': stateFirstIndex,
+  '019-task-instance-unfinished-index': unfinishedIndex,
 };
 
 export interface DatabaseOptions {
