@@ -276,7 +276,6 @@ export class TaskWorker {
   private afterTry(ti: TaskInstance, outcome: FinishedTry, log: Logger, downstream: readonly string[] | null): TaskCompletion | null {
     if (!outcome.recorded) return null;
     this.finishedTries++;
-    log.info({ state: outcome.state, error: outcome.error ?? undefined, queued: outcome.queued.length }, 'task finished');
     if (DIE_BEFORE_HAND_OFF) process.kill(process.pid, 'SIGKILL');
     const handOff = Promise.all([
       this.queues.handOff(ti, outcome).catch((err: unknown) => log.error({ err }, 'hand-off enqueue failed: the scheduler will enqueue the queued tries')),
@@ -285,6 +284,8 @@ export class TaskWorker {
       .then(() => undefined)
       .finally(() => this.handOffs.delete(handOff));
     this.handOffs.add(handOff);
+    // Logged after the enqueue is on its way: the log line's write is not in the hop.
+    log.info({ state: outcome.state, error: outcome.error ?? undefined, queued: outcome.queued.length }, 'task finished');
     return { dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, tryNumber: ti.tryNumber, state: outcome.state, queued: outcome.queued.length };
   }
 }
