@@ -165,9 +165,13 @@ export class Scheduler {
     }
     const began = performance.now();
     const now = this.clock.now();
+    // A DAG without a timetable (triggered only) has no run to create: it needs its transaction
+    // only while it has a queued run to start. Idle, such DAGs cost one read per tick, not one transaction each.
+    const withQueuedRuns = await this.store.runs.dagIdsWithRunsIn([DagRunState.QUEUED]);
     for (const flags of await this.store.dags.flags()) {
       const spec = this.structures.get(flags.dagId)?.spec;
       if (!spec || !flags.isActive) continue;
+      if ((spec.schedule === null || !spec.startDate) && !withQueuedRuns.has(flags.dagId)) continue;
       await this.scheduleDag({ ...flags, spec }, now);
     }
     await timeOutRuns(this.runEnds, now);

@@ -113,6 +113,12 @@ export class DagRunRepository {
     return new Map(rows.map((r) => [r.state, Number(r.n)]));
   }
 
+  /** The DAGs that have a run in one of `states`. */
+  async dagIdsWithRunsIn(states: readonly DagRunState[]): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('dag_run').select('dag_id').distinct().where('state', 'in', [...states]).execute();
+    return new Set(rows.map((r) => r.dag_id));
+  }
+
   async listByState(states: readonly DagRunState[], dagId?: string): Promise<DagRun[]> {
     let query = this.db.selectFrom('dag_run').selectAll().where('state', 'in', [...states]).orderBy('logical_date');
     if (dagId) query = query.where('dag_id', '=', dagId);
