@@ -1,5 +1,6 @@
 import type { Logger } from '../engine/logging/logger.ts';
 import { TaskInstanceState } from '../engine/models/states.ts';
+import { runKeyString } from '../engine/models/task-instance-key.ts';
 import type { TaskQueues } from '../engine/queue/task-queues.ts';
 import type { Store } from '../engine/store/store.ts';
 import type { TaskInstance } from '../engine/store/task-instance-repository.ts';
@@ -50,7 +51,7 @@ export class SchedulerNotices {
   private async lookNeeded(finishes: Finish[]): Promise<boolean[]> {
     const runs = new Map<string, { dagId: string; runId: string; besides: Set<string>; unknown: boolean }>();
     for (const { ti, downstream } of finishes) {
-      const key = `${ti.dagId}\u0000${ti.runId}`;
+      const key = runKeyString(ti.dagId, ti.runId);
       const run = runs.get(key) ?? { dagId: ti.dagId, runId: ti.runId, besides: new Set<string>(), unknown: false };
       run.besides.add(ti.taskId);
       for (const id of downstream ?? []) run.besides.add(id);
@@ -62,7 +63,7 @@ export class SchedulerNotices {
     // One notice per run is enough: the scheduler's pass looks at all of it.
     const told = new Set<string>();
     return finishes.map(({ ti }) => {
-      const key = `${ti.dagId}\u0000${ti.runId}`;
+      const key = runKeyString(ti.dagId, ti.runId);
       if (waiting.has(key) || told.has(key)) return false;
       told.add(key);
       return true;

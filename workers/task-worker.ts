@@ -9,7 +9,7 @@ import type { TryTerminatedError } from '../engine/models/errors.ts';
 import { formatLogLine } from '../engine/execution/task-log-buffer.ts';
 import type { TaskCompletion, TaskJob } from '../engine/queue/interfaces.ts';
 import { DagStructure, type TaskSpec } from '../engine/models/dag-spec.ts';
-import type { TaskInstanceKey } from '../engine/models/task-instance-key.ts';
+import { runKeyString, type TaskInstanceKey } from '../engine/models/task-instance-key.ts';
 import { TaskQueues, taskQueueName } from '../engine/queue/task-queues.ts';
 import type { Store } from '../engine/store/store.ts';
 import type { SchedulerJob } from '../engine/store/small-repositories.ts';
@@ -254,7 +254,7 @@ export class TaskWorker {
   }
 
   private async run(dagId: string, runId: string): Promise<DagRun | undefined> {
-    const key = `${dagId}\u0000${runId}`;
+    const key = runKeyString(dagId, runId);
     let run = this.runs.get(key);
     if (!run) {
       run = await this.store.runs.get(dagId, runId);

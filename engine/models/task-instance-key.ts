@@ -12,5 +12,8 @@ export interface TaskInstanceKey {
 /** The key as one string, for maps and sets of tries. */
 export const keyString = (k: TaskInstanceKey): string => `${k.dagId}\u0000${k.runId}\u0000${k.taskId}\u0000${k.tryNumber}`;
 
+/** A run's key as one string, for maps and sets of runs (split on `\u0000` to get the ids back). */
+export const runKeyString = (dagId: string, runId: string): string => `${dagId}\u0000${runId}`;
+
 /** The key alone, without the extra fields a TaskInstance row carries (what goes into a job). */
 export const keyOf = (k: TaskInstanceKey): TaskInstanceKey => ({ dagId: k.dagId, runId: k.runId, taskId: k.taskId, tryNumber: k.tryNumber });

@@ -2,6 +2,7 @@ import { retryDelayMs } from '../models/retry-delay.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { DagStructure } from '../models/dag-spec.ts';
 import { DagRunState, TaskInstanceState } from '../models/states.ts';
+import { runKeyString } from '../models/task-instance-key.ts';
 import type { TaskQueues } from '../queue/task-queues.ts';
 import type { DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
@@ -47,7 +48,7 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
   const touched = new Set<string>();
   const runs = new Map<string, DagRun | undefined>();
   const runOf = async (ti: TaskInstance) => {
-    const k = `${ti.dagId}\u0000${ti.runId}`;
+    const k = runKeyString(ti.dagId, ti.runId);
     if (!runs.has(k)) runs.set(k, await store.runs.get(ti.dagId, ti.runId));
     return runs.get(k);
   };
@@ -66,7 +67,7 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
       if (!outcome.recorded) return;
       log.warn({ ...fields, state: outcome.state }, message);
       await queues.handOff(ti, outcome);
-      touched.add(`${ti.dagId}\u0000${ti.runId}`);
+      touched.add(runKeyString(ti.dagId, ti.runId));
     };
 
     if (ti.state === TaskInstanceState.QUEUED) {
@@ -122,7 +123,7 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
 async function stillQueued(store: Store, tries: readonly TaskInstance[]): Promise<Set<TaskInstance>> {
   const byRun = new Map<string, TaskInstance[]>();
   for (const ti of tries) {
-    const run = `${ti.dagId}\u0000${ti.runId}`;
+    const run = runKeyString(ti.dagId, ti.runId);
     byRun.get(run)?.push(ti) ?? byRun.set(run, [ti]);
   }
   const still = new Set<TaskInstance>();

@@ -8,6 +8,7 @@ import { advanceDagRun } from '../execution/dag-run-evaluator.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
 import { DagStructure } from '../models/dag-spec.ts';
 import { DagRunState } from '../models/states.ts';
+import { runKeyString } from '../models/task-instance-key.ts';
 import type { SchedulerEvent } from '../queue/interfaces.ts';
 import { SCHEDULER_EVENTS_QUEUE, TaskQueues } from '../queue/task-queues.ts';
 import type { Store } from '../store/store.ts';
@@ -20,7 +21,6 @@ import { resolveSchedulerTimings, type SchedulerOptions } from './interfaces.ts'
 import { reconcile } from './reconciler.ts';
 import { createDueRuns, startQueuedRuns, type SchedulableDag } from './run-creation.ts';
 
-const runKey = (dagId: string, runId: string): string => `${dagId}\u0000${runId}`;
 /** How often a run whose leaves are finishing is looked at while it has unfinished tries. */
 const LEAF_RECHECK_MS = 50;
 
@@ -208,7 +208,7 @@ export class Scheduler {
       structureOf: (id) => this.structureOf(id),
       queuedBy: this.queuedBy,
     });
-    for (const run of await this.store.runs.listByState([DagRunState.RUNNING])) touched.add(runKey(run.dagId, run.runId));
+    for (const run of await this.store.runs.listByState([DagRunState.RUNNING])) touched.add(runKeyString(run.dagId, run.runId));
     await Promise.all([...touched].map((k) => this.advance(...(k.split('\u0000') as [string, string]))));
   }
 
@@ -228,7 +228,7 @@ export class Scheduler {
    * costs a few passes, not one each.
    */
   advance(dagId: string, runId: string, changed?: readonly string[]): Promise<void> {
-    const key = runKey(dagId, runId);
+    const key = runKeyString(dagId, runId);
     const merge = (into: Set<string> | 'all' | null): Set<string> | 'all' =>
       !changed || into === 'all' ? 'all' : new Set([...(into ?? []), ...changed]);
     const current = this.advancing.get(key);

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { advanceDagRun, handOffReads, planHandOff } from '../execution/dag-run-evaluator.ts';
 import type { DagStructure } from '../models/dag-spec.ts';
 import { FINISHED_TASK_STATES, TaskInstanceState } from '../models/states.ts';
-import { keyString, type TaskInstanceKey } from '../models/task-instance-key.ts';
+import { keyString, runKeyString, type TaskInstanceKey } from '../models/task-instance-key.ts';
 import type { TaskInstanceTable } from './schema.ts';
 import type { DagRun } from './dag-run-repository.ts';
 import type { Store } from './store.ts';
@@ -139,7 +139,7 @@ function structureOf(requests: readonly OneStatementFinish[], ti: TaskInstance):
 function byRun(requests: readonly OneStatementFinish[]): OneStatementFinish[][] {
   const runs = new Map<string, OneStatementFinish[]>();
   for (const r of requests) {
-    const key = `${r.ti.dagId}\u0000${r.ti.runId}`;
+    const key = runKeyString(r.ti.dagId, r.ti.runId);
     runs.set(key, [...(runs.get(key) ?? []), r]);
   }
   return [...runs.values()];

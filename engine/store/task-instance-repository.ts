@@ -5,7 +5,7 @@ import type { Database, TaskInstanceTable } from './schema.ts';
 import { NOT_FINISHED_TASK_STATES, TaskInstanceState } from '../models/states.ts';
 import { chunks } from '../utils/chunks.ts';
 import type { RetryPolicy } from '../models/retry-delay.ts';
-import type { TaskInstanceKey } from '../models/task-instance-key.ts';
+import { runKeyString, type TaskInstanceKey } from '../models/task-instance-key.ts';
 
 export type { TaskInstanceKey };
 
@@ -155,7 +155,7 @@ export class TaskInstanceRepository {
   }
 
   /**
-   * The runs (as `dag_id\u0000run_id`) among `runs` that have a try waiting to
+   * The runs (as {@link runKeyString}) among `runs` that have a try waiting to
    * start, `none` or `queued`, of a task other than the named ones. Such a
    * try's own finish looks at its run later (a worker tells the scheduler
    * only when nothing will).
@@ -166,7 +166,7 @@ export class TaskInstanceRepository {
       let query = this.db.selectFrom('task_instance').select('task_id')
         .where('state', 'in', [TaskInstanceState.NONE, TaskInstanceState.QUEUED]).where('dag_id', '=', dagId).where('run_id', '=', runId);
       if (besides.length > 0) query = query.where('task_id', 'not in', [...besides]);
-      if (await query.limit(1).executeTakeFirst()) waiting.add(`${dagId}\u0000${runId}`);
+      if (await query.limit(1).executeTakeFirst()) waiting.add(runKeyString(dagId, runId));
     }
     return waiting;
   }
