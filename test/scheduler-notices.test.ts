@@ -29,6 +29,9 @@ const spec: DagSpec = {
   dagrunTimeoutMs: null, params: {}, owners: ['t'], tasks: [task('x', [], ['y']), task('y', ['x'], []), task('z', [], [])],
 };
 const structure = new DagStructure(spec);
+// a -> j <- b, and c on its own.
+const joinSpec: DagSpec = { ...spec, dagId: 'notices_join', tasks: [task('a', [], ['j']), task('b', [], ['j']), task('c', [], []), task('j', ['a', 'b'], [])] };
+const joinStructure = new DagStructure(joinSpec);
 const owner = { hostname: 'h', workerId: 'w' };
 
 describe('scheduler notices: a worker tells the scheduler only when nothing else will look at the run', () => {
@@ -45,6 +48,7 @@ describe('scheduler notices: a worker tells the scheduler only when nothing else
     events = new Queue(SCHEDULER_EVENTS_QUEUE, { connection: { url: redis.url }, prefix: redis.prefix });
     notices = new SchedulerNotices(store, queues, createLogger('test'));
     await store.dags.upsert(spec, '/dags/notices.ts', 'f', new Date().toISOString());
+    await store.dags.upsert(joinSpec, '/dags/notices.ts', 'f', new Date().toISOString());
   });
   after(async () => {
     await events?.close();
@@ -53,10 +57,10 @@ describe('scheduler notices: a worker tells the scheduler only when nothing else
     await redis?.stop();
   });
 
-  const newRun = async (runId: string, day: number): Promise<DagRun> => {
+  const newRun = async (runId: string, day: number, of = structure): Promise<DagRun> => {
     const logicalDate = new Date(Date.UTC(2026, 5, day));
-    const run = (await store.runs.create(spec, { runId, runType: 'manual', logicalDate, dataInterval: { start: logicalDate, end: logicalDate }, conf: {}, state: 'running' }, new Date()))!;
-    await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'test' }));
+    const run = (await store.runs.create(of.spec, { runId, runType: 'manual', logicalDate, dataInterval: { start: logicalDate, end: logicalDate }, conf: {}, state: 'running' }, new Date()))!;
+    await store.atomically((tx) => advanceDagRun(tx, of, run, new Date(), { queuedBy: 'test' }));
     return run;
   };
   const started = async (run: DagRun, taskId: string, tryNumber = 1): Promise<TaskInstance> => {
@@ -66,7 +70,7 @@ describe('scheduler notices: a worker tells the scheduler only when nothing else
   };
   const finish = async (run: DagRun, ti: TaskInstance, result: TryResult): Promise<FinishedTry> => {
     const outcome = await store.tries.finishTry(ti, run, settleTry(ti, result, run.logicalDate), { structure, queuedBy: 'worker w' }, new Date());
-    await notices.afterFinish(ti, outcome, structure.tasks.get(ti.taskId)!.downstream);
+    await notices.afterFinish(ti, outcome, structure);
     return outcome;
   };
   const told = async (): Promise<string[]> => (await events.getWaiting()).map((job) => `${job.data.type} ${'taskId' in job.data ? job.data.taskId : ''}`).sort();
@@ -96,8 +100,24 @@ describe('scheduler notices: a worker tells the scheduler only when nothing else
     // y, its own downstream, must not keep the scheduler from looking.
     const outcome = await store.tries.finishTry(x, run, settleTry(x, { kind: 'success', value: 1 }, run.logicalDate), { structure: null, queuedBy: 'worker w' }, new Date());
     assert.equal(outcome.queued.length, 0);
-    await notices.afterFinish(x, outcome, ['y']);
+    await notices.afterFinish(x, outcome, structure);
     assert.deepEqual(await told(), ['task-finished x']);
     assert.equal((await store.tasks.latestTriesFor(run.dagId, run.runId, ['y'])).get('y')?.state, TaskInstanceState.NONE);
+  });
+
+  it('tells the scheduler of a join that two finishes at once each left waiting for the other', async () => {
+    await events.obliterate({ force: true });
+    const run = await newRun('join', 3, joinStructure);
+    const [a, b] = [await started(run, 'a'), await started(run, 'b')];
+    // Each hand-off decided from a read made before the other's commit (structure null here: nothing decided).
+    const finishBlind = (ti: TaskInstance) => store.tries.finishTry(ti, run, settleTry(ti, { kind: 'success', value: 1 }, run.logicalDate), { structure: null, queuedBy: 'worker w' }, new Date());
+    const outcomeA = await finishBlind(a);
+    await notices.afterFinish(a, outcomeA, joinStructure);
+    assert.deepEqual(await told(), [], 'j still waits for b, and c waits to start');
+    const outcomeB = await finishBlind(b);
+    assert.equal(outcomeB.queued.length, 0);
+    await notices.afterFinish(b, outcomeB, joinStructure);
+    assert.deepEqual(await told(), ['task-finished b'], 'the later finish reads both upstreams done and j still none, while c still waits');
+    assert.equal((await store.tasks.latestTriesFor(run.dagId, run.runId, ['c'])).get('c')?.state, TaskInstanceState.QUEUED);
   });
 });

@@ -1,4 +1,6 @@
+import { undecidedTasks } from '../engine/execution/dag-run-evaluator.ts';
 import type { Logger } from '../engine/logging/logger.ts';
+import type { DagStructure } from '../engine/models/dag-spec.ts';
 import { TaskInstanceState } from '../engine/models/states.ts';
 import { runKeyString } from '../engine/models/task-instance-key.ts';
 import type { TaskQueues } from '../engine/queue/task-queues.ts';
@@ -12,22 +14,29 @@ const MAX_BESIDES = 1_000;
 
 interface Finish {
   ti: TaskInstance;
-  /** The task's direct downstream, or null when the DAG is not known here. */
-  downstream: readonly string[] | null;
+  /** The DAG as the worker ran it, or null when it is not known here. */
+  structure: DagStructure | null;
+  /** The hand-off queued a try: its own finish looks at the run later. */
+  queuedSome: boolean;
+  /** Downstream joins (tasks with other upstream tasks too) the hand-off did not queue. */
+  joins: readonly string[];
 }
 
 /**
  * Tells the scheduler of a finished try when nothing else will look at its
  * run again (decision 4's safety net, asked for only when it has work).
  *
- * A finish whose hand-off queued a try, or that is up for retry, needs no
- * look: that try's own finish comes later. Otherwise the run is read after
- * the commit: a try waiting to start (`none`, `queued`) of another task than
- * this one's downstream will finish later and look then. The read comes
- * after the commit, so of two tries finishing at once the later one sees
- * both. The downstream is left out of the read: two upstreams finishing at
- * once can each decide, from a read made before the other's commit, that
- * their join still waits; the scheduler decides it again.
+ * Two questions, both answered from a read made after the commit:
+ *
+ * - Is the run near its end? A finish whose hand-off queued nothing, and
+ *   that is not up for retry, reads the run: a try waiting to start (`none`,
+ *   `queued`) of another task than this one's downstream will finish later
+ *   and look then. Of two tries finishing at once the later one sees both.
+ * - Was a join left undecided? Two upstreams of one task finishing at once
+ *   can each decide, from a read made before the other's commit, that the
+ *   join still waits. The later of them reads the join's upstream after its
+ *   commit and finds it decidable: the scheduler decides it. (A task with
+ *   one upstream is decided by that upstream's own finish, with no race.)
  *
  * The scheduler hears only these (a job on its events queue), not every
  * completion: a wide run's 10,000 completions used to wake it 10,000 times.
@@ -40,33 +49,44 @@ export class SchedulerNotices {
   }
 
   /** After the hand-off's commit; resolves once the scheduler is told (or need not be). */
-  async afterFinish(ti: TaskInstance, outcome: FinishedTry, downstream: readonly string[] | null): Promise<void> {
-    if (outcome.queued.length > 0 || outcome.state === TaskInstanceState.UP_FOR_RETRY) return;
-    if (!(await this.checks.call({ ti, downstream }))) return;
+  async afterFinish(ti: TaskInstance, outcome: FinishedTry, structure: DagStructure | null): Promise<void> {
+    if (outcome.state === TaskInstanceState.UP_FOR_RETRY) return;
+    const queued = new Set(outcome.queued.map((t) => t.taskId));
+    const joins = (structure?.tasks.get(ti.taskId)?.downstream ?? []).filter((id) => !queued.has(id) && (structure!.tasks.get(id)?.upstream.length ?? 0) > 1);
+    if (queued.size > 0 && joins.length === 0) return;
+    if (!(await this.checks.call({ ti, structure, queuedSome: queued.size > 0, joins }))) return;
     await this.queues.notifyScheduler({ type: 'task-finished', dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId }).catch((err: unknown) =>
       this.log.warn({ err, dag_id: ti.dagId, run_id: ti.runId }, 'could not tell the scheduler of a finished run; its periodic pass will find it'));
   }
 
-  /** Per finish: must the scheduler look at its run? One read per run for the whole group. */
+  /** Per finish: must the scheduler look at its run? At most two reads per run for the whole group. */
   private async lookNeeded(finishes: Finish[]): Promise<boolean[]> {
-    const runs = new Map<string, { dagId: string; runId: string; besides: Set<string>; unknown: boolean }>();
-    for (const { ti, downstream } of finishes) {
-      const key = runKeyString(ti.dagId, ti.runId);
-      const run = runs.get(key) ?? { dagId: ti.dagId, runId: ti.runId, besides: new Set<string>(), unknown: false };
-      run.besides.add(ti.taskId);
-      for (const id of downstream ?? []) run.besides.add(id);
-      run.unknown ||= downstream === null || run.besides.size > MAX_BESIDES;
-      runs.set(key, run);
+    const runs = new Map<string, Finish[]>();
+    for (const f of finishes) {
+      const key = runKeyString(f.ti.dagId, f.ti.runId);
+      runs.set(key, [...(runs.get(key) ?? []), f]);
     }
-    const checked = [...runs.values()].filter((r) => !r.unknown).map((r) => ({ dagId: r.dagId, runId: r.runId, besides: [...r.besides] }));
-    const waiting = await this.store.tasks.waitingToStart(checked).catch(() => new Set<string>());
+    const look = new Set<string>();
+    await Promise.all([...runs].map(async ([key, group]) => {
+      if (await this.runNeedsLook(group).catch(() => true)) look.add(key);
+    }));
     // One notice per run is enough: the scheduler's pass looks at all of it.
-    const told = new Set<string>();
-    return finishes.map(({ ti }) => {
-      const key = runKeyString(ti.dagId, ti.runId);
-      if (waiting.has(key) || told.has(key)) return false;
-      told.add(key);
-      return true;
-    });
+    return finishes.map(({ ti }) => look.delete(runKeyString(ti.dagId, ti.runId)));
+  }
+
+  private async runNeedsLook(group: Finish[]): Promise<boolean> {
+    const { dagId, runId } = group[0]!.ti;
+    const structure = group.find((f) => f.structure)?.structure ?? null;
+    if (!structure || group.some((f) => !f.structure)) return true;
+    const joins = [...new Set(group.flatMap((f) => f.joins))];
+    if (joins.length > 0) {
+      const states = await this.store.tasks.latestTriesFor(dagId, runId, [...new Set(joins.flatMap((id) => [id, ...(structure.tasks.get(id)?.upstream ?? [])]))]);
+      if (undecidedTasks(structure, joins, states).length > 0) return true;
+    }
+    const ending = group.filter((f) => !f.queuedSome);
+    if (ending.length === 0) return false;
+    const besides = new Set(ending.flatMap((f) => [f.ti.taskId, ...(structure.tasks.get(f.ti.taskId)?.downstream ?? [])]));
+    if (besides.size > MAX_BESIDES) return true;
+    return (await this.store.tasks.waitingToStart([{ dagId, runId, besides: [...besides] }])).size === 0;
   }
 }

@@ -188,7 +188,7 @@ export class TaskWorker {
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     }
-    return this.afterTry(ti, outcome, log, preloaded?.structure().tasks.get(key.taskId)?.downstream ?? null);
+    return this.afterTry(ti, outcome, log, preloaded?.structure() ?? null);
   }
 
   /**
@@ -273,13 +273,13 @@ export class TaskWorker {
    * the hop costs one round trip instead of two. An enqueue that fails is
    * repaired by the scheduler's reconciliation (queued try, no job).
    */
-  private afterTry(ti: TaskInstance, outcome: FinishedTry, log: Logger, downstream: readonly string[] | null): TaskCompletion | null {
+  private afterTry(ti: TaskInstance, outcome: FinishedTry, log: Logger, structure: DagStructure | null): TaskCompletion | null {
     if (!outcome.recorded) return null;
     this.finishedTries++;
     if (DIE_BEFORE_HAND_OFF) process.kill(process.pid, 'SIGKILL');
     const handOff = Promise.all([
       this.queues.handOff(ti, outcome).catch((err: unknown) => log.error({ err }, 'hand-off enqueue failed: the scheduler will enqueue the queued tries')),
-      this.notices.afterFinish(ti, outcome, downstream),
+      this.notices.afterFinish(ti, outcome, structure),
     ])
       .then(() => undefined)
       .finally(() => this.handOffs.delete(handOff));

@@ -4,7 +4,7 @@ import type { DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskInstance } from '../store/task-instance-repository.ts';
 import { verifyIntegrity } from './run-integrity.ts';
-import { countUpstream, evaluateTriggerRule } from './trigger-rule-evaluator.ts';
+import { countUpstream, evaluateTriggerRule, type TriggerDecision } from './trigger-rule-evaluator.ts';
 
 export interface RunAdvance {
   /** Tries this pass moved to `queued`: hand them to the queue after the commit (idempotent by job id). */
@@ -95,6 +95,22 @@ export function handOffReads(structure: DagStructure, taskIds: readonly string[]
   return [...ids];
 }
 
+/** The trigger rule's decision for `taskId` on the tries in `states` (an upstream task without a try counts as removed). */
+function decide(structure: DagStructure, taskId: string, states: ReadonlyMap<string, TaskInstance>): TriggerDecision {
+  const task = structure.tasks.get(taskId)!;
+  return evaluateTriggerRule(task.triggerRule, countUpstream(task.upstream.map((id) => states.get(id)?.state ?? TaskInstanceState.REMOVED)));
+}
+
+/**
+ * The tasks among `taskIds` still in `none` whose trigger rule, on `states`,
+ * no longer says wait: a join left undecided by two hand-offs that each read
+ * the other's try before it committed (upstreams finishing at once on
+ * PostgreSQL, whose transactions read committed data only).
+ */
+export function undecidedTasks(structure: DagStructure, taskIds: readonly string[], states: ReadonlyMap<string, TaskInstance>): string[] {
+  return taskIds.filter((id) => structure.tasks.has(id) && states.get(id)?.state === TaskInstanceState.NONE && decide(structure, id, states) !== 'wait');
+}
+
 interface WalkIo {
   /** Makes sure `states` holds the current tries of `ids`; false: they cannot be read here (stop the walk). */
   ensure(ids: readonly string[]): Promise<boolean>;
@@ -154,8 +170,7 @@ async function walkRun(structure: DagStructure, states: Map<string, TaskInstance
     let ti = states.get(taskId);
     if (!ti) continue;
     if (ti.state === TaskInstanceState.NONE) {
-      const upstream = task.upstream.map((id) => states.get(id)?.state ?? TaskInstanceState.REMOVED);
-      const decision = evaluateTriggerRule(task.triggerRule, countUpstream(upstream));
+      const decision = decide(structure, taskId, states);
       if (decision === 'run') {
         // Queued by the caller, all in one statement; an unfinished task decides nothing downstream meanwhile.
         ready.push(ti);
