@@ -8,6 +8,7 @@ import * as modelVersionRecord from './store/migrations/013-model-version-record
 import * as retrainClaims from './store/migrations/014-retrain-claims.ts';
 import * as driftReportIndex from './store/migrations/015-drift-report-index.ts';
 import * as modelArtifactUri from './store/migrations/017-model-artifact-uri.ts';
+import * as retrainLog from './store/migrations/020-retrain-log.ts';
 
 /**
  * Updraft's ML layer as a plugin of the engine (`"plugins": ["updraft/ml"]` in
@@ -25,6 +26,7 @@ const plugin: UpdraftPlugin = {
     '014-retrain-claims': retrainClaims,
     '015-drift-report-index': driftReportIndex,
     '017-model-artifact-uri': modelArtifactUri,
+    '020-retrain-log': retrainLog,
   },
   registerCommands(program, ctx) {
     registerDriftCommand(program);

@@ -213,16 +213,16 @@ describe('retraining across hosts: store and artifacts on PostgreSQL, a fresh $U
     assert.equal(first.code, 0, first.stderr);
     assert.deepEqual(states(first.stdout), { check_drift: 'success', claim_retrain: 'success', train_model: 'success', validate: 'success', deploy_model: 'success' });
     assert.equal(existsSync(join(a.UPDRAFT_HOME, 'artifacts')), false, 'no artifact written on host A\'s disk');
-    const log = readFileSync(join(a.UPDRAFT_HOME, 'retrain-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { decision: string; artifact_uri?: string });
-    const promoted = log.find((e) => e.decision === 'promoted')!;
-    assert.match(promoted.artifact_uri!, /^postgres-artifact:\/\/\/models\/churn\/[0-9a-f-]{36}\/model\.json$/);
-    assert.match(log[0]!.artifact_uri!, /^postgres-artifact:\/\/\/reports\/churn\/ml_retraining_pipeline\/.+\/drift\.json$/);
     rmSync(a.UPDRAFT_HOME, { recursive: true });
     rmSync(dataA, { recursive: true });
 
-    // Host B: host A is gone; the model comes from PostgreSQL.
+    // Host B: host A is gone; the model, and the retrain log's lines of A's run, come from PostgreSQL.
     const input = predictInput();
     const b = host();
+    const log = await cliJson<Array<{ decision: string; artifact_uri?: string }>>(['retrain-log', '--model', 'churn'], b);
+    const promoted = log.find((e) => e.decision === 'promoted')!;
+    assert.match(promoted.artifact_uri!, /^postgres-artifact:\/\/\/models\/churn\/[0-9a-f-]{36}\/model\.json$/);
+    assert.match(log[0]!.artifact_uri!, /^postgres-artifact:\/\/\/reports\/churn\/ml_retraining_pipeline\/.+\/drift\.json$/);
     const v1 = await cliJson<Prediction>(['models', 'predict', 'churn', input], b);
     assert.deepEqual([v1.version, v1.artifact_uri, v1.predictions.length], [1, promoted.artifact_uri, 100]);
     const [tracked] = await cliJson<Array<{ artifact_uri: string }>>(['models', 'versions', 'churn'], b);

@@ -145,8 +145,8 @@ export function registerModelCommands(program: Command, ctx: () => CliContext): 
     .option('--model <name>', 'only this model')
     .addOption(outputOption())
     .action(async (o: Out & { model?: string }) => {
-      const { readRetrainLog } = await import('../retrain-log.ts');
-      const entries = readRetrainLog(o.model);
+      const { RetrainLog } = await import('../retrain-log.ts');
+      const entries = await new RetrainLog(await ctx().store()).list(o.model);
       printRows(entries.map((e) => ({ ...e })), o.output, ['timestamp', 'model', 'trigger', 'decision', 'success', 'version', 'reason', 'error', 'artifact_uri']);
     });
 }

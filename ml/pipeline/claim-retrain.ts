@@ -1,7 +1,7 @@
 import type { Dag } from '../../engine/models/dag.ts';
 import type { TaskContext } from '../../engine/models/task-context.ts';
 import type { BaseOperator } from '../../operators/base-operator.ts';
-import { appendRetrainLog, type MergedTrigger, type RetrainTrigger } from '../retrain-log.ts';
+import { RetrainLog, type MergedTrigger, type RetrainTrigger } from '../retrain-log.ts';
 import { param } from './params.ts';
 import { RetrainCoalescer } from './retrain-coalescer.ts';
 import { sharedStore } from './shared-store.ts';
@@ -37,14 +37,15 @@ export function claimRetrainTask(d: Dag, trigger: BaseOperator, kind: RetrainTri
     const model = param<string>(ctx, 'model');
     const detail = triggerDetail(kind, trigger.taskId, ctx.xcomPull(trigger.taskId));
     const cooldownMinutes = Number(param(ctx, 'retrain_cooldown_minutes'));
-    const { outcome, claim } = await new RetrainCoalescer(await sharedStore()).claim({
+    const store = await sharedStore();
+    const { outcome, claim } = await new RetrainCoalescer(store).claim({
       model, cooldownMs: cooldownMinutes * 60_000, trigger: { kind, detail, dag_id: ctx.dagId, run_id: ctx.runId },
     });
     const reason = outcome === 'claimed'
       ? `${detail}; retrain claimed until ${claim.cooldownUntil}`
       : `${detail}; merged into the retrain of ${claim.dagId} ${claim.runId} (claimed ${claim.claimedAt}, cooldown until ${claim.cooldownUntil})`;
     ctx.log.info(reason);
-    appendRetrainLog({ model, trigger: kind, decision: outcome === 'claimed' ? 'retrain' : 'merged', success: true, metrics: null, error: null, reason, dag_run_id: ctx.runId });
+    await new RetrainLog(store).append({ model, trigger: kind, decision: outcome === 'claimed' ? 'retrain' : 'merged', success: true, metrics: null, error: null, reason, dag_run_id: ctx.runId });
     return outcome === 'claimed';
   });
 }

@@ -11,7 +11,7 @@ import { PredictionStore } from '../monitoring/prediction-store.ts';
 import { GateDecisions } from '../registry/gate-decisions.ts';
 import { ModelRegistry } from '../registry/model-registry.ts';
 import { versionRecord, type TrainingProvenance } from '../registry/version-record.ts';
-import { appendRetrainLog, type RetrainTrigger } from '../retrain-log.ts';
+import { RetrainLog, type RetrainTrigger } from '../retrain-log.ts';
 import { datasetFromBytes, stratifiedSplit } from '../training/dataset.ts';
 import { readModel, scoreArtifact, scoreOnRows, trainModel, type TrainResult } from '../training/train-model.ts';
 import { GATE_POLICIES, validationGate, type GatePolicy } from '../training/validation-gate.ts';
@@ -27,8 +27,8 @@ export class CandidateRejectedError extends UpdraftError {}
 export { RETRAINING_PARAMS } from './params.ts';
 
 /** The trigger evaluation, as one retrain-log line (with the URI of its report, when it wrote one). */
-function logTrigger(ctx: TaskContext, trigger: RetrainTrigger, fire: boolean, reason: string, metrics: Record<string, number> | null, artifactUri?: string): void {
-  appendRetrainLog({ model: param(ctx, 'model'), trigger, decision: fire ? 'fire' : 'skip', success: true, metrics, error: null, reason, dag_run_id: ctx.runId, artifact_uri: artifactUri });
+async function logTrigger(ctx: TaskContext, trigger: RetrainTrigger, fire: boolean, reason: string, metrics: Record<string, number> | null, artifactUri?: string): Promise<void> {
+  await new RetrainLog(await sharedStore()).append({ model: param(ctx, 'model'), trigger, decision: fire ? 'fire' : 'skip', success: true, metrics, error: null, reason, dag_run_id: ctx.runId, artifact_uri: artifactUri });
 }
 
 /** check_drift: per-column drift (tests picked as Evidently does) between the reference and the current production sample. */
@@ -49,7 +49,7 @@ export function driftTrigger(d: Dag): BaseOperator {
       ctx.log.info(`drift report: ${uri}`);
       await new DriftReportIndex(await sharedStore()).record({ artifactUri: uri, model: param(ctx, 'model'), dagId: ctx.dagId, runId: ctx.runId, report });
       const pValues = report.columns.flatMap((c) => (c.p_value_adjusted === null ? [] : [c.p_value_adjusted]));
-      logTrigger(ctx, 'drift', report.drift, `${drifted.length > 0 ? `drift in ${drifted.join(', ')}` : 'no column drifted'} (share ${report.drifted_share.toFixed(2)}, rule >= ${report.share})`, {
+      await logTrigger(ctx, 'drift', report.drift, `${drifted.length > 0 ? `drift in ${drifted.join(', ')}` : 'no column drifted'} (share ${report.drifted_share.toFixed(2)}, rule >= ${report.share})`, {
         columns: report.columns.length, drifted_columns: drifted.length, drifted_share: report.drifted_share,
         ...(pValues.length > 0 ? { min_p_value_adjusted: Math.min(...pValues) } : {}),
       }, uri);
@@ -67,7 +67,7 @@ export function performanceTrigger(d: Dag): BaseOperator {
       ? `only ${window.labelled} labelled predictions (< ${window.minLabels}); label coverage ${(100 * window.labelCoverage).toFixed(1)}%`
       : `accuracy ${window.accuracy.toFixed(4)} ${fire ? '<' : '>='} ${threshold} on ${window.labelled} labels (coverage ${(100 * window.labelCoverage).toFixed(1)}%)`;
     ctx.log.info(reason);
-    logTrigger(ctx, 'performance', fire, reason, window.accuracy === null ? null : { accuracy: window.accuracy, label_coverage: window.labelCoverage });
+    await logTrigger(ctx, 'performance', fire, reason, window.accuracy === null ? null : { accuracy: window.accuracy, label_coverage: window.labelCoverage });
     return fire ? ({ detail: reason } satisfies TriggerSignal) : false;
   });
 }
@@ -84,7 +84,7 @@ export function scheduleTrigger(d: Dag): BaseOperator {
     const fire = ageDays > maxAgeDays;
     const reason = last ? `last retrain v${last.version} is ${ageDays.toFixed(1)} days old (limit ${maxAgeDays})` : 'no model trained yet';
     ctx.log.info(reason);
-    logTrigger(ctx, 'schedule', fire, reason, null);
+    await logTrigger(ctx, 'schedule', fire, reason, null);
     return fire ? ({ detail: reason } satisfies TriggerSignal) : false;
   });
 }
@@ -111,7 +111,7 @@ export function estimatedPerformanceTrigger(d: Dag): BaseOperator {
  */
 export function addRetrainingTasks(d: Dag, trigger: BaseOperator, kind: RetrainTrigger): void {
   const onFailure = async (ctx: TaskContext, error: Error): Promise<void> => {
-    appendRetrainLog({
+    await new RetrainLog(await sharedStore()).append({
       model: param(ctx, 'model'), trigger: kind, decision: error instanceof CandidateRejectedError ? 'rejected' : 'failed',
       success: false, metrics: null, error: error.message, dag_run_id: ctx.runId, merged_triggers: await mergedTriggers(ctx),
     });
@@ -164,7 +164,7 @@ export function addRetrainingTasks(d: Dag, trigger: BaseOperator, kind: RetrainT
     // Reads the model back through the artifact store before it serves: a corrupt one never does.
     const { previous, artifactUri } = await deployVersion(store, sharedArtifacts(), model, version.version, `retrain (${kind})`);
     ctx.log.info(`registered ${model} v${version.version}, deployed ${artifactUri} (previous: ${previous === null ? 'none' : `v${previous}`})`);
-    appendRetrainLog({
+    await new RetrainLog(store).append({
       model, trigger: kind, decision: 'promoted', success: true, metrics: trained.metrics, error: null, dag_run_id: ctx.runId,
       version: version.version, artifact_uri: artifactUri, merged_triggers: await mergedTriggers(ctx),
     });

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 import type { Database } from '../../engine/store/schema.ts';
 import type { Executor } from '../../engine/store/store.ts';
 
@@ -13,6 +13,7 @@ export interface MlDatabase {
   prediction: PredictionTable;
   retrain_claim: RetrainClaimTable;
   drift_report: DriftReportTable;
+  retrain_log: RetrainLogTable;
 }
 
 export type MlDb = Kysely<Database & MlDatabase>;
@@ -116,4 +117,23 @@ export interface DriftReportTable {
   drift: number;
   columns: number;
   drifted_columns: number;
+}
+
+/** One retrain-log line (migration 020); see ml/retrain-log.ts. */
+export interface RetrainLogTable {
+  id: Generated<number>;
+  timestamp: string;
+  model: string;
+  trigger: string;
+  decision: string;
+  success: number;
+  /** JSON */
+  metrics: string | null;
+  error: string | null;
+  dag_run_id: string | null;
+  version: number | null;
+  reason: string | null;
+  artifact_uri: string | null;
+  /** JSON */
+  merged_triggers: string | null;
 }

@@ -7,7 +7,7 @@ import { isArtifactUri, readCsvSource } from '../../data/data-source.ts';
 import { ModelRegistry } from '../../registry/model-registry.ts';
 import { DriftReportIndex, type DriftReportEntry } from '../../reports/drift-report-index.ts';
 import { driftReportView, histogramFromTables, type DriftReportView } from '../../reports/drift-report-view.ts';
-import { readRetrainLog } from '../../retrain-log.ts';
+import { RetrainLog } from '../../retrain-log.ts';
 import { histogramChart } from '../svg/histogram-chart.ts';
 import { metricsChart } from '../svg/metrics-chart.ts';
 import { ID_PATTERN, RUN_ID_PATTERN } from '../../../engine/webserver/routes/schemas.ts';
@@ -25,13 +25,13 @@ const entryRow = (e: DriftReportEntry) => ({
 });
 
 /**
- * A model's drift reports: those the store indexes, plus those only this
- * host's retrain log names (reports written before the index existed).
+ * A model's drift reports: those the store indexes, plus those only the
+ * retrain log names (reports written before the index existed).
  */
-async function listReports(index: DriftReportIndex, model: string): Promise<DriftReportEntry[]> {
+async function listReports(index: DriftReportIndex, log: RetrainLog, model: string): Promise<DriftReportEntry[]> {
   const indexed = await index.list(model);
   const known = new Set(indexed.map((e) => e.artifactUri));
-  const logged = readRetrainLog(model)
+  const logged = (await log.list(model))
     .filter((e) => e.trigger === 'drift' && e.artifact_uri?.includes(`/reports/${model}/`) && e.dag_run_id && !known.has(e.artifact_uri))
     .map((e): DriftReportEntry => ({
       artifactUri: e.artifact_uri!, model, dagId: decodeURIComponent(e.artifact_uri!.split(`/reports/${model}/`)[1]!.split('/')[0]!), runId: e.dag_run_id!,
@@ -61,18 +61,19 @@ async function fillHistograms(view: DriftReportView, artifacts: ArtifactStore): 
 /** Drift reports per model with their pictures (server-rendered SVG), and a model's metrics across versions. */
 export function driftReportRoutes(app: FastifyInstance, store: Store): void {
   const index = new DriftReportIndex(store);
+  const log = new RetrainLog(store);
   const registry = new ModelRegistry(store);
   const artifacts = openArtifactStore();
   app.addHook('onClose', async () => artifacts.close());
 
   app.get<{ Params: ModelParams }>('/api/v1/models/:name/drift_reports', { schema: { params: modelParams } }, async (request) => {
-    const reports = await listReports(index, request.params.name);
+    const reports = await listReports(index, log, request.params.name);
     return { drift_reports: reports.map(entryRow), total_entries: reports.length };
   });
 
   app.get<{ Params: ReportParams }>('/api/v1/models/:name/drift_reports/:dag_id/:dag_run_id', { schema: { params: reportParams } }, async (request) => {
     const { name, dag_id: dagId, dag_run_id: runId } = request.params;
-    const entry = (await listReports(index, name)).find((e) => e.dagId === dagId && e.runId === runId);
+    const entry = (await listReports(index, log, name)).find((e) => e.dagId === dagId && e.runId === runId);
     if (!entry) throw new NotFoundError(`model '${name}' has no drift report for ${dagId} ${runId}`);
     const view = driftReportView(JSON.parse((await artifacts.get(entry.artifactUri)).toString('utf8')));
     const histograms = await fillHistograms(view, artifacts);
