@@ -84,6 +84,39 @@ describe('scheduler + BullMQ + worker processes', () => {
     assert.equal(slow[1]!.workerId!.split(':')[1], String(survivor.pid));
   });
 
+  it('a worker killed mid-task is found by its stale heartbeat, not by BullMQ\'s lock: its try is failed and retried', async (t) => {
+    // A 10-minute lock: BullMQ cannot hand the dead worker's job on before this test ends, so only the zombie check can find it.
+    const cluster = await TestCluster.start(recovery, { UPDRAFT_WORKER_LOCK_SECONDS: '600' });
+    t.after(() => cluster.stop());
+    cluster.scheduler();
+    const doomed = cluster.worker();
+    const runId = await cluster.trigger('slow_task', { ms: 600_000 });
+    const running = await cluster.waitForTask('slow_task', runId, 'slow', ['running']);
+    assert.equal(running.workerId!.split(':')[1], String(doomed.pid));
+    const survivor = cluster.worker();
+    await doomed.stop('SIGKILL');
+    await cluster.waitForTask('slow_task', runId, 'slow', ['up_for_retry']);
+    const [lost] = (await cluster.tries('slow_task', runId)).filter((x) => x.taskId === 'slow');
+    assert.match(lost!.error!, new RegExp(`worker ${running.workerId} was lost \\(no heartbeat for \\d+s, threshold 6s\\)`));
+    const retry = await cluster.waitForTask('slow_task', runId, 'slow', ['running']);
+    assert.deepEqual([retry.tryNumber, retry.workerId!.split(':')[1]], [2, String(survivor.pid)]);
+  });
+
+  it('a task blocking its worker\'s event loop past the zombie threshold and the BullMQ lock is not taken for lost: one try', async (t) => {
+    // Beats every 0.3 s, lost after 2 s of silence; the task blocks its event loop for 8 s (lock: 2 s).
+    const cluster = await TestCluster.start(recovery, { UPDRAFT_WORKER_HEARTBEAT_SECONDS: '0.3', UPDRAFT_ZOMBIE_THRESHOLD_SECONDS: '2' });
+    t.after(() => cluster.stop());
+    cluster.scheduler();
+    const busy = cluster.worker();
+    const runId = await cluster.trigger('busy_loop', { ms: 8000 });
+    await cluster.waitForTask('busy_loop', runId, 'spin', ['running']);
+    // A second worker: BullMQ hands it the busy worker's job once the lock lapses; the fresh heartbeat says the try is alive.
+    cluster.worker();
+    assert.equal((await cluster.waitForRun('busy_loop', runId)).state, 'success');
+    const tries = await cluster.tries('busy_loop', runId);
+    assert.deepEqual(tries.map((x) => [x.tryNumber, x.state, x.workerId!.split(':')[1]]), [[1, 'success', String(busy.pid)]]);
+  });
+
   it('the scheduler killed and restarted mid-run: the run resumes, one try per task', async (t) => {
     const cluster = await TestCluster.start(recovery);
     t.after(() => cluster.stop());

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { DagModuleCache } from '../engine/dag-processing/dag-module-cache.ts';
 import { runTaskTry, workerIdentity, type TryOutcome } from '../engine/execution/task-runner.ts';
-import { TryTerminator, tryHeartbeatMs } from '../engine/execution/try-terminator.ts';
+import { DEFAULT_TRY_HEARTBEAT_MS, TryTerminator, tryHeartbeatMs, zombieThresholdMs } from '../engine/execution/try-terminator.ts';
 import { createLogger, type Logger } from '../engine/logging/logger.ts';
 import { TaskInstanceState } from '../engine/models/states.ts';
 import type { TryTerminatedError } from '../engine/models/errors.ts';
@@ -74,9 +74,9 @@ export class TaskWorker {
       lockDurationMs: options.lockDurationMs ?? seconds(process.env.UPDRAFT_WORKER_LOCK_SECONDS, 30_000),
       shutdownGraceMs: options.shutdownGraceMs ?? seconds(process.env.UPDRAFT_WORKER_GRACE_SECONDS, 30_000),
     };
-    const heartbeatMs = options.heartbeatIntervalMs ?? tryHeartbeatMs(Math.min(5000, Math.max(500, this.options.lockDurationMs / 3)));
+    const heartbeatMs = options.heartbeatIntervalMs ?? tryHeartbeatMs(Math.min(DEFAULT_TRY_HEARTBEAT_MS, Math.max(500, this.options.lockDurationMs / 3)));
     this.notices = new SchedulerNotices(store, this.queues, this.log);
-    this.terminator = new TryTerminator(store, { intervalMs: heartbeatMs, now: () => this.clock.now(), onError: (err) => this.log.error({ err }, 'heartbeat failed') });
+    this.terminator = new TryTerminator(store, { intervalMs: heartbeatMs, now: () => this.clock.now(), inThread: true, onError: (err) => this.log.error({ err }, 'heartbeat failed') });
   }
 
   start(): void {
@@ -154,7 +154,13 @@ export class TaskWorker {
     if (!ti) {
       const current = await this.store.tasks.get(key);
       if (current?.state === TaskInstanceState.RUNNING) {
-        // BullMQ gave us a job another worker held: that worker died or lost its lock.
+        // BullMQ gave us a job another worker held: that worker died, or a task blocked its event loop past the lock.
+        const silentMs = this.clock.now().getTime() - new Date(current.updatedAt).getTime();
+        if (silentMs < zombieThresholdMs()) {
+          // Its heartbeat (a thread of its own) is fresh: the worker lives, its try runs; the job is let go, the store keeps the truth.
+          log.warn({ previous_worker: current.workerId, heartbeat_age_ms: silentMs }, 'job delivered again while its try runs on a live worker: left to that worker');
+          return null;
+        }
         log.warn({ previous_worker: current.workerId }, 'try was running on a lost worker: failing it per its retries');
         const message = `task's worker ${current.workerId ?? '?'} was lost (no heartbeat; stalled job)`;
         return this.afterTry(current, await this.failLost(current, run, message, location.fileloc), log, null);

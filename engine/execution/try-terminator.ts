@@ -1,15 +1,32 @@
+import { Worker } from 'node:worker_threads';
 import { TryTerminatedError } from '../models/errors.ts';
+import { TaskInstanceState } from '../models/states.ts';
 import { keyOf, keyString, type TaskInstanceKey } from '../models/task-instance-key.ts';
 import type { Store } from '../store/store.ts';
+import type { HeartbeatCommand, HeartbeatReport, HeartbeatThreadData } from './heartbeat-beats.ts';
 
 /** How often a worker beats for its running tries (and so notices a try changed from outside), unless configured. */
-export const DEFAULT_TRY_HEARTBEAT_MS = 5_000;
+export const DEFAULT_TRY_HEARTBEAT_MS = 2_000;
+
+/** A running try whose heartbeat is older than this is lost (Airflow's zombie threshold), unless configured. */
+export const DEFAULT_ZOMBIE_THRESHOLD_MS = 7_000;
+
+const secondsFromEnv = (name: string): number | null => {
+  const seconds = Number(process.env[name]);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : null;
+};
 
 /** `$UPDRAFT_WORKER_HEARTBEAT_SECONDS` in ms, else `fallback`; at least 100 ms. */
 export function tryHeartbeatMs(fallback: number = DEFAULT_TRY_HEARTBEAT_MS): number {
-  const seconds = Number(process.env.UPDRAFT_WORKER_HEARTBEAT_SECONDS);
-  return Math.max(100, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : fallback);
+  return Math.max(100, secondsFromEnv('UPDRAFT_WORKER_HEARTBEAT_SECONDS') ?? fallback);
 }
+
+/** `$UPDRAFT_ZOMBIE_THRESHOLD_SECONDS` in ms, else {@link DEFAULT_ZOMBIE_THRESHOLD_MS}. */
+export function zombieThresholdMs(): number {
+  return secondsFromEnv('UPDRAFT_ZOMBIE_THRESHOLD_SECONDS') ?? DEFAULT_ZOMBIE_THRESHOLD_MS;
+}
+
+const HEARTBEAT_THREAD = new URL('./heartbeat-thread.mjs', import.meta.url);
 
 export interface TryTerminatorOptions {
   /** Time between beats. @defaultValue {@link tryHeartbeatMs} */
@@ -18,6 +35,14 @@ export interface TryTerminatorOptions {
   now?: () => Date;
   /** A beat that failed (the store is down): the next beat tries again. @defaultValue ignore */
   onError?: (error: unknown) => void;
+  /**
+   * Beat from a thread of its own, with its own store connection: the beats
+   * go on while a task blocks this thread's event loop (synchronous work),
+   * so a busy worker is never taken for a lost one. Its beats stop only when
+   * the process does. A worker sets it; `dags test` beats in-loop.
+   * @defaultValue false
+   */
+  inThread?: boolean;
 }
 
 
@@ -39,6 +64,7 @@ interface Watched {
 export class TryTerminator {
   private readonly watched = new Map<string, Watched>();
   private timer: NodeJS.Timeout | null = null;
+  private thread: Worker | null = null;
   private beating: Promise<void> | null = null;
   private readonly intervalMs: number;
 
@@ -50,12 +76,14 @@ export class TryTerminator {
   watch(key: TaskInstanceKey): AbortSignal {
     const entry = { key: keyOf(key), controller: new AbortController() };
     this.watched.set(keyString(key), entry);
+    this.thread?.postMessage({ watch: entry.key } satisfies HeartbeatCommand);
     return entry.controller.signal;
   }
 
   /** The try ended here (or was handed back): no longer ours to watch. */
   unwatch(key: TaskInstanceKey): void {
     this.watched.delete(keyString(key));
+    this.thread?.postMessage({ unwatch: keyString(key) } satisfies HeartbeatCommand);
   }
 
   /** Tries being watched. */
@@ -65,12 +93,35 @@ export class TryTerminator {
 
   /** Beats until {@link stop}; the timer keeps the process alive (a `dags test` awaiting a task has no other handle). */
   start(): void {
+    if (this.options.inThread && !this.thread && !this.timer) return this.startThread();
     this.timer ??= setInterval(() => void this.beat(), this.intervalMs);
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.thread?.postMessage({ stop: true } satisfies HeartbeatCommand);
+    this.thread = null;
+  }
+
+  private startThread(): void {
+    const data: HeartbeatThreadData = { location: this.store.location, intervalMs: this.intervalMs, clockOffsetMs: (this.options.now?.() ?? new Date()).getTime() - Date.now() };
+    const thread = new Worker(HEARTBEAT_THREAD, { workerData: data });
+    this.thread = thread;
+    for (const entry of this.watched.values()) thread.postMessage({ watch: entry.key } satisfies HeartbeatCommand);
+    thread.on('message', (report: HeartbeatReport) => {
+      if ('error' in report) return this.options.onError?.(new Error(report.error));
+      const beaten = new Set(report.beaten);
+      void this.abortChanged([...this.watched.values()].filter((e) => beaten.has(keyString(e.key))), new Set(report.running)).catch((error: unknown) => this.options.onError?.(error));
+    });
+    // A thread that could not start (or died) leaves the beats to this event loop.
+    thread.on('error', (error) => {
+      this.options.onError?.(error);
+      if (this.thread !== thread) return;
+      this.thread = null;
+      this.timer ??= setInterval(() => void this.beat(), this.intervalMs);
+    });
+    thread.unref();
   }
 
   /** One beat (a beat still in progress is not doubled). */
@@ -82,14 +133,18 @@ export class TryTerminator {
   private async beatOnce(): Promise<void> {
     const entries = [...this.watched.values()];
     if (entries.length === 0) return;
-    const running = new Set((await this.store.tasks.heartbeat(entries.map((e) => e.key), this.options.now?.() ?? new Date())).map(keyString));
+    await this.abortChanged(entries, new Set((await this.store.tasks.heartbeat(entries.map((e) => e.key), this.options.now?.() ?? new Date())).map(keyString)));
+  }
+
+  /** `entries` were beaten for; those not found `running` were changed from outside: their signals abort. */
+  private async abortChanged(entries: readonly Watched[], running: ReadonlySet<string>): Promise<void> {
     const changed = entries.filter((e) => !running.has(keyString(e.key)));
     if (changed.length === 0) return;
     const states = new Map((await this.store.tasks.statesOf(changed.map((e) => e.key))).map((row) => [keyString(row), row.state]));
     for (const entry of changed) {
       const id = keyString(entry.key);
       // A try that ended here meanwhile was unwatched: its own finish moved it.
-      if (this.watched.get(id) !== entry) continue;
+      if (this.watched.get(id) !== entry || states.get(id) === TaskInstanceState.RUNNING) continue;
       this.watched.delete(id);
       entry.controller.abort(new TryTerminatedError(states.get(id) ?? null));
     }

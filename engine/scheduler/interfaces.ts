@@ -1,5 +1,6 @@
 import type { QueueConnectionOptions } from '../queue/interfaces.ts';
 import type { Clock } from '../utils/clock.ts';
+import { zombieThresholdMs } from '../execution/try-terminator.ts';
 
 export interface SchedulerOptions extends QueueConnectionOptions {
   /** The DAG folder. @defaultValue `$UPDRAFT_DAGS_FOLDER`, else the project's `dags/`, else `$UPDRAFT_HOME/dags` */
@@ -14,8 +15,15 @@ export interface SchedulerOptions extends QueueConnectionOptions {
   reconcileIntervalMs?: number;
   /** A try queued longer than this is failed (and retried per its retries), as Airflow's `task_queued_timeout`. @defaultValue `$UPDRAFT_TASK_QUEUED_TIMEOUT` s, else 600 s */
   taskQueuedTimeoutMs?: number;
-  /** A running try whose job is gone from Redis and whose heartbeat is older than this is a zombie. @defaultValue `$UPDRAFT_ZOMBIE_THRESHOLD_SECONDS` s, else 90 s */
+  /**
+   * A running try whose heartbeat is older than this has lost its worker (Airflow's
+   * zombie threshold): it is failed per its retries. Keep it a few worker heartbeats
+   * (`$UPDRAFT_WORKER_HEARTBEAT_SECONDS`, 2 s) long.
+   * @defaultValue `$UPDRAFT_ZOMBIE_THRESHOLD_SECONDS` s, else 7 s
+   */
   zombieThresholdMs?: number;
+  /** How often running tries are checked for a stale heartbeat. @defaultValue 1000 ms */
+  zombieCheckMs?: number;
 }
 
 const fromEnv = (name: string, fallbackMs: number): number => (process.env[name] ? Number(process.env[name]) * 1000 : fallbackMs);
@@ -26,6 +34,7 @@ export function resolveSchedulerTimings(o: SchedulerOptions) {
     dagDirListIntervalMs: o.dagDirListIntervalMs ?? fromEnv('UPDRAFT_DAG_DIR_LIST_INTERVAL', 30_000),
     reconcileIntervalMs: o.reconcileIntervalMs ?? fromEnv('UPDRAFT_RECONCILE_SECONDS', 10_000),
     taskQueuedTimeoutMs: o.taskQueuedTimeoutMs ?? fromEnv('UPDRAFT_TASK_QUEUED_TIMEOUT', 600_000),
-    zombieThresholdMs: o.zombieThresholdMs ?? fromEnv('UPDRAFT_ZOMBIE_THRESHOLD_SECONDS', 90_000),
+    zombieThresholdMs: o.zombieThresholdMs ?? zombieThresholdMs(),
+    zombieCheckMs: o.zombieCheckMs ?? 1000,
   };
 }

@@ -10,8 +10,6 @@ import type { TaskInstance } from '../store/task-instance-repository.ts';
 import type { Clock } from '../utils/clock.ts';
 import { enqueueTries } from './dispatch.ts';
 
-const JOB_GONE = new Set(['unknown', 'failed', 'completed']);
-
 /**
  * A try queued this recently is not checked against Redis yet: its enqueue may
  * still be on its way (a scheduler adding thousands of tries slice by slice, a
@@ -37,8 +35,7 @@ export interface ReconcileContext {
  * missing (a worker that died between committing a hand-off and enqueueing
  * it, a Redis FLUSHALL) or already finished without moving the try (a
  * consumer that swallowed it: the job is removed and added again under its
- * id), fails zombies (running, job gone, heartbeat stale)
- * and tries stuck in queued, and re-adds lost retry jobs. Tries left
+ * id), fails tries stuck in queued, and re-adds lost retry jobs. Tries left
  * `scheduled` by an older version are queued by the run pass that follows.
  * Returns the runs whose state changed, to be advanced.
  */
@@ -60,14 +57,9 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
     const run = await runOf(ti);
     // A run a local process executes (dags test, backfill) has no jobs in Redis to reconcile.
     if (!run || run.state !== DagRunState.RUNNING || run.executor) continue;
-    const structure = (await ctx.structureOf(ti.dagId)) ?? null;
     const fields = { dag_id: ti.dagId, run_id: ti.runId, task_id: ti.taskId, try_number: ti.tryNumber };
     const settle = async (message: string, from: TaskInstanceState): Promise<void> => {
-      const outcome = await store.tries.failLostTry(ti, run, message, { structure, queuedBy: ctx.queuedBy, from: [from] }, now);
-      if (!outcome.recorded) return;
-      log.warn({ ...fields, state: outcome.state }, message);
-      await queues.handOff(ti, outcome);
-      touched.add(runKeyString(ti.dagId, ti.runId));
+      if (await failLost(ctx, ti, run, message, from, now)) touched.add(runKeyString(ti.dagId, ti.runId));
     };
 
     if (ti.state === TaskInstanceState.QUEUED) {
@@ -77,11 +69,6 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
         await settle(`task stuck in queued for ${Math.round(queuedFor / 1000)}s (task_queued_timeout ${ctx.taskQueuedTimeoutMs / 1000}s): is a worker consuming queue '${ti.queue}'?`, TaskInstanceState.QUEUED);
       } else if (queuedFor >= QUEUED_GRACE_MS) {
         queued.push(ti);
-      }
-    } else if (ti.state === TaskInstanceState.RUNNING) {
-      const silentFor = now.getTime() - new Date(ti.updatedAt).getTime();
-      if (silentFor > ctx.zombieThresholdMs && JOB_GONE.has(await queues.jobState(ti.queue, ti))) {
-        await settle(`zombie: no heartbeat from worker ${ti.workerId ?? '?'} for ${Math.round(silentFor / 1000)}s and its job is gone`, TaskInstanceState.RUNNING);
       }
     } else if (ti.state === TaskInstanceState.UP_FOR_RETRY) {
       if ((await queues.jobState(ti.queue, { ...ti, tryNumber: ti.tryNumber + 1 })) === 'unknown') {
@@ -112,6 +99,39 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
   }
   await enqueueTries(queues, requeue);
   return touched;
+}
+
+/**
+ * Airflow's zombie check: a running try whose heartbeat is older than the
+ * threshold has lost its worker (killed, host gone). Its worker beats from
+ * a thread of its own, so a busy one (a task blocking its event loop) keeps
+ * beating and is never taken for lost. The try is failed per its retries
+ * and the retry enqueued; the dead worker's BullMQ job, once its lock
+ * lapses, finds the try no longer running and is let go. Returns the runs
+ * whose state changed, to be advanced.
+ */
+export async function failZombies(ctx: ReconcileContext): Promise<Set<string>> {
+  const now = ctx.clock.now();
+  const touched = new Set<string>();
+  for (const ti of await ctx.store.tasks.runningSilentSince(new Date(now.getTime() - ctx.zombieThresholdMs))) {
+    const run = await ctx.store.runs.get(ti.dagId, ti.runId);
+    // A local run's tries beat from the process running them, which the scheduler does not watch (see run-endings.ts).
+    if (!run || run.state !== DagRunState.RUNNING || run.executor) continue;
+    const silentFor = Math.round((now.getTime() - new Date(ti.updatedAt).getTime()) / 1000);
+    const message = `task's worker ${ti.workerId ?? '?'} was lost (no heartbeat for ${silentFor}s, threshold ${ctx.zombieThresholdMs / 1000}s)`;
+    if (await failLost(ctx, ti, run, message, TaskInstanceState.RUNNING, now)) touched.add(runKeyString(ti.dagId, ti.runId));
+  }
+  return touched;
+}
+
+/** Fails a try found lost or stuck (compare-and-set from `from`) and enqueues its retry or downstream; false when another process moved it first. */
+async function failLost(ctx: ReconcileContext, ti: TaskInstance, run: DagRun, message: string, from: TaskInstanceState, now: Date): Promise<boolean> {
+  const structure = (await ctx.structureOf(ti.dagId)) ?? null;
+  const outcome = await ctx.store.tries.failLostTry(ti, run, message, { structure, queuedBy: ctx.queuedBy, from: [from] }, now);
+  if (!outcome.recorded) return false;
+  ctx.log.warn({ dag_id: ti.dagId, run_id: ti.runId, task_id: ti.taskId, try_number: ti.tryNumber, state: outcome.state }, message);
+  await ctx.queues.handOff(ti, outcome);
+  return true;
 }
 
 /**

@@ -18,7 +18,7 @@ import { enqueueTries } from './dispatch.ts';
 import { failOrphanedLocalRuns, timeOutRuns, type RunEndContext } from './run-endings.ts';
 
 import { resolveSchedulerTimings, type SchedulerOptions } from './interfaces.ts';
-import { reconcile } from './reconciler.ts';
+import { failZombies, reconcile, type ReconcileContext } from './reconciler.ts';
 import { createDueRuns, startQueuedRuns, type SchedulableDag } from './run-creation.ts';
 
 /** How often a run whose leaves are finishing is looked at while it has unfinished tries. */
@@ -83,6 +83,7 @@ export class Scheduler {
     this.events.on('error', (err) => this.log.error({ err }, 'events queue error'));
     this.every(this.timings.tickMs, () => this.tick());
     this.every(this.timings.reconcileIntervalMs, () => this.reconcile());
+    this.every(this.timings.zombieCheckMs, () => this.failZombies());
     this.every(this.timings.dagDirListIntervalMs, () => this.parseDags());
     try {
       this.watcher = watch(this.folder, { recursive: true }, () => this.requestReparse());
@@ -196,9 +197,8 @@ export class Scheduler {
     }
   }
 
-  private async reconcile(): Promise<void> {
-    await failOrphanedLocalRuns(this.runEnds, this.clock.now());
-    const touched = await reconcile({
+  private reconcileContext(): ReconcileContext {
+    return {
       store: this.store,
       queues: this.queues,
       clock: this.clock,
@@ -207,7 +207,18 @@ export class Scheduler {
       zombieThresholdMs: this.timings.zombieThresholdMs,
       structureOf: (id) => this.structureOf(id),
       queuedBy: this.queuedBy,
-    });
+    };
+  }
+
+  /** Lost tries (a worker killed, its host gone) are failed and retried within the zombie threshold and a second. */
+  private async failZombies(): Promise<void> {
+    const touched = await failZombies(this.reconcileContext());
+    await Promise.all([...touched].map((k) => this.advance(...(k.split('\u0000') as [string, string]))));
+  }
+
+  private async reconcile(): Promise<void> {
+    await failOrphanedLocalRuns(this.runEnds, this.clock.now());
+    const touched = await reconcile(this.reconcileContext());
     for (const run of await this.store.runs.listByState([DagRunState.RUNNING])) touched.add(runKeyString(run.dagId, run.runId));
     await Promise.all([...touched].map((k) => this.advance(...(k.split('\u0000') as [string, string]))));
   }

@@ -14,6 +14,12 @@ import { XComRepository, TaskLogRepository, ImportErrorRepository, SchedulerJobR
 
 export type Executor = Db | Transaction<Database>;
 
+/** Where a store is: what another thread of this process opens to reach the same one. */
+export interface StoreLocation {
+  home?: string;
+  url?: string;
+}
+
 export interface StoreOptions extends Omit<DatabaseOptions, 'migrations'> {
   /** The plugins whose migrations the store gets. @defaultValue those the project's config names ({@link loadPlugins}) */
   plugins?: readonly UpdraftPlugin[];
@@ -46,6 +52,8 @@ export class Store {
     readonly counts: StatementCounts,
     /** This store's deployment id (decision 11): every job carries it. */
     readonly deploymentId: string,
+    /** As it was opened (see {@link StoreLocation}). */
+    readonly location: StoreLocation,
     readonly inTransaction = false,
   ) {
     this.dialect = isSqlite ? 'sqlite' : 'postgres';
@@ -66,7 +74,7 @@ export class Store {
 
   /** This store seen through an open transaction. */
   private view(tx: Executor): Store {
-    return new Store(tx as Db, this.isSqlite, this.counts, this.deploymentId, true);
+    return new Store(tx as Db, this.isSqlite, this.counts, this.deploymentId, this.location, true);
   }
 
   /**
@@ -79,7 +87,7 @@ export class Store {
     const db = await openDatabase({ ...rest, migrations: pluginMigrations(plugins) }, counts);
     const url = options.url ?? process.env.UPDRAFT_DATABASE_URL;
     const { id } = await db.selectFrom('deployment').select('id').executeTakeFirstOrThrow();
-    return new Store(db, !(url && /^postgres/.test(url)), counts, id);
+    return new Store(db, !(url && /^postgres/.test(url)), counts, id, { home: options.home, url });
   }
 
   /**

@@ -171,6 +171,13 @@ export class TaskInstanceRepository {
     return waiting;
   }
 
+  /** Running tries, across all runs, whose heartbeat (`updated_at`) is older than `cutoff`: the zombie check. */
+  async runningSilentSince(cutoff: Date): Promise<TaskInstance[]> {
+    const rows = await this.db.selectFrom('task_instance').selectAll()
+      .where('state', '=', TaskInstanceState.RUNNING).where('updated_at', '<', cutoff.toISOString()).execute();
+    return rows.map(toTaskInstance);
+  }
+
   /** Newest tries, across all runs, that are in one of `states` (for reconciliation). */
   async latestInStates(states: readonly TaskInstanceState[]): Promise<TaskInstance[]> {
     const found: TaskInstance[] = [];
