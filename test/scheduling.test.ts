@@ -177,17 +177,20 @@ describe('run control through the CLI', () => {
 });
 
 describe('docker-compose.yml', () => {
-  it('defines redis, scheduler, a scalable worker and the webserver sharing the dags folder and UPDRAFT_HOME', () => {
+  it('defines redis, postgres (store and artifacts), scheduler, a scalable worker and the webserver sharing the dags folder', () => {
     const compose = parseYaml(readFileSync(join(REPO, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
       services: Record<string, { image?: string; build?: unknown; command?: string[]; volumes?: string[]; environment?: Record<string, string>; depends_on?: unknown; container_name?: string }>;
       volumes: Record<string, unknown>;
     };
-    assert.deepEqual(Object.keys(compose.services).sort(), ['redis', 'scheduler', 'webserver', 'worker']);
+    assert.deepEqual(Object.keys(compose.services).sort(), ['postgres', 'redis', 'scheduler', 'webserver', 'worker']);
     for (const name of ['scheduler', 'worker', 'webserver']) {
       const s = compose.services[name]!;
       assert.ok(s.volumes?.some((v) => v.endsWith(':/app/dags')), `${name} mounts the dags folder`);
       assert.ok(s.volumes?.some((v) => v.startsWith('updraft-home:')), `${name} shares UPDRAFT_HOME`);
       assert.match(s.environment?.REDIS_URL ?? '', /^redis:\/\/:\$\{REDIS_PASSWORD:\?[^}]*\}@redis:6379$/, `${name} reaches Redis with the password`);
+      for (const variable of ['UPDRAFT_DATABASE_URL', 'UPDRAFT_ARTIFACTS_URL']) {
+        assert.match(s.environment?.[variable] ?? '', /^postgres:\/\/updraft:\$\{POSTGRES_PASSWORD:\?[^}]*\}@postgres:5432\/updraft$/, `${name}'s ${variable} is the postgres service`);
+      }
       assert.equal(s.container_name, undefined, 'a container_name would stop --scale');
     }
     const redis = compose.services.redis!;
@@ -197,6 +200,9 @@ describe('docker-compose.yml', () => {
     assert.deepEqual((compose.services.scheduler as { healthcheck?: { test: string[] } }).healthcheck?.test.slice(-2), ['jobs', 'check']);
     assert.equal(compose.services.worker!.command![0], 'worker');
     assert.ok('updraft-home' in compose.volumes);
+    assert.ok('postgres-data' in compose.volumes, 'the store outlives its container');
+    assert.deepEqual((compose.services.postgres as { healthcheck?: { test: string[] } }).healthcheck?.test.slice(0, 2), ['CMD', 'pg_isready'], 'Updraft waits for PostgreSQL');
+    assert.match((compose.services.postgres as { environment: Record<string, string> }).environment.POSTGRES_PASSWORD!, /^\$\{POSTGRES_PASSWORD:\?/, 'PostgreSQL requires a password');
     const web = compose.services.webserver as { command: string[]; environment: Record<string, string>; ports: string[] };
     assert.deepEqual(web.command.slice(0, 3), ['webserver', '--host', '0.0.0.0']);
     assert.match(web.environment.UPDRAFT_API_TOKEN!, /^\$\{UPDRAFT_API_TOKEN:\?/, 'off loopback the webserver needs a token');
