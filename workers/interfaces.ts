@@ -18,7 +18,7 @@ export interface TaskWorkerOptions extends QueueConnectionOptions {
    * their heartbeat and finds those changed from outside (marked, run failed
    * or deleted), which it then terminates. Keep it well under
    * `UPDRAFT_ZOMBIE_THRESHOLD_SECONDS`.
-   * @defaultValue `$UPDRAFT_WORKER_HEARTBEAT_SECONDS` seconds, else 5 s (at most a third of the lock duration, at least 0.5 s)
+   * @defaultValue `$UPDRAFT_WORKER_HEARTBEAT_SECONDS` seconds, else 2 s (at most a third of the lock duration, at least 0.5 s)
    */
   heartbeatIntervalMs?: number;
 }

@@ -27,11 +27,13 @@ const LEAF_RECHECK_MS = 50;
 /**
  * `updraft scheduler`: parses the DAG folder, creates due runs, starts them
  * (queueing their first tasks), finishes and times out runs. Workers hand
- * off to the downstream of the tasks they finish; the scheduler hears of
- * every finish (the task queue's BullMQ events) and re-checks the run — in
+ * off to the downstream of the tasks they finish; the scheduler hears of a
+ * finish only when nothing else will follow it (a worker's notice on its
+ * events queue, see workers/scheduler-notices.ts) and re-checks the run — in
  * the normal case it finds nothing left to queue, only the run to finish.
- * Timers drive the clock-based work (schedules, timeouts) and the
- * reconciliation safety net (queued tries whose job is missing, zombies).
+ * Timers drive the clock-based work (schedules, timeouts), the zombie check
+ * (tries whose worker was lost) and the reconciliation safety net (queued
+ * tries whose job is missing).
  */
 export class Scheduler {
   readonly clock: Clock;
