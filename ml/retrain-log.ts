@@ -60,7 +60,7 @@ function fromRow(r: Selectable<RetrainLogTable>): RetrainLogEntry {
 }
 
 /** The per-host file of versions before migration 020: imported into the store once, then renamed `.imported`. */
-export const legacyRetrainLogPath = (): string => join(updraftHome(), 'retrain-log.jsonl');
+const legacyRetrainLogPath = (): string => join(updraftHome(), 'retrain-log.jsonl');
 const imported = new Map<string, Promise<void>>();
 
 /**

@@ -76,8 +76,8 @@ export class SchedulerNotices {
 
   private async runNeedsLook(group: Finish[]): Promise<boolean> {
     const { dagId, runId } = group[0]!.ti;
-    const structure = group.find((f) => f.structure)?.structure ?? null;
-    if (!structure || group.some((f) => !f.structure)) return true;
+    if (group.some((f) => !f.structure)) return true;
+    const structure = group[0]!.structure!;
     const joins = [...new Set(group.flatMap((f) => f.joins))];
     if (joins.length > 0) {
       const states = await this.store.tasks.latestTriesFor(dagId, runId, [...new Set(joins.flatMap((id) => [id, ...(structure.tasks.get(id)?.upstream ?? [])]))]);

@@ -62,6 +62,8 @@ export class TaskWorker {
   /** Enqueues of hand-offs (and notices to the scheduler) still on their way to Redis; stop() waits for them. */
   private readonly handOffs = new Set<Promise<void>>();
   private finishedTries = 0;
+  /** A try whose heartbeat is older than this has lost its worker (`UPDRAFT_ZOMBIE_THRESHOLD_SECONDS`). */
+  private readonly lostAfterMs = zombieThresholdMs();
   private readonly options: Required<Pick<TaskWorkerOptions, 'queues' | 'concurrency' | 'lockDurationMs' | 'shutdownGraceMs'>>;
 
   constructor(private readonly store: Store, options: TaskWorkerOptions = {}, log?: Logger) {
@@ -156,7 +158,7 @@ export class TaskWorker {
       if (current?.state === TaskInstanceState.RUNNING) {
         // BullMQ gave us a job another worker held: that worker died, or a task blocked its event loop past the lock.
         const silentMs = this.clock.now().getTime() - new Date(current.updatedAt).getTime();
-        if (silentMs < zombieThresholdMs()) {
+        if (silentMs < this.lostAfterMs) {
           // Its heartbeat (a thread of its own) is fresh: the worker lives, its try runs; the job is let go, the store keeps the truth.
           log.warn({ previous_worker: current.workerId, heartbeat_age_ms: silentMs }, 'job delivered again while its try runs on a live worker: left to that worker');
           return null;

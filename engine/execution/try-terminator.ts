@@ -94,6 +94,10 @@ export class TryTerminator {
   /** Beats until {@link stop}; the timer keeps the process alive (a `dags test` awaiting a task has no other handle). */
   start(): void {
     if (this.options.inThread && !this.thread && !this.timer) return this.startThread();
+    this.beatInLoop();
+  }
+
+  private beatInLoop(): void {
     this.timer ??= setInterval(() => void this.beat(), this.intervalMs);
   }
 
@@ -119,7 +123,7 @@ export class TryTerminator {
       this.options.onError?.(error);
       if (this.thread !== thread) return;
       this.thread = null;
-      this.timer ??= setInterval(() => void this.beat(), this.intervalMs);
+      this.beatInLoop();
     });
     thread.unref();
   }

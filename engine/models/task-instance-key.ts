@@ -15,5 +15,8 @@ export const keyString = (k: TaskInstanceKey): string => `${k.dagId}\u0000${k.ru
 /** A run's key as one string, for maps and sets of runs (split on `\u0000` to get the ids back). */
 export const runKeyString = (dagId: string, runId: string): string => `${dagId}\u0000${runId}`;
 
+/** The dag id and run id a {@link runKeyString} was made of. */
+export const runKeyParts = (key: string): [dagId: string, runId: string] => key.split('\u0000') as [string, string];
+
 /** The key alone, without the extra fields a TaskInstance row carries (what goes into a job). */
 export const keyOf = (k: TaskInstanceKey): TaskInstanceKey => ({ dagId: k.dagId, runId: k.runId, taskId: k.taskId, tryNumber: k.tryNumber });

@@ -8,7 +8,7 @@ import { advanceDagRun } from '../execution/dag-run-evaluator.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
 import { DagStructure } from '../models/dag-spec.ts';
 import { DagRunState } from '../models/states.ts';
-import { runKeyString } from '../models/task-instance-key.ts';
+import { runKeyParts, runKeyString } from '../models/task-instance-key.ts';
 import type { SchedulerEvent } from '../queue/interfaces.ts';
 import { SCHEDULER_EVENTS_QUEUE, TaskQueues } from '../queue/task-queues.ts';
 import type { Store } from '../store/store.ts';
@@ -215,14 +215,19 @@ export class Scheduler {
   /** Lost tries (a worker killed, its host gone) are failed and retried within the zombie threshold and a second. */
   private async failZombies(): Promise<void> {
     const touched = await failZombies(this.reconcileContext());
-    await Promise.all([...touched].map((k) => this.advance(...(k.split('\u0000') as [string, string]))));
+    await this.advanceRuns(touched);
+  }
+
+  /** Advances each of these runs (as {@link runKeyString}), the whole run. */
+  private async advanceRuns(keys: Iterable<string>): Promise<void> {
+    await Promise.all([...keys].map((key) => this.advance(...runKeyParts(key))));
   }
 
   private async reconcile(): Promise<void> {
     await failOrphanedLocalRuns(this.runEnds, this.clock.now());
     const touched = await reconcile(this.reconcileContext());
     for (const run of await this.store.runs.listByState([DagRunState.RUNNING])) touched.add(runKeyString(run.dagId, run.runId));
-    await Promise.all([...touched].map((k) => this.advance(...(k.split('\u0000') as [string, string]))));
+    await this.advanceRuns(touched);
   }
 
   private async onEvent(job: Job<SchedulerEvent>): Promise<void> {
