@@ -50,7 +50,7 @@ export function wideDagSpec(options: WideDagOptions): DagSpec {
 export async function seedHistory(store: Store, spec: DagSpec, runs: number, fileloc = `/nonexistent/${spec.dagId}.ts`): Promise<string[]> {
   const START = Math.floor(Date.now() / HOUR) * HOUR - runs * HOUR;
   const now = new Date();
-  await store.dags.upsert(spec, fileloc, 'synthetic000000', now.toISOString());
+  await store.dags.upsert(spec, { fileloc, relativeFileloc: null }, 'synthetic000000', now.toISOString());
   const runIds: string[] = [];
   for (let r = 0; r < runs; r++) {
     const logicalDate = new Date(START + r * HOUR);

@@ -9,7 +9,7 @@
  *   check_estimated_performance (short-circuit) → train_model → validate → deploy_model
  */
 import { dag } from 'updraft';
-import { addRetrainingTasks, estimatedPerformanceTrigger, RETRAINING_PARAMS } from '../ml/pipeline/retraining-pipeline.ts';
+import { addRetrainingTasks, estimatedPerformanceTrigger, RETRAINING_PARAMS } from 'updraft/ml/pipeline';
 
 const pipeline = dag({
   dagId: 'ml_retraining_on_estimated_performance',

@@ -5,7 +5,7 @@
  *   check_performance (short-circuit) → claim_retrain → train_model → validate → deploy_model
  */
 import { dag } from 'updraft';
-import { addRetrainingTasks, performanceTrigger, RETRAINING_PARAMS } from '../ml/pipeline/retraining-pipeline.ts';
+import { addRetrainingTasks, performanceTrigger, RETRAINING_PARAMS } from 'updraft/ml/pipeline';
 
 const pipeline = dag({
   dagId: 'ml_retraining_on_performance',

@@ -17,7 +17,7 @@
  *   updraft dags trigger ml_retraining_pipeline --conf '{"model": "fraud", "data_dir": "/data/fraud"}'
  */
 import { dag } from 'updraft';
-import { addRetrainingTasks, driftTrigger, RETRAINING_PARAMS } from '../ml/pipeline/retraining-pipeline.ts';
+import { addRetrainingTasks, driftTrigger, RETRAINING_PARAMS } from 'updraft/ml/pipeline';
 
 const pipeline = dag({
   dagId: 'ml_retraining_pipeline',

@@ -5,7 +5,7 @@
  *   check_schedule (short-circuit) → claim_retrain → train_model → validate → deploy_model
  */
 import { dag } from 'updraft';
-import { addRetrainingTasks, RETRAINING_PARAMS, scheduleTrigger } from '../ml/pipeline/retraining-pipeline.ts';
+import { addRetrainingTasks, RETRAINING_PARAMS, scheduleTrigger } from 'updraft/ml/pipeline';
 
 const pipeline = dag({
   dagId: 'ml_retraining_scheduled',

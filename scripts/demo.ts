@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   if (await redisAnswers()) {
     say(`Redis answers at ${redisUrl()}: running through a scheduler and 2 worker processes (BullMQ)`);
     // New DAGs start paused (Airflow's dags_are_paused_at_creation): the demo unpauses the one it runs.
-    await store.dags.upsert(spec, DAG_FILE, 'demo', new Date().toISOString(), false);
+    await store.dags.upsert(spec, { fileloc: DAG_FILE, relativeFileloc: 'ml_retraining_pipeline.ts' }, 'demo', new Date().toISOString(), false);
     await store.dags.setPaused(DAG_ID, false);
     await runDistributed(store, created);
   } else {

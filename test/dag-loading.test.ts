@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { cliJson, dagFolderFrom, runCli, tempDir } from './helpers/cli.ts';
+import { localDagFile, relativeFileloc } from '../engine/dag-processing/dag-file-location.ts';
+import { parseDagFolder } from '../engine/dag-processing/dag-folder.ts';
+import { syncDagFolder } from '../engine/dag-processing/sync.ts';
+import { Store } from '../engine/store/store.ts';
+import { cliJson, dagFolderFrom, FIXTURES, runCli, tempDir } from './helpers/cli.ts';
 
 type ImportErrorRow = { filepath: string; error: string };
 type DagListRow = { dag_id: string; owners: string; schedule: string | null; is_paused: boolean; tags: string[] };
@@ -80,5 +84,24 @@ describe('DAG folder loading: each file isolated (broken-DAG behaviour)', () => 
     const r = await runCli(['--dags-folder', folder, 'dags', 'test', 'nope'], env);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^updraft: error: DAG 'nope' not found in .* \(11 file\(s\) failed to import: see 'updraft dags list-import-errors'\)\n$/);
+  });
+});
+
+describe("a DAG's file on another host (Airflow's relative_fileloc)", () => {
+  it('the store records the path inside the DAG folder; a host finds the file in its own copy, else at the recorded path', async (t) => {
+    const parsing = tempDir('updraft-dags-a-');
+    mkdirSync(join(parsing, 'team'));
+    cpSync(join(FIXTURES, 'features', 'good.ts'), join(parsing, 'team', 'good.ts'));
+    const store = await Store.open({ home: tempDir() });
+    t.after(() => store.close());
+    await syncDagFolder(store, await parseDagFolder(parsing), new Date(), 'reserialize');
+    const location = (await store.dags.location('good_dag'))!;
+    assert.deepEqual([location.fileloc, location.relativeFileloc], [join(parsing, 'team', 'good.ts'), 'team/good.ts']);
+
+    const otherHost = tempDir('updraft-dags-b-');
+    assert.equal(localDagFile(location, otherHost), location.fileloc, 'not in this host\'s folder: the recorded path');
+    cpSync(parsing, otherHost, { recursive: true });
+    assert.equal(localDagFile(location, otherHost), join(otherHost, 'team', 'good.ts'), 'this host\'s own copy');
+    assert.equal(relativeFileloc(parsing, join(tempDir(), 'elsewhere.ts')), null, 'outside the folder: no relative path');
   });
 });

@@ -77,7 +77,7 @@ interface Walk {
 async function walk(store: Store, { spec, outcomes, seed }: Scenario, runId: string, path: 'one-statement' | 'read-ahead' | 'read-at-start' | 'transactional'): Promise<Walk> {
   const rnd = rng(seed * 7 + 1);
   const structure = new DagStructure(spec);
-  await store.dags.upsert(spec, `/dags/${spec.dagId}.ts`, 'f', new Date().toISOString());
+  await store.dags.upsert(spec, { fileloc: `/dags/${spec.dagId}.ts`, relativeFileloc: null }, 'f', new Date().toISOString());
   // One run per path; a DAG has one run per logical date.
   const logicalDate = new Date({ 'one-statement': '2026-06-01T00:00:00Z', 'read-ahead': '2026-06-02T00:00:00Z', 'read-at-start': '2026-06-03T00:00:00Z', transactional: '2026-06-04T00:00:00Z' }[path]);
   const run: DagRun = (await store.runs.create(spec, {
@@ -172,7 +172,7 @@ describe('PostgreSQL: a finish and its hand-off in one statement', { skip: avail
       ],
     };
     const structure = new DagStructure(chain);
-    await store.dags.upsert(chain, '/dags/chain.ts', 'f', new Date().toISOString());
+    await store.dags.upsert(chain, { fileloc: '/dags/chain.ts', relativeFileloc: null }, 'f', new Date().toISOString());
     const logicalDate = new Date(`${day}T00:00:00Z`);
     const run = (await store.runs.create(chain, { runId, runType: 'manual', logicalDate, dataInterval: { start: logicalDate, end: logicalDate }, conf: {}, state: 'running' }, new Date()))!;
     const [first] = (await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'test' }))).queued;

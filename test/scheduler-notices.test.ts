@@ -47,8 +47,8 @@ describe('scheduler notices: a worker tells the scheduler only when nothing else
     queues = new TaskQueues({ redisUrl: redis.url, prefix: redis.prefix }, store.deploymentId);
     events = new Queue(SCHEDULER_EVENTS_QUEUE, { connection: { url: redis.url }, prefix: redis.prefix });
     notices = new SchedulerNotices(store, queues, createLogger('test'));
-    await store.dags.upsert(spec, '/dags/notices.ts', 'f', new Date().toISOString());
-    await store.dags.upsert(joinSpec, '/dags/notices.ts', 'f', new Date().toISOString());
+    await store.dags.upsert(spec, { fileloc: '/dags/notices.ts', relativeFileloc: null }, 'f', new Date().toISOString());
+    await store.dags.upsert(joinSpec, { fileloc: '/dags/notices.ts', relativeFileloc: null }, 'f', new Date().toISOString());
   });
   after(async () => {
     await events?.close();

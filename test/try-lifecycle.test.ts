@@ -23,7 +23,7 @@ const owner = { hostname: 'h', workerId: 'w1' };
 
 async function openRun(): Promise<{ store: Store; run: DagRun; structure: DagStructure }> {
   const store = await Store.open({ home: tempDir() });
-  await store.dags.upsert(spec, '/dags/lifecycle.ts', 'f', new Date().toISOString());
+  await store.dags.upsert(spec, { fileloc: '/dags/lifecycle.ts', relativeFileloc: null }, 'f', new Date().toISOString());
   const run = (await store.runs.create(spec, {
     runId: 'r1', runType: 'manual', logicalDate: new Date('2026-06-01T00:00:00Z'),
     dataInterval: { start: new Date('2026-06-01T00:00:00Z'), end: new Date('2026-06-01T00:00:00Z') }, conf: {}, state: 'running',

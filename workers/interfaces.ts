@@ -3,6 +3,13 @@ import type { QueueConnectionOptions } from '../engine/queue/interfaces.ts';
 export interface TaskWorkerOptions extends QueueConnectionOptions {
   /** Updraft queues to take tasks from. @defaultValue `['default']` */
   queues?: string[];
+  /**
+   * This host's copy of the DAG folder. A task's DAG file is looked up here by
+   * its path inside the folder that parsed it (Airflow's relative_fileloc), so
+   * hosts need the same files, not the same paths.
+   * @defaultValue `--dags-folder`, `$UPDRAFT_DAGS_FOLDER`, the project's `dags/` (engine/config/updraft-home.ts)
+   */
+  dagsFolder?: string;
   /** Tasks run at once by this process (per queue). @defaultValue `4` */
   concurrency?: number;
   /**

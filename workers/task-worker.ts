@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { DelayedError, Worker, type Job } from 'bullmq';
+import { localDagFile } from '../engine/dag-processing/dag-file-location.ts';
 import { DagModuleCache } from '../engine/dag-processing/dag-module-cache.ts';
+import { defaultDagsFolder } from '../engine/config/updraft-home.ts';
 import { runTaskTry, workerIdentity, type TryOutcome } from '../engine/execution/task-runner.ts';
 import { DEFAULT_TRY_HEARTBEAT_MS, TryTerminator, tryHeartbeatMs, zombieThresholdMs } from '../engine/execution/try-terminator.ts';
 import { createLogger, type Logger } from '../engine/logging/logger.ts';
@@ -55,6 +57,7 @@ export class TaskWorker {
   private readonly terminator: TryTerminator;
   /** Runs seen recently: a run's id, dates and conf never change, so one read serves all its tasks. */
   private readonly runs = new Map<string, DagRun>();
+  /** Each DAG's file on this host (see localDagFile); remembered, since it changes only when the file moves. */
   private readonly locations = new Map<string, string>();
   private heartbeat: NodeJS.Timeout | null = null;
   /** Tells the scheduler of finishes after which nothing else looks at the run. */
@@ -64,7 +67,7 @@ export class TaskWorker {
   private finishedTries = 0;
   /** A try whose heartbeat is older than this has lost its worker (`UPDRAFT_ZOMBIE_THRESHOLD_SECONDS`). */
   private readonly lostAfterMs = zombieThresholdMs();
-  private readonly options: Required<Pick<TaskWorkerOptions, 'queues' | 'concurrency' | 'lockDurationMs' | 'shutdownGraceMs'>>;
+  private readonly options: Required<Pick<TaskWorkerOptions, 'queues' | 'concurrency' | 'lockDurationMs' | 'shutdownGraceMs' | 'dagsFolder'>>;
 
   constructor(private readonly store: Store, options: TaskWorkerOptions = {}, log?: Logger) {
     this.queues = new TaskQueues(options, store.deploymentId);
@@ -75,6 +78,7 @@ export class TaskWorker {
       concurrency: options.concurrency ?? 4,
       lockDurationMs: options.lockDurationMs ?? seconds(process.env.UPDRAFT_WORKER_LOCK_SECONDS, 30_000),
       shutdownGraceMs: options.shutdownGraceMs ?? seconds(process.env.UPDRAFT_WORKER_GRACE_SECONDS, 30_000),
+      dagsFolder: options.dagsFolder ?? defaultDagsFolder(),
     };
     const heartbeatMs = options.heartbeatIntervalMs ?? tryHeartbeatMs(Math.min(DEFAULT_TRY_HEARTBEAT_MS, Math.max(500, this.options.lockDurationMs / 3)));
     this.notices = new SchedulerNotices(store, this.queues, this.log);
@@ -240,13 +244,15 @@ export class TaskWorker {
     return this.store.tries.failLostTry(ti, run, message, { structure, queuedBy: this.queuedBy }, this.clock.now());
   }
 
-  /** Where a DAG's file is; remembered, since it only changes when the file moves (see loadDag). */
+  /** Where a DAG's file is on this host: inside this worker's DAG folder, where the parsing host had it in its own (see loadDag for a file that moved). */
   private async location(dagId: string): Promise<{ fileloc: string } | undefined> {
     const known = this.locations.get(dagId);
     if (known) return { fileloc: known };
     const location = await this.store.dags.location(dagId);
-    if (location) this.locations.set(dagId, location.fileloc);
-    return location;
+    if (!location) return undefined;
+    const fileloc = localDagFile(location, this.options.dagsFolder);
+    this.locations.set(dagId, fileloc);
+    return { fileloc };
   }
 
   /** The DAG from its file; a file that moved or no longer defines it sends us back to the store once. */

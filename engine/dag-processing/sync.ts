@@ -1,6 +1,7 @@
 import { DagFolderParseRepository, type FolderParser } from '../store/dag-folder-parse-repository.ts';
 import type { Store } from '../store/store.ts';
 import type { DagFolderParse } from './dag-folder.ts';
+import { relativeFileloc } from './dag-file-location.ts';
 
 /**
  * Airflow's `dags_are_paused_at_creation`: a DAG the store sees for the first
@@ -20,7 +21,9 @@ export function dagsArePausedAtCreation(): boolean {
 export async function syncDagFolder(store: Store, parse: DagFolderParse, now: Date, parsedBy: FolderParser = 'scheduler'): Promise<{ deactivated: string[] }> {
   const at = now.toISOString();
   const pausedByDefault = dagsArePausedAtCreation();
-  for (const { spec, file, fingerprint } of parse.dags.values()) await store.dags.upsert(spec, file, fingerprint, at, spec.isPausedUponCreation ?? pausedByDefault);
+  for (const { spec, file, fingerprint } of parse.dags.values()) {
+    await store.dags.upsert(spec, { fileloc: file, relativeFileloc: relativeFileloc(parse.folder, file) }, fingerprint, at, spec.isPausedUponCreation ?? pausedByDefault);
+  }
   // A DAG in a file that is now broken keeps its last good version active, as in Airflow.
   const broken = new Set(parse.importErrors.map((e) => e.filename));
   const keep = [...parse.dags.keys()];

@@ -1,9 +1,14 @@
 import type { Db } from './database.ts';
 import type { DagSpec } from '../models/dag-spec.ts';
 
-export interface DagRow {
-  dagId: string;
+/** Where a DAG's file is: as the parsing host saw it, and inside its DAG folder (what another host resolves against its own). */
+export interface DagFileLocation {
   fileloc: string;
+  relativeFileloc: string | null;
+}
+
+export interface DagRow extends DagFileLocation {
+  dagId: string;
   fingerprint: string;
   isPaused: boolean;
   isActive: boolean;
@@ -15,8 +20,8 @@ export class DagRepository {
   constructor(private readonly db: Db) {}
 
   /** Records a parsed DAG; a new one starts paused when `pausedIfNew`, a known one keeps its paused flag. */
-  async upsert(spec: DagSpec, fileloc: string, fingerprint: string, parsedAt: string, pausedIfNew = false): Promise<void> {
-    const values = { fileloc, fingerprint, spec: JSON.stringify(spec), last_parsed_at: parsedAt, is_active: 1 };
+  async upsert(spec: DagSpec, location: DagFileLocation, fingerprint: string, parsedAt: string, pausedIfNew = false): Promise<void> {
+    const values = { fileloc: location.fileloc, relative_fileloc: location.relativeFileloc, fingerprint, spec: JSON.stringify(spec), last_parsed_at: parsedAt, is_active: 1 };
     await this.db
       .insertInto('dag')
       .values({ dag_id: spec.dagId, is_paused: pausedIfNew ? 1 : 0, ...values })
@@ -38,8 +43,9 @@ export class DagRepository {
   }
 
   /** Where a DAG's file is, without reading its spec (a worker's per-task lookup). */
-  async location(dagId: string): Promise<{ fileloc: string; fingerprint: string } | undefined> {
-    return this.db.selectFrom('dag').select(['fileloc', 'fingerprint']).where('dag_id', '=', dagId).executeTakeFirst();
+  async location(dagId: string): Promise<(DagFileLocation & { fingerprint: string }) | undefined> {
+    const row = await this.db.selectFrom('dag').select(['fileloc', 'relative_fileloc', 'fingerprint']).where('dag_id', '=', dagId).executeTakeFirst();
+    return row && { fileloc: row.fileloc, relativeFileloc: row.relative_fileloc, fingerprint: row.fingerprint };
   }
 
   /** Paused / active flags of every DAG, without their specs (the scheduler's per-tick read). */
@@ -73,10 +79,11 @@ export class DagRepository {
   }
 }
 
-function toDagRow(row: { dag_id: string; fileloc: string; fingerprint: string; is_paused: number; is_active: number; spec: string; last_parsed_at: string }): DagRow {
+function toDagRow(row: { dag_id: string; fileloc: string; relative_fileloc: string | null; fingerprint: string; is_paused: number; is_active: number; spec: string; last_parsed_at: string }): DagRow {
   return {
     dagId: row.dag_id,
     fileloc: row.fileloc,
+    relativeFileloc: row.relative_fileloc,
     fingerprint: row.fingerprint,
     isPaused: row.is_paused === 1,
     isActive: row.is_active === 1,

@@ -22,6 +22,7 @@ import * as jobType from './migrations/012-job-type.ts';
 import * as jobQueues from './migrations/016-job-queues.ts';
 import * as stateFirstIndex from './migrations/018-task-instance-state-first-index.ts';
 import * as unfinishedIndex from './migrations/019-task-instance-unfinished-index.ts';
+import * as relativeFileloc from './migrations/021-dag-relative-fileloc.ts';
 
 export type Db = Kysely<Database>;
 
@@ -45,6 +46,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '016-job-queues': jobQueues,
   '018-task-instance-state-first-index': stateFirstIndex,
   '019-task-instance-unfinished-index': unfinishedIndex,
+  '021-dag-relative-fileloc': relativeFileloc,
 };
 
 export interface DatabaseOptions {

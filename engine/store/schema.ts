@@ -4,6 +4,8 @@ import type { ColumnType } from 'kysely';
 export interface DagTable {
   dag_id: string;
   fileloc: string;
+  /** The file's path inside the DAG folder that parsed it (Airflow's relative_fileloc); null when parsed from outside any folder. */
+  relative_fileloc: string | null;
   fingerprint: string;
   is_paused: number;
   is_active: number;

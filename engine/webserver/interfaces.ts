@@ -21,6 +21,8 @@ export interface WebserverOptions extends QueueConnectionOptions {
    * @defaultValue `$UPDRAFT_API_TOKEN`
    */
   apiToken?: string;
+  /** This host's copy of the DAG folder: the Code view reads a DAG's source there (Airflow's relative_fileloc). @defaultValue the configured DAG folder */
+  dagsFolder?: string;
   /** @defaultValue the system clock (`$UPDRAFT_NOW` pins it) */
   clock?: Clock;
   /** @defaultValue a pino logger for component `webserver` */

@@ -12,6 +12,7 @@ import { assertSafeBinding, guardWrites } from './auth.ts';
 import { problem, statusOf } from './errors.ts';
 import { addEtags } from './etag.ts';
 import type { WebserverOptions } from './interfaces.ts';
+import { defaultDagsFolder } from '../config/updraft-home.ts';
 import { UpdraftMetrics } from './metrics.ts';
 import { dagRunRoutes } from './routes/dag-runs.ts';
 import { dagSourceRoutes } from './routes/dag-source.ts';
@@ -80,7 +81,7 @@ export async function createWebserver(options: WebserverOptions): Promise<Fastif
   dagRunRoutes(app, options.store, clock);
   gridRoutes(app, options.store);
   ganttRoutes(app, options.store);
-  dagSourceRoutes(app, options.store);
+  dagSourceRoutes(app, options.store, options.dagsFolder ?? defaultDagsFolder());
   healthDetailsRoutes(app, options.store, metrics, options);
   taskInstanceRoutes(app, options.store, clock);
   monitoringRoutes(app, options.store, metrics, options);

@@ -3,25 +3,27 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN } from './cli.ts';
+import { BIN, tempDir } from './cli.ts';
 import { spawnUpdraft, type UpdraftProcess } from './processes.ts';
-import { tcpRelay, type TcpRelay } from './relay.ts';
 
 /**
  * Separate hosts on one machine: a network namespace each, joined by veth
- * pairs to a bridge in the root namespace. A host sees only what is published
- * on the bridge address (Redis, PostgreSQL), as on a real network; each gets
- * its own UPDRAFT_HOME and DAG folder copy from the test.
+ * pairs to a bridge in the root namespace. Services the test starts listen on
+ * the bridge address (`gateway`), as on a real network. Each host has a folder
+ * of its own (its UPDRAFT_HOME, its copy of the DAG files, its inputs), and its
+ * processes run in a mount namespace where every other host's folder is an
+ * empty tmpfs: a path that leaks from one host to another fails as it would
+ * between machines.
  */
 export interface TestHosts {
-  /** The root namespace's address on the bridge: services are published here. */
+  /** The root namespace's address on the bridge: services listen here. */
   gateway: string;
   names: string[];
-  /** Publishes a TCP service of the root namespace (e.g. 127.0.0.1:5432) on the bridge; returns the address hosts use. */
-  publish(target: { host: string; port: number }): Promise<string>;
+  /** The host's own folder, invisible to the other hosts' processes. */
+  dir(host: string): string;
   /** Starts `updraft <args>` on a host, its output in a log file. */
   start(host: string, args: string[], env: Record<string, string>, logDir: string): UpdraftProcess;
-  /** Runs `updraft <args>` on a host to completion (asynchronously: the relays live in this process). */
+  /** Runs `updraft <args>` on a host to completion. */
   run(host: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }>;
   cleanup(): Promise<void>;
 }
@@ -64,14 +66,22 @@ export async function createHosts(count: number): Promise<TestHosts> {
   const names = Array.from({ length: count }, (_, i) => `uh${id}${i}`);
   mkdirSync(OWNERS, { recursive: true });
   writeFileSync(join(OWNERS, id), String(process.pid));
-  const relays: TcpRelay[] = [];
+  const root = tempDir('updraft-hosts-');
+  const dirs = new Map(names.map((name) => [name, join(root, name)]));
+  for (const dir of dirs.values()) mkdirSync(dir);
   const processes: UpdraftProcess[] = [];
   const cleanup = async (): Promise<void> => {
     await Promise.all(processes.map((p) => p.stop('SIGKILL')));
-    await Promise.all(relays.map((r) => r.cut()));
     for (const name of names) spawnSync('ip', ['netns', 'del', name]);
     spawnSync('ip', ['link', 'del', bridge]);
     rmSync(join(OWNERS, id), { force: true });
+    rmSync(root, { recursive: true, force: true });
+  };
+  /** Enters the host's network namespace, then a mount namespace of its own where the other hosts' folders are empty; every step execs, so the pid is node's. */
+  const onHost = (host: string): string[] => {
+    const others = names.filter((n) => n !== host).map((n) => dirs.get(n)!);
+    const hide = 'while [ "$1" != -- ]; do mount -t tmpfs -o size=64k,mode=0755 none "$1" || exit 97; shift; done; shift; exec "$@"';
+    return ['ip', 'netns', 'exec', host, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', hide, 'sh', ...others, '--'];
   };
   try {
     ip('link', 'add', bridge, 'type', 'bridge');
@@ -97,20 +107,16 @@ export async function createHosts(count: number): Promise<TestHosts> {
   return {
     gateway,
     names,
-    async publish(target) {
-      // A TCP relay on the bridge address to a service that listens on loopback only (the machine's PostgreSQL).
-      const relay = await tcpRelay(target, gateway);
-      relays.push(relay);
-      return relay.address;
-    },
+    dir: (host) => dirs.get(host)!,
     start(host, args, env, logDir) {
-      const p = spawnUpdraft(['ip', 'netns', 'exec', host], args, env, join(logDir, `${host}-${args[0] ?? 'updraft'}-${++counter}.log`));
+      const p = spawnUpdraft(onHost(host), args, env, join(logDir, `${host}-${args[0] ?? 'updraft'}-${++counter}.log`), dirs.get(host));
       processes.push(p);
       return p;
     },
     run(host, args, env) {
       return new Promise((resolve, reject) => {
-        const child = spawn('ip', ['netns', 'exec', host, process.execPath, BIN, ...args], { env: { ...process.env, UPDRAFT_LOG_FORMAT: 'json', ...env } });
+        const [command, ...rest] = [...onHost(host), process.execPath, BIN, ...args];
+        const child = spawn(command!, rest, { cwd: dirs.get(host), env: { ...process.env, UPDRAFT_LOG_FORMAT: 'json', ...env } });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d) => (stdout += d));

@@ -23,10 +23,11 @@ export function startUpdraft(args: string[], env: Record<string, string>, logDir
  * Runs `<prefix...> node bin/updraft.mjs <args>` (the prefix may enter a network namespace:
  * `ip netns exec` execs node in place, so the pid is node's and a SIGKILL reaches it).
  */
-export function spawnUpdraft(prefix: string[], args: string[], env: Record<string, string>, logFile: string): UpdraftProcess {
+export function spawnUpdraft(prefix: string[], args: string[], env: Record<string, string>, logFile: string, cwd?: string): UpdraftProcess {
   const fd = openSync(logFile, 'a');
   const [command, ...rest] = [...prefix, process.execPath, BIN, ...args];
   const child = spawn(command!, rest, {
+    cwd,
     env: { ...process.env, UPDRAFT_LOG_FORMAT: 'json', UPDRAFT_LOG_LEVEL: 'debug', ...env },
     stdio: ['ignore', fd, fd],
   });

@@ -47,7 +47,8 @@ function makeTlsFiles(): { ca: string; cert: string; key: string } {
   return { ca: f('ca.crt'), cert: f('server.crt'), key: f('server.key') };
 }
 
-export async function startRedis(options: { password?: string; tls?: boolean } = {}): Promise<TestRedis> {
+/** `bind`: addresses to listen on besides 127.0.0.1 (the separate-hosts test's bridge). */
+export async function startRedis(options: { password?: string; tls?: boolean; bind?: string[] } = {}): Promise<TestRedis> {
   const prefix = `test${randomBytes(4).toString('hex')}`;
   const hasBinary = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
   let server: ChildProcess | null = null;
@@ -60,7 +61,7 @@ export async function startRedis(options: { password?: string; tls?: boolean } =
     const listen = tls
       ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no']
       : ['--port', String(port)];
-    server = spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', ...auth], { stdio: 'ignore' });
+    server = spawn('redis-server', [...listen, '--bind', '127.0.0.1', ...(options.bind ?? []), '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', ...auth], { stdio: 'ignore' });
     url = `${tls ? 'rediss' : 'redis'}://${options.password ? `:${encodeURIComponent(options.password)}@` : ''}127.0.0.1:${port}`;
     caFile = tls?.ca;
   }

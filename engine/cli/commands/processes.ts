@@ -66,8 +66,9 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       await requireRedis();
       const { TaskWorker } = await import('../../../workers/task-worker.ts');
       // Each running try may hold a connection (its start, log, outcome); a few more serve reads and heartbeats.
-      const store = await ctx().store({ poolSize: concurrency + 2 });
-      const worker = new TaskWorker(store, { concurrency, queues, prefix: o.redisPrefix });
+      const c = ctx();
+      const store = await c.store({ poolSize: concurrency + 2 });
+      const worker = new TaskWorker(store, { concurrency, queues, prefix: o.redisPrefix, dagsFolder: c.folder });
       worker.start();
       await untilSignal();
       // Running tasks get their grace period only while Redis and the store answer: without them their outcomes cannot be recorded or handed on.
@@ -91,7 +92,7 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       // has parsed yet, so that the UI shows DAGs before a scheduler has ever run.
       await c.ensureParsed((line) => log.info({ folder: c.folder }, line));
       const { startWebserver } = await import('../../webserver/server.ts');
-      const { app, url } = await startWebserver({ store, host: o.host, port, clock: c.clock, log });
+      const { app, url } = await startWebserver({ store, host: o.host, port, clock: c.clock, log, dagsFolder: c.folder });
       log.info({ url }, `webserver listening on ${url}`);
       await untilSignal();
       await app.close();

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../../models/errors.ts';
 import type { Store } from '../../store/store.ts';
+import { localDagFile } from '../../dag-processing/dag-file-location.ts';
 import { findDag } from './dags.ts';
 import { dagParams, type DagParams } from './schemas.ts';
 
@@ -24,10 +25,10 @@ export function failingLine(filename: string, message: string): number | null {
 }
 
 /** Airflow's "Code" tab: a DAG file's source with the fingerprint and time of the parse the scheduler last recorded. */
-export function dagSourceRoutes(app: FastifyInstance, store: Store): void {
+export function dagSourceRoutes(app: FastifyInstance, store: Store, dagsFolder: string): void {
   app.get<{ Params: DagParams }>('/api/v1/dags/:dag_id/source', { schema: { params: dagParams } }, async (request) => {
     const dag = await findDag(store, request.params.dag_id);
-    const { content, fingerprint } = await readSource(dag.fileloc);
+    const { content, fingerprint } = await readSource(localDagFile(dag, dagsFolder));
     return {
       dag_id: dag.dagId,
       fileloc: dag.fileloc,

@@ -1,0 +1,58 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './redis.ts';
+
+const BIN = ['/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/17/bin'].find((d) => existsSync(join(d, 'initdb')));
+
+/** A PostgreSQL cluster of the test's own, in a temp dir: the separate-hosts test's "database host". */
+export interface PrivatePostgres {
+  port: number;
+  /** `postgres://postgres@<host>:<port>/postgres` */
+  url(host?: string): string;
+  stop(): Promise<void>;
+}
+
+/** Why a private cluster cannot be made here, or null (needs PostgreSQL's server binaries and root, to run them as `postgres`). */
+export function privatePostgresUnavailable(): string | null {
+  if (!BIN) return 'no initdb under /usr/lib/postgresql/*/bin';
+  if (process.getuid?.() !== 0) return 'a private cluster is run as user postgres, which needs root';
+  if (spawnSync('id', ['postgres']).status !== 0) return 'no user postgres';
+  return null;
+}
+
+/**
+ * initdb + pg_ctl in a fresh folder, listening on 127.0.0.1 and on `listen`
+ * (trust auth, as the machine's own server; fsync off: a test's data need not
+ * survive a power cut). `stop()` shuts it down at once and removes the folder.
+ */
+export async function startPrivatePostgres(listen: string[] = []): Promise<PrivatePostgres> {
+  const why = privatePostgresUnavailable();
+  if (why) throw new Error(`cannot start a private PostgreSQL: ${why}`);
+  const dir = mkdtempSync(join(tmpdir(), 'updraft-pg-'));
+  const data = join(dir, 'data');
+  const pgUser = execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim();
+  const pgGroup = execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim();
+  chownSync(dir, Number(pgUser), Number(pgGroup));
+  const asPostgres = (bin: string, args: string[]): void => {
+    const r = spawnSync('runuser', ['-u', 'postgres', '--', join(BIN!, bin), ...args], { encoding: 'utf8', cwd: dir });
+    if (r.status !== 0) throw new Error(`${bin} failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+  };
+  const port = await freePort();
+  const stop = async (): Promise<void> => {
+    if (existsSync(join(data, 'postmaster.pid'))) spawnSync('runuser', ['-u', 'postgres', '--', join(BIN!, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'], { stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+    // The hosts' addresses are in a private range: trust them as the machine's server trusts 127.0.0.1.
+    appendFileSync(join(data, 'pg_hba.conf'), 'host all all 10.0.0.0/8 trust\n');
+    const options = `-p ${port} -k ${dir} -c listen_addresses='${['127.0.0.1', ...listen].join(',')}' -c fsync=off -c max_connections=200`;
+    asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { port, url: (host = '127.0.0.1') => `postgres://postgres@${host}:${port}/postgres`, stop };
+}
