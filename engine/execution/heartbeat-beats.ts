@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import { keyString, type TaskInstanceKey } from '../models/task-instance-key.ts';
+import { keyFromString, keyString, type TaskInstanceKey } from '../models/task-instance-key.ts';
 import { Store, type StoreLocation } from '../store/store.ts';
 
 /** What the heartbeat thread is started with. */
@@ -10,8 +10,8 @@ export interface HeartbeatThreadData {
   clockOffsetMs: number;
 }
 
-/** From the worker to its heartbeat thread. */
-export type HeartbeatCommand = { watch: TaskInstanceKey } | { unwatch: string } | { stop: true };
+/** From the worker to its heartbeat thread: a try to beat for, tries no longer to (each a keyString), or stop. */
+export type HeartbeatCommand = { watch: string } | { unwatch: string[] } | { stop: true };
 
 /** From the heartbeat thread: after each beat, the tries it beat for and those of them still `running`; or why it failed. */
 export type HeartbeatReport = { beaten: string[]; running: string[] } | { error: string };
@@ -41,8 +41,8 @@ export async function beatInThread(data: HeartbeatThreadData, port: MessagePort)
   };
   const timer = setInterval(() => void beat(), data.intervalMs);
   port.on('message', (command: HeartbeatCommand) => {
-    if ('watch' in command) watched.set(keyString(command.watch), command.watch);
-    else if ('unwatch' in command) watched.delete(command.unwatch);
+    if ('watch' in command) watched.set(command.watch, keyFromString(command.watch));
+    else if ('unwatch' in command) for (const id of command.unwatch) watched.delete(id);
     else {
       clearInterval(timer);
       port.close();

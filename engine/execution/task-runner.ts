@@ -63,7 +63,9 @@ export interface TaskTryInput {
   echo?: (line: string) => void;
 }
 
-export const workerIdentity = (): string => `${hostname()}:${process.pid}`;
+let identity: string | null = null;
+/** `host:pid`, read once: os.hostname() is a system call, and every try's log names it. */
+export const workerIdentity = (): string => (identity ??= `${hostname()}:${process.pid}`);
 
 /**
  * The one task runner, used by `dags test`, `tasks test` and workers: builds

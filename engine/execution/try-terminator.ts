@@ -67,23 +67,45 @@ export class TryTerminator {
   private thread: Worker | null = null;
   private beating: Promise<void> | null = null;
   private readonly intervalMs: number;
+  /** Tries that ended since the thread was last told (see unwatch). */
+  private readonly ended = new Set<string>();
+  private endedTimer: NodeJS.Timeout | null = null;
+  private readonly flushMs: number;
 
   constructor(private readonly store: Store, private readonly options: TryTerminatorOptions = {}) {
     this.intervalMs = options.intervalMs ?? tryHeartbeatMs();
+    this.flushMs = Math.min(250, this.intervalMs / 2);
   }
 
   /** Starts watching a running try; the signal aborts when it is changed from outside. */
   watch(key: TaskInstanceKey): AbortSignal {
     const entry = { key: keyOf(key), controller: new AbortController() };
-    this.watched.set(keyString(key), entry);
-    this.thread?.postMessage({ watch: entry.key } satisfies HeartbeatCommand);
+    const id = keyString(key);
+    this.watched.set(id, entry);
+    // At once: the task may block this event loop as soon as it starts, and then only the thread beats for it.
+    this.ended.delete(id);
+    this.thread?.postMessage({ watch: id } satisfies HeartbeatCommand);
     return entry.controller.signal;
   }
 
-  /** The try ended here (or was handed back): no longer ours to watch. */
+  /**
+   * The try ended here (or was handed back): no longer ours to watch. The
+   * thread hears of it a little later, with the others that ended meanwhile:
+   * a message per finish cost a busy worker a twentieth of its CPU, and a
+   * beat for a try that is no longer `running` changes nothing.
+   */
   unwatch(key: TaskInstanceKey): void {
-    this.watched.delete(keyString(key));
-    this.thread?.postMessage({ unwatch: keyString(key) } satisfies HeartbeatCommand);
+    const id = keyString(key);
+    this.watched.delete(id);
+    if (!this.thread) return;
+    this.ended.add(id);
+    this.endedTimer ??= setTimeout(() => this.flushEnded(), this.flushMs).unref();
+  }
+
+  private flushEnded(): void {
+    this.endedTimer = null;
+    if (this.ended.size > 0) this.thread?.postMessage({ unwatch: [...this.ended] } satisfies HeartbeatCommand);
+    this.ended.clear();
   }
 
   /** Tries being watched. */
@@ -104,6 +126,9 @@ export class TryTerminator {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.endedTimer) clearTimeout(this.endedTimer);
+    this.endedTimer = null;
+    this.ended.clear();
     this.thread?.postMessage({ stop: true } satisfies HeartbeatCommand);
     this.thread = null;
   }
@@ -112,7 +137,7 @@ export class TryTerminator {
     const data: HeartbeatThreadData = { location: this.store.location, intervalMs: this.intervalMs, clockOffsetMs: (this.options.now?.() ?? new Date()).getTime() - Date.now() };
     const thread = new Worker(HEARTBEAT_THREAD, { workerData: data });
     this.thread = thread;
-    for (const entry of this.watched.values()) thread.postMessage({ watch: entry.key } satisfies HeartbeatCommand);
+    for (const id of this.watched.keys()) thread.postMessage({ watch: id } satisfies HeartbeatCommand);
     thread.on('message', (report: HeartbeatReport) => {
       if ('error' in report) return this.options.onError?.(new Error(report.error));
       const beaten = new Set(report.beaten);

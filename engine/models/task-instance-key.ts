@@ -12,6 +12,12 @@ export interface TaskInstanceKey {
 /** The key as one string, for maps and sets of tries. */
 export const keyString = (k: TaskInstanceKey): string => `${k.dagId}\u0000${k.runId}\u0000${k.taskId}\u0000${k.tryNumber}`;
 
+/** The key a {@link keyString} was made of. */
+export function keyFromString(key: string): TaskInstanceKey {
+  const [dagId, runId, taskId, tryNumber] = key.split('\u0000') as [string, string, string, string];
+  return { dagId, runId, taskId, tryNumber: Number(tryNumber) };
+}
+
 /** A run's key as one string, for maps and sets of runs (split on `\u0000` to get the ids back). */
 export const runKeyString = (dagId: string, runId: string): string => `${dagId}\u0000${runId}`;
 
