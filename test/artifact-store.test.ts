@@ -98,6 +98,21 @@ function behavesAsAnArtifactStore(name: string, make: () => Promise<Backend>, sk
       assert.equal(await store.delete(uri), false);
     });
 
+    it('lists by key prefix, in key order, wildcards taken literally', async () => {
+      const { store } = backend;
+      for (const key of ['listing/b_1/x.csv', 'listing/bX1/y.csv', 'listing/a/z.csv', 'listing/bb/w.csv', 'listed/q.csv']) await store.put(key, key);
+      const keys = async (prefix?: string): Promise<string[]> => (await store.list(prefix)).map((a) => a.key);
+      const listing = ['listing/a/z.csv', 'listing/bX1/y.csv', 'listing/b_1/x.csv', 'listing/bb/w.csv'];
+      assert.deepEqual(await keys('listing/'), listing);
+      assert.deepEqual(await keys('listing/b_'), ['listing/b_1/x.csv'], "'_' is not a wildcard");
+      assert.deepEqual(await keys('listing/b%'), [], "'%' is not a wildcard");
+      assert.deepEqual(await keys('listin'), listing, 'a prefix need not end at a segment');
+      assert.deepEqual(await keys('nothing/'), []);
+      assert.ok((await keys()).includes('listed/q.csv'));
+      const [one] = await store.list('listing/a/');
+      assert.deepEqual(one, await store.stat(store.uri('listing/a/z.csv')));
+    });
+
     it('refuses bad keys and other backends\' URIs', async () => {
       const { store } = backend;
       for (const key of ['../etc/passwd', 'a//b', '.hidden/x', 'models/.x', '']) assert.throws(() => store.uri(key), ArtifactAddressError, key);
@@ -233,9 +248,16 @@ describe('retraining across hosts: store and artifacts on PostgreSQL, a fresh $U
     writeChurnData(inputs, { drift: true, rows: 600, seed: 11 });
     // alpha 0: no difference is significant, so the gate passes whatever data host C trains on.
     const conf: Record<string, unknown> = { gate_alpha: 0 };
-    for (const kind of ['reference', 'current', 'train']) conf[kind] = (await artifacts!.put(`inputs/churn/${kind}.csv`, readFileSync(join(inputs, `${kind}.csv`)))).uri;
-    rmSync(inputs, { recursive: true });
     const c = host();
+    for (const kind of ['reference', 'current', 'train']) {
+      conf[kind] = (await cliJson<{ uri: string }>(['artifacts', 'put', join(inputs, `${kind}.csv`), `inputs/churn/${kind}.csv`], c)).uri;
+    }
+    const listed = await cliJson<Array<{ key: string; size: number; sha256: string }>>(['artifacts', 'list', 'inputs/churn/'], b);
+    assert.deepEqual(listed.map((a) => [a.key, a.size, a.sha256]), ['current', 'reference', 'train'].map((kind) => {
+      const bytes = readFileSync(join(inputs, `${kind}.csv`));
+      return [`inputs/churn/${kind}.csv`, bytes.length, sha256(bytes)];
+    }), 'what host C put, host B lists');
+    rmSync(inputs, { recursive: true });
     const second = await pipeline(c, conf);
     assert.equal(second.code, 0, second.stderr);
     assert.equal(states(second.stdout).deploy_model, 'success');
@@ -256,6 +278,11 @@ describe('retraining across hosts: store and artifacts on PostgreSQL, a fresh $U
     await admin.end();
     failsNaming(await runCli(['models', 'promote', 'churn', '2'], d), /^updraft: error: artifact corrupt: /, v2.artifact_uri);
     failsNaming(await runCli(['models', 'predict', 'churn', input, '--version', '2'], d), /^updraft: error: artifact corrupt: /, v2.artifact_uri);
+    const downloads = tempDir('updraft-download-');
+    failsNaming(await runCli(['artifacts', 'get', v2.artifact_uri, '--to', join(downloads, 'model.json')], d), /^updraft: error: artifact corrupt: /, v2.artifact_uri);
+    assert.deepEqual(readdirSync(downloads), [], 'nothing half-written');
+    assert.equal((await runCli(['artifacts', 'get', v1.artifact_uri, '--to', join(downloads, 'model.json')], d)).code, 0);
+    assert.ok(readFileSync(join(downloads, 'model.json')).equals(await artifacts!.get(v1.artifact_uri)), 'v1 downloaded, verified');
     assert.deepEqual(await cliJson<Prediction>(['models', 'predict', 'churn', input], d), v1, 'v1 still serves');
 
     // Missing: the same, with ArtifactNotFoundError.

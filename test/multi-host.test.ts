@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { PostgresArtifactStore } from '../engine/artifacts/index.ts';
 import { Store } from '../engine/store/store.ts';
 import { writeChurnData } from '../ml/demo/synthetic-data.ts';
 import { FIXTURES, REPO, tempDir } from './helpers/cli.ts';
@@ -24,10 +23,8 @@ describe('several hosts (network namespaces): Redis with a password and a Postgr
     let redis: TestRedis | undefined;
     let database: PrivatePostgres | undefined;
     let store: Store | undefined;
-    let artifacts: PostgresArtifactStore | undefined;
     t.after(async () => {
       await hosts?.cleanup();
-      await artifacts?.close();
       await store?.close();
       await redis?.stop();
       await database?.stop();
@@ -84,13 +81,12 @@ describe('several hosts (network namespaces): Redis with a password and a Postgr
       assert.deepEqual((await store.xcom.forRun('branch_join', runId)).get('join'), { total: i === 0 ? 43 : 1 }, 'XCom crossed hosts through the store');
     }
 
-    // The retraining pipeline, its inputs given as artifact URIs (no host has the files).
-    artifacts = new PostgresArtifactStore({ url: database.url() });
+    // The retraining pipeline, its inputs put into the artifact store on host A (only A has the files) and given by URI.
     const inputs = async (seed: number): Promise<Record<string, string>> => {
-      const dir = tempDir('updraft-inputs-');
+      const dir = join(hosts!.dir(A), `inputs-${seed}`);
       writeChurnData(dir, { drift: true, rows: 600, seed });
       const conf: Record<string, string> = {};
-      for (const kind of ['reference', 'current', 'train']) conf[kind] = (await artifacts!.put(`inputs/churn/${seed}/${kind}.csv`, readFileSync(join(dir, `${kind}.csv`)))).uri;
+      for (const kind of ['reference', 'current', 'train']) conf[kind] = (await cli<{ uri: string }>(A, ['artifacts', 'put', join(dir, `${kind}.csv`), `inputs/churn/${seed}/${kind}.csv`])).uri;
       return conf;
     };
     // A cooldown of 0 lets the second run retrain; alpha 0 lets its candidate pass the champion gate whatever it scores.

@@ -60,6 +60,13 @@ export interface ArtifactStore {
   /** The recorded size and SHA-256, without reading (nor verifying) the bytes. Throws ArtifactNotFoundError. */
   stat(uri: string): Promise<ArtifactInfo>;
 
+  /**
+   * The artifacts whose key starts with `prefix` (whole segments or not:
+   * `models/ch` lists `models/churn/...`), in key order, from their records
+   * (bytes are neither read nor verified). @defaultValue every artifact
+   */
+  list(prefix?: string): Promise<ArtifactInfo[]>;
+
   /** Removes the artifact; false when there was none. */
   delete(uri: string): Promise<boolean>;
 

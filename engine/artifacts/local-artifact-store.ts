@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readlink, rename, symlink, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readlink, rename, symlink, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inChunks } from './artifact-body.ts';
@@ -126,6 +126,29 @@ export class LocalArtifactStore implements ArtifactStore {
       throw error;
     });
     return { uri, key: this.keyOf(path), size: info.size, sha256: recorded.sha256 };
+  }
+
+  async list(prefix = ''): Promise<ArtifactInfo[]> {
+    const found: ArtifactInfo[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true }).catch((error: unknown) => {
+        if (errno(error) === 'ENOENT') return [];
+        throw error;
+      });
+      for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        // Content files and unfinished writes are hidden; a key is a link to its content file.
+        if (entry.name.startsWith('.')) continue;
+        const path = join(dir, entry.name);
+        const key = this.keyOf(path);
+        if (entry.isDirectory()) {
+          if (prefix.startsWith(`${key}/`) || key.startsWith(prefix)) await walk(path);
+        } else if (entry.isSymbolicLink() && key.startsWith(prefix)) {
+          found.push(await this.stat(pathToFileURL(path).href));
+        }
+      }
+    };
+    await walk(this.location);
+    return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   async delete(uri: string): Promise<boolean> {

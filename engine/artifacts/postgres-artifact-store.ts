@@ -131,6 +131,14 @@ export class PostgresArtifactStore implements ArtifactStore {
     return { uri, key, size: Number(row.size), sha256: row.sha256 };
   }
 
+  async list(prefix = ''): Promise<ArtifactInfo[]> {
+    await this.migrated();
+    // A prefix of a key, matched literally: LIKE's wildcards in it are escaped. Byte order, as the local backend lists.
+    const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = await this.db.selectFrom('artifact').select(['key', 'sha256', 'size']).where('key', 'like', pattern).orderBy(sql`key collate "C"`).execute();
+    return rows.map((r) => ({ uri: this.uri(r.key), key: r.key, size: Number(r.size), sha256: r.sha256 }));
+  }
+
   async delete(uri: string): Promise<boolean> {
     const key = this.key(uri);
     await this.migrated();

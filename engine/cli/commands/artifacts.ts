@@ -1,0 +1,75 @@
+import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Command } from 'commander';
+import { ArtifactNotFoundError } from '../../artifacts/errors.ts';
+import type { ArtifactStore } from '../../artifacts/interfaces.ts';
+import { InvalidInputError } from '../../models/errors.ts';
+import type { CliContext } from '../context.ts';
+import { outputOption, printObject, printRows, type OutputFormat } from '../output.ts';
+
+/** A URI as printed by the store, or a bare key (`inputs/churn/train.csv`) of this host's artifact store. */
+const addressOf = (store: ArtifactStore, uriOrKey: string): string => (/^[a-z][a-z0-9+.-]*:/.test(uriOrKey) ? uriOrKey : store.uri(uriOrKey));
+
+const row = (a: { uri: string; key: string; size: number; sha256: string }): Record<string, unknown> => ({ key: a.key, size: a.size, sha256: a.sha256, uri: a.uri });
+
+/**
+ * `updraft artifacts`: what tasks hand each other (models, data sets, drift
+ * reports), in the artifact store every host reads (UPDRAFT_ARTIFACTS_URL).
+ * `put` is how a user gives a pipeline its input on several hosts: the run's
+ * conf then names the URI instead of a path only one host has.
+ */
+export function registerArtifactCommands(program: Command, ctx: () => CliContext): void {
+  const artifacts = program.command('artifacts').description('the artifact store: models, data sets and reports, by URI (UPDRAFT_ARTIFACTS_URL)');
+
+  artifacts.command('list [prefix]').description('artifacts whose key starts with the prefix, from their records').addOption(outputOption())
+    .action(async (prefix: string | undefined, o: { output: OutputFormat }) => {
+      printRows((await (await ctx().artifacts()).list(prefix ?? '')).map(row), o.output, ['key', 'size', 'sha256', 'uri']);
+    });
+
+  artifacts.command('put <file> <key>').description('stores a local file under the key (streamed, with its SHA-256) and prints its URI').addOption(outputOption())
+    .action(async (file: string, key: string, o: { output: OutputFormat }) => {
+      const path = resolve(file);
+      if (!existsSync(path) || !statSync(path).isFile()) throw new InvalidInputError(`artifacts put: no such file: ${file}`);
+      const store = await ctx().artifacts();
+      store.uri(key); // a bad key is refused before anything is read
+      printObject(row(await store.put(key, createReadStream(path))), o.output);
+    });
+
+  artifacts.command('get <uri>').description('writes the artifact, verified against its SHA-256, to a file (or stdout)')
+    .option('--to <file>', 'file to write; it appears only once every byte is verified (default: stdout)')
+    .action(async (uri: string, o: { to?: string }) => {
+      const store = await ctx().artifacts();
+      const address = addressOf(store, uri);
+      if (!o.to) {
+        // To stdout the bytes go as they are read: a corrupt artifact fails after them, with a non-zero exit.
+        for await (const chunk of store.stream(address)) if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
+        return;
+      }
+      const target = resolve(o.to);
+      if (!existsSync(dirname(target))) throw new InvalidInputError(`artifacts get --to: no such folder: ${dirname(o.to)}`);
+      const partial = join(dirname(target), `.${basename(target)}.${process.pid}.partial`);
+      try {
+        await pipeline(store.stream(address), createWriteStream(partial));
+      } catch (error) {
+        await unlink(partial).catch(() => undefined);
+        throw error;
+      }
+      await rename(partial, target);
+    });
+
+  artifacts.command('stat <uri>').description('size and SHA-256 as recorded (bytes not read)').addOption(outputOption())
+    .action(async (uri: string, o: { output: OutputFormat }) => {
+      const store = await ctx().artifacts();
+      printObject(row(await store.stat(addressOf(store, uri))), o.output);
+    });
+
+  artifacts.command('delete <uri>').description('removes the artifact (a registered model version that points at it can no longer be deployed)')
+    .action(async (uri: string) => {
+      const store = await ctx().artifacts();
+      const address = addressOf(store, uri);
+      if (!(await store.delete(address))) throw new ArtifactNotFoundError(address);
+      process.stdout.write(`deleted ${address}\n`);
+    });
+}
