@@ -317,6 +317,8 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     assert.match(await page.getByTestId('try-details').innerText(), /failed/);
     await page.getByTestId('try-2').click();
     await page.waitForURL(/try=2/);
+    // The URL changes before the details redraw: wait for try 2's details (a wait that fails the test if they never come).
+    await page.getByTestId('try-details').filter({ hasText: /try\s*2/ }).waitFor({ timeout: 10_000 });
     assert.match(await page.getByTestId('try-details').innerText(), /success/);
   });
 
