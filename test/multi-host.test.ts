@@ -111,9 +111,8 @@ describe('several hosts (network namespaces): Redis with a password and a Postgr
     await cli(D, ['models', 'rollback', 'churn']);
     assert.deepEqual(await cli<Prediction>(D, ['models', 'predict', 'churn', join(input, 'current.csv')]), versions[0], 'v1 serves again');
 
-    // Scheduler host A dies: B's scheduler carries on. Then the slow task's worker host dies
-    // (SIGKILL): the try is failed as lost and retried on the surviving default-queue host D.
-    await schedulerA.stop('SIGKILL');
+    // Mid-run, scheduler host A dies, and so does the slow task's worker host (SIGKILL): B's
+    // scheduler fails the lost try, and its retry runs on the surviving default-queue host D.
     const workerD = hosts.start(D, ['worker', '--concurrency', '1'], env[D]!, logs);
     const slowRun = await trigger('slow_task', { ms: 6000 });
     const running = await waitFor('slow running', async () => {
@@ -122,7 +121,7 @@ describe('several hosts (network namespaces): Redis with a password and a Postgr
     }, 60_000);
     const victim = [workerC, workerD].find((p) => ranOn(p)(running.workerId));
     assert.ok(victim, `slow runs on a default-queue host (${running.workerId})`);
-    await victim.stop('SIGKILL');
+    await Promise.all([schedulerA.stop('SIGKILL'), victim.stop('SIGKILL')]);
     assert.equal((await finished('slow_task', slowRun)).state, 'success');
     const slow = (await store.tasks.allTries('slow_task', slowRun)).filter((x) => x.taskId === 'slow');
     assert.deepEqual(slow.map((x) => [x.tryNumber, x.state]), [[1, 'up_for_retry'], [2, 'success']]);
