@@ -73,8 +73,9 @@ async function main(): Promise<void> {
   say('model registry: churn');
   printRows((await registry.versions('churn').catch(() => [])).map((v) => ({ version: v.version, stage: v.stage, accuracy: v.metrics.accuracy?.toFixed(4), precision: v.metrics.precision?.toFixed(4), roc_auc: v.metrics.roc_auc?.toFixed(4), created_at: v.createdAt })), 'table');
   printRows((await registry.history('churn').catch(() => [])).map((p) => ({ version: p.version, in_production_from: p.startedAt, until: p.endedAt ?? '(now)', reason: p.reason })), 'table');
-  say('retrain log (latest 6)');
-  printRows((await new RetrainLog(store).list('churn')).slice(-6).map((e) => ({ timestamp: e.timestamp, trigger: e.trigger, decision: e.decision, success: e.success, version: e.version ?? '', reason: e.reason ?? e.error ?? '' })), 'table');
+  const retrainLog = await new RetrainLog(store).list('churn');
+  say(retrainLog.length > 6 ? `retrain log (latest 6 of ${retrainLog.length})` : 'retrain log');
+  printRows(retrainLog.slice(-6).map((e) => ({ timestamp: e.timestamp, trigger: e.trigger, decision: e.decision, success: e.success, version: e.version ?? '', reason: e.reason ?? e.error ?? '' })), 'table');
   process.stdout.write(`\nExplore (the installed command; inside this clone 'npx updraft' works too): updraft models history churn | updraft retrain-log | updraft tasks logs ${DAG_ID} ${created[0]!.runId} check_drift\n`);
   process.stdout.write('Or in a browser: updraft webserver, then open http://127.0.0.1:8080 (grid, graph, logs, models)\n');
   await store.close();

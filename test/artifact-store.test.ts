@@ -142,6 +142,19 @@ behavesAsAnArtifactStore('local directory', async () => {
   };
 });
 
+describe('local directory artifact store: keys and folders', () => {
+  it('a key cannot be a folder of other keys, nor lie under another key: refused, nothing written', async () => {
+    const root = tempDir('updraft-artifacts-');
+    const store = new LocalArtifactStore({ root });
+    await store.put('inputs/demo/train.csv', 'a,b\n1,2\n');
+    const before = readdirSync(root, { recursive: true }).sort();
+    await assert.rejects(store.put('inputs/demo', 'x'), /artifact key 'inputs\/demo' is a folder of other artifacts/);
+    await assert.rejects(store.put('inputs/demo/train.csv/x', 'x'), /artifact key 'inputs\/demo\/train.csv\/x' lies under another artifact's key/);
+    assert.deepEqual(readdirSync(root, { recursive: true }).sort(), before, 'no content file, link or folder left');
+    assert.equal((await store.get(store.uri('inputs/demo/train.csv'))).toString(), 'a,b\n1,2\n');
+  });
+});
+
 let database: ThrowawayDatabase | undefined;
 after(() => database?.drop());
 behavesAsAnArtifactStore('PostgreSQL', async () => {
@@ -281,7 +294,9 @@ describe('retraining across hosts: store and artifacts on PostgreSQL, a fresh $U
     const downloads = tempDir('updraft-download-');
     failsNaming(await runCli(['artifacts', 'get', v2.artifact_uri, '--to', join(downloads, 'model.json')], d), /^updraft: error: artifact corrupt: /, v2.artifact_uri);
     assert.deepEqual(readdirSync(downloads), [], 'nothing half-written');
-    assert.equal((await runCli(['artifacts', 'get', v1.artifact_uri, '--to', join(downloads, 'model.json')], d)).code, 0);
+    // A folder, as cp takes one: the file is named after the key's last segment.
+    assert.equal((await runCli(['artifacts', 'get', v1.artifact_uri, '--to', downloads], d)).code, 0);
+    assert.deepEqual(readdirSync(downloads), ['model.json']);
     assert.ok(readFileSync(join(downloads, 'model.json')).equals(await artifacts!.get(v1.artifact_uri)), 'v1 downloaded, verified');
     assert.deepEqual(await cliJson<Prediction>(['models', 'predict', 'churn', input], d), v1, 'v1 still serves');
 

@@ -46,7 +46,12 @@ export class LocalArtifactStore implements ArtifactStore {
     const path = join(this.location, ...keySegments(key));
     const dir = dirname(path);
     const name = basename(path);
-    await mkdir(dir, { recursive: true });
+    // In a directory a key cannot also be a folder of other keys (PostgreSQL has no such limit): refused before anything is written.
+    if ((await lstat(path).catch(() => null))?.isDirectory()) throw new ArtifactAddressError(`artifact key '${key}' is a folder of other artifacts in ${this.location}`);
+    await mkdir(dir, { recursive: true }).catch((error: unknown) => {
+      if (errno(error) === 'EEXIST' || errno(error) === 'ENOTDIR') throw new ArtifactAddressError(`artifact key '${key}' lies under another artifact's key in ${this.location}`);
+      throw error;
+    });
     const tmp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
     const hash = createHash('sha256');
     let size = 0;

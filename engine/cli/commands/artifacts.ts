@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { ArtifactNotFoundError } from '../../artifacts/errors.ts';
 import type { ArtifactStore } from '../../artifacts/interfaces.ts';
-import { InvalidInputError } from '../../models/errors.ts';
+import { InvalidInputError, UpdraftError } from '../../models/errors.ts';
 import type { CliContext } from '../context.ts';
 import { outputOption, printObject, printRows, type OutputFormat } from '../output.ts';
 
@@ -28,17 +28,21 @@ export function registerArtifactCommands(program: Command, ctx: () => CliContext
       printRows((await (await ctx().artifacts()).list(prefix ?? '')).map(row), o.output, ['key', 'size', 'sha256', 'uri']);
     });
 
-  artifacts.command('put <file> <key>').description('stores a local file under the key (streamed, with its SHA-256) and prints its URI').addOption(outputOption())
+  artifacts.command('put <file> <key>').description('stores a local file under the key (streamed, with its SHA-256) and prints its URI (json: key, size, sha256, uri)').addOption(outputOption())
     .action(async (file: string, key: string, o: { output: OutputFormat }) => {
       const path = resolve(file);
-      if (!existsSync(path) || !statSync(path).isFile()) throw new InvalidInputError(`artifacts put: no such file: ${file}`);
+      if (!existsSync(path)) throw new InvalidInputError(`artifacts put: no such file: ${file}`);
+      if (!statSync(path).isFile()) throw new InvalidInputError(`artifacts put: not a regular file: ${file}`);
       const store = await ctx().artifacts();
       store.uri(key); // a bad key is refused before anything is read
-      printObject(row(await store.put(key, createReadStream(path))), o.output);
+      const info = await store.put(key, createReadStream(path));
+      // The URI alone, for `URI=$(updraft artifacts put ...)`.
+      if (o.output === 'json') printObject(row(info), 'json');
+      else process.stdout.write(`${info.uri}\n`);
     });
 
   artifacts.command('get <uri>').description('writes the artifact, verified against its SHA-256, to a file (or stdout)')
-    .option('--to <file>', 'file to write; it appears only once every byte is verified (default: stdout)')
+    .option('--to <path>', 'file to write, or a folder to write it into under its key\'s last segment; it appears only once every byte is verified (default: stdout)')
     .action(async (uri: string, o: { to?: string }) => {
       const store = await ctx().artifacts();
       const address = addressOf(store, uri);
@@ -47,16 +51,7 @@ export function registerArtifactCommands(program: Command, ctx: () => CliContext
         for await (const chunk of store.stream(address)) if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
         return;
       }
-      const target = resolve(o.to);
-      if (!existsSync(dirname(target))) throw new InvalidInputError(`artifacts get --to: no such folder: ${dirname(o.to)}`);
-      const partial = join(dirname(target), `.${basename(target)}.${process.pid}.partial`);
-      try {
-        await pipeline(store.stream(address), createWriteStream(partial));
-      } catch (error) {
-        await unlink(partial).catch(() => undefined);
-        throw error;
-      }
-      await rename(partial, target);
+      await download(store, address, o.to);
     });
 
   artifacts.command('stat <uri>').description('size and SHA-256 as recorded (bytes not read)').addOption(outputOption())
@@ -72,4 +67,26 @@ export function registerArtifactCommands(program: Command, ctx: () => CliContext
       if (!(await store.delete(address))) throw new ArtifactNotFoundError(address);
       process.stdout.write(`deleted ${address}\n`);
     });
+}
+
+/**
+ * Writes the artifact to `to` (a file, or a folder as `cp` takes one) through
+ * a hidden file beside it, renamed into place only after the last byte was
+ * verified: a corrupt artifact or a failed write leaves nothing.
+ */
+async function download(store: ArtifactStore, address: string, to: string): Promise<void> {
+  let target = resolve(to);
+  if (existsSync(target) && statSync(target).isDirectory()) target = join(target, basename((await store.stat(address)).key));
+  if (!existsSync(dirname(target))) throw new InvalidInputError(`artifacts get --to: no such folder: ${dirname(to)}`);
+  if (existsSync(target) && !statSync(target).isFile()) throw new InvalidInputError(`artifacts get --to: not a regular file: ${to}`);
+  const partial = join(dirname(target), `.${basename(target)}.${process.pid}.partial`);
+  try {
+    await pipeline(store.stream(address), createWriteStream(partial));
+    await rename(partial, target);
+  } catch (error) {
+    await unlink(partial).catch(() => undefined);
+    if (error instanceof UpdraftError) throw error;
+    // A file-system failure (permissions, a full disk, a read-only folder): one line naming the target.
+    throw new InvalidInputError(`artifacts get --to: cannot write ${target}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }
