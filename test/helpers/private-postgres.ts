@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './redis.ts';
@@ -22,6 +22,31 @@ export function privatePostgresUnavailable(): string | null {
   return null;
 }
 
+const PREFIX = 'updraft-pg-';
+/** The test process that started a cluster, written in its folder. */
+const OWNER = 'owner.pid';
+
+/** Stops a cluster at once (if it runs) and removes its folder. */
+function stopCluster(dir: string): void {
+  const data = join(dir, 'data');
+  if (existsSync(join(data, 'postmaster.pid'))) spawnSync('runuser', ['-u', 'postgres', '--', join(BIN!, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'], { stdio: 'ignore' });
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Clusters a killed test run left running (its after-hooks never ran). */
+function removeLeftovers(): void {
+  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(PREFIX))) {
+    const dir = join(tmpdir(), name);
+    const owner = Number(existsSync(join(dir, OWNER)) ? readFileSync(join(dir, OWNER), 'utf8').trim() : NaN);
+    if (!Number.isInteger(owner)) continue; // being created right now: its owner file is not written yet
+    try {
+      process.kill(owner, 0);
+    } catch {
+      stopCluster(dir);
+    }
+  }
+}
+
 /**
  * initdb + pg_ctl in a fresh folder, listening on 127.0.0.1 and on `listen`
  * (trust auth, as the machine's own server; fsync off: a test's data need not
@@ -30,7 +55,9 @@ export function privatePostgresUnavailable(): string | null {
 export async function startPrivatePostgres(listen: string[] = []): Promise<PrivatePostgres> {
   const why = privatePostgresUnavailable();
   if (why) throw new Error(`cannot start a private PostgreSQL: ${why}`);
-  const dir = mkdtempSync(join(tmpdir(), 'updraft-pg-'));
+  removeLeftovers();
+  const dir = mkdtempSync(join(tmpdir(), PREFIX));
+  writeFileSync(join(dir, OWNER), String(process.pid));
   const data = join(dir, 'data');
   const pgUser = execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim();
   const pgGroup = execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim();
@@ -40,10 +67,7 @@ export async function startPrivatePostgres(listen: string[] = []): Promise<Priva
     if (r.status !== 0) throw new Error(`${bin} failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
   };
   const port = await freePort();
-  const stop = async (): Promise<void> => {
-    if (existsSync(join(data, 'postmaster.pid'))) spawnSync('runuser', ['-u', 'postgres', '--', join(BIN!, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'], { stdio: 'ignore' });
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const stop = async (): Promise<void> => stopCluster(dir);
   try {
     asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
     // The hosts' addresses are in a private range: trust them as the machine's server trusts 127.0.0.1.
