@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TestCluster } from './helpers/cluster.ts';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dagFolderFrom, tempDir } from './helpers/cli.ts';
+import { dagFolderFrom, FIXTURES, tempDir } from './helpers/cli.ts';
 import { waitFor } from './helpers/processes.ts';
 
 const features = dagFolderFrom('features/features.ts');
@@ -119,6 +119,19 @@ describe('scheduler + BullMQ + worker processes', () => {
     assert.equal((await cluster.waitForRun('busy_loop', runId)).state, 'success');
     const tries = await cluster.tries('busy_loop', runId);
     assert.deepEqual(tries.map((x) => [x.tryNumber, x.state, x.workerId!.split(':')[1]]), [[1, 'success', String(busy.pid)]]);
+  });
+
+  it('a worker whose DAG folder holds another file of the same name loads the DAG from the path the scheduler recorded', async (t) => {
+    const cluster = await TestCluster.start(recovery);
+    t.after(() => cluster.stop());
+    // Same relative path (recovery.ts), another DAG: the worker's own folder is looked in first, then the recorded path.
+    const other = tempDir('updraft-other-dags-');
+    writeFileSync(join(other, 'recovery.ts'), readFileSync(join(FIXTURES, 'features', 'good.ts')));
+    cluster.scheduler();
+    cluster.worker([], { UPDRAFT_DAGS_FOLDER: other });
+    const runId = await cluster.trigger('steady_chain', { ms: 10 });
+    assert.equal((await cluster.waitForRun('steady_chain', runId)).state, 'success');
+    assert.ok((await cluster.tries('steady_chain', runId)).every((ti) => ti.state === 'success' && ti.tryNumber === 1));
   });
 
   it('the scheduler killed and restarted mid-run: the run resumes, one try per task', async (t) => {

@@ -182,7 +182,8 @@ export class TaskWorker {
       const dag = preloaded ?? (await this.loadDag(key.dagId, location.fileloc));
       const spec = dag.structure().tasks.get(key.taskId);
       outcome = spec?.isolation === 'process'
-        ? await this.runIsolated(key, location.fileloc, spec, run, ti, terminate)
+        // The file that loaded (loadDag may have found it elsewhere than first looked).
+        ? await this.runIsolated(key, this.locations.get(key.dagId) ?? location.fileloc, spec, run, ti, terminate)
         : await runTaskTry({ store: this.store, dag, run, ti, clock: this.clock, signal: this.shutdown.signal, terminate, queuedBy: this.queuedBy, handOffRead });
     } catch (error) {
       outcome = await this.failLost(ti, run, `could not run task: ${(error as Error).message}`, location.fileloc);
@@ -255,15 +256,27 @@ export class TaskWorker {
     return { fileloc };
   }
 
-  /** The DAG from its file; a file that moved or no longer defines it sends us back to the store once. */
+  /**
+   * The DAG from its file. A file that moved or no longer defines it sends us
+   * back to the store once: to this host's copy as the store now records it,
+   * else to the path the parsing host recorded (this folder may hold another
+   * file of the same name).
+   */
   private async loadDag(dagId: string, fileloc: string): Promise<Dag> {
     try {
       return await this.modules.get(dagId, fileloc);
     } catch (error) {
       this.locations.delete(dagId);
-      const fresh = await this.location(dagId);
-      if (!fresh || fresh.fileloc === fileloc) throw error;
-      return this.modules.get(dagId, fresh.fileloc);
+      const recorded = await this.store.dags.location(dagId);
+      if (!recorded) throw error;
+      for (const candidate of new Set([localDagFile(recorded, this.options.dagsFolder), recorded.fileloc])) {
+        if (candidate === fileloc) continue;
+        const dag = await this.modules.get(dagId, candidate).catch(() => null);
+        if (!dag) continue;
+        this.locations.set(dagId, candidate);
+        return dag;
+      }
+      throw error;
     }
   }
 
