@@ -1,4 +1,5 @@
-import { relative } from 'node:path';
+import { sep } from 'node:path';
+import { relativeFileloc } from '../../dag-processing/dag-file-location.ts';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../models/errors.ts';
 import { isDagRunState, type DagRunState } from '../../models/states.ts';
@@ -13,6 +14,11 @@ import { registerDagTestCommand } from './dag-test.ts';
 type Out = { output: OutputFormat };
 
 const DAG_LIST_COLUMNS = ['dag_id', 'fileloc', 'owners', 'schedule', 'is_paused', 'tags'];
+
+/** A file under the current folder as a relative path (`dags/x.ts`), any other as given: never an absolute path stripped of its leading '/'. */
+function shownPath(file: string): string {
+  return process.cwd() === sep ? file : (relativeFileloc(process.cwd(), file) ?? file);
+}
 
 /**
  * `dags ...`. The read commands here take the serialized DAGs and history
@@ -31,7 +37,7 @@ export function registerDagCommands(program: Command, ctx: () => CliContext): vo
       const folder = { folder_parsed_at: parse?.parsedAt ?? null, folder_parsed_by: parse?.parsedBy ?? null };
       const rows = (await (await c.store()).dags.list({ activeOnly: true })).map((d) => ({
         dag_id: d.dagId,
-        fileloc: d.fileloc.startsWith(process.cwd()) ? relative(process.cwd(), d.fileloc) : d.fileloc,
+        fileloc: shownPath(d.fileloc),
         owners: d.spec.owners.join(','),
         schedule: d.spec.schedule,
         is_paused: d.isPaused,
