@@ -188,7 +188,11 @@ export class LocalArtifactStore implements ArtifactStore {
     } catch (error) {
       const code = errno(error);
       if (code === 'ENOENT' || code === 'ENOTDIR') throw new ArtifactNotFoundError(uri);
-      if (code === 'EINVAL') throw new ArtifactCorruptError(uri, 'no recorded SHA-256: a plain file, not written by the artifact store');
+      if (code === 'EINVAL') {
+        // A plain file outside the store's directory was never an artifact: say where the store is.
+        if (relative(this.location, path).startsWith('..')) throw new ArtifactAddressError(`artifact ${uri} is not in this host's artifact store (${this.location}; see UPDRAFT_ARTIFACTS_URL)`);
+        throw new ArtifactCorruptError(uri, 'no recorded SHA-256: a plain file, not written by the artifact store');
+      }
       throw error;
     }
     const match = CONTENT.exec(target);
