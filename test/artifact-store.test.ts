@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import {
@@ -152,6 +152,16 @@ describe('local directory artifact store: keys and folders', () => {
     await assert.rejects(store.put('inputs/demo/train.csv/x', 'x'), /artifact key 'inputs\/demo\/train.csv\/x' lies under another artifact's key/);
     assert.deepEqual(readdirSync(root, { recursive: true }).sort(), before, 'no content file, link or folder left');
     assert.equal((await store.get(store.uri('inputs/demo/train.csv'))).toString(), 'a,b\n1,2\n');
+  });
+
+  it('a plain file is no artifact: inside the directory it is corrupt (no recorded SHA-256), outside it is not in this store', async () => {
+    const root = tempDir('updraft-artifacts-');
+    const store = new LocalArtifactStore({ root });
+    writeFileSync(join(root, 'plain.csv'), 'x');
+    await rejectsNaming(store.get(store.uri('plain.csv')), ArtifactCorruptError, store.uri('plain.csv'));
+    const outside = join(tempDir(), 'elsewhere.csv');
+    writeFileSync(outside, 'x');
+    await rejectsNaming(store.get(pathToFileURL(outside).href), ArtifactAddressError, pathToFileURL(outside).href);
   });
 });
 
