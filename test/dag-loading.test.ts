@@ -104,4 +104,18 @@ describe("a DAG's file on another host (Airflow's relative_fileloc)", () => {
     assert.equal(localDagFile(location, otherHost), join(otherHost, 'team', 'good.ts'), 'this host\'s own copy');
     assert.equal(relativeFileloc(parsing, join(tempDir(), 'elsewhere.ts')), null, 'outside the folder: no relative path');
   });
+
+  it('a file broken on one host keeps the DAG that another host parsed at another path active (its last good version)', async (t) => {
+    const hostA = tempDir('updraft-dags-a-');
+    cpSync(join(FIXTURES, 'features', 'good.ts'), join(hostA, 'good.ts'));
+    const store = await Store.open({ home: tempDir() });
+    t.after(() => store.close());
+    await syncDagFolder(store, await parseDagFolder(hostA), new Date(), 'reserialize');
+    const hostB = tempDir('updraft-dags-b-');
+    writeFileSync(join(hostB, 'good.ts'), 'export const broken = ;\n');
+    const parse = await parseDagFolder(hostB);
+    assert.equal(parse.importErrors.length, 1);
+    await syncDagFolder(store, parse, new Date(), 'reserialize');
+    assert.equal((await store.dags.get('good_dag'))?.isActive, true);
+  });
 });

@@ -25,9 +25,11 @@ export async function syncDagFolder(store: Store, parse: DagFolderParse, now: Da
     await store.dags.upsert(spec, { fileloc: file, relativeFileloc: relativeFileloc(parse.folder, file) }, fingerprint, at, spec.isPausedUponCreation ?? pausedByDefault);
   }
   // A DAG in a file that is now broken keeps its last good version active, as in Airflow.
-  const broken = new Set(parse.importErrors.map((e) => e.filename));
+  // Compared by the path inside the folder: another host may have parsed the good version at another path.
+  const inFolder = (file: string): string => relativeFileloc(parse.folder, file) ?? file;
+  const broken = new Set(parse.importErrors.map((e) => inFolder(e.filename)));
   const keep = [...parse.dags.keys()];
-  for (const row of await store.dags.list({ activeOnly: true })) if (broken.has(row.fileloc)) keep.push(row.dagId);
+  for (const row of await store.dags.list({ activeOnly: true })) if (broken.has(row.relativeFileloc ?? inFolder(row.fileloc))) keep.push(row.dagId);
   const deactivated = await store.dags.deactivateExcept(keep);
   await store.importErrors.replaceAll(parse.importErrors, now);
   await new DagFolderParseRepository(store.db).record({
