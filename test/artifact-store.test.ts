@@ -154,6 +154,20 @@ describe('local directory artifact store: keys and folders', () => {
     assert.equal((await store.get(store.uri('inputs/demo/train.csv'))).toString(), 'a,b\n1,2\n');
   });
 
+  it('the CLI takes keys holding \':\' as keys, and a folder of keys is not found (one line), as in PostgreSQL', async () => {
+    const env = { UPDRAFT_HOME: tempDir('updraft-home-'), UPDRAFT_DATABASE_URL: '', UPDRAFT_ARTIFACTS_URL: '' };
+    const file = join(tempDir(), 'model.bin');
+    writeFileSync(file, randomBytes(1000));
+    const put = await runCli(['artifacts', 'put', file, 'models/churn:v2/model.bin'], env);
+    assert.equal(put.code, 0, put.stderr);
+    assert.match(put.stdout, /^file:\/\/\/.+\/models\/churn:v2\/model\.bin\n$/, 'put prints the URI alone');
+    const stat = await cliJson<{ key: string; size: number }>(['artifacts', 'stat', 'models/churn:v2/model.bin'], env);
+    assert.deepEqual([stat.key, stat.size], ['models/churn:v2/model.bin', 1000]);
+    const folder = await runCli(['artifacts', 'stat', 'models'], env);
+    assert.equal(folder.code, 1);
+    assert.match(folder.stderr, /^updraft: error: artifact not found: file:\/\/\/.+\/models \(a folder of artifacts\)\n$/);
+  });
+
   it('a plain file is no artifact: inside the directory it is corrupt (no recorded SHA-256), outside it is not in this store', async () => {
     const root = tempDir('updraft-artifacts-');
     const store = new LocalArtifactStore({ root });

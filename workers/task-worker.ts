@@ -155,7 +155,7 @@ export class TaskWorker {
     // Loaded before the start so that, on PostgreSQL, the start's statement also reads what the finish's hand-off is decided from.
     const preloaded = await this.loadDag(key.dagId, location.fileloc).catch(() => undefined);
     const { ti, handOffRead } = preloaded
-      ? await this.store.tries.tryStartedForHandOff(key, this.owner, now, preloaded.structure())
+      ? await this.store.tries.tryStartedForHandOff(key, this.owner, now, preloaded.dag.structure())
       : { ti: await this.store.tries.tryStarted(key, this.owner, now), handOffRead: null };
     if (!ti) {
       const current = await this.store.tasks.get(key);
@@ -179,11 +179,10 @@ export class TaskWorker {
     let outcome: TryOutcome;
     const terminate = this.terminator.watch(ti);
     try {
-      const dag = preloaded ?? (await this.loadDag(key.dagId, location.fileloc));
+      const { dag, file } = preloaded ?? (await this.loadDag(key.dagId, location.fileloc));
       const spec = dag.structure().tasks.get(key.taskId);
       outcome = spec?.isolation === 'process'
-        // The file that loaded (loadDag may have found it elsewhere than first looked).
-        ? await this.runIsolated(key, this.locations.get(key.dagId) ?? location.fileloc, spec, run, ti, terminate)
+        ? await this.runIsolated(key, file, spec, run, ti, terminate)
         : await runTaskTry({ store: this.store, dag, run, ti, clock: this.clock, signal: this.shutdown.signal, terminate, queuedBy: this.queuedBy, handOffRead });
     } catch (error) {
       outcome = await this.failLost(ti, run, `could not run task: ${(error as Error).message}`, location.fileloc);
@@ -201,7 +200,7 @@ export class TaskWorker {
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     }
-    return this.afterTry(ti, outcome, log, preloaded?.structure() ?? null);
+    return this.afterTry(ti, outcome, log, preloaded?.dag.structure() ?? null);
   }
 
   /**
@@ -237,7 +236,7 @@ export class TaskWorker {
   private async failLost(ti: TaskInstance, run: DagRun, message: string, fileloc: string): Promise<FinishedTry> {
     let structure: DagStructure | null;
     try {
-      structure = (await this.loadDag(ti.dagId, fileloc)).structure();
+      structure = (await this.loadDag(ti.dagId, fileloc)).dag.structure();
     } catch {
       const stored = await this.store.dags.get(ti.dagId);
       structure = stored ? new DagStructure(stored.spec) : null;
@@ -262,9 +261,9 @@ export class TaskWorker {
    * else to the path the parsing host recorded (this folder may hold another
    * file of the same name).
    */
-  private async loadDag(dagId: string, fileloc: string): Promise<Dag> {
+  private async loadDag(dagId: string, fileloc: string): Promise<{ dag: Dag; file: string }> {
     try {
-      return await this.modules.get(dagId, fileloc);
+      return { dag: await this.modules.get(dagId, fileloc), file: fileloc };
     } catch (error) {
       this.locations.delete(dagId);
       const recorded = await this.store.dags.location(dagId);
@@ -274,7 +273,7 @@ export class TaskWorker {
         const dag = await this.modules.get(dagId, candidate).catch(() => null);
         if (!dag) continue;
         this.locations.set(dagId, candidate);
-        return dag;
+        return { dag, file: candidate };
       }
       throw error;
     }

@@ -148,12 +148,25 @@ export class LocalArtifactStore implements ArtifactStore {
         if (entry.isDirectory()) {
           if (prefix.startsWith(`${key}/`) || key.startsWith(prefix)) await walk(path);
         } else if (entry.isSymbolicLink() && key.startsWith(prefix)) {
-          found.push(await this.stat(pathToFileURL(path).href));
+          const info = await this.listed(pathToFileURL(path).href);
+          if (info) found.push(info);
         }
       }
     };
     await walk(this.location);
     return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /** A listed link's record; null when it went meanwhile. A link replaced between reading it and its content file is read again. */
+  private async listed(uri: string): Promise<ArtifactInfo | null> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.stat(uri);
+      } catch (error) {
+        if (error instanceof ArtifactNotFoundError) return null;
+        if (!(error instanceof ArtifactCorruptError) || attempt > 0) throw error;
+      }
+    }
   }
 
   async delete(uri: string): Promise<boolean> {
@@ -191,6 +204,8 @@ export class LocalArtifactStore implements ArtifactStore {
       if (code === 'EINVAL') {
         // A plain file outside the store's directory was never an artifact: say where the store is.
         if (relative(this.location, path).startsWith('..')) throw new ArtifactAddressError(`artifact ${uri} is not in this host's artifact store (${this.location}; see UPDRAFT_ARTIFACTS_URL)`);
+        // A folder of keys (`models`) is no artifact, as in PostgreSQL, where it is no row.
+        if ((await lstat(path)).isDirectory()) throw new ArtifactNotFoundError(uri, 'a folder of artifacts');
         throw new ArtifactCorruptError(uri, 'no recorded SHA-256: a plain file, not written by the artifact store');
       }
       throw error;

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { defaultDagsFolder } from '../config/updraft-home.ts';
 import type { DagSpec } from '../models/dag-spec.ts';
 import { DagParsePool } from './parse-pool.ts';
+import { fileFingerprint } from './dag-file-location.ts';
 
 const DAG_FILE = /\.(m?ts|m?js)$/;
 
@@ -56,9 +56,6 @@ export function listDagFiles(folder: string): string[] {
   return files;
 }
 
-export function fileFingerprint(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
-}
 
 /**
  * Parses every DAG file in isolation (Airflow's DagBag): a file with a syntax

@@ -4,7 +4,7 @@ import type { Dag } from '../models/dag.ts';
 import { NotFoundError } from '../models/errors.ts';
 import { ensureDagLoader } from '../runtime/dag-loader.ts';
 import { dagsOfModule } from './describe-module.ts';
-import { fileFingerprint } from './dag-folder.ts';
+import { fileFingerprint } from './dag-file-location.ts';
 
 /**
  * Imports DAG files into this process and keeps them, keyed by the file's

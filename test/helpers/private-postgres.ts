@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './redis.ts';
@@ -38,7 +38,11 @@ function removeLeftovers(): void {
   for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(PREFIX))) {
     const dir = join(tmpdir(), name);
     const owner = Number(existsSync(join(dir, OWNER)) ? readFileSync(join(dir, OWNER), 'utf8').trim() : NaN);
-    if (!Number.isInteger(owner)) continue; // being created right now: its owner file is not written yet
+    // No owner file: being created right now, unless it is old (a run killed in between).
+    if (!Number.isInteger(owner)) {
+      if (Date.now() - statSync(dir).mtimeMs > 10 * 60_000) stopCluster(dir);
+      continue;
+    }
     try {
       process.kill(owner, 0);
     } catch {
@@ -70,8 +74,8 @@ export async function startPrivatePostgres(listen: string[] = []): Promise<Priva
   const stop = async (): Promise<void> => stopCluster(dir);
   try {
     asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-    // The hosts' addresses are in a private range: trust them as the machine's server trusts 127.0.0.1.
-    appendFileSync(join(data, 'pg_hba.conf'), 'host all all 10.0.0.0/8 trust\n');
+    // The hosts on each listening address's /24 (the test's bridge): trusted as the machine's server trusts 127.0.0.1.
+    appendFileSync(join(data, 'pg_hba.conf'), listen.map((address) => `host all all ${address.split('.').slice(0, 3).join('.')}.0/24 trust\n`).join(''));
     const options = `-p ${port} -k ${dir} -c listen_addresses='${['127.0.0.1', ...listen].join(',')}' -c fsync=off -c max_connections=200`;
     asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
   } catch (error) {

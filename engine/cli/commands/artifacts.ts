@@ -9,8 +9,16 @@ import { InvalidInputError, UpdraftError } from '../../models/errors.ts';
 import type { CliContext } from '../context.ts';
 import { outputOption, printObject, printRows, type OutputFormat } from '../output.ts';
 
-/** A URI as printed by the store, or a bare key (`inputs/churn/train.csv`) of this host's artifact store. */
-const addressOf = (store: ArtifactStore, uriOrKey: string): string => (/^[a-z][a-z0-9+.-]*:/.test(uriOrKey) ? uriOrKey : store.uri(uriOrKey));
+/**
+ * A URI as printed by the store (`file:///…`, `postgres-artifact:///…`), or a
+ * bare key (`inputs/churn/train.csv`) of this host's artifact store. A key may
+ * hold ':' (`churn:v2/model.json`) but never '//' (no empty segment).
+ */
+const addressOf = (store: ArtifactStore, uriOrKey: string): string => (/^[a-z][a-z0-9+.-]*:\/\//.test(uriOrKey) ? uriOrKey : store.uri(uriOrKey));
+
+/** A failure that is not one of ours (file system, network) as one line naming what failed. */
+const oneLine = (what: string, error: unknown): Error =>
+  error instanceof UpdraftError ? error : new InvalidInputError(`${what}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
 
 const row = (a: { uri: string; key: string; size: number; sha256: string }): Record<string, unknown> => ({ key: a.key, size: a.size, sha256: a.sha256, uri: a.uri });
 
@@ -35,7 +43,9 @@ export function registerArtifactCommands(program: Command, ctx: () => CliContext
       if (!statSync(path).isFile()) throw new InvalidInputError(`artifacts put: not a regular file: ${file}`);
       const store = await ctx().artifacts();
       store.uri(key); // a bad key is refused before anything is read
-      const info = await store.put(key, createReadStream(path));
+      const info = await store.put(key, createReadStream(path)).catch((error: unknown) => {
+        throw oneLine(`artifacts put: cannot store ${file} as ${store.uri(key)}`, error);
+      });
       // The URI alone, for `URI=$(updraft artifacts put ...)`.
       if (o.output === 'json') printObject(row(info), 'json');
       else process.stdout.write(`${info.uri}\n`);
@@ -48,7 +58,16 @@ export function registerArtifactCommands(program: Command, ctx: () => CliContext
       const address = addressOf(store, uri);
       if (!o.to) {
         // To stdout the bytes go as they are read: a corrupt artifact fails after them, with a non-zero exit.
-        for await (const chunk of store.stream(address)) if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
+        // A reader that stops early (`| head`) ends the command quietly.
+        process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+          if (error.code === 'EPIPE') process.exit(0);
+          throw error;
+        });
+        try {
+          for await (const chunk of store.stream(address)) if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
+        } catch (error) {
+          throw oneLine(`artifacts get: cannot read ${address}`, error);
+        }
         return;
       }
       await download(store, address, o.to);
@@ -85,8 +104,8 @@ async function download(store: ArtifactStore, address: string, to: string): Prom
     await rename(partial, target);
   } catch (error) {
     await unlink(partial).catch(() => undefined);
-    if (error instanceof UpdraftError) throw error;
-    // A file-system failure (permissions, a full disk, a read-only folder): one line naming the target.
-    throw new InvalidInputError(`artifacts get --to: cannot write ${target}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    // The side that failed: a write error names the file written (permissions, a full disk); a read error the store's.
+    const writing = [partial, target].includes((error as NodeJS.ErrnoException).path ?? '');
+    throw oneLine(writing ? `artifacts get --to: cannot write ${target}` : `artifacts get: cannot read ${address}`, error);
   }
 }

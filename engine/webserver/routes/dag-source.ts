@@ -11,7 +11,7 @@ import { dagParams, type DagParams } from './schemas.ts';
 async function readSource(file: string): Promise<{ content: string | null; fingerprint: string | null }> {
   try {
     const bytes = await readFile(file);
-    // The same fingerprint the DAG processor records (dag-folder.ts fileFingerprint).
+    // The same fingerprint the DAG processor records (dag-file-location.ts fileFingerprint).
     return { content: bytes.toString('utf8'), fingerprint: createHash('sha256').update(bytes).digest('hex').slice(0, 16) };
   } catch {
     return { content: null, fingerprint: null };
