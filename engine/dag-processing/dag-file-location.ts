@@ -10,10 +10,11 @@ export function relativeFileloc(folder: string, file: string): string | null {
   return inside.split(sep).join('/');
 }
 
-/** A DAG file's content hash, as the DAG processor records it (`dag.fingerprint`). */
-export function fileFingerprint(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
-}
+/** A DAG file's content hash, as the DAG processor records it (`dag.fingerprint`), from its bytes. */
+export const contentFingerprint = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+
+/** {@link contentFingerprint} of a file. */
+export const fileFingerprint = (file: string): string => contentFingerprint(readFileSync(file));
 
 /**
  * The DAG's file on this host. Every host has its own copy of the DAG folder

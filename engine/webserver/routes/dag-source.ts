@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../../models/errors.ts';
 import type { Store } from '../../store/store.ts';
-import { localDagFile } from '../../dag-processing/dag-file-location.ts';
+import { contentFingerprint, localDagFile } from '../../dag-processing/dag-file-location.ts';
 import { findDag } from './dags.ts';
 import { dagParams, type DagParams } from './schemas.ts';
 
@@ -11,8 +10,8 @@ import { dagParams, type DagParams } from './schemas.ts';
 async function readSource(file: string): Promise<{ content: string | null; fingerprint: string | null }> {
   try {
     const bytes = await readFile(file);
-    // The same fingerprint the DAG processor records (dag-file-location.ts fileFingerprint).
-    return { content: bytes.toString('utf8'), fingerprint: createHash('sha256').update(bytes).digest('hex').slice(0, 16) };
+    // The same fingerprint the DAG processor records.
+    return { content: bytes.toString('utf8'), fingerprint: contentFingerprint(bytes) };
   } catch {
     return { content: null, fingerprint: null };
   }
