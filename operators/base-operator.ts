@@ -1,14 +1,9 @@
 import type { TaskContext, XComSource } from '../engine/models/task-context.ts';
 import type { TaskOptions } from '../engine/models/interfaces.ts';
+import type { DagGraph, TaskNode } from '../engine/models/task-node.ts';
 
 /** Anything a dependency method accepts: one task or a list (fan-out / fan-in). */
 export type TaskOrList = BaseOperator | readonly BaseOperator[];
-
-/** The part of the DAG an operator needs to decide what to skip. */
-export interface DagGraph {
-  downstreamOf(taskId: string): readonly string[];
-  descendantsOf(taskId: string): readonly string[];
-}
 
 /**
  * A task in a DAG. Subclasses implement `execute`; what they return is the
@@ -16,7 +11,7 @@ export interface DagGraph {
  * `a.to(b).to(c)` reads left to right; pass a list to fan out or in.
  * (No method is named `then`: a task must never look like a Promise.)
  */
-export abstract class BaseOperator<R = unknown> implements XComSource<R> {
+export abstract class BaseOperator<R = unknown> implements TaskNode<R>, XComSource<R> {
   declare readonly __xcom?: R;
   /** Short operator kind stored with each task instance, e.g. `bash`. */
   abstract readonly operatorName: string;

@@ -1,6 +1,7 @@
 import type { TaskOptions } from '../engine/models/interfaces.ts';
 import { FailWithoutRetryError } from '../engine/models/errors.ts';
-import { skipAllExcept, type DagGraph } from './base-operator.ts';
+import type { DagGraph } from '../engine/models/task-node.ts';
+import { skipAllExcept } from './base-operator.ts';
 import { FunctionOperator, type TaskFunction } from './function-operator.ts';
 
 /** What a branch function returns: the direct downstream task id(s) to follow; null/[] follows none. */

@@ -1,4 +1,4 @@
-export { BaseOperator, chain, type TaskOrList, type DagGraph } from './base-operator.ts';
+export { BaseOperator, chain, type TaskOrList } from './base-operator.ts';
 export { FunctionOperator, type FunctionOperatorOptions, type TaskFunction } from './function-operator.ts';
 export { BashOperator, type BashOperatorOptions, bashEnvironment } from './bash-operator.ts';
 export { BranchOperator, type BranchChoice } from './branch-operator.ts';

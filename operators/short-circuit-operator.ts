@@ -1,5 +1,5 @@
 import type { TaskOptions } from '../engine/models/interfaces.ts';
-import type { DagGraph } from './base-operator.ts';
+import type { DagGraph } from '../engine/models/task-node.ts';
 import { FunctionOperator, type TaskFunction } from './function-operator.ts';
 
 export interface ShortCircuitOptions extends TaskOptions {

@@ -1,21 +1,14 @@
-import { BaseOperator, type DagGraph } from '../../operators/base-operator.ts';
-import { FunctionOperator, type TaskFunction } from '../../operators/function-operator.ts';
-import { BashOperator, type BashOperatorOptions } from '../../operators/bash-operator.ts';
-import { BranchOperator, type BranchChoice } from '../../operators/branch-operator.ts';
-import { ShortCircuitOperator, type ShortCircuitOptions } from '../../operators/short-circuit-operator.ts';
-import { EmptyOperator } from '../../operators/empty-operator.ts';
 import { DagStructure, type DagSpec, type TaskSpec } from './dag-spec.ts';
 import { assertValidId, QUEUE_NAME, validateGraph } from './dag-validation.ts';
 import { parseDuration } from './duration.ts';
 import { DagValidationError } from './errors.ts';
 import type { DagOptions, TaskDefaults, TaskOptions } from './interfaces.ts';
+import type { DagGraph, TaskNode } from './task-node.ts';
 import { createTimetable, type Timetable } from './timetable.ts';
 import { isTriggerRule, TriggerRule } from './trigger-rule.ts';
 
 const DAG_BRAND = Symbol.for('updraft.dag');
 const DEFAULT_RETRY_DELAY = '5m';
-
-type Extra<O extends TaskOptions> = Omit<O, 'taskId'>;
 
 function toDate(value: Date | string | undefined, what: string): Date | null {
   if (value === undefined) return null;
@@ -25,17 +18,20 @@ function toDate(value: Date | string | undefined, what: string): Date | null {
 }
 
 /**
- * A DAG: tasks, their dependencies, and when to run them.
- * Build one with {@link dag} and export it from a file in the DAG folder.
+ * A DAG as the engine sees it: tasks, their dependencies, and when to run
+ * them. A pure description: it holds tasks only as {@link TaskNode}s, so it
+ * knows no operator. DAG files build one through the authoring API's `dag()`
+ * (operators/dag-builder.ts), which adds the shorthands (`d.task`, `d.bash`…).
+ * `T` is the kind of task held: the builder narrows it to `BaseOperator`.
  */
-export class Dag implements DagGraph {
+export class Dag<T extends TaskNode = TaskNode> implements DagGraph {
   readonly [DAG_BRAND] = true;
   readonly dagId: string;
   readonly options: Readonly<DagOptions>;
   readonly timetable: Timetable;
   readonly startDate: Date | null;
   readonly endDate: Date | null;
-  private readonly taskMap = new Map<string, BaseOperator>();
+  private readonly taskMap = new Map<string, T>();
   private specCache: DagSpec | null = null;
   private structureCache: DagStructure | null = null;
 
@@ -59,7 +55,7 @@ export class Dag implements DagGraph {
   }
 
   /** Adds a task built from an operator class; returns it for `.to(...)`. */
-  add<T extends BaseOperator>(task: T): T {
+  add<U extends T>(task: U): U {
     assertValidId('task', task.taskId, `DAG '${this.dagId}'`);
     if (this.taskMap.has(task.taskId)) {
       throw new DagValidationError(`DAG '${this.dagId}': duplicate task id '${task.taskId}'`);
@@ -71,36 +67,11 @@ export class Dag implements DagGraph {
     return task;
   }
 
-  /** A task that runs `fn`; its return value becomes the XCom, typed for `ctx.xcom(task)`. */
-  task<R>(taskId: string, fn: TaskFunction<R>, options: Extra<TaskOptions> = {}): FunctionOperator<Awaited<R>> {
-    return this.add(new FunctionOperator<Awaited<R>>({ ...options, taskId, fn: fn as TaskFunction<Awaited<R>> }));
-  }
-
-  /** A task that runs `bash -c command`; params/conf reach it as environment variables. */
-  bash(taskId: string, bashCommand: string, options: Extra<Omit<BashOperatorOptions, 'bashCommand'>> = {}): BashOperator {
-    return this.add(new BashOperator({ ...options, taskId, bashCommand }));
-  }
-
-  /** A task returning the direct downstream task id(s) to follow; the others are skipped. */
-  branch(taskId: string, fn: TaskFunction<BranchChoice>, options: Extra<TaskOptions> = {}): BranchOperator {
-    return this.add(new BranchOperator({ ...options, taskId, fn }));
-  }
-
-  /** A task whose falsy result skips everything downstream. */
-  shortCircuit(taskId: string, fn: TaskFunction<unknown>, options: Extra<Omit<ShortCircuitOptions, 'fn'>> = {}): ShortCircuitOperator {
-    return this.add(new ShortCircuitOperator({ ...options, taskId, fn }));
-  }
-
-  /** A task that does nothing (a join or placeholder). */
-  empty(taskId: string, options: Extra<TaskOptions> = {}): EmptyOperator {
-    return this.add(new EmptyOperator({ ...options, taskId }));
-  }
-
-  get tasks(): readonly BaseOperator[] {
+  get tasks(): readonly T[] {
     return [...this.taskMap.values()];
   }
 
-  getTask(taskId: string): BaseOperator | undefined {
+  getTask(taskId: string): T | undefined {
     return this.taskMap.get(taskId);
   }
 
@@ -154,11 +125,11 @@ export class Dag implements DagGraph {
   }
 
   /** A task's options over the DAG's defaultArgs. */
-  effectiveOptions(task: BaseOperator): TaskOptions {
+  effectiveOptions(task: TaskNode): TaskOptions {
     return { ...this.options.defaultArgs, ...definedOnly(task.options), taskId: task.taskId };
   }
 
-  private taskSpec(task: BaseOperator): TaskSpec {
+  private taskSpec(task: T): TaskSpec {
     const merged = this.effectiveOptions(task);
     const resolved = this.resolveTaskDefaults(merged, `DAG '${this.dagId}' task '${task.taskId}'`);
     return {
@@ -196,11 +167,6 @@ export class Dag implements DagGraph {
 
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** Creates a DAG. */
-export function dag(options: DagOptions): Dag {
-  return new Dag(options);
 }
 
 /** True for a Dag built by any copy of this module (brand check, not instanceof). */

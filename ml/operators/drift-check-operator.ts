@@ -2,7 +2,8 @@ import type { TaskContext } from '../../engine/models/task-context.ts';
 import type { TaskOptions } from '../../engine/models/interfaces.ts';
 import { CsvTable } from '../data/csv-table.ts';
 import { detectDrift, type DriftOptions, type DriftReport } from '../drift/drift-report.ts';
-import { BaseOperator, skipAllExcept, type DagGraph } from '../../operators/base-operator.ts';
+import type { DagGraph } from '../../engine/models/task-node.ts';
+import { BaseOperator, skipAllExcept } from '../../operators/base-operator.ts';
 
 /** A value, or a function of the task context (e.g. a path built from params). */
 export type FromContext<T> = T | ((context: TaskContext) => T);

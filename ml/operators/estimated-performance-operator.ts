@@ -2,7 +2,8 @@ import type { TaskOptions } from '../../engine/models/interfaces.ts';
 import type { TaskContext } from '../../engine/models/task-context.ts';
 import type { ArtifactStore } from '../../engine/artifacts/interfaces.ts';
 import type { Store } from '../../engine/store/store.ts';
-import { BaseOperator, type DagGraph } from '../../operators/base-operator.ts';
+import type { DagGraph } from '../../engine/models/task-node.ts';
+import { BaseOperator } from '../../operators/base-operator.ts';
 import type { FromContext } from './drift-check-operator.ts';
 import type { PerformanceEstimate } from '../monitoring/estimated-performance.ts';
 

@@ -1,4 +1,4 @@
-import type { Dag } from '../../engine/models/dag.ts';
+import type { Dag } from '../../engine/index.ts';
 import { FailWithoutRetryError, UpdraftError } from '../../engine/models/errors.ts';
 import type { TaskContext } from '../../engine/models/task-context.ts';
 import type { BaseOperator } from '../../operators/base-operator.ts';
