@@ -46,6 +46,8 @@ export class PostgresArtifactStore implements ArtifactStore {
     this.chunkSize = options.chunkSize ?? 1024 * 1024;
     // allowExitOnIdle: a CLI command that read one model must not wait for idle connections to time out.
     this.pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 4, allowExitOnIdle: true });
+    // A worker keeps this pool for its life (offloaded XComs): an idle connection the server dropped must not crash it.
+    this.pool.on('error', (error) => process.emitWarning(`PostgreSQL artifact store connection lost (${error.message}); reconnecting on the next query`));
     this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: this.pool }) });
   }
 

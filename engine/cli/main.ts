@@ -11,6 +11,7 @@ import { registerCompletionCommand } from './commands/completion.ts';
 import { registerRunStateCommands, registerTaskSetStateCommand } from './commands/mark.ts';
 import { registerInfoCommand } from './commands/info.ts';
 import { registerInitCommand } from './commands/init.ts';
+import { registerXComCommand } from './commands/xcom.ts';
 import { createRequire } from 'node:module';
 import type { UpdraftPlugin } from '../plugins/interfaces.ts';
 import { loadPlugins } from '../plugins/load-plugins.ts';
@@ -50,6 +51,7 @@ registerTaskCommands(program, ctx);
 // Setting states from outside: `tasks set-state`, `dags set-state`, `dags delete-run`.
 const subcommand = (name: string): Command => program.commands.find((c) => c.name() === name)!;
 registerTaskSetStateCommand(subcommand('tasks'), ctx);
+registerXComCommand(subcommand('tasks'), ctx);
 registerRunStateCommands(subcommand('dags'), ctx);
 registerProcessCommands(program, ctx);
 for (const plugin of plugins) plugin.registerCommands?.(program, ctx);

@@ -10,6 +10,7 @@ import type { TaskInstance, TaskInstanceKey } from '../store/task-instance-repos
 import { settleTry, type FinishedTry, type TryResult } from '../store/try-lifecycle.ts';
 import type { Clock } from '../utils/clock.ts';
 import { TaskLogBuffer } from './task-log-buffer.ts';
+import { boundXComValue, resolveXComValues, UnreadableXCom, xcomArtifactStore, XComTooLargeError } from './xcom-artifacts.ts';
 
 /** A try given back to the queue by a worker shutting down: the same try runs again elsewhere, no retry spent. */
 export interface HandedBackTry {
@@ -84,9 +85,15 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
   const handOffRead = input.dryRun ? undefined : input.handOffRead ? Promise.resolve(input.handOffRead) : store.tries.readForHandOff(ti, structure);
 
   // A task reads the values of the tasks upstream of it: only those are loaded, and none for an operator that reads none.
+  // An offloaded value is read from the artifact store here: the task reads it synchronously.
   const xcoms = input.dryRun || !taskSpec || task?.readsXCom === false
     ? new Map<string, unknown>()
-    : await store.xcom.forRun(run.dagId, run.runId, structure.ancestorsOf(ti.taskId));
+    : await resolveXComValues(store, await store.xcom.forRun(run.dagId, run.runId, structure.ancestorsOf(ti.taskId)));
+  const pulled = (taskId: string): unknown => {
+    const value = xcoms.get(taskId);
+    if (value instanceof UnreadableXCom) throw value.error;
+    return value;
+  };
   const controller = new AbortController();
   const onOuterAbort = (): void => controller.abort(new Error('worker shutting down'));
   input.signal?.addEventListener('abort', onOuterAbort, { once: true });
@@ -115,13 +122,15 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
     signal: controller.signal,
     xcom<T>(source: XComSource<T>): T {
       if (!xcoms.has(source.taskId)) throw new Error(`task '${ti.taskId}': no XCom value from upstream task '${source.taskId}' in run ${run.runId}`);
-      return xcoms.get(source.taskId) as T;
+      return pulled(source.taskId) as T;
     },
-    xcomPull: (taskId: string): unknown => xcoms.get(taskId),
+    xcomPull: pulled,
   };
 
   let result: TryResult;
   let error: Error | null = null;
+  /** The artifact a large return value went to: removed again if this try's finish is not recorded. */
+  let offloaded: string | null = null;
   log.info(`Starting try ${ti.tryNumber} of ${ti.maxTries} (${taskSpec?.operator ?? '?'}) on ${workerIdentity()}`);
   if (input.terminate?.aborted) onTerminate();
   else input.terminate?.addEventListener('abort', onTerminate, { once: true });
@@ -132,8 +141,12 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
     executed = true;
     if (terminated) throw terminated;
     const skip = task.tasksToSkip(value, dag);
+    // Before the finish, so the finish records a small reference (one statement on PostgreSQL, as for any value).
+    const bounded = await boundXComValue(store, ti, value, !input.dryRun);
+    offloaded = bounded.offloaded?.uri ?? null;
+    if (bounded.offloaded) log.info(`XCom of ${bounded.offloaded.size} bytes stored in the artifact store: ${bounded.offloaded.uri}`);
     if (skip.length > 0) log.info(`Skipping downstream: ${skip.join(', ')}`);
-    result = { kind: 'success', value, skip };
+    result = { kind: 'success', value: bounded.value, skip };
   } catch (caught) {
     executed = true;
     error = caught instanceof Error ? caught : new Error(String(caught));
@@ -149,7 +162,7 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
       error = null;
     } else {
       log.error(`${error.name}: ${error.message}`);
-      if (error.stack) log.error(error.stack.split('\n').slice(1, 6).join('\n'));
+      if (error.stack && !(error instanceof XComTooLargeError)) log.error(error.stack.split('\n').slice(1, 6).join('\n'));
       result = { kind: 'failed', error: `${error.name}: ${error.message}`, retryable: !(error instanceof FailWithoutRetryError) };
     }
   } finally {
@@ -163,10 +176,20 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
   if (!input.dryRun) {
     outcome = await store.tries.finishTry(ti, run, settled, { structure, queuedBy: input.queuedBy ?? `worker ${workerIdentity()}`, log: log.take(), handOffRead }, clock.now());
     if (!outcome.recorded) log.warn('This try was already finished elsewhere (lost compare-and-set); result discarded');
+    if (!outcome.recorded && offloaded) await discardOffloaded(store, offloaded, log);
   }
   await runCallback(settled.state, task?.options ? dag.effectiveOptions(task) : {}, context, error, log);
   await log.flush();
   return outcome;
+}
+
+/** A lost finish's offloaded value is nobody's: the winner's reference names another artifact. */
+async function discardOffloaded(store: Store, uri: string, log: TaskLogBuffer): Promise<void> {
+  try {
+    await xcomArtifactStore(store).delete(uri);
+  } catch (error) {
+    log.warn(`could not remove the discarded XCom ${uri}: ${(error as Error).message}`);
+  }
 }
 
 /**

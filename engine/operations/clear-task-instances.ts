@@ -4,6 +4,7 @@ import type { DagRow } from '../store/dag-repository.ts';
 import type { DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
 import { notifyScheduler } from './dag-commands.ts';
+import { purgeXComArtifacts, xcomPrefix } from '../execution/xcom-artifacts.ts';
 
 const CLEARABLE: readonly TaskInstanceState[] = [TaskInstanceState.SUCCESS, TaskInstanceState.FAILED, TaskInstanceState.SKIPPED, TaskInstanceState.UPSTREAM_FAILED, TaskInstanceState.UP_FOR_RETRY];
 const FAILED: readonly TaskInstanceState[] = [TaskInstanceState.FAILED, TaskInstanceState.UPSTREAM_FAILED];
@@ -21,8 +22,9 @@ export interface ClearOptions {
 
 /**
  * Airflow's "clear": finished tasks of a run run again, each as a new try (the
- * old try keeps its state and log); the run goes back to `queued` and the
- * scheduler is woken. Shared by `updraft tasks clear` and the REST API.
+ * old try keeps its state and log); their XComs are removed (Airflow clears a
+ * task's XCom when it runs again), offloaded ones from the artifact store too;
+ * the run goes back to `queued` and the scheduler is woken. Shared by `updraft tasks clear` and the REST API.
  */
 export async function clearTaskInstances(store: Store, dag: DagRow, run: DagRun, options: ClearOptions, now: Date): Promise<Array<{ task_id: string; try_number: number }>> {
   const structure = new DagStructure(dag.spec);
@@ -40,6 +42,9 @@ export async function clearTaskInstances(store: Store, dag: DagRow, run: DagRun,
     }
   }
   if (cleared.length > 0 && !options.dryRun) {
+    const taskIds = cleared.map((c) => c.task_id);
+    await store.xcom.deleteFor(run.dagId, run.runId, taskIds);
+    for (const taskId of taskIds) await purgeXComArtifacts(store, xcomPrefix(run.dagId, run.runId, taskId));
     await store.runs.transition(run.dagId, run.runId, [DagRunState.SUCCESS, DagRunState.FAILED], DagRunState.QUEUED, now);
     await notifyScheduler({ type: 'tasks-cleared', dagId: run.dagId, runId: run.runId });
   }

@@ -3,6 +3,7 @@ import { redisAnswers } from '../queue/redis-connection.ts';
 import { TaskQueues } from '../queue/task-queues.ts';
 import type { DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
+import { purgeXComArtifacts, xcomPrefix } from '../execution/xcom-artifacts.ts';
 import { notifyScheduler } from './dag-commands.ts';
 
 /**
@@ -11,11 +12,14 @@ import { notifyScheduler } from './dag-commands.ts';
  * again under the same id is not taken for a finished one; a job a worker
  * holds cannot be removed, but that worker finds the try gone at its next
  * heartbeat and terminates it, and a job delivered later finds no try and is
- * dropped. Returns how many tries were deleted.
+ * dropped. Its XComs offloaded to the artifact store go after the rows (every
+ * artifact under the run's prefix, so one a crashed try left behind goes too).
+ * Returns how many tries were deleted.
  */
 export async function deleteDagRun(store: Store, run: DagRun): Promise<number> {
   const tries = await store.tasks.allTries(run.dagId, run.runId);
   await store.runs.delete(run.dagId, run.runId);
+  await purgeXComArtifacts(store, xcomPrefix(run.dagId, run.runId));
   if (await redisAnswers({}, 300)) {
     const queues = new TaskQueues({}, store.deploymentId);
     try {

@@ -28,6 +28,20 @@ export class XComRepository {
     }
     return values;
   }
+
+  /** One task's XComs in a run (key, JSON value as stored, timestamp), by key. */
+  async entriesOf(dagId: string, runId: string, taskId: string): Promise<Array<{ key: string; value: unknown; timestamp: string }>> {
+    const rows = await this.db.selectFrom('xcom').select(['key', 'value', 'timestamp'])
+      .where('dag_id', '=', dagId).where('run_id', '=', runId).where('task_id', '=', taskId).orderBy('key').execute();
+    return rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as unknown, timestamp: r.timestamp }));
+  }
+
+  /** Removes the XComs of some tasks of a run (cleared tasks: their next try starts without one, as Airflow's). */
+  async deleteFor(dagId: string, runId: string, taskIds: readonly string[]): Promise<void> {
+    for (const batch of chunks(taskIds)) {
+      await this.db.deleteFrom('xcom').where('dag_id', '=', dagId).where('run_id', '=', runId).where('task_id', 'in', batch).execute();
+    }
+  }
 }
 
 /** Task log text per try, written in chunks while the try runs. */

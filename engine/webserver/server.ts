@@ -22,6 +22,7 @@ import { gridRoutes } from './routes/grid.ts';
 import { healthDetailsRoutes } from './routes/health-details.ts';
 import { monitoringRoutes } from './routes/monitoring.ts';
 import { taskInstanceRoutes } from './routes/task-instances.ts';
+import { xcomEntryRoutes } from './routes/xcom-entries.ts';
 import { pluginUi } from './plugin-ui.ts';
 
 const UI_FOLDER = join(import.meta.dirname, 'ui');
@@ -84,6 +85,7 @@ export async function createWebserver(options: WebserverOptions): Promise<Fastif
   dagSourceRoutes(app, options.store, options.dagsFolder ?? defaultDagsFolder());
   healthDetailsRoutes(app, options.store, metrics, options);
   taskInstanceRoutes(app, options.store, clock);
+  xcomEntryRoutes(app, options.store);
   monitoringRoutes(app, options.store, metrics, options);
   const plugins = options.plugins ?? (await loadPlugins()).plugins;
   for (const plugin of plugins) await plugin.registerRoutes?.(app, { store: options.store });
