@@ -8,6 +8,7 @@ import type { TaskOptions } from '../engine/models/interfaces.ts';
 import { SkipTaskError } from '../engine/models/errors.ts';
 import { BaseOperator } from './base-operator.ts';
 
+/** Options of {@link BashOperator}: the task options plus the command and its environment. */
 export interface BashOperatorOptions extends TaskOptions {
   /** Run by `bash -c`. Never interpolate values into it: read them from the environment. */
   bashCommand: string;

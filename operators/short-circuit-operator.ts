@@ -2,7 +2,9 @@ import type { TaskOptions } from '../engine/models/interfaces.ts';
 import type { DagGraph } from '../engine/models/task-node.ts';
 import { FunctionOperator, type TaskFunction } from './function-operator.ts';
 
+/** Options of {@link ShortCircuitOperator}: the task options plus the condition. */
 export interface ShortCircuitOptions extends TaskOptions {
+  /** The condition: a falsy result skips what follows. */
   fn: TaskFunction<unknown>;
   /**
    * true: a falsy result skips every task downstream, whatever its trigger rule.

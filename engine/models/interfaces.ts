@@ -55,16 +55,20 @@ export interface TaskOptions extends TaskDefaults {
   doc?: string;
 }
 
+/**
+ * Options of `dag()`: the DAG's id, its schedule, and the defaults of its
+ * tasks. Same meaning as Airflow's `DAG` arguments.
+ */
 export interface DagOptions {
   /** Unique across the DAG folder: letters, digits, `_`, `-`, `.`; at most 250 characters. */
   dagId: string;
-  /** @defaultValue `''` */
+  /** Free text shown by `dags show` and the UI's DAG list. @defaultValue `''` */
   description?: string;
-  /** @defaultValue `[]` */
+  /** Labels shown by `dags list` and the UI's DAG list. @defaultValue `[]` */
   tags?: string[];
   /** `null` (manual runs only), `'@once'`, `'@hourly'`... `'@yearly'`, a 5-field cron string (UTC), or an interval like `'30m'`. @defaultValue `null` */
   schedule?: Schedule;
-  /** First data interval starts here (ISO string or Date, UTC). Required when `schedule` is not null. */
+  /** First data interval starts here (ISO string or Date, UTC). Required when `schedule` is not null. @defaultValue none */
   startDate?: Date | string;
   /** No run is scheduled for an interval starting after this. @defaultValue none */
   endDate?: Date | string;

@@ -19,21 +19,33 @@ export const TaskInstanceState = {
   /** The task no longer exists in the DAG file. */
   REMOVED: 'removed',
 } as const;
+/** One of {@link TaskInstanceState}'s values, e.g. `'success'`. */
 export type TaskInstanceState = (typeof TaskInstanceState)[keyof typeof TaskInstanceState];
 
+/** A DAG run's state, with Airflow's names (`DagRunState`). */
 export const DagRunState = {
+  /** Created; waits for a slot under the DAG's `maxActiveRuns`. */
   QUEUED: 'queued',
+  /** Its tasks are being scheduled and run. */
   RUNNING: 'running',
+  /** Every task finished and no leaf task failed or was upstream_failed. */
   SUCCESS: 'success',
+  /** A leaf task failed or was upstream_failed, or the run was ended early (its `dagrunTimeout`, or marked failed by a user). */
   FAILED: 'failed',
 } as const;
+/** One of {@link DagRunState}'s values, e.g. `'running'`. */
 export type DagRunState = (typeof DagRunState)[keyof typeof DagRunState];
 
+/** Why a DAG run exists, with Airflow's names (`DagRunType`); a default run id starts with it (`manual__<logical date>`). */
 export const DagRunType = {
+  /** Triggered by a user: `updraft dags trigger`, the UI or the REST API. */
   MANUAL: 'manual',
+  /** Created by the scheduler for a data interval of the DAG's schedule. */
   SCHEDULED: 'scheduled',
+  /** Created by `updraft dags backfill` for a past interval. */
   BACKFILL: 'backfill',
 } as const;
+/** One of {@link DagRunType}'s values, e.g. `'manual'`. */
 export type DagRunType = (typeof DagRunType)[keyof typeof DagRunType];
 
 /** States from which a task try will not move on by itself. */

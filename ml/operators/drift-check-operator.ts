@@ -10,6 +10,7 @@ export type FromContext<T> = T | ((context: TaskContext) => T);
 const resolve = <T>(value: FromContext<T>, context: TaskContext): T =>
   typeof value === 'function' ? (value as (c: TaskContext) => T)(context) : value;
 
+/** Options of {@link DriftCheckOperator}: the task options, the two data sets, the drift test's options and where to branch. */
 export interface DriftCheckOptions extends TaskOptions, DriftOptions {
   /** Reference (training-time) CSV. */
   reference: FromContext<string>;

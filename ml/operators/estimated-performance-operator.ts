@@ -10,18 +10,19 @@ import type { PerformanceEstimate } from '../monitoring/estimated-performance.ts
 const resolve = <T>(value: FromContext<T>, context: TaskContext): T =>
   typeof value === 'function' ? (value as (c: TaskContext) => T)(context) : value;
 
+/** Options of {@link EstimatedPerformanceOperator}: the task options, the model, and when the estimate fires. */
 export interface EstimatedPerformanceOptions extends TaskOptions {
   /** The registered model whose production predictions to estimate. */
   model: FromContext<string>;
-  /** The newest complete chunk estimated below this accuracy fires. @defaultValue 0.85 */
+  /** The newest complete chunk estimated below this accuracy fires. @defaultValue `0.85` */
   threshold?: FromContext<number>;
-  /** Predictions per chunk. @defaultValue 1000 */
+  /** Predictions per chunk. @defaultValue `1000` */
   chunkSize?: FromContext<number>;
-  /** How far back predictions count. @defaultValue 7 */
+  /** How far back predictions count, in days. @defaultValue `7` */
   windowDays?: FromContext<number>;
-  /** @defaultValue the process's shared store (UPDRAFT_HOME / UPDRAFT_DATABASE_URL) */
+  /** Opens the store holding the model registry and the predictions. @defaultValue the process's shared store (UPDRAFT_HOME / UPDRAFT_DATABASE_URL) */
   store?: () => Promise<Store>;
-  /** @defaultValue the process's shared artifact store (UPDRAFT_ARTIFACTS_URL) */
+  /** Opens the artifact store holding the model files. @defaultValue the process's shared artifact store (UPDRAFT_ARTIFACTS_URL) */
   artifacts?: () => ArtifactStore;
   /** Called with the estimate, or null when the model has no production version (e.g. to log the trigger evaluation). @defaultValue none */
   onEstimate?: (estimate: PerformanceEstimate | null, context: TaskContext) => void | Promise<void>;
