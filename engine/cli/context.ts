@@ -130,7 +130,9 @@ export class CliContext {
   }
 
   async close(): Promise<void> {
-    if (this.storePromise) await (await this.storePromise).close();
-    if (this.artifactsPromise) await (await this.artifactsPromise).close();
+    // One that failed to open has nothing to close: its error was the command's, reported once already.
+    const opened = async (store: Promise<{ close(): Promise<void> }> | null): Promise<void> => (await store?.catch(() => null))?.close();
+    await opened(this.storePromise);
+    await opened(this.artifactsPromise);
   }
 }

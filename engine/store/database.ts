@@ -4,6 +4,7 @@ import { updraftHome } from '../config/updraft-home.ts';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 import { UpdraftError } from '../models/errors.ts';
+import { isCorruptionError, StoreCorruptError } from './errors.ts';
 import { LockWaitSqliteDialect } from './sqlite-lock-wait.ts';
 import { CountingDialect, newCounts, type StatementCounts } from './statement-counter.ts';
 import type { Database } from './schema.ts';
@@ -91,13 +92,19 @@ export async function openDatabase(options: DatabaseOptions = {}, counts: Statem
   } else {
     const home = updraftHome(options.home);
     mkdirSync(home, { recursive: true });
+    const file = join(home, 'updraft.db');
     // Opening may meet another process's lock: SQLite waits here (once per process).
-    const sqlite = new SQLite(join(home, 'updraft.db'), { timeout: 30_000 });
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
+    const sqlite = new SQLite(file, { timeout: 30_000 });
+    try {
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = NORMAL');
+    } catch (error) {
+      sqlite.close();
+      throw isCorruptionError(error) ? new StoreCorruptError(file, error) : error;
+    }
     // From here on lock waits happen in the driver, without blocking the event loop.
     sqlite.pragma('busy_timeout = 0');
-    db = new Kysely<Database>({ dialect: new CountingDialect(new LockWaitSqliteDialect({ database: withStatementCache(sqlite) }), counts) });
+    db = new Kysely<Database>({ dialect: new CountingDialect(new LockWaitSqliteDialect({ database: withStatementCache(sqlite) }, file), counts) });
   }
   await migrate(db, options.migrations);
   return db;
@@ -152,7 +159,7 @@ export async function migrate(db: Db, plugins: Readonly<Record<string, Migration
     const provider: MigrationProvider = { getMigrations: async () => ({ ...recordedOnly, ...known }) };
     const { error } = await new Migrator({ db, provider, allowUnorderedMigrations: true }).migrateToLatest();
     if (!error) return;
-    if (attempt >= 5) throw error;
+    if (attempt >= 5 || error instanceof StoreCorruptError) throw error;
     await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
   }
 }
@@ -164,7 +171,8 @@ const RECORDED_ONLY: Migration = { up: async () => { throw new UpdraftError('a m
 async function executedMigrations(db: Db): Promise<string[]> {
   try {
     return (await sql<{ name: string }>`select name from kysely_migration`.execute(db)).rows.map((r) => r.name);
-  } catch {
+  } catch (error) {
+    if (error instanceof StoreCorruptError) throw error;
     return []; // no such table yet: a new store (the Migrator creates it)
   }
 }

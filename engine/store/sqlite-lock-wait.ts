@@ -1,5 +1,6 @@
 import type { CompiledQuery, DatabaseConnection, Driver, QueryResult } from 'kysely';
 import { SqliteDialect, SqliteDriver, type SqliteDialectConfig } from 'kysely';
+import { isCorruptionError, StoreCorruptError } from './errors.ts';
 
 /** How long a statement waits for another process's write lock before failing. */
 export const LOCK_WAIT_MS = 30_000;
@@ -17,19 +18,20 @@ export const LOCK_WAIT_MS = 30_000;
  * snapshot (SQLITE_BUSY_SNAPSHOT) can never succeed and fails as before.
  */
 export class LockWaitSqliteDialect extends SqliteDialect {
-  constructor(private readonly settings: SqliteDialectConfig) {
+  /** `file`: the database's path, named when SQLite finds it corrupt. */
+  constructor(private readonly settings: SqliteDialectConfig, private readonly file: string) {
     super(settings);
   }
 
   override createDriver(): Driver {
-    return new LockWaitDriver(new SqliteDriver(this.settings));
+    return new LockWaitDriver(new SqliteDriver(this.settings), this.file);
   }
 }
 
 class LockWaitDriver implements Driver {
   private readonly wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>();
 
-  constructor(private readonly inner: SqliteDriver) {}
+  constructor(private readonly inner: SqliteDriver, private readonly file: string) {}
 
   init(): Promise<void> {
     return this.inner.init();
@@ -39,7 +41,7 @@ class LockWaitDriver implements Driver {
     const connection = await this.inner.acquireConnection();
     let wrapper = this.wrapped.get(connection);
     if (!wrapper) {
-      wrapper = new LockWaitConnection(connection);
+      wrapper = new LockWaitConnection(connection, this.file);
       this.wrapped.set(connection, wrapper);
     }
     return wrapper;
@@ -72,7 +74,7 @@ const SPIN_ATTEMPTS = 20;
 const RETRYABLE = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_RECOVERY']);
 
 class LockWaitConnection implements DatabaseConnection {
-  constructor(private readonly inner: DatabaseConnection) {}
+  constructor(private readonly inner: DatabaseConnection, private readonly file: string) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const deadline = Date.now() + LOCK_WAIT_MS;
@@ -80,6 +82,8 @@ class LockWaitConnection implements DatabaseConnection {
       try {
         return await this.inner.executeQuery<R>(query);
       } catch (error) {
+        // A damaged file is the user's to repair: one line naming it, whichever statement met the damage.
+        if (isCorruptionError(error)) throw new StoreCorruptError(this.file, error);
         const code = (error as { code?: string }).code;
         if (!code || !RETRYABLE.has(code) || Date.now() > deadline) throw error;
         await (attempt < SPIN_ATTEMPTS ? new Promise<void>((resolve) => setImmediate(resolve)) : new Promise<void>((resolve) => setTimeout(resolve, 1)));
