@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DagSpec } from '../models/dag-spec.ts';
+import { InvalidInputError } from '../models/errors.ts';
 
 const PARSE_THREAD = new URL('./parse-thread.mjs', import.meta.url);
 
@@ -21,7 +22,44 @@ export interface DagParsePoolOptions {
    * @defaultValue 300000 (5 minutes)
    */
   maxThreadAgeMs?: number;
+  /**
+   * Heap of each parse thread (V8's old generation): a file whose import
+   * allocates past it is an import error, and only its thread ends.
+   * @defaultValue `$UPDRAFT_DAG_PARSE_HEAP_MB`, else 1024
+   */
+  heapLimitMb?: number;
+  /**
+   * Wait before a file that exhausted the heap is imported again while it is
+   * unchanged; it doubles with each such import, up to an hour. A changed file
+   * is imported at once. @defaultValue 60000 (1 minute)
+   */
+  heapRetryMs?: number;
+  /** Milliseconds now (the back-off's clock). @defaultValue `Date.now` */
+  now?: () => number;
 }
+
+/** The heap limit named by `$UPDRAFT_DAG_PARSE_HEAP_MB`, else 1024 MB. */
+export function parseHeapLimitMb(): number {
+  const raw = process.env.UPDRAFT_DAG_PARSE_HEAP_MB;
+  if (raw === undefined || raw.trim() === '') return 1024;
+  const mb = Number(raw);
+  if (!Number.isInteger(mb) || mb < 16) throw new InvalidInputError(`UPDRAFT_DAG_PARSE_HEAP_MB must be a whole number of megabytes, at least 16; got '${raw}'`);
+  return mb;
+}
+
+/** The longest wait before an unchanged file that exhausted the heap is imported again. */
+const MAX_HEAP_RETRY_MS = 3_600_000;
+
+/** A file whose import exhausted the heap: not imported again before `retryAt` unless its fingerprint changes. */
+interface HeapExhausted {
+  fingerprint: string;
+  failures: number;
+  retryAt: number;
+  message: string;
+}
+
+/** What a thread that died of its heap limit reports; {@link DagParsePool.parse} words it and starts the back-off. */
+const HEAP_EXHAUSTED = Symbol('heap exhausted');
 
 const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' | ').trim();
 
@@ -50,18 +88,44 @@ export class DagParsePool {
   private generation = 0;
   private readonly maxImports: number;
   private readonly maxAgeMs: number;
+  private readonly heapLimitMb: number;
+  private readonly heapRetryMs: number;
+  private readonly now: () => number;
+  /** Files whose import exhausted the heap, by path: importing them every pass would cost the limit every pass. */
+  private readonly exhausted = new Map<string, HeapExhausted>();
 
   constructor(options: DagParsePoolOptions = {}) {
     this.maxImports = options.maxImportsPerThread ?? 200;
     this.maxAgeMs = options.maxThreadAgeMs ?? 300_000;
+    this.heapLimitMb = options.heapLimitMb ?? parseHeapLimitMb();
+    this.heapRetryMs = options.heapRetryMs ?? 60_000;
+    this.now = options.now ?? Date.now;
   }
 
-  /** Imports `file` in a pooled thread; an import error, a hang or an exit becomes its one-line message. */
+  /**
+   * Imports `file` in a pooled thread; an import error, a hang or an exit becomes its one-line message.
+   * A file that exhausted the heap and has not changed since answers that error again without an import, until its back-off ends.
+   */
   parse(file: string, fingerprint: string, timeoutMs: number): Promise<FileParse> {
-    const thread = this.take();
+    const held = this.exhausted.get(file);
+    if (held && held.fingerprint === fingerprint && this.now() < held.retryAt) return Promise.resolve(held.message);
+    return this.importIn(this.take(), file, fingerprint, timeoutMs).then((result) => {
+      if (result !== HEAP_EXHAUSTED) {
+        this.exhausted.delete(file);
+        return result;
+      }
+      const failures = held?.fingerprint === fingerprint ? held.failures + 1 : 1;
+      const waitMs = Math.min(this.heapRetryMs * 2 ** (failures - 1), MAX_HEAP_RETRY_MS);
+      const message = `import exceeded the parse heap limit of ${this.heapLimitMb} MB (UPDRAFT_DAG_PARSE_HEAP_MB); imported again when the file changes, else in ${Math.ceil(waitMs / 1000)} s`;
+      this.exhausted.set(file, { fingerprint, failures, retryAt: this.now() + waitMs, message });
+      return message;
+    });
+  }
+
+  private importIn(thread: ParseThread, file: string, fingerprint: string, timeoutMs: number): Promise<FileParse | typeof HEAP_EXHAUSTED> {
     const url = `${pathToFileURL(file).href}?v=${fingerprint}&parse=${++this.sequence}`;
-    return new Promise<FileParse>((done) => {
-      const finish = (result: FileParse, reusable: boolean): void => {
+    return new Promise<FileParse | typeof HEAP_EXHAUSTED>((done) => {
+      const finish = (result: FileParse | typeof HEAP_EXHAUSTED, reusable: boolean): void => {
         clearTimeout(timer);
         thread.worker.off('message', onMessage).off('error', onError).off('exit', onExit);
         this.busy.delete(thread);
@@ -73,7 +137,7 @@ export class DagParsePool {
         thread.imports++;
         finish(m.ok ? m.dags : oneLine(m.message), true);
       };
-      const onError = (error: Error): void => finish(oneLine(error.message), false);
+      const onError = (error: Error): void => finish((error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' ? HEAP_EXHAUSTED : oneLine(error.message), false);
       const onExit = (code: number): void => finish(`file exited the process with code ${code} at import`, false);
       const timer = setTimeout(() => finish(`import timed out after ${timeoutMs / 1000}s (does the file run a loop or wait at import?)`, false), timeoutMs);
       this.busy.add(thread);
@@ -97,7 +161,7 @@ export class DagParsePool {
   private take(): ParseThread {
     const reused = this.idle.pop();
     if (reused) return reused;
-    const worker = new Worker(PARSE_THREAD, { stdout: true, stderr: true });
+    const worker = new Worker(PARSE_THREAD, { stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: this.heapLimitMb } });
     // An idle thread must not keep the process alive.
     worker.unref();
     const thread: ParseThread = { worker, startedAt: Date.now(), imports: 0, generation: this.generation };
