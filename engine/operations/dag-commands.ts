@@ -62,16 +62,24 @@ export async function createBackfillRuns(store: Store, dag: DagRow, request: Bac
 }
 
 
-/** Creates a queued manual run and wakes the scheduler. Throws AlreadyExistsError for a taken run id or logical date. */
+/**
+ * Creates a queued manual run and wakes the scheduler. Throws AlreadyExistsError
+ * only for a run id or logical date the request named that a run holds: with
+ * neither named, the run takes the first free millisecond from now (Airflow's
+ * `manual__<logical date>` id following it), so concurrent triggers all succeed.
+ */
 export async function triggerDagRun(store: Store, dag: DagRow, request: TriggerRequest, now: Date): Promise<DagRun> {
   if (request.runId !== undefined && !isRunId(request.runId)) throw new InvalidInputError(`bad run id '${request.runId}' (1-250 letters, digits, _ . ~ : + -)`);
   const conf = validateConf(request.conf ?? {}, `run conf for DAG '${dag.dagId}'`);
-  const logicalDate = request.logicalDate ?? now;
   const timetable = createTimetable(dag.spec.schedule, `DAG '${dag.dagId}'`);
-  const runId = request.runId ?? defaultRunId(DagRunType.MANUAL, logicalDate);
-  const run = await store.runs.create(dag.spec, { runId, runType: DagRunType.MANUAL, logicalDate, conf, dataInterval: timetable.manualDataInterval(logicalDate) }, now);
-  if (!run) throw new AlreadyExistsError(`DAG '${dag.dagId}' already has a run with id '${runId}' or logical date ${logicalDate.toISOString()}`);
-  await notifyScheduler({ type: 'run-queued', dagId: dag.dagId, runId });
+  const { runId, logicalDate } = request;
+  const run = await store.runs.createTriggered(dag.spec, { runType: DagRunType.MANUAL, runId, logicalDate, earliest: now, dataIntervalOf: (date) => timetable.manualDataInterval(date), conf }, now);
+  if (!run) {
+    const id = runId ?? (logicalDate && defaultRunId(DagRunType.MANUAL, logicalDate));
+    const clashes = [id && `id '${id}'`, logicalDate && `logical date ${logicalDate.toISOString()}`].filter(Boolean).join(' or ');
+    throw new AlreadyExistsError(`DAG '${dag.dagId}' already has a run with ${clashes}`);
+  }
+  await notifyScheduler({ type: 'run-queued', dagId: dag.dagId, runId: run.runId });
   return run;
 }
 

@@ -5,6 +5,7 @@ import type { DagSpec } from '../models/dag-spec.ts';
 import { DagRunState, DagRunType } from '../models/states.ts';
 import type { Store } from './store.ts';
 import { TaskInstanceRepository } from './task-instance-repository.ts';
+import { defaultRunId, firstFreeLogicalDate } from './free-logical-date.ts';
 
 export interface DagRun {
   dagId: string;
@@ -33,8 +34,23 @@ export interface NewDagRun {
   executor?: string | null;
 }
 
-/** Airflow's run id form: `<type>__<logical date ISO>`. */
-export const defaultRunId = (runType: DagRunType, logicalDate: Date): string => `${runType}__${logicalDate.toISOString()}`;
+export { defaultRunId } from './free-logical-date.ts';
+
+/** A run a user asked for (a trigger): what they named must be free; what they did not name is found free. */
+export interface TriggeredDagRun {
+  runType: DagRunType;
+  /** Named by the user: a run with this id makes the trigger a clash. @defaultValue `<type>__<logical date>` */
+  runId?: string;
+  /** Named by the user: a run at this date makes the trigger a clash. @defaultValue the first free millisecond from `earliest` */
+  logicalDate?: Date;
+  /** Where an unnamed logical date starts (now). */
+  earliest: Date;
+  dataIntervalOf(logicalDate: Date): { start: Date; end: Date };
+  conf: Record<string, unknown>;
+}
+
+/** A concurrent transaction inserted the same key first (PostgreSQL reads committed data only, so both saw it free). */
+const isUniqueViolation = (error: unknown): boolean => ['23505', 'SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_CONSTRAINT_UNIQUE'].includes(String((error as { code?: unknown } | null)?.code));
 
 export class DagRunRepository {
   constructor(private readonly db: Db, private readonly store: Store) {}
@@ -54,26 +70,60 @@ export class DagRunRepository {
         .where((eb) => eb.or([eb('run_id', '=', run.runId), eb('logical_date', '=', run.logicalDate.toISOString())]))
         .executeTakeFirst();
       if (clash) return null;
-      const at = now.toISOString();
-      const row: Selectable<DagRunTable> = {
-        dag_id: spec.dagId,
-        run_id: run.runId,
-        run_type: run.runType,
-        logical_date: run.logicalDate.toISOString(),
-        data_interval_start: run.dataInterval.start.toISOString(),
-        data_interval_end: run.dataInterval.end.toISOString(),
-        conf: JSON.stringify(run.conf),
-        state: run.state ?? DagRunState.QUEUED,
-        queued_at: at,
-        start_date: null,
-        end_date: null,
-        note: null,
-        executor: run.executor ?? null,
-      };
-      await tx.insertInto('dag_run').values(row).execute();
-      await new TaskInstanceRepository(tx as Db).createFirstTries(spec.dagId, run.runId, spec.tasks, now);
-      return toDagRun(row);
+      return this.insert(tx as Db, spec, run, now);
     });
+  }
+
+  /**
+   * Creates a triggered run (see {@link create}). Only what the user named can
+   * clash (null): a trigger that names neither run id nor logical date takes
+   * the first free millisecond from `earliest`, its run id following
+   * (`manual__<that date>`), so concurrent triggers never refuse each other.
+   */
+  async createTriggered(spec: DagSpec, run: TriggeredDagRun, now: Date): Promise<DagRun | null> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.store.write(async (tx) => {
+          const db = tx as Db;
+          // PostgreSQL reads only committed rows: triggers of one DAG take turns (SQLite's write transactions already do).
+          if (this.store.dialect === 'postgres') await db.selectFrom('dag').select('dag_id').where('dag_id', '=', spec.dagId).forUpdate().executeTakeFirst();
+          const taken = async (column: 'run_id' | 'logical_date', value: string): Promise<boolean> =>
+            (await db.selectFrom('dag_run').select('run_id').where('dag_id', '=', spec.dagId).where(column, '=', value).executeTakeFirst()) !== undefined;
+          if (run.runId !== undefined && (await taken('run_id', run.runId))) return null;
+          const logicalDate = run.logicalDate ?? (await firstFreeLogicalDate(db, spec.dagId, run.earliest, run.runId === undefined ? run.runType : undefined));
+          const runId = run.runId ?? defaultRunId(run.runType, logicalDate);
+          // A named date must be free, and so must the run id derived from it (a user may have given that id to a run at another date).
+          if (run.logicalDate !== undefined && ((await taken('logical_date', logicalDate.toISOString())) || (run.runId === undefined && (await taken('run_id', runId))))) return null;
+          return this.insert(db, spec, { runId, runType: run.runType, logicalDate, dataInterval: run.dataIntervalOf(logicalDate), conf: run.conf }, now);
+        });
+      } catch (error) {
+        // A run the scheduler created meanwhile at the same instant (it does not take the DAG's turn): read again.
+        if (!isUniqueViolation(error) || attempt >= 5) throw error;
+      }
+    }
+  }
+
+  /** Inserts a run and a first try per task (state `none`); inside the caller's write transaction. */
+  private async insert(tx: Db, spec: DagSpec, run: NewDagRun, now: Date): Promise<DagRun> {
+    const at = now.toISOString();
+    const row: Selectable<DagRunTable> = {
+      dag_id: spec.dagId,
+      run_id: run.runId,
+      run_type: run.runType,
+      logical_date: run.logicalDate.toISOString(),
+      data_interval_start: run.dataInterval.start.toISOString(),
+      data_interval_end: run.dataInterval.end.toISOString(),
+      conf: JSON.stringify(run.conf),
+      state: run.state ?? DagRunState.QUEUED,
+      queued_at: at,
+      start_date: null,
+      end_date: null,
+      note: null,
+      executor: run.executor ?? null,
+    };
+    await tx.insertInto('dag_run').values(row).execute();
+    await new TaskInstanceRepository(tx).createFirstTries(spec.dagId, run.runId, spec.tasks, now);
+    return toDagRun(row);
   }
 
   /**
