@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -57,5 +58,31 @@ describe('deployment identity (decision 11)', () => {
     cluster.worker();
     assert.equal((await cluster.waitForRun('steady_chain', runId)).state, 'success');
     assert.match(readFileSync(scheduler.logFile, 'utf8'), /queued try whose job already finished/);
+  });
+
+  it('a refusing worker hands its jobs back at once: with retries 0 and a short task_queued_timeout every try still succeeds first time', async (t) => {
+    // Four tries queued at once, no retries: a try the refusing worker left locked until
+    // BullMQ's stall check (its lock's length, 120 s here) would outlive task_queued_timeout and fail the run.
+    const dags = tempDir('updraft-dags-');
+    writeFileSync(join(dags, 'handed_back.ts'), [
+      "import { dag } from 'updraft';",
+      "export const handedBack = dag({ dagId: 'handed_back', defaultArgs: { retries: 0 } });",
+      "for (let i = 1; i <= 4; i++) handedBack.task(`t${i}`, () => i);",
+    ].join('\n'));
+    const cluster = await TestCluster.start(dags, { UPDRAFT_TASK_QUEUED_TIMEOUT: '30' });
+    t.after(() => cluster.stop());
+    const wrongHome = tempDir('updraft-wrong-home-');
+    await (await Store.open({ home: wrongHome })).close();
+
+    cluster.scheduler();
+    const foreign = cluster.worker([], { UPDRAFT_HOME: wrongHome, UPDRAFT_WORKER_LOCK_SECONDS: '120' });
+    await waitFor('the foreign worker to start', async () => readFileSync(foreign.logFile, 'utf8').includes('worker started'));
+    const runId = await cluster.trigger('handed_back');
+    assert.equal(await foreign.exited, 3);
+    cluster.worker();
+    const run = await cluster.waitForRun('handed_back', runId);
+    const tries = await cluster.tries('handed_back', runId);
+    assert.deepEqual(tries.map((ti) => [ti.taskId, ti.tryNumber, ti.state, ti.error]).sort(), [1, 2, 3, 4].map((i) => [`t${i}`, 1, 'success', null]));
+    assert.equal(run.state, 'success');
   });
 });

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { DelayedError, Worker, type Job } from 'bullmq';
+import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
 import { localDagFile } from '../engine/dag-processing/dag-file-location.ts';
 import { DagModuleCache } from '../engine/dag-processing/dag-module-cache.ts';
 import { defaultDagsFolder } from '../engine/config/updraft-home.ts';
@@ -65,6 +65,8 @@ export class TaskWorker {
   /** Enqueues of hand-offs (and notices to the scheduler) still on their way to Redis; stop() waits for them. */
   private readonly handOffs = new Set<Promise<void>>();
   private finishedTries = 0;
+  /** Set once this worker found a job of another deployment: from then on it hands every job back and exits. */
+  private refusing = false;
   /** A try whose heartbeat is older than this has lost its worker (`UPDRAFT_ZOMBIE_THRESHOLD_SECONDS`). */
   private readonly lostAfterMs = zombieThresholdMs();
   private readonly options: Required<Pick<TaskWorkerOptions, 'queues' | 'concurrency' | 'lockDurationMs' | 'shutdownGraceMs' | 'dagsFolder'>>;
@@ -143,7 +145,7 @@ export class TaskWorker {
   private async process(job: Job<TaskJob>, token: string | undefined): Promise<TaskCompletion | null> {
     const { deploymentId, ...key } = job.data;
     // Jobs enqueued before deployment ids existed carry none: accept them.
-    if (deploymentId !== undefined && deploymentId !== this.store.deploymentId) return this.refuseForeignJob(job, deploymentId);
+    if (this.refusing || (deploymentId !== undefined && deploymentId !== this.store.deploymentId)) return this.refuseJob(job, token, deploymentId);
     const log = this.log.child({ dag_id: key.dagId, run_id: key.runId, task_id: key.taskId, try_number: key.tryNumber });
     const [location, run] = await Promise.all([this.location(key.dagId), this.run(key.dagId, key.runId)]);
     if (!location || !run) {
@@ -206,15 +208,34 @@ export class TaskWorker {
   /**
    * Decision 11: a job of another deployment means this worker is pointed at
    * the wrong store (or two deployments share a Redis prefix). It must not
-   * complete the job — the real deployment's try would stay queued forever —
-   * so it says so once and exits non-zero at once; the job's lock lapses and
-   * a worker of the right deployment takes it.
+   * complete the job — the real deployment's try would stay queued forever.
+   * It says so once, stops fetching, and puts the job (and any other it
+   * fetched meanwhile) straight back in the wait list, so a worker of the
+   * right deployment takes it now rather than after BullMQ's stall check
+   * (a lock's length later, when a short `task_queued_timeout` may already
+   * have failed the try); then it exits non-zero.
    */
-  private refuseForeignJob(job: Job<TaskJob>, deploymentId: string): never {
-    this.log.fatal(
-      { job_id: job.id, job_deployment_id: deploymentId, store_deployment_id: this.store.deploymentId },
-      `job ${job.id} belongs to deployment ${deploymentId} but this worker's store is deployment ${this.store.deploymentId}: wrong UPDRAFT_DATABASE_URL / UPDRAFT_HOME, or two deployments share one Redis prefix; this worker stops taking work`,
-    );
+  private async refuseJob(job: Job<TaskJob>, token: string | undefined, deploymentId: string | undefined): Promise<never> {
+    if (!this.refusing) {
+      this.refusing = true;
+      this.log.fatal(
+        { job_id: job.id, job_deployment_id: deploymentId, store_deployment_id: this.store.deploymentId },
+        `job ${job.id} belongs to deployment ${deploymentId} but this worker's store is deployment ${this.store.deploymentId}: wrong UPDRAFT_DATABASE_URL / UPDRAFT_HOME, or two deployments share one Redis prefix; this worker stops taking work`,
+      );
+      void this.exitAfterHandingBack();
+    }
+    // Paused first (above): the job goes to the head of the wait list, and this worker must not fetch it again.
+    await job.moveToWait(token);
+    this.log.warn({ job_id: job.id }, 'job handed back to the queue for a worker of its deployment');
+    throw new WaitingError();
+  }
+
+  /** Exit 3 once every worker is paused and its jobs are handed back (or finished); a try of this deployment gets the shutdown grace. */
+  private async exitAfterHandingBack(): Promise<never> {
+    const grace = setTimeout(() => process.exit(3), this.options.shutdownGraceMs);
+    // pause() sets the flag at once and resolves when the jobs in hand are done: never awaited inside a job.
+    await Promise.all(this.workers.map((worker) => worker.pause())).catch((err: unknown) => this.log.error({ err }, 'pausing the refusing worker failed'));
+    clearTimeout(grace);
     process.exit(3);
   }
 
