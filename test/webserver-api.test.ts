@@ -242,7 +242,7 @@ describe('webserver security', () => {
   it('with a token, every write needs it and reads do not', async () => {
     const redis = await startRedis();
     const home = tempDir();
-    const env = { UPDRAFT_HOME: home, UPDRAFT_DAGS_FOLDER: dagFolderFrom('features/good.ts'), REDIS_URL: redis.url, UPDRAFT_REDIS_PREFIX: redis.prefix, UPDRAFT_API_TOKEN: 's3cret-token' };
+    const env = { UPDRAFT_HOME: home, UPDRAFT_DAGS_FOLDER: dagFolderFrom('features/good.ts'), REDIS_URL: redis.url, UPDRAFT_REDIS_PREFIX: redis.prefix, UPDRAFT_API_TOKEN: 's3cret-token-of-24-chars' };
     const { process: server, url } = await startWebserverProcess(env, home, ['--host', '0.0.0.0']);
     try {
       const local = url.replace('0.0.0.0', '127.0.0.1');
@@ -250,7 +250,7 @@ describe('webserver security', () => {
       assert.equal((await write({})).status, 401);
       assert.equal((await write({ authorization: 'Bearer wrong' })).status, 401);
       assert.equal((await http(`${local}/api/v1/dags/good_dag`)).json.is_paused, false);
-      assert.equal((await write({ authorization: 'Bearer s3cret-token' })).status, 200);
+      assert.equal((await write({ authorization: 'Bearer s3cret-token-of-24-chars' })).status, 200);
       assert.equal((await http(`${local}/api/v1/dags/good_dag`)).json.is_paused, true);
     } finally {
       await server.stop();

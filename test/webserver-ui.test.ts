@@ -157,7 +157,7 @@ describe('web UI in a real browser (chromium + playwright-core)', () => {
   });
 
   it('with an API token, the page asks for it once on the first write and keeps it', async () => {
-    const env = { ...cluster.env, UPDRAFT_API_TOKEN: 'ui-test-token' };
+    const env = { ...cluster.env, UPDRAFT_API_TOKEN: 'ui-test-token-of-24-chars' };
     const guarded = await startWebserverProcess(env, cluster.logDir, ['--host', '0.0.0.0']);
     cluster.processes.push(guarded.process);
     const base = guarded.url.replace('0.0.0.0', '127.0.0.1');
@@ -165,7 +165,7 @@ describe('web UI in a real browser (chromium + playwright-core)', () => {
     const prompts: string[] = [];
     tokenPage.on('dialog', (dialog) => {
       prompts.push(dialog.message());
-      void dialog.accept('ui-test-token');
+      void dialog.accept('ui-test-token-of-24-chars');
     });
     await tokenPage.goto(base);
     const toggle = tokenPage.getByTestId(`pause-toggle-${DAG_ID}`);

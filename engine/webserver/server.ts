@@ -42,7 +42,7 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 export async function createWebserver(options: WebserverOptions): Promise<FastifyInstance> {
   const host = options.host ?? '127.0.0.1';
   const token = options.apiToken ?? (process.env.UPDRAFT_API_TOKEN || undefined);
-  assertSafeBinding(host, token);
+  await assertSafeBinding(host, token);
   const log = options.log ?? createLogger('webserver');
   const clock = options.clock ?? clockFromEnv();
   const metrics = new UpdraftMetrics(options.store, options);

@@ -84,7 +84,7 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
     .action(async (o: { port: string; host: string }) => {
       const port = parsePort(o.port);
       // A bad binding is refused before any work (and before any log line).
-      (await import('../../webserver/auth.ts')).assertSafeBinding(o.host, process.env.UPDRAFT_API_TOKEN || undefined);
+      await (await import('../../webserver/auth.ts')).assertSafeBinding(o.host, process.env.UPDRAFT_API_TOKEN || undefined);
       const c = ctx();
       const store = await c.store();
       const log = await logger('webserver');
@@ -106,6 +106,8 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       const workers = parsePositiveInt(o.workers, '--workers');
       parsePositiveInt(o.concurrency, '--concurrency');
       parsePort(o.port);
+      // Its webserver would refuse it, after Redis, the scheduler and the workers had started.
+      (await import('../../webserver/auth.ts')).assertApiToken(process.env.UPDRAFT_API_TOKEN || undefined);
       const log = await logger('standalone');
       const redis = await ensureRedis(log);
       const env = { ...process.env, REDIS_URL: redis.url };
