@@ -39,7 +39,7 @@ describe('drift report page and model metrics chart in a real browser (chromium 
     const artifacts = new LocalArtifactStore({ root: join(home, 'artifacts') });
     const index = new DriftReportIndex(store);
     const fresh = {
-      drift: true, method: 'psi', threshold: 0.2, share: 0.5,
+      drift: true, method: 'psi', threshold: 0.2, share: 0.3,
       columns: [
         { column: 'contract', method: 'psi', statistic: 0.61, distance: 0.61, threshold: 0.2, drifted: true, histogram: { kind: 'categorical', categories: ['monthly', 'one_year', 'two_year'], reference: [50, 30, 20], current: [80, 15, 5] } },
         { column: 'age', method: 'psi', statistic: 0.02, distance: 0.02, threshold: 0.2, drifted: false, histogram: { kind: 'numeric', edges: [18, 30, 42, 54, 66], reference: [25, 25, 25, 25], current: [20, 30, 25, 25] } },
@@ -115,6 +115,7 @@ describe('drift report page and model metrics chart in a real browser (chromium 
     }
     const drifted = await page.locator('[data-testid="drift-column"]:has(.verdict.drifted)').evaluateAll((els) => els.map((e) => e.getAttribute('data-column')));
     assert.deepEqual(drifted.sort(), ['age', 'monthly_charges', 'usage_gb'], 'the synthetic drift moves these three');
+    assert.equal(await page.getByTestId('drifted-share').innerText(), '3 of 6 columns drifted (50 %; the rule flags dataset drift at ≥ 50 %)');
     assert.match(await cards.first().innerText(), /test\s+ks[\s\S]*statistic[\s\S]*p-value[\s\S]*threshold\s+0\.050/);
     assert.equal(await page.getByTestId('drift-reports').locator('tbody tr').count(), 2, 'churn\'s two reports only');
     await screenshot(page, 'drift-report-churn');
@@ -128,7 +129,8 @@ describe('drift report page and model metrics chart in a real browser (chromium 
     assert.equal(await contract.locator('rect.bar.current').count(), 3);
     assert.deepEqual(await contract.locator('text.x-tick').allTextContents(), ['monthly', 'one_year', 'two_year']);
     assert.match(await contract.innerText(), /test\s+psi[\s\S]*distance\s+0\.6100[\s\S]*threshold\s+0\.200/);
-    assert.match(await page.getByTestId('drift-summary').innerText(), /method\s+psi[\s\S]*columns drifted\s+50% \(1 of 2\)/);
+    // The drifted share, and the rule's (0.3) only as the rule.
+    assert.match(await page.getByTestId('drift-summary').innerText(), /method\s+psi[\s\S]*columns\s+1 of 2 columns drifted \(50 %; the rule flags dataset drift at ≥ 30 %\)/);
     await screenshot(page, 'drift-report-fraud-new-shape');
 
     await page.getByRole('link', { name: 'manual__old' }).click();

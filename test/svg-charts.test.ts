@@ -91,12 +91,15 @@ describe('drift report view', () => {
 
   it('reads old reports and new ones; a malformed histogram counts as missing', () => {
     const old = driftReportView({ drift: true, alpha: 0.05, correction: 'bh', columns: [{ column: 'age', test: 'ks', statistic: 0.5, p_value: 0.001, p_value_adjusted: 0.002, drifted: true, psi: 1.2 }] });
-    assert.deepEqual([old.method, old.threshold, old.share, old.columns[0]!.histogram, old.columns[0]!.distance], ['ks/chi2, bh corrected', 0.05, 1, null, null]);
+    assert.deepEqual([old.method, old.threshold, old.share, old.drifted_share, old.columns[0]!.histogram, old.columns[0]!.distance], ['ks/chi2, bh corrected', 0.05, null, 1, null, null]);
     const fresh = driftReportView({ drift: false, method: 'psi', threshold: 0.2, share: 0, columns: [
       { column: 'age', method: 'psi', statistic: 0.1, distance: 0.1, threshold: 0.2, drifted: false, histogram: { kind: 'numeric', edges: [0, 1], reference: [3], current: [4] } },
       { column: 'plan', method: 'psi', statistic: 0.1, distance: 0.1, drifted: false, histogram: { kind: 'categorical', categories: ['a'], reference: [1, 2], current: [1, 2] } },
     ] });
     assert.deepEqual(fresh.columns.map((c) => [c.test, c.distance, c.threshold, c.histogram?.kind ?? null]), [['psi', 0.1, 0.2, 'numeric'], ['psi', 0.1, 0.2, null]]);
+    // The rule's share (`share`) is not the drifted share: none of two columns drifted under a 50 % rule.
+    const calm = driftReportView({ drift: false, method: 'psi', share: 0.5, drifted_share: 0, columns: fresh.columns });
+    assert.deepEqual([calm.share, calm.drifted_columns, calm.drifted_share], [0.5, 0, 0]);
     assert.equal(parseHistogram({ kind: 'numeric', edges: [0, 1, 2], reference: [1], current: [1] }), null);
     assert.deepEqual(driftReportView('garbage').columns, []);
   });

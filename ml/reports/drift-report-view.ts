@@ -24,8 +24,12 @@ export interface DriftReportView {
   drift: boolean;
   method: string | null;
   threshold: number | null;
-  /** Share of columns drifted. */
+  /** The rule: the data set drifted when at least this share of its columns drifted (null in reports written before the rule was stored). */
   share: number | null;
+  /** How many columns drifted. */
+  drifted_columns: number;
+  /** The share of columns that drifted (null when the report has no column). */
+  drifted_share: number | null;
   columns: DriftColumnView[];
   /** Where the compared data sets were, when the report says (paths or artifact URIs). */
   sources: { reference: string; current: string } | null;
@@ -72,11 +76,14 @@ export function driftReportView(raw: unknown): DriftReportView {
     histogram: parseHistogram(c.histogram),
   }));
   const sources = r.sources && typeof r.sources === 'object' ? r.sources as Record<string, unknown> : null;
+  const drifted = columns.filter((c) => c.drifted).length;
   return {
     drift: r.drift === true || columns.some((c) => c.drifted),
     method: str(r.method) ?? (typeof r.correction === 'string' ? `ks/chi2, ${r.correction} corrected` : null),
     threshold: num(r.threshold) ?? num(r.alpha),
-    share: num(r.share) ?? (columns.length > 0 ? columns.filter((c) => c.drifted).length / columns.length : null),
+    share: num(r.share),
+    drifted_columns: drifted,
+    drifted_share: num(r.drifted_share) ?? (columns.length > 0 ? drifted / columns.length : null),
     columns,
     sources: sources && str(sources.reference) && str(sources.current) ? { reference: sources.reference as string, current: sources.current as string } : null,
   };

@@ -78,7 +78,8 @@ export function driftReportRoutes(app: FastifyInstance, store: Store): void {
     const view = driftReportView(JSON.parse((await artifacts.get(entry.artifactUri)).toString('utf8')));
     const histograms = await fillHistograms(view, artifacts);
     return {
-      ...entryRow(entry), model: name, drift: view.drift, method: view.method, threshold: view.threshold, share: view.share, histograms,
+      ...entryRow(entry), model: name, drift: view.drift, method: view.method, threshold: view.threshold, share: view.share,
+      drifted_columns: view.drifted_columns, drifted_share: view.drifted_share, histograms,
       columns: view.columns.map((c) => ({ ...c, svg: c.histogram ? histogramChart(c.histogram, { column: c.column }) : null })),
     };
   });

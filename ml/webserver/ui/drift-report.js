@@ -15,6 +15,13 @@ const fmt = (n, digits = 4) => (typeof n === 'number' ? (Math.abs(n) !== 0 && Ma
 const verdict = (drifted) => h('span', { class: `verdict ${drifted ? 'drifted' : 'stable'}`, 'data-testid': 'verdict' }, drifted ? 'drift' : 'no drift');
 const reportHref = (model, r) => `/drift_reports?model=${encodeURIComponent(model)}&dag_id=${encodeURIComponent(r.dag_id)}&run_id=${encodeURIComponent(r.dag_run_id)}`;
 
+/** The measured share first; the rule's share (`share`, Evidently's drift_share) only as the rule it is. */
+function driftedShare(r) {
+  const percent = (share) => `${Math.round(100 * share)} %`;
+  const measured = r.drifted_share === null ? '' : ` (${percent(r.drifted_share)}${r.share === null ? '' : `; the rule flags dataset drift at ≥ ${percent(r.share)}`})`;
+  return `${r.drifted_columns} of ${r.columns.length} columns drifted${measured}`;
+}
+
 function columnCard(c) {
   const score = c.p_value !== null
     ? [h('dt', {}, 'p-value'), h('dd', {}, fmt(c.p_value)), ...(c.p_value_adjusted !== null ? [h('dt', {}, 'adjusted p'), h('dd', {}, fmt(c.p_value_adjusted))] : [])]
@@ -37,7 +44,7 @@ async function showReport(model, dagId, runId) {
       h('dt', {}, 'verdict'), h('dd', {}, verdict(r.drift)),
       h('dt', {}, 'method'), h('dd', {}, r.method ?? '—'),
       h('dt', {}, 'threshold'), h('dd', {}, fmt(r.threshold, 3)),
-      h('dt', {}, 'columns drifted'), h('dd', {}, r.share === null ? '—' : `${Math.round(100 * r.share)}% (${r.columns.filter((c) => c.drifted).length} of ${r.columns.length})`),
+      h('dt', {}, 'columns'), h('dd', { 'data-testid': 'drifted-share' }, driftedShare(r)),
       h('dt', {}, 'written'), h('dd', {}, formatDate(r.created_at)),
       h('dt', {}, 'artifact'), h('dd', {}, r.artifact_uri)),
     h('div', { class: 'column-grid' }, r.columns.map(columnCard)));
