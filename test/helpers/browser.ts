@@ -2,11 +2,13 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { TEST_OUTPUT } from './webserver.ts';
+import { assertServicesAllowed } from './tier.ts';
 
 export const CHROMIUM = process.env.UPDRAFT_CHROMIUM || '/usr/bin/chromium';
 
 /** Debian's chromium driven by playwright-core, headless. `.ci/run` installs it when missing. */
 export async function launchBrowser(): Promise<Browser> {
+  assertServicesAllowed('a browser');
   if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium (or set UPDRAFT_CHROMIUM)`);
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 }

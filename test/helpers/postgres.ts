@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { assertServicesAllowed } from './tier.ts';
 
 /** A server to create throw-away databases on: `UPDRAFT_TEST_POSTGRES_URL`, else the local one (trust auth). */
 export const ADMIN_URL = process.env.UPDRAFT_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -33,6 +34,7 @@ export interface ThrowawayDatabase {
 
 /** Creates an empty database with a random name; `drop()` removes it (closing whatever still holds it). */
 export async function throwawayDatabase(prefix = 'updraft_test'): Promise<ThrowawayDatabase> {
+  assertServicesAllowed('PostgreSQL');
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   await admin(`create database ${name}`);
   const url = new URL(ADMIN_URL);

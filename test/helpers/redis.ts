@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { assertServicesAllowed } from './tier.ts';
 
 export interface TestRedis {
   url: string;
@@ -49,6 +50,7 @@ function makeTlsFiles(): { ca: string; cert: string; key: string } {
 
 /** `bind`: addresses to listen on besides 127.0.0.1 (the separate-hosts test's bridge). */
 export async function startRedis(options: { password?: string; tls?: boolean; bind?: string[] } = {}): Promise<TestRedis> {
+  assertServicesAllowed('Redis');
   const prefix = `test${randomBytes(4).toString('hex')}`;
   const hasBinary = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
   let server: ChildProcess | null = null;

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ks2samp } from '../ml/stats/ks-two-sample.ts';
-import { sample } from './fixtures/scipy/samples.ts';
+import { ks2samp } from '../../ml/stats/ks-two-sample.ts';
+import { sample } from '../fixtures/scipy/samples.ts';
 
 const close = (actual: number, expected: number, what: string): void => {
   const tolerance = 1e-9 * Math.abs(expected) + 1e-300;
@@ -26,7 +26,7 @@ describe('two-sample Kolmogorov-Smirnov against scipy.stats.ks_2samp', () => {
     close(r.pValue, 0.015739183865607353, 'p');
   });
 
-  const references = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'scipy', 'ks_2samp.json'), 'utf8')) as Array<{
+  const references = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'scipy', 'ks_2samp.json'), 'utf8')) as Array<{
     name: string; a: [number, number, number, number, number]; b: [number, number, number, number, number]; statistic: number; pvalue: number;
   }>;
   for (const ref of references) {

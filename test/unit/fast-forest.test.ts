@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DecisionTreeClassifier } from 'ml-cart';
 import { RandomForestClassifier } from 'ml-random-forest';
-import { buildTree, type CartNode } from '../ml/training/fast-forest/cart.ts';
-import { trainFastForest } from '../ml/training/fast-forest/forest.ts';
-import { rng } from '../ml/training/dataset.ts';
+import { buildTree, type CartNode } from '../../ml/training/fast-forest/cart.ts';
+import { trainFastForest } from '../../ml/training/fast-forest/forest.ts';
+import { rng } from '../../ml/training/dataset.ts';
 
 type MlCartNode = { left?: MlCartNode; right?: MlCartNode; distribution?: number[][]; splitColumn?: number; splitValue?: number };
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CsvTable } from '../ml/data/csv-table.ts';
-import { driftReportView, histogramFromTables, parseHistogram, reportForStorage } from '../ml/reports/drift-report-view.ts';
-import { histogramChart, niceCeiling } from '../ml/webserver/svg/histogram-chart.ts';
-import { metricsChart, yScale } from '../ml/webserver/svg/metrics-chart.ts';
+import { CsvTable } from '../../ml/data/csv-table.ts';
+import { driftReportView, histogramFromTables, parseHistogram, reportForStorage } from '../../ml/reports/drift-report-view.ts';
+import { histogramChart, niceCeiling } from '../../ml/webserver/svg/histogram-chart.ts';
+import { metricsChart, yScale } from '../../ml/webserver/svg/metrics-chart.ts';
 
 const count = (svg: string, pattern: RegExp) => (svg.match(new RegExp(pattern.source, 'g')) ?? []).length;
 const texts = (svg: string, cls: string) => [...svg.matchAll(new RegExp(`<text class="${cls}"[^>]*>([^<]*)</text>`, 'g'))].map((m) => m[1]);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { countUpstream, evaluateTriggerRule, type TriggerDecision } from '../engine/execution/trigger-rule-evaluator.ts';
-import { TaskInstanceState as S, type TaskInstanceState } from '../engine/models/states.ts';
-import { TRIGGER_RULES, TriggerRule as R, type TriggerRule } from '../engine/models/trigger-rule.ts';
+import { countUpstream, evaluateTriggerRule, type TriggerDecision } from '../../engine/execution/trigger-rule-evaluator.ts';
+import { TaskInstanceState as S, type TaskInstanceState } from '../../engine/models/states.ts';
+import { TRIGGER_RULES, TriggerRule as R, type TriggerRule } from '../../engine/models/trigger-rule.ts';
 
 const code: Record<string, TaskInstanceState> = {
   S: S.SUCCESS, F: S.FAILED, K: S.SKIPPED, U: S.UPSTREAM_FAILED, R: S.RUNNING, N: S.NONE, Q: S.QUEUED, Y: S.UP_FOR_RETRY,

@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { histogramCounts, sturgesBinEdges } from '../ml/stats/histogram.ts';
-import { jensenShannonDistance } from '../ml/stats/jensen-shannon.ts';
-import { proportionZTest } from '../ml/stats/proportion-z-test.ts';
-import { wassersteinDistance } from '../ml/stats/wasserstein.ts';
-import { jensenShannonOfSamples, normedWasserstein } from '../ml/drift/column-tests.ts';
-import { closeTo, lcg, values, type SampleSpec } from './fixtures/scipy/samples.ts';
+import { histogramCounts, sturgesBinEdges } from '../../ml/stats/histogram.ts';
+import { jensenShannonDistance } from '../../ml/stats/jensen-shannon.ts';
+import { proportionZTest } from '../../ml/stats/proportion-z-test.ts';
+import { wassersteinDistance } from '../../ml/stats/wasserstein.ts';
+import { jensenShannonOfSamples, normedWasserstein } from '../../ml/drift/column-tests.ts';
+import { closeTo, lcg, values, type SampleSpec } from '../fixtures/scipy/samples.ts';
 
 /** Recorded by test/fixtures/scipy/make_drift_distances.py with Debian's python3-scipy. */
-const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'scipy', 'drift_distances.json'), 'utf8')) as {
+const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'scipy', 'drift_distances.json'), 'utf8')) as {
   wasserstein: Array<{ name: string; u: SampleSpec; v: SampleSpec; u_weights: [number, number, number] | null; v_weights: [number, number, number] | null; distance: number; u_std: number }>;
   jensenshannon: Array<{ name: string; p: number[]; q: number[]; base: number | null; distance: number }>;
   jensenshannon_binned: Array<{ name: string; reference: SampleSpec; current: SampleSpec; edges: number[]; reference_counts: number[]; current_counts: number[]; distance: number }>;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createTimetable } from '../engine/models/timetable.ts';
-import { parseDuration } from '../engine/models/duration.ts';
-import { retryDelayMs } from '../engine/models/retry-delay.ts';
+import { createTimetable } from '../../engine/models/timetable.ts';
+import { parseDuration } from '../../engine/models/duration.ts';
+import { retryDelayMs } from '../../engine/models/retry-delay.ts';
 
 const d = (iso: string) => new Date(iso);
 const iso = (x: Date) => x.toISOString();

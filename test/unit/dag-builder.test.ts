@@ -5,10 +5,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Dag, dag, isDag, TriggerRule } from '../engine/index.ts';
-import { Dag as DagModel } from '../engine/models/dag.ts';
+import { Dag, dag, isDag, TriggerRule } from '../../engine/index.ts';
+import { Dag as DagModel } from '../../engine/models/dag.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const modelsDir = join(root, 'engine', 'models');
 
 /** Relative specifiers of every import/export-from in a TypeScript source (type-only ones too). */
