@@ -8,6 +8,7 @@ import { isCorruptionError, StoreCorruptError } from './errors.ts';
 import { LockWaitSqliteDialect } from './sqlite-lock-wait.ts';
 import { CountingDialect, newCounts, type StatementCounts } from './statement-counter.ts';
 import type { Database } from './schema.ts';
+import type { Db } from './db.ts';
 import { namePreparedStatements } from './prepared-statements.ts';
 import * as initial from './migrations/001-initial.ts';
 import * as runStateIndex from './migrations/002-run-state-index.ts';
@@ -25,7 +26,7 @@ import * as stateFirstIndex from './migrations/018-task-instance-state-first-ind
 import * as unfinishedIndex from './migrations/019-task-instance-unfinished-index.ts';
 import * as relativeFileloc from './migrations/021-dag-relative-fileloc.ts';
 
-export type Db = Kysely<Database>;
+export type { Db } from './db.ts';
 
 /**
  * The engine's versioned migrations. Plugins add theirs (the ML plugin: 003, 013,

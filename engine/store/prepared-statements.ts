@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { QueryResult, RawBuilder } from 'kysely';
-import type { Db } from './database.ts';
+import type { Db } from './db.ts';
 
 /**
  * PostgreSQL: the hot path's statements (a try's start, its finish with the
