@@ -17,7 +17,7 @@ import { syncDagFolder } from '../engine/dag-processing/sync.ts';
 import { DagRunState, DagRunType } from '../engine/models/states.ts';
 import { currentBuild } from '../engine/runtime/build-stamp.mjs';
 import { defaultRunId } from '../engine/store/dag-run-repository.ts';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
 import { ModelRegistry } from '../ml/registry/model-registry.ts';
 
 const RUNS = 1_000;
@@ -51,7 +51,7 @@ async function setUp(): Promise<{ home: string; folder: string; runId: string }>
   const folder = mkdtempSync(join(tmpdir(), 'updraft-bench-cli-dags-'));
   writeFileSync(join(folder, 'bench_chain.ts'), DAG_FILE);
   if (!args['no-hang']) writeFileSync(join(folder, 'hangs.ts'), 'while (true) { /* never finishes importing */ }\n');
-  const store = await Store.open({ home });
+  const store = await openStoreWithPlugins({ home });
   try {
     // What a scheduler's DAG processor records; a short timeout so that setting up does not wait for the hang.
     const parse = await parseDagFolder(folder, { timeoutMs: 2_000 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { quantile } from 'simple-statistics';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
 import { createWebserver } from '../engine/webserver/server.ts';
 import { createLogger } from '../engine/logging/logger.ts';
 import { seedHistory, wideDagSpec } from './synthetic-history.ts';
@@ -21,7 +21,7 @@ const { values: args } = parseArgs({
 const tasks = Number(args.tasks), runs = Number(args.runs), repeats = Number(args.repeats);
 
 const home = mkdtempSync(join(tmpdir(), 'updraft-bench-grid-'));
-const store = await Store.open({ home });
+const store = await openStoreWithPlugins({ home });
 const spec = wideDagSpec({ dagId: 'wide_dag', tasks });
 const seedStart = performance.now();
 await seedHistory(store, spec, runs);

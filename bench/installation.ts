@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
+import type { Store } from '../engine/store/store.ts';
 import { cliJson, tempDir } from '../test/helpers/cli.ts';
 import { startUpdraft, waitFor, type UpdraftProcess } from '../test/helpers/processes.ts';
 import type { TestRedis } from '../test/helpers/redis.ts';
@@ -29,7 +30,7 @@ export class BenchInstallation {
   static async open(redis: TestRedis, dagsFolder: string, extraEnv: Record<string, string> = {}): Promise<BenchInstallation> {
     const home = tempDir('updraft-bench-');
     const env = { UPDRAFT_HOME: home, UPDRAFT_DAGS_FOLDER: dagsFolder, REDIS_URL: redis.url, UPDRAFT_REDIS_PREFIX: `${redis.prefix}${Math.random().toString(36).slice(2, 8)}`, UPDRAFT_LOG_LEVEL: 'warn', UPDRAFT_DAGS_ARE_PAUSED_AT_CREATION: 'false', ...extraEnv };
-    const store = await Store.open({ home, url: extraEnv.UPDRAFT_DATABASE_URL });
+    const store = await openStoreWithPlugins({ home, url: extraEnv.UPDRAFT_DATABASE_URL });
     const installation = new BenchInstallation(store, env);
     await cliJson(['dags', 'reserialize'], env).catch(() => cliJson(['dags', 'list'], env));
     return installation;

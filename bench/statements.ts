@@ -1,7 +1,8 @@
 import { DagStructure } from '../engine/models/dag-spec.ts';
 import { DagRunState, DagRunType } from '../engine/models/states.ts';
 import type { Store } from '../engine/store/store.ts';
-import { settleTry } from '../engine/store/try-lifecycle.ts';
+import { tryLifecycleOf } from '../engine/execution/try-lifecycle.ts';
+import { settleTry } from '../engine/execution/try-outcome.ts';
 
 export interface PhaseCounts {
   statements: number;
@@ -40,11 +41,11 @@ export async function statementsPerTask(store: Store, dagId: string): Promise<{ 
   while (queued.length > 0) {
     const next = queued.shift()!;
     // As a worker does: the start's statement also reads what the finish's hand-off is decided from (PostgreSQL).
-    const { ti, handOffRead } = await measure(start, () => store.tries.tryStartedForHandOff(next, owner, now(), structure));
+    const { ti, handOffRead } = await measure(start, () => tryLifecycleOf(store).tryStartedForHandOff(next, owner, now(), structure));
     if (!ti) throw new Error(`bench: ${next.taskId} did not start`);
     const settled = settleTry(ti, { kind: 'success', value: tasks }, run.logicalDate);
     const read = handOffRead ? Promise.resolve(handOffRead) : undefined;
-    const finished = await measure(finish, () => store.tries.finishTry(ti, run, settled, { structure, queuedBy: 'bench', log: { chunk: 0, content: 'one log line\n' }, handOffRead: read }, now()));
+    const finished = await measure(finish, () => tryLifecycleOf(store).finishTry(ti, run, settled, { structure, queuedBy: 'bench', log: { chunk: 0, content: 'one log line\n' }, handOffRead: read }, now()));
     queued = [...queued, ...finished.queued];
     tasks++;
   }

@@ -6,14 +6,27 @@ import { createInterface } from 'node:readline';
 import type { TaskContext } from '../engine/models/task-context.ts';
 import type { TaskOptions } from '../engine/models/interfaces.ts';
 import { SkipTaskError } from '../engine/models/errors.ts';
+import { isSecretEnvVar } from '../engine/models/secret-env.ts';
 import { BaseOperator } from './base-operator.ts';
 
 /** Options of {@link BashOperator}: the task options plus the command and its environment. */
 export interface BashOperatorOptions extends TaskOptions {
   /** Run by `bash -c`. Never interpolate values into it: read them from the environment. */
   bashCommand: string;
-  /** Extra environment variables. @defaultValue `{}` */
+  /**
+   * Variables added to the task's environment (they win over inherited ones;
+   * the `UPDRAFT_*` context variables win over them). @defaultValue `{}`
+   */
   env?: Record<string, string>;
+  /**
+   * Inherit the worker's environment, minus every variable that is secret
+   * (see engine/models/secret-env.ts), as Airflow's `append_env`. Without it
+   * the task gets only `PATH`, `HOME`, `LANG`, `TZ`, its context variables and
+   * `env` — unlike Airflow, whose BashOperator without `env` inherits
+   * everything, the worker's Redis and store URLs and API token included.
+   * @defaultValue `false`
+   */
+  appendEnv?: boolean;
   /** Working directory. @defaultValue the process's */
   cwd?: string;
   /** Exit code meaning "skip this task" (Airflow's `skip_on_exit_code`). @defaultValue `99` */
@@ -30,15 +43,35 @@ const envValue = (value: unknown): string => (typeof value === 'string' ? value 
  */
 const MAX_ENV_VALUE_BYTES = 32 * 1024;
 
+/** What a bash task gets from the worker's environment by default: enough to find programs and format text and dates. */
+const BASE_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'TZ'] as const;
+
+/** The worker's variables a task starts from: the base names, or (`appendEnv`) all but the secret ones. */
+export function inheritedEnvironment(workerEnv: NodeJS.ProcessEnv, appendEnv: boolean): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  if (appendEnv) {
+    for (const [name, value] of Object.entries(workerEnv)) if (value !== undefined && !isSecretEnvVar(name, value)) env[name] = value;
+  } else {
+    for (const name of BASE_ENV_NAMES) if (workerEnv[name] !== undefined) env[name] = workerEnv[name];
+  }
+  return env;
+}
+
 /**
- * The environment a bash task sees: params and conf arrive as variables
- * (`UPDRAFT_PARAM_<NAME>`, `UPDRAFT_CONF` as JSON) and always as files
- * (`UPDRAFT_CONF_FILE`, `UPDRAFT_PARAMS_FILE`, in `dir`); the run's identity
- * as `UPDRAFT_CTX_*`, so nothing user-supplied is ever spliced into the shell
- * string. A value too long for an environment variable is only in its file.
+ * The environment a bash task sees: what it inherits (see
+ * {@link inheritedEnvironment}) and its `env` option; params and conf as
+ * variables (`UPDRAFT_PARAM_<NAME>`, `UPDRAFT_CONF` as JSON) and always as
+ * files (`UPDRAFT_CONF_FILE`, `UPDRAFT_PARAMS_FILE`, in `dir`); the run's
+ * identity as `UPDRAFT_CTX_*`, so nothing user-supplied is ever spliced into
+ * the shell string. A value too long for an environment variable is only in its file.
  */
-export function bashEnvironment(context: TaskContext, extra: Record<string, string>, dir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+export function bashEnvironment(
+  context: TaskContext,
+  extra: Record<string, string>,
+  dir: string,
+  { appendEnv = false, workerEnv = process.env }: { appendEnv?: boolean; workerEnv?: NodeJS.ProcessEnv } = {},
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...inheritedEnvironment(workerEnv, appendEnv), ...extra };
   const put = (name: string, value: string): void => {
     if (Buffer.byteLength(value) <= MAX_ENV_VALUE_BYTES) env[name] = value;
     else context.log.info(`${name} is ${Buffer.byteLength(value)} bytes, too long for the environment: read it from its file`);
@@ -71,6 +104,7 @@ export class BashOperator extends BaseOperator<string | null> {
   readonly operatorName = 'bash';
   readonly bashCommand: string;
   private readonly env: Record<string, string>;
+  private readonly appendEnv: boolean;
   private readonly cwd: string | undefined;
   private readonly skipOnExitCode: number;
 
@@ -78,6 +112,7 @@ export class BashOperator extends BaseOperator<string | null> {
     super(options);
     this.bashCommand = options.bashCommand;
     this.env = options.env ?? {};
+    this.appendEnv = options.appendEnv ?? false;
     this.cwd = options.cwd;
     this.skipOnExitCode = options.skipOnExitCode ?? 99;
   }
@@ -88,7 +123,7 @@ export class BashOperator extends BaseOperator<string | null> {
     const cleanUp = (): void => rmSync(dir, { recursive: true, force: true });
     return new Promise<string | null>((resolve, reject) => {
       const child = spawn('bash', ['-c', this.bashCommand], {
-        env: bashEnvironment(context, this.env, dir),
+        env: bashEnvironment(context, this.env, dir, { appendEnv: this.appendEnv }),
         cwd: this.cwd,
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -11,7 +11,8 @@ import { DagRunType } from '../engine/models/states.ts';
 import { createRedis, redisAnswers, redisUrl } from '../engine/queue/redis-connection.ts';
 import { updraftHome } from '../engine/store/database.ts';
 import { defaultRunId, type DagRun } from '../engine/store/dag-run-repository.ts';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
+import type { Store } from '../engine/store/store.ts';
 import { systemClock } from '../engine/utils/clock.ts';
 import { writeChurnData } from '../ml/demo/synthetic-data.ts';
 import type { DriftReport } from '../ml/drift/drift-report.ts';
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
   writeChurnData(dataDir, { drift: true });
   say(`synthetic churn data in ${dataDir}: reference.csv (baseline), current.csv (drifted production sample), train.csv (fresh labelled data)`);
 
-  const store = await Store.open();
+  const store = await openStoreWithPlugins();
   const dag = await new DagModuleCache().get(DAG_ID, DAG_FILE);
   const spec = dag.toSpec();
   const runs: Array<{ label: string; conf: Record<string, unknown> }> = [

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { dag } from '../engine/index.ts';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
 import { startWebserver } from '../engine/webserver/server.ts';
 import { tempDir } from './helpers/cli.ts';
 import { postgresAnswers, throwawayDatabase, type ThrowawayDatabase } from './helpers/postgres.ts';
@@ -33,7 +33,7 @@ describe('concurrent triggers that name no logical date and no run id never clas
     it(`${dialect}: 200 parallel REST triggers without a logical date are 200 runs; a named run id or date that exists is 409`, { skip: dialect === 'postgres' && !hasPostgres && 'no PostgreSQL' }, async (t) => {
       let database: ThrowawayDatabase | undefined;
       if (dialect === 'postgres') database = await throwawayDatabase();
-      const store = await Store.open(database ? { url: database.url, poolSize: 10 } : { home: tempDir() });
+      const store = await openStoreWithPlugins(database ? { url: database.url, poolSize: 10 } : { home: tempDir() });
       let app: FastifyInstance | undefined;
       t.after(async () => {
         await app?.close();

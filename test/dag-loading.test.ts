@@ -5,7 +5,7 @@ import { before, describe, it } from 'node:test';
 import { localDagFile, relativeFileloc } from '../engine/dag-processing/dag-file-location.ts';
 import { parseDagFolder } from '../engine/dag-processing/dag-folder.ts';
 import { syncDagFolder } from '../engine/dag-processing/sync.ts';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
 import { cliJson, dagFolderFrom, FIXTURES, runCli, tempDir } from './helpers/cli.ts';
 
 type ImportErrorRow = { filepath: string; error: string };
@@ -92,7 +92,7 @@ describe("a DAG's file on another host (Airflow's relative_fileloc)", () => {
     const parsing = tempDir('updraft-dags-a-');
     mkdirSync(join(parsing, 'team'));
     cpSync(join(FIXTURES, 'features', 'good.ts'), join(parsing, 'team', 'good.ts'));
-    const store = await Store.open({ home: tempDir() });
+    const store = await openStoreWithPlugins({ home: tempDir() });
     t.after(() => store.close());
     await syncDagFolder(store, await parseDagFolder(parsing), new Date(), 'reserialize');
     const location = (await store.dags.location('good_dag'))!;
@@ -108,7 +108,7 @@ describe("a DAG's file on another host (Airflow's relative_fileloc)", () => {
   it('a file broken on one host keeps the DAG that another host parsed at another path active (its last good version)', async (t) => {
     const hostA = tempDir('updraft-dags-a-');
     cpSync(join(FIXTURES, 'features', 'good.ts'), join(hostA, 'good.ts'));
-    const store = await Store.open({ home: tempDir() });
+    const store = await openStoreWithPlugins({ home: tempDir() });
     t.after(() => store.close());
     await syncDagFolder(store, await parseDagFolder(hostA), new Date(), 'reserialize');
     const hostB = tempDir('updraft-dags-b-');

@@ -43,8 +43,8 @@ describe('updraft dags test (in-process, no Redis)', () => {
     assert.equal(result.run_id, 'manual__2026-06-01T00:00:00.000Z');
     const log = await runCli(['--dags-folder', folder, 'tasks', 'logs', 'branch_join', result.run_id, 'join', '-o', 'json'], { UPDRAFT_HOME: home });
     assert.equal(JSON.parse(log.stdout).try_number, 1);
-    const store = await import('../engine/store/store.ts');
-    const s = await store.Store.open({ home });
+    const { openStoreWithPlugins } = await import('../engine/plugins/open-store.ts');
+    const s = await openStoreWithPlugins({ home });
     try {
       const xcom = await s.xcom.forRun('branch_join', result.run_id);
       assert.equal(xcom.get('left'), 42);

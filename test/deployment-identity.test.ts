@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
 import { TestCluster } from './helpers/cluster.ts';
 import { dagFolderFrom, tempDir } from './helpers/cli.ts';
 import { startUpdraft, waitFor } from './helpers/processes.ts';
@@ -16,7 +16,7 @@ describe('deployment identity (decision 11)', () => {
     const cluster = await TestCluster.start(folder);
     t.after(() => cluster.stop());
     const wrongHome = tempDir('updraft-wrong-home-');
-    const wrong = await Store.open({ home: wrongHome });
+    const wrong = await openStoreWithPlugins({ home: wrongHome });
     const wrongId = wrong.deploymentId;
     await wrong.close();
     assert.notEqual(wrongId, cluster.store.deploymentId, 'each store gets its own deployment id');
@@ -72,7 +72,7 @@ describe('deployment identity (decision 11)', () => {
     const cluster = await TestCluster.start(dags, { UPDRAFT_TASK_QUEUED_TIMEOUT: '30' });
     t.after(() => cluster.stop());
     const wrongHome = tempDir('updraft-wrong-home-');
-    await (await Store.open({ home: wrongHome })).close();
+    await (await openStoreWithPlugins({ home: wrongHome })).close();
 
     cluster.scheduler();
     const foreign = cluster.worker([], { UPDRAFT_HOME: wrongHome, UPDRAFT_WORKER_LOCK_SECONDS: '120' });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { LocalArtifactStore } from '../engine/artifacts/local-artifact-store.ts';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
 import { writeChurnData } from '../ml/demo/synthetic-data.ts';
 import { DriftReportIndex } from '../ml/reports/drift-report-index.ts';
 import { launchBrowser, openPage, screenshot } from './helpers/browser.ts';
@@ -35,7 +35,7 @@ describe('drift report page and model metrics chart in a real browser (chromium 
 
     // Two stored reports of other shapes: the newer drift report (method, threshold, share, a histogram
     // per column, a categorical column with a distance) and an old one with no histogram and no sources.
-    const store = await Store.open({ home });
+    const store = await openStoreWithPlugins({ home });
     const artifacts = new LocalArtifactStore({ root: join(home, 'artifacts') });
     const index = new DriftReportIndex(store);
     const fresh = {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LocalArtifactStore } from '../engine/artifacts/local-artifact-store.ts';
 import type { TaskContext } from '../engine/models/task-context.ts';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
 import { EstimatedPerformanceOperator } from '../ml/index.ts';
 import { CsvTable } from '../ml/data/csv-table.ts';
 import { churnRows, writeChurnData } from '../ml/demo/synthetic-data.ts';
@@ -63,7 +63,7 @@ describe('estimateChunks', () => {
 describe('EstimatedPerformanceOperator', () => {
   it('a model with nothing in production: nothing to estimate, everything downstream skipped', async (t) => {
     const home = tempDir('updraft-cbpe-op-');
-    const store = await Store.open({ home });
+    const store = await openStoreWithPlugins({ home });
     t.after(() => store.close());
     const seen: unknown[] = [];
     const lines: string[] = [];

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { FIXTURES, runCli, tempDir } from './helpers/cli.ts';
 import mlPlugin from '../ml/plugin.ts';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
 import { createWebserver } from '../engine/webserver/server.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -137,7 +137,7 @@ describe('the ML plugin (updraft.config.json "plugins")', () => {
 
   it("the webserver serves the plugin's routes and pages, and none without it", async () => {
     for (const plugins of [[], [mlPlugin]]) {
-      const store = await Store.open({ home: tempDir(), plugins });
+      const store = await openStoreWithPlugins({ home: tempDir(), plugins });
       const app = await createWebserver({ store, plugins });
       try {
         const ui = (await app.inject('/api/v1/ui/plugins')).json() as { pages: Array<{ path: string; module: string; nav: string | null }> };

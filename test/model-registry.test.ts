@@ -4,13 +4,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LocalArtifactStore } from '../engine/artifacts/local-artifact-store.ts';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
 import { churnRows } from '../ml/demo/synthetic-data.ts';
 import { ModelRegistry } from '../ml/registry/model-registry.ts';
 import { cliJson, runCli, tempDir } from './helpers/cli.ts';
 
 async function registryWithVersions(home: string, name: string, count: number): Promise<void> {
-  const store = await Store.open({ home });
+  const store = await openStoreWithPlugins({ home });
   const registry = new ModelRegistry(store);
   // Promotion reads the artifact first (a deploy), so each version gets a real one, where the CLI looks.
   const artifacts = new LocalArtifactStore({ root: join(home, 'artifacts') });
@@ -47,7 +47,7 @@ describe('model registry', () => {
     assert.deepEqual([rolled.current, rolled.previous], [1, 3]);
     const versions = await cliJson<Array<{ version: number; stage: string }>>(['models', 'versions', 'fraud'], env);
     assert.deepEqual(versions.map((v) => [v.version, v.stage]), [[1, 'Production'], [2, 'None'], [3, 'Archived']]);
-    const aliases = await (async () => { const s = await Store.open({ home }); try { return await new ModelRegistry(s).aliases('fraud'); } finally { await s.close(); } })();
+    const aliases = await (async () => { const s = await openStoreWithPlugins({ home }); try { return await new ModelRegistry(s).aliases('fraud'); } finally { await s.close(); } })();
     assert.deepEqual(aliases, { champion: 1 });
   });
 

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
+import type { Store } from '../engine/store/store.ts';
 import { writeChurnData } from '../ml/demo/synthetic-data.ts';
 import { FIXTURES, REPO, tempDir } from './helpers/cli.ts';
 import { createHosts, hostsUnavailable, type TestHosts } from './helpers/hosts.ts';
@@ -65,7 +66,7 @@ describe('several hosts (network namespaces): Redis with a password and a Postgr
     const foreign = hosts.start(E, ['worker', '--concurrency', '1'], { ...env[E]!, UPDRAFT_DATABASE_URL: '' }, logs);
     const schedulerA = hosts.start(A, ['scheduler'], env[A]!, logs);
     hosts.start(B, ['scheduler'], env[B]!, logs); // PostgreSQL: both schedulers active, row locks divide the work
-    store = await Store.open({ url: database.url() });
+    store = await openStoreWithPlugins({ url: database.url() });
     const joinRuns = [await trigger('branch_join', { side: 'left' }), await trigger('branch_join', { side: 'right' })];
     assert.equal(await foreign.exited, 3, 'the foreign worker refuses the job and stops');
     const fatal = readFileSync(foreign.logFile, 'utf8').split('\n').filter((l) => l.includes('"level":60'));

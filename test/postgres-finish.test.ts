@@ -5,17 +5,19 @@ import { DagStructure, type DagSpec, type TaskSpec } from '../engine/models/dag-
 import { TRIGGER_RULES, TriggerRule } from '../engine/models/trigger-rule.ts';
 import { keyString, type TaskInstanceKey } from '../engine/models/task-instance-key.ts';
 import type { DagRun } from '../engine/store/dag-run-repository.ts';
-import { Store } from '../engine/store/store.ts';
-import type { HandOffRead } from '../engine/store/postgres-finish.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
+import type { Store } from '../engine/store/store.ts';
+import type { HandOffRead } from '../engine/execution/hand-off-read.ts';
 import type { TaskInstance } from '../engine/store/task-instance-repository.ts';
-import { settleTry, type FinishedTry, type TryResult } from '../engine/store/try-lifecycle.ts';
+import { tryLifecycleOf } from '../engine/execution/try-lifecycle.ts';
+import { settleTry, type FinishedTry, type TryResult } from '../engine/execution/try-outcome.ts';
 import { tempDir } from './helpers/cli.ts';
 // The same seeded PRNG (mulberry32) as the data splits: the same seed walks every path the same way.
 import { rng } from '../ml/training/dataset.ts';
 import { ADMIN_URL, postgresAnswers, throwawayDatabase, type ThrowawayDatabase } from './helpers/postgres.ts';
 
 // Equivalence: on PostgreSQL a finish and its hand-off go in one statement, decided before it
-// (engine/store/postgres-finish.ts). Walked through the same random DAGs, outcomes and
+// (engine/execution/one-statement-finish.ts decides, engine/store/postgres-finish.ts records). Walked through the same random DAGs, outcomes and
 // concurrent groups, it must leave every try exactly as the transactional path does.
 
 const available = await postgresAnswers();
@@ -88,7 +90,7 @@ async function walk(store: Store, { spec, outcomes, seed }: Scenario, runId: str
   const readAhead = new Map<string, Promise<HandOffRead | null>>();
   const push = (keys: readonly TaskInstance[]): void => {
     queue.push(...keys);
-    if (path === 'read-ahead') for (const k of keys) readAhead.set(keyString(k), store.tries.readForHandOff(k, structure));
+    if (path === 'read-ahead') for (const k of keys) readAhead.set(keyString(k), tryLifecycleOf(store).readForHandOff(k, structure));
   };
   push((await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'test' }))).queued);
   const steps: string[] = [];
@@ -97,8 +99,8 @@ async function walk(store: Store, { spec, outcomes, seed }: Scenario, runId: str
     const group = queue.splice(0, 1 + Math.floor(rnd() * 3));
     const owner = { hostname: 'h', workerId: 'w' };
     const started = await Promise.all(group.map(async (k) => {
-      if (path !== 'read-at-start') return store.tries.tryStarted(k, owner, new Date());
-      const { ti, handOffRead } = await store.tries.tryStartedForHandOff(k, owner, new Date(), structure);
+      if (path !== 'read-at-start') return tryLifecycleOf(store).tryStarted(k, owner, new Date());
+      const { ti, handOffRead } = await tryLifecycleOf(store).tryStartedForHandOff(k, owner, new Date(), structure);
       if (ti && handOffRead) readAhead.set(keyString(ti), Promise.resolve(handOffRead));
       return ti;
     }));
@@ -110,11 +112,11 @@ async function walk(store: Store, { spec, outcomes, seed }: Scenario, runId: str
     const options = { structure, queuedBy: 'worker w', log: { chunk: 0, content: 'a line\n' } };
     let results: FinishedTry[];
     if (path !== 'transactional') {
-      results = await Promise.all(finishes.map(({ ti, settled }) => store.tries.finishTry(ti, run, settled, { ...options, handOffRead: readAhead.get(keyString(ti)) }, new Date())));
+      results = await Promise.all(finishes.map(({ ti, settled }) => tryLifecycleOf(store).finishTry(ti, run, settled, { ...options, handOffRead: readAhead.get(keyString(ti)) }, new Date())));
     } else {
       results = await store.atomically(async (tx) => {
         const out: FinishedTry[] = [];
-        for (const { ti, settled } of finishes) out.push(await tx.tries.finishTry(ti, run, settled, options, new Date()));
+        for (const { ti, settled } of finishes) out.push(await tryLifecycleOf(tx).finishTry(ti, run, settled, options, new Date()));
         return out;
       });
     }
@@ -133,7 +135,7 @@ describe('PostgreSQL: a finish and its hand-off in one statement', { skip: avail
 
   before(async () => {
     database = await throwawayDatabase();
-    store = await Store.open({ home: tempDir(), url: database.url });
+    store = await openStoreWithPlugins({ home: tempDir(), url: database.url });
   });
   after(async () => {
     await store?.close();
@@ -176,19 +178,19 @@ describe('PostgreSQL: a finish and its hand-off in one statement', { skip: avail
     const logicalDate = new Date(`${day}T00:00:00Z`);
     const run = (await store.runs.create(chain, { runId, runType: 'manual', logicalDate, dataInterval: { start: logicalDate, end: logicalDate }, conf: {}, state: 'running' }, new Date()))!;
     const [first] = (await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'test' }))).queued;
-    const ti = (await store.tries.tryStarted(first!, { hostname: 'h', workerId: 'w' }, new Date()))!;
+    const ti = (await tryLifecycleOf(store).tryStarted(first!, { hostname: 'h', workerId: 'w' }, new Date()))!;
     return { structure, run, ti };
   }
 
   it('a chain hand-off is one read and one statement, and the statement writes the log and the XCom', async () => {
     const { structure, run, ti } = await chainRun('r1', '2026-06-01');
     const before = { ...store.counts };
-    const finished = await store.tries.finishTry(ti, run, settleTry(ti, { kind: 'success', value: { rows: 3 } }, run.logicalDate), { structure, queuedBy: 'worker w', log: { chunk: 0, content: 'done\n' } }, new Date());
+    const finished = await tryLifecycleOf(store).finishTry(ti, run, settleTry(ti, { kind: 'success', value: { rows: 3 } }, run.logicalDate), { structure, queuedBy: 'worker w', log: { chunk: 0, content: 'done\n' } }, new Date());
     assert.deepEqual({ statements: store.counts.statements - before.statements, commits: store.counts.commits - before.commits }, { statements: 2, commits: 0 });
     assert.deepEqual(finished.queued.map((t) => [t.taskId, t.state, t.queuedBy]), [['second', 'queued', 'worker w']]);
     assert.equal(await store.logs.read(ti), 'done\n');
     assert.deepEqual([...(await store.xcom.forRun('chain_of_two', 'r1'))], [['first', { rows: 3 }]]);
-    const again = await store.tries.finishTry(ti, run, settleTry(ti, { kind: 'success' }, run.logicalDate), { structure, queuedBy: 'worker w' }, new Date());
+    const again = await tryLifecycleOf(store).finishTry(ti, run, settleTry(ti, { kind: 'success' }, run.logicalDate), { structure, queuedBy: 'worker w' }, new Date());
     assert.deepEqual([again.recorded, again.queued.length], [false, 0], 'a second finish loses the compare-and-set and queues nothing');
   });
 
@@ -196,7 +198,7 @@ describe('PostgreSQL: a finish and its hand-off in one statement', { skip: avail
     const { structure, run, ti } = await chainRun('r2', '2026-06-02');
     const second = (await store.tasks.latestTries('chain_of_two', 'r2')).get('second')!;
     assert.ok(await store.tasks.transition(second, ['none'], 'queued', { queued_by: 'scheduler s' }, new Date()));
-    const finished = await store.tries.finishTry(ti, run, settleTry(ti, { kind: 'success' }, run.logicalDate), { structure, queuedBy: 'worker w' }, new Date());
+    const finished = await tryLifecycleOf(store).finishTry(ti, run, settleTry(ti, { kind: 'success' }, run.logicalDate), { structure, queuedBy: 'worker w' }, new Date());
     assert.deepEqual([finished.recorded, finished.queued.length], [true, 0]);
     assert.equal((await store.tasks.latestTries('chain_of_two', 'r2')).get('second')!.queuedBy, 'scheduler s');
   });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { executePrepared, preparedName } from '../engine/store/prepared-statements.ts';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
+import type { Store } from '../engine/store/store.ts';
 import { tempDir } from './helpers/cli.ts';
 import { ADMIN_URL, postgresAnswers, throwawayDatabase, type ThrowawayDatabase } from './helpers/postgres.ts';
 
@@ -18,7 +19,7 @@ describe('PostgreSQL: prepared statements on the hot path', { skip: available ? 
   before(async () => {
     database = await throwawayDatabase();
     // One connection: what one statement prepared, the next one sees.
-    store = await Store.open({ home: tempDir(), url: database.url, poolSize: 1 });
+    store = await openStoreWithPlugins({ home: tempDir(), url: database.url, poolSize: 1 });
   });
   after(async () => {
     await store?.close();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
+import type { Store } from '../engine/store/store.ts';
 import { RetrainCoalescer } from '../ml/pipeline/retrain-coalescer.ts';
 import type { RetrainTrigger } from '../ml/retrain-log.ts';
 import { tempDir } from './helpers/cli.ts';
@@ -65,7 +66,7 @@ function behaviour(open: () => Promise<Store>): void {
 
 describe('retrain coalescer on SQLite', () => {
   const home = tempDir('updraft-coalesce-');
-  behaviour(() => Store.open({ home: `${home}/${Math.random().toString(36).slice(2)}` }));
+  behaviour(() => openStoreWithPlugins({ home: `${home}/${Math.random().toString(36).slice(2)}` }));
 });
 
 const postgres = await postgresAnswers();
@@ -79,14 +80,14 @@ describe('retrain coalescer on PostgreSQL', { skip: postgres ? false : `no Postg
   const open = async () => {
     const db = await throwawayDatabase('updraft_coalesce');
     dropped.push(db.drop);
-    return Store.open({ url: db.url });
+    return openStoreWithPlugins({ url: db.url });
   };
   behaviour(open);
 
   it('twenty claimers on separate connections at once: exactly one retrain, nineteen merged', async () => {
     const db = await throwawayDatabase('updraft_coalesce');
     dropped.push(db.drop);
-    const stores = await Promise.all(Array.from({ length: 20 }, () => Store.open({ url: db.url, poolSize: 1 })));
+    const stores = await Promise.all(Array.from({ length: 20 }, () => openStoreWithPlugins({ url: db.url, poolSize: 1 })));
     try {
       const kinds: RetrainTrigger[] = ['drift', 'performance', 'estimated_performance', 'schedule'];
       const decisions = await Promise.all(stores.map((s, i) => new RetrainCoalescer(s).claim({ model: 'churn', trigger: fire(kinds[i % 4]!, `run${i}`) })));

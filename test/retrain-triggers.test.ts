@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
 import { writeChurnData } from '../ml/demo/synthetic-data.ts';
 import { RetrainCoalescer } from '../ml/pipeline/retrain-coalescer.ts';
 import { cliJson } from './helpers/cli.ts';
@@ -37,7 +37,7 @@ describe('coalesced triggers and models side by side', () => {
     assert.equal(promoted[0]!.trigger, winner.trigger);
     assert.equal(promoted[0]!.merged_triggers![0]!.kind, winner.trigger, 'the claiming trigger comes first');
     // The merged trigger is in the store's claim whenever it arrived (the promotion line lists those merged by then).
-    const store = await Store.open({ home: env.UPDRAFT_HOME });
+    const store = await openStoreWithPlugins({ home: env.UPDRAFT_HOME });
     try {
       const claim = (await new RetrainCoalescer(store).current('churn'))!;
       assert.deepEqual(claim.triggers.map((t) => t.kind).sort(), ['drift', 'schedule']);

@@ -9,9 +9,11 @@ import { TriggerRule } from '../engine/models/trigger-rule.ts';
 import type { SchedulerEvent } from '../engine/queue/interfaces.ts';
 import { SCHEDULER_EVENTS_QUEUE, TaskQueues } from '../engine/queue/task-queues.ts';
 import type { DagRun } from '../engine/store/dag-run-repository.ts';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
+import type { Store } from '../engine/store/store.ts';
 import type { TaskInstance } from '../engine/store/task-instance-repository.ts';
-import { settleTry, type FinishedTry, type TryResult } from '../engine/store/try-lifecycle.ts';
+import { tryLifecycleOf } from '../engine/execution/try-lifecycle.ts';
+import { settleTry, type FinishedTry, type TryResult } from '../engine/execution/try-outcome.ts';
 import { SchedulerNotices } from '../workers/scheduler-notices.ts';
 import { tempDir } from './helpers/cli.ts';
 import { startRedis, type TestRedis } from './helpers/redis.ts';
@@ -43,7 +45,7 @@ describe('scheduler notices: a worker tells the scheduler only when nothing else
 
   before(async () => {
     redis = await startRedis();
-    store = await Store.open({ home: tempDir() });
+    store = await openStoreWithPlugins({ home: tempDir() });
     queues = new TaskQueues({ redisUrl: redis.url, prefix: redis.prefix }, store.deploymentId);
     events = new Queue(SCHEDULER_EVENTS_QUEUE, { connection: { url: redis.url }, prefix: redis.prefix });
     notices = new SchedulerNotices(store, queues, createLogger('test'));
@@ -64,12 +66,12 @@ describe('scheduler notices: a worker tells the scheduler only when nothing else
     return run;
   };
   const started = async (run: DagRun, taskId: string, tryNumber = 1): Promise<TaskInstance> => {
-    const ti = await store.tries.tryStarted({ dagId: run.dagId, runId: run.runId, taskId, tryNumber }, owner, new Date());
+    const ti = await tryLifecycleOf(store).tryStarted({ dagId: run.dagId, runId: run.runId, taskId, tryNumber }, owner, new Date());
     assert.ok(ti, `${taskId} starts`);
     return ti;
   };
   const finish = async (run: DagRun, ti: TaskInstance, result: TryResult): Promise<FinishedTry> => {
-    const outcome = await store.tries.finishTry(ti, run, settleTry(ti, result, run.logicalDate), { structure, queuedBy: 'worker w' }, new Date());
+    const outcome = await tryLifecycleOf(store).finishTry(ti, run, settleTry(ti, result, run.logicalDate), { structure, queuedBy: 'worker w' }, new Date());
     await notices.afterFinish(ti, outcome, structure);
     return outcome;
   };
@@ -98,7 +100,7 @@ describe('scheduler notices: a worker tells the scheduler only when nothing else
     assert.deepEqual(await told(), [], 'y waits (none), and it is not z\'s downstream');
     // x's hand-off decided, from a read older than some concurrent finish, that y still waits:
     // y, its own downstream, must not keep the scheduler from looking.
-    const outcome = await store.tries.finishTry(x, run, settleTry(x, { kind: 'success', value: 1 }, run.logicalDate), { structure: null, queuedBy: 'worker w' }, new Date());
+    const outcome = await tryLifecycleOf(store).finishTry(x, run, settleTry(x, { kind: 'success', value: 1 }, run.logicalDate), { structure: null, queuedBy: 'worker w' }, new Date());
     assert.equal(outcome.queued.length, 0);
     await notices.afterFinish(x, outcome, structure);
     assert.deepEqual(await told(), ['task-finished x']);
@@ -110,7 +112,7 @@ describe('scheduler notices: a worker tells the scheduler only when nothing else
     const run = await newRun('join', 3, joinStructure);
     const [a, b] = [await started(run, 'a'), await started(run, 'b')];
     // Each hand-off decided from a read made before the other's commit (structure null here: nothing decided).
-    const finishBlind = (ti: TaskInstance) => store.tries.finishTry(ti, run, settleTry(ti, { kind: 'success', value: 1 }, run.logicalDate), { structure: null, queuedBy: 'worker w' }, new Date());
+    const finishBlind = (ti: TaskInstance) => tryLifecycleOf(store).finishTry(ti, run, settleTry(ti, { kind: 'success', value: 1 }, run.logicalDate), { structure: null, queuedBy: 'worker w' }, new Date());
     const outcomeA = await finishBlind(a);
     await notices.afterFinish(a, outcomeA, joinStructure);
     assert.deepEqual(await told(), [], 'j still waits for b, and c waits to start');

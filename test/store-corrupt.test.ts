@@ -3,14 +3,14 @@ import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { StoreCorruptError } from '../engine/store/errors.ts';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
 import { dagFolderFrom, runCli, tempDir } from './helpers/cli.ts';
 import { startRedis } from './helpers/redis.ts';
 
 /** A store whose every page after the first (the schema) is overwritten: the first read of any table meets the damage. */
 async function corruptStore(): Promise<{ home: string; file: string }> {
   const home = tempDir('updraft-corrupt-');
-  await (await Store.open({ home })).close();
+  await (await openStoreWithPlugins({ home })).close();
   const file = join(home, 'updraft.db');
   const fd = openSync(file, 'r+');
   const page = 4096;
@@ -40,6 +40,6 @@ describe('a corrupt SQLite store: one line naming the file and how to recover, n
     const fd = openSync(file, 'r+');
     writeSync(fd, Buffer.alloc(100, 0x41), 0, undefined, 0);
     closeSync(fd);
-    await assert.rejects(Store.open({ home }), (error: Error) => error instanceof StoreCorruptError && oneLine(file, 'SQLITE_NOTADB').test(`updraft: error: ${error.message}\n`));
+    await assert.rejects(openStoreWithPlugins({ home }), (error: Error) => error instanceof StoreCorruptError && oneLine(file, 'SQLITE_NOTADB').test(`updraft: error: ${error.message}\n`));
   });
 });

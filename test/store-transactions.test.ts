@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
 import { REPO, tempDir } from './helpers/cli.ts';
 
 /** Another process that takes SQLite's write lock and holds it until told (a line on stdin) to commit. */
@@ -20,7 +20,7 @@ function lockHolder(file: string) {
 describe('store transactions (SQLite, real processes contending)', () => {
   it("a write waiting for another process's lock does not block this process's event loop, and lands once the lock is free", async () => {
     const home = tempDir();
-    const store = await Store.open({ home });
+    const store = await openStoreWithPlugins({ home });
     const holder = lockHolder(join(home, 'updraft.db'));
     try {
       await once(holder.stdout, 'data');
@@ -39,7 +39,7 @@ describe('store transactions (SQLite, real processes contending)', () => {
   });
 
   it('batched writes share a transaction, yet one that throws is rolled back alone and only its caller sees the error', async () => {
-    const store = await Store.open({ home: tempDir() });
+    const store = await openStoreWithPlugins({ home: tempDir() });
     try {
       const write = (name: string, fail: boolean) => store.batch(async ({ store: tx }) => {
         await tx.db.insertInto('import_error').values({ filename: name, message: 'm', timestamp: 'now' }).execute();
@@ -62,7 +62,7 @@ describe('store transactions (SQLite, real processes contending)', () => {
 
   it('atomically: a pass whose snapshot went stale (another process committed first) runs again holding the lock, and both writes land', async () => {
     const home = tempDir();
-    const store = await Store.open({ home });
+    const store = await openStoreWithPlugins({ home });
     await store.db.insertInto('dag').values({ dag_id: 'x', fileloc: 'f', fingerprint: 'p', is_paused: 0, is_active: 1, spec: '{}', last_parsed_at: 'now' }).execute();
     const holder = lockHolder(join(home, 'updraft.db'));
     try {

@@ -3,7 +3,7 @@ import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LocalArtifactStore } from '../engine/artifacts/local-artifact-store.ts';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
 import { ModelRegistry } from '../ml/registry/model-registry.ts';
 import { cliJson, dagFolderFrom, FIXTURES, runCli, tempDir } from './helpers/cli.ts';
 import { startRedis, type TestRedis } from './helpers/redis.ts';
@@ -27,7 +27,7 @@ describe('webserver REST API', () => {
     const result = await cliJson<{ run_id: string; state: string }>(['dags', 'test', 'retry_then_succeed', '--retry-delay-scale', '0'], env);
     assert.equal(result.state, 'success');
     testRunId = result.run_id;
-    const store = await Store.open({ home });
+    const store = await openStoreWithPlugins({ home });
     const registry = new ModelRegistry(store);
     // Promotion reads the model artifact first (a deploy): real artifacts, where the webserver looks.
     const artifacts = new LocalArtifactStore({ root: join(home, 'artifacts') });
@@ -193,7 +193,7 @@ describe('webserver REST API', () => {
 
   it('an internal failure is a 500 that names no cause; the log has it', async (t) => {
     // A store row no code path can read (a spec that is not JSON) stands in for any bug.
-    const store = await Store.open({ home: env.UPDRAFT_HOME! });
+    const store = await openStoreWithPlugins({ home: env.UPDRAFT_HOME! });
     const { spec } = await store.db.selectFrom('dag').select('spec').where('dag_id', '=', 'edge_cases').executeTakeFirstOrThrow();
     await store.db.updateTable('dag').set({ spec: '{broken' }).where('dag_id', '=', 'edge_cases').execute();
     t.after(async () => {

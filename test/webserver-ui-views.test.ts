@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page, Request } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { seedHistory, wideDagSpec } from '../bench/synthetic-history.ts';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
+import type { Store } from '../engine/store/store.ts';
 import { startWebserver } from '../engine/webserver/server.ts';
 import { TaskInstanceState } from '../engine/models/states.ts';
 import { tempDir } from './helpers/cli.ts';
@@ -35,7 +36,7 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
   before(async () => {
     redis = await startRedis();
     const home = tempDir('updraft-ui-views-');
-    store = await Store.open({ home });
+    store = await openStoreWithPlugins({ home });
     wideRuns = await seedHistory(store, wideDagSpec({ dagId: WIDE, tasks: 1000 }), 30);
     const graphFile = join(home, 'graph_dag.ts');
     writeFileSync(graphFile, GRAPH_FILE_TEXT);

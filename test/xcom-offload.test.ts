@@ -9,7 +9,8 @@ import { closeXComArtifactStores } from '../engine/execution/xcom-artifacts.ts';
 import { DagRunType } from '../engine/models/states.ts';
 import { clearTaskInstances } from '../engine/operations/clear-task-instances.ts';
 import { deleteDagRun } from '../engine/operations/delete-dag-run.ts';
-import { Store } from '../engine/store/store.ts';
+import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
+import type { Store } from '../engine/store/store.ts';
 import { createWebserver } from '../engine/webserver/server.ts';
 import { systemClock } from '../engine/utils/clock.ts';
 import { largeXcom } from './fixtures/xcom/large-xcom.ts';
@@ -63,7 +64,7 @@ describe('bounded XCom on SQLite', () => {
   let store: Store;
   let artifacts: ArtifactStore;
   before(async () => {
-    store = await Store.open({ home });
+    store = await openStoreWithPlugins({ home });
     artifacts = openArtifactStore({ home, databaseUrl: '' });
   });
   after(async () => {
@@ -137,7 +138,7 @@ describe('bounded XCom on PostgreSQL', { skip: !available && 'no PostgreSQL serv
   });
 
   it('the value goes to the PostgreSQL artifact store, the row stays small, deleting the run removes it', async () => {
-    const store = await Store.open({ url: database.url });
+    const store = await openStoreWithPlugins({ url: database.url });
     const artifacts = openArtifactStore({ databaseUrl: database.url });
     try {
       const result = await runHere(store, '2026-01-01');

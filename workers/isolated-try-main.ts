@@ -19,6 +19,7 @@ process.once('message', async ({ key, fileloc, queuedBy }: IsolatedTryRequest) =
     if (message === 'abort') controller.abort();
     else if (typeof message === 'object' && 'terminate' in message) terminate.abort(new TryTerminatedError(message.terminate));
   });
+  // The engine's migrations only: the parent worker opened the store with its plugins' (see migrate()).
   const store = await Store.open();
   try {
     const [dag, run, ti] = await Promise.all([new DagModuleCache().get(key.dagId, fileloc), store.runs.get(key.dagId, key.runId), store.tasks.get(key)]);

@@ -1,4 +1,5 @@
 import { undecidedTasks } from '../engine/execution/dag-run-evaluator.ts';
+import type { FinishedTry } from '../engine/execution/try-outcome.ts';
 import type { Logger } from '../engine/logging/logger.ts';
 import type { DagStructure } from '../engine/models/dag-spec.ts';
 import { TaskInstanceState } from '../engine/models/states.ts';
@@ -6,7 +7,6 @@ import { runKeyString } from '../engine/models/task-instance-key.ts';
 import type { TaskQueues } from '../engine/queue/task-queues.ts';
 import type { Store } from '../engine/store/store.ts';
 import type { TaskInstance } from '../engine/store/task-instance-repository.ts';
-import type { FinishedTry } from '../engine/store/try-lifecycle.ts';
 import { CallBatcher } from '../engine/utils/call-batcher.ts';
 
 /** Beyond this many downstream tasks the check is skipped and the scheduler told: its query would list them all. */

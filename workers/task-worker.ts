@@ -9,6 +9,8 @@ import { createLogger, type Logger } from '../engine/logging/logger.ts';
 import { TaskInstanceState } from '../engine/models/states.ts';
 import type { TryTerminatedError } from '../engine/models/errors.ts';
 import { formatLogLine } from '../engine/execution/task-log-buffer.ts';
+import { tryLifecycleOf } from '../engine/execution/try-lifecycle.ts';
+import type { FinishedTry } from '../engine/execution/try-outcome.ts';
 import type { TaskCompletion, TaskJob } from '../engine/queue/interfaces.ts';
 import { DagStructure, type TaskSpec } from '../engine/models/dag-spec.ts';
 import { runKeyString, type TaskInstanceKey } from '../engine/models/task-instance-key.ts';
@@ -16,7 +18,6 @@ import { TaskQueues, taskQueueName } from '../engine/queue/task-queues.ts';
 import type { Store } from '../engine/store/store.ts';
 import type { SchedulerJob } from '../engine/store/small-repositories.ts';
 import type { TaskInstance } from '../engine/store/task-instance-repository.ts';
-import type { FinishedTry } from '../engine/store/try-lifecycle.ts';
 import type { DagRun } from '../engine/store/dag-run-repository.ts';
 import type { Dag } from '../engine/models/dag.ts';
 import { clockFromEnv, type Clock } from '../engine/utils/clock.ts';
@@ -157,8 +158,8 @@ export class TaskWorker {
     // Loaded before the start so that, on PostgreSQL, the start's statement also reads what the finish's hand-off is decided from.
     const preloaded = await this.loadDag(key.dagId, location.fileloc).catch(() => undefined);
     const { ti, handOffRead } = preloaded
-      ? await this.store.tries.tryStartedForHandOff(key, this.owner, now, preloaded.dag.structure())
-      : { ti: await this.store.tries.tryStarted(key, this.owner, now), handOffRead: null };
+      ? await tryLifecycleOf(this.store).tryStartedForHandOff(key, this.owner, now, preloaded.dag.structure())
+      : { ti: await tryLifecycleOf(this.store).tryStarted(key, this.owner, now), handOffRead: null };
     if (!ti) {
       const current = await this.store.tasks.get(key);
       if (current?.state === TaskInstanceState.RUNNING) {
@@ -249,7 +250,7 @@ export class TaskWorker {
       if (reason.newState !== null) await this.store.logs.appendAfterLast(ti, `${formatLogLine(ti.taskId, 'WARNING', `${reason.message} (${reply.failure})`)}\n`, this.clock.now());
       return { state: 'terminated', recorded: false, reason: reason.message };
     }
-    if (this.shutdown.signal.aborted) return { state: TaskInstanceState.QUEUED, recorded: await this.store.tries.handBackTry(ti, this.clock.now()) };
+    if (this.shutdown.signal.aborted) return { state: TaskInstanceState.QUEUED, recorded: await tryLifecycleOf(this.store).handBackTry(ti, this.clock.now()) };
     return this.failLost(ti, run, reply.failure, fileloc);
   }
 
@@ -262,7 +263,7 @@ export class TaskWorker {
       const stored = await this.store.dags.get(ti.dagId);
       structure = stored ? new DagStructure(stored.spec) : null;
     }
-    return this.store.tries.failLostTry(ti, run, message, { structure, queuedBy: this.queuedBy }, this.clock.now());
+    return tryLifecycleOf(this.store).failLostTry(ti, run, message, { structure, queuedBy: this.queuedBy }, this.clock.now());
   }
 
   /** Where a DAG's file is on this host: inside this worker's DAG folder, where the parsing host had it in its own (see loadDag for a file that moved). */

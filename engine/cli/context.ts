@@ -31,9 +31,9 @@ export class CliContext {
 
   constructor(readonly folder: string) {}
 
-  /** The store, opened on first use (`options` only count then: a worker sizes its PostgreSQL pool to its concurrency). */
-  store(options: StoreOptions = {}): Promise<Store> {
-    this.storePromise ??= import('../store/store.ts').then(({ Store }) => Store.open(options));
+  /** The store with the project's plugins' migrations, opened on first use (`options` only count then: a worker sizes its PostgreSQL pool to its concurrency). */
+  store(options: Omit<StoreOptions, 'pluginMigrations'> = {}): Promise<Store> {
+    this.storePromise ??= import('../plugins/open-store.ts').then(({ openStoreWithPlugins }) => openStoreWithPlugins(options));
     return this.storePromise;
   }
 

@@ -23,7 +23,7 @@ export type HeartbeatReport = { beaten: string[]; running: string[] } | { error:
  * migrations are left alone (see migrate()).
  */
 export async function beatInThread(data: HeartbeatThreadData, port: MessagePort): Promise<void> {
-  const store = await Store.open({ ...data.location, poolSize: 1, plugins: [] });
+  const store = await Store.open({ ...data.location, poolSize: 1 });
   const watched = new Map<string, TaskInstanceKey>();
   let beating = false;
   const beat = async (): Promise<void> => {

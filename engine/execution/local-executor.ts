@@ -7,6 +7,7 @@ import type { TaskInstance } from '../store/task-instance-repository.ts';
 import { sleep, type Clock } from '../utils/clock.ts';
 import { advanceDagRun } from './dag-run-evaluator.ts';
 import { runTaskTry, workerIdentity, type TryOutcome } from './task-runner.ts';
+import { tryLifecycleOf } from './try-lifecycle.ts';
 import { TryTerminator } from './try-terminator.ts';
 
 /** The `executor` of a run this process executes itself: the scheduler leaves such a run alone. */
@@ -60,7 +61,7 @@ async function runLoop(store: Store, dag: Dag, run: DagRun, clock: Clock, option
     }
     for (let next = pending.shift(); next; next = pending.shift()) {
       for (let key = next; ;) {
-        const ti = await store.tries.tryStarted(key, owner, clock.now());
+        const ti = await tryLifecycleOf(store).tryStarted(key, owner, clock.now());
         if (!ti) break;
         let outcome: TryOutcome;
         try {

@@ -4,12 +4,13 @@ import { FailWithoutRetryError, SkipTaskError, TaskTimeoutError, TryTerminatedEr
 import { TaskInstanceState } from '../models/states.ts';
 import type { TaskContext, XComSource } from '../models/task-context.ts';
 import type { DagRun } from '../store/dag-run-repository.ts';
-import type { HandOffRead } from '../store/postgres-finish.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskInstance, TaskInstanceKey } from '../store/task-instance-repository.ts';
-import { settleTry, type FinishedTry, type TryResult } from '../store/try-lifecycle.ts';
 import type { Clock } from '../utils/clock.ts';
+import type { HandOffRead } from './hand-off-read.ts';
 import { TaskLogBuffer } from './task-log-buffer.ts';
+import { tryLifecycleOf } from './try-lifecycle.ts';
+import { settleTry, type FinishedTry, type TryResult } from './try-outcome.ts';
 import { boundXComValue, resolveXComValues, UnreadableXCom, xcomArtifactStore, XComTooLargeError } from './xcom-artifacts.ts';
 
 /** A try given back to the queue by a worker shutting down: the same try runs again elsewhere, no retry spent. */
@@ -82,7 +83,7 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
   const taskSpec = structure.tasks.get(ti.taskId);
   const log = new TaskLogBuffer(input.dryRun ? null : store, ti, input.echo ?? null);
   // PostgreSQL: what the finish will decide the hand-off from is read while the task runs, so the finish is one round trip.
-  const handOffRead = input.dryRun ? undefined : input.handOffRead ? Promise.resolve(input.handOffRead) : store.tries.readForHandOff(ti, structure);
+  const handOffRead = input.dryRun ? undefined : input.handOffRead ? Promise.resolve(input.handOffRead) : tryLifecycleOf(store).readForHandOff(ti, structure);
 
   // A task reads the values of the tasks upstream of it: only those are loaded, and none for an operator that reads none.
   // An offloaded value is read from the artifact store here: the task reads it synchronously.
@@ -154,7 +155,7 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
     if (input.signal?.aborted && !(error instanceof TaskTimeoutError)) {
       log.warn('Worker shutting down: handing this try back to the queue');
       await log.flush();
-      return { state: TaskInstanceState.QUEUED, recorded: !input.dryRun && (await store.tries.handBackTry(ti, clock.now())) };
+      return { state: TaskInstanceState.QUEUED, recorded: !input.dryRun && (await tryLifecycleOf(store).handBackTry(ti, clock.now())) };
     }
     if (error instanceof SkipTaskError) {
       log.info(`Marking task as SKIPPED: ${error.message}`);
@@ -174,7 +175,7 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
   if (settled.state !== TaskInstanceState.SKIPPED) log.info(`Marking task as ${settled.state.toUpperCase()}`);
   let outcome: FinishedTry = { ...settled, recorded: true, queued: [] };
   if (!input.dryRun) {
-    outcome = await store.tries.finishTry(ti, run, settled, { structure, queuedBy: input.queuedBy ?? `worker ${workerIdentity()}`, log: log.take(), handOffRead }, clock.now());
+    outcome = await tryLifecycleOf(store).finishTry(ti, run, settled, { structure, queuedBy: input.queuedBy ?? `worker ${workerIdentity()}`, log: log.take(), handOffRead }, clock.now());
     if (!outcome.recorded) log.warn('This try was already finished elsewhere (lost compare-and-set); result discarded');
     if (!outcome.recorded && offloaded) await discardOffloaded(store, offloaded, log);
   }

@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import { createRedis, redisPrefix } from './redis-connection.ts';
 import type { QueueConnectionOptions, SchedulerEvent, TaskJob } from './interfaces.ts';
 import { keyOf, type TaskInstanceKey } from '../models/task-instance-key.ts';
-import type { FinishedTry } from '../store/try-lifecycle.ts';
 import { taskJobId } from './job-id.ts';
 
 /** BullMQ queue holding the tasks routed to Updraft queue `name`. */
@@ -25,6 +24,14 @@ const TASK_JOB_OPTIONS: JobsOptions = {
 const nextTry = (ti: TaskInstanceKey & { queue: string }, delayMs: number) => ({ ...keyOf(ti), tryNumber: ti.tryNumber + 1, queue: ti.queue, delayMs: Math.max(0, delayMs) });
 
 /** Producer side of Updraft's queues: tasks for workers, events for the scheduler. */
+/** What {@link TaskQueues.handOff} needs of a recorded finish (execution's FinishedTry). */
+export interface RecordedFinish {
+  state: string;
+  retryDelayMs: number | null;
+  /** The downstream tries the finish queued. */
+  queued: ReadonlyArray<TaskInstanceKey & { queue: string }>;
+}
+
 export class TaskQueues {
   readonly connection: Redis;
   readonly prefix: string;
@@ -80,7 +87,7 @@ export class TaskQueues {
    * After a try's outcome committed: its downstream tries that the commit
    * queued, and its next try (a delayed job) when it is up for retry.
    */
-  async handOff(ti: TaskInstanceKey & { queue: string }, finished: FinishedTry): Promise<void> {
+  async handOff(ti: TaskInstanceKey & { queue: string }, finished: RecordedFinish): Promise<void> {
     const retry = finished.state === 'up_for_retry' ? [nextTry(ti, finished.retryDelayMs ?? 0)] : [];
     await this.enqueue([...finished.queued, ...retry]);
   }

@@ -3,6 +3,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { DagStructure } from '../models/dag-spec.ts';
 import { DagRunState, TaskInstanceState } from '../models/states.ts';
 import { runKeyString } from '../models/task-instance-key.ts';
+import { tryLifecycleOf } from '../execution/try-lifecycle.ts';
 import type { TaskQueues } from '../queue/task-queues.ts';
 import type { DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
@@ -127,7 +128,7 @@ export async function failZombies(ctx: ReconcileContext): Promise<Set<string>> {
 /** Fails a try found lost or stuck (compare-and-set from `from`) and enqueues its retry or downstream; false when another process moved it first. */
 async function failLost(ctx: ReconcileContext, ti: TaskInstance, run: DagRun, message: string, from: TaskInstanceState, now: Date): Promise<boolean> {
   const structure = (await ctx.structureOf(ti.dagId)) ?? null;
-  const outcome = await ctx.store.tries.failLostTry(ti, run, message, { structure, queuedBy: ctx.queuedBy, from: [from] }, now);
+  const outcome = await tryLifecycleOf(ctx.store).failLostTry(ti, run, message, { structure, queuedBy: ctx.queuedBy, from: [from] }, now);
   if (!outcome.recorded) return false;
   ctx.log.warn({ dag_id: ti.dagId, run_id: ti.runId, task_id: ti.taskId, try_number: ti.tryNumber, state: outcome.state }, message);
   await ctx.queues.handOff(ti, outcome);

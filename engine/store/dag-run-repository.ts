@@ -1,9 +1,8 @@
 import type { Selectable } from 'kysely';
-import type { Db } from './database.ts';
+import type { Db, WriteTransaction } from './db.ts';
 import type { DagRunTable } from './schema.ts';
 import type { DagSpec } from '../models/dag-spec.ts';
 import { DagRunState, DagRunType } from '../models/states.ts';
-import type { Store } from './store.ts';
 import { TaskInstanceRepository } from './task-instance-repository.ts';
 import { defaultRunId, firstFreeLogicalDate } from './free-logical-date.ts';
 
@@ -53,7 +52,8 @@ export interface TriggeredDagRun {
 const isUniqueViolation = (error: unknown): boolean => ['23505', 'SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_CONSTRAINT_UNIQUE'].includes(String((error as { code?: unknown } | null)?.code));
 
 export class DagRunRepository {
-  constructor(private readonly db: Db, private readonly store: Store) {}
+  /** @param write - the Store's write transaction (see Store.write): joins the open one when the Store is a view on it. */
+  constructor(private readonly db: Db, private readonly dialect: 'sqlite' | 'postgres', private readonly write: WriteTransaction) {}
 
   /**
    * Creates a run and a first try (state `none`) for each of its tasks, in one
@@ -62,7 +62,7 @@ export class DagRunRepository {
    * restarts and duplicate schedulers.
    */
   async create(spec: DagSpec, run: NewDagRun, now: Date): Promise<DagRun | null> {
-    return this.store.write(async (tx) => {
+    return this.write(async (tx) => {
       const clash = await tx
         .selectFrom('dag_run')
         .select('run_id')
@@ -83,10 +83,10 @@ export class DagRunRepository {
   async createTriggered(spec: DagSpec, run: TriggeredDagRun, now: Date): Promise<DagRun | null> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.store.write(async (tx) => {
+        return await this.write(async (tx) => {
           const db = tx as Db;
           // PostgreSQL reads only committed rows: triggers of one DAG take turns (SQLite's write transactions already do).
-          if (this.store.dialect === 'postgres') await db.selectFrom('dag').select('dag_id').where('dag_id', '=', spec.dagId).forUpdate().executeTakeFirst();
+          if (this.dialect === 'postgres') await db.selectFrom('dag').select('dag_id').where('dag_id', '=', spec.dagId).forUpdate().executeTakeFirst();
           const taken = async (column: 'run_id' | 'logical_date', value: string): Promise<boolean> =>
             (await db.selectFrom('dag_run').select('run_id').where('dag_id', '=', spec.dagId).where(column, '=', value).executeTakeFirst()) !== undefined;
           if (run.runId !== undefined && (await taken('run_id', run.runId))) return null;
@@ -133,7 +133,7 @@ export class DagRunRepository {
    * SQLite serializes write transactions already: a no-op.
    */
   async lockForPass(dagId: string, runId: string): Promise<void> {
-    if (this.store.dialect === 'sqlite') return;
+    if (this.dialect === 'sqlite') return;
     await this.db.selectFrom('dag_run').select('run_id').where('dag_id', '=', dagId).where('run_id', '=', runId).forUpdate().executeTakeFirst();
   }
 
@@ -223,7 +223,7 @@ export class DagRunRepository {
 
   /** Deletes a run with its tries, logs and XComs, in one transaction; false when there was no such run. */
   async delete(dagId: string, runId: string): Promise<boolean> {
-    return this.store.write(async (tx) => {
+    return this.write(async (tx) => {
       for (const table of ['task_log', 'xcom', 'task_instance'] as const) {
         await tx.deleteFrom(table).where('dag_id', '=', dagId).where('run_id', '=', runId).execute();
       }

@@ -1,18 +1,20 @@
-import { sql, type Transaction } from 'kysely';
-import { openDatabase, type Db, type DatabaseOptions } from './database.ts';
-import type { Database } from './schema.ts';
+import { sql, type Migration } from 'kysely';
+import { openDatabase, type DatabaseOptions } from './database.ts';
+import type { Db, Executor } from './db.ts';
 import { DagRepository } from './dag-repository.ts';
 import { DagRunRepository } from './dag-run-repository.ts';
 import { TaskInstanceRepository } from './task-instance-repository.ts';
-import { WriteBatcher, type BatchScope } from './write-batcher.ts';
-import { TryLifecycle } from './try-lifecycle.ts';
+import { WriteBatcher } from './write-batcher.ts';
 import { SchedulerLeaseRepository } from './scheduler-lease-repository.ts';
 import { newCounts, type StatementCounts } from './statement-counter.ts';
-import type { UpdraftPlugin } from '../plugins/interfaces.ts';
-import { loadPlugins, pluginMigrations } from '../plugins/load-plugins.ts';
 import { XComRepository, TaskLogRepository, ImportErrorRepository, SchedulerJobRepository } from './small-repositories.ts';
 
-export type Executor = Db | Transaction<Database>;
+export type { Executor } from './db.ts';
+
+/** What a batched write sees: the store, as a view on the batch's transaction. */
+export interface BatchScope {
+  store: Store;
+}
 
 /** Where a store is: what another thread of this process opens to reach the same one. */
 export interface StoreLocation {
@@ -21,8 +23,12 @@ export interface StoreLocation {
 }
 
 export interface StoreOptions extends Omit<DatabaseOptions, 'migrations'> {
-  /** The plugins whose migrations the store gets. @defaultValue those the project's config names ({@link loadPlugins}) */
-  plugins?: readonly UpdraftPlugin[];
+  /**
+   * The plugins' migrations, applied with the engine's. The store never loads
+   * plugins: its caller does (engine/plugins/open-store.ts opens it with the
+   * project's). @defaultValue none
+   */
+  pluginMigrations?: Readonly<Record<string, Migration>>;
 }
 
 /** The run-history store: the source of truth for every process. */
@@ -36,10 +42,8 @@ export class Store {
   readonly schedulerJobs: SchedulerJobRepository;
   /** The active scheduler of a SQLite store (PostgreSQL runs several at once). */
   readonly schedulerLease: SchedulerLeaseRepository;
-  /** Starting, finishing and failing tries, and the downstream hand-off. */
-  readonly tries: TryLifecycle;
   readonly dialect: 'sqlite' | 'postgres';
-  private readonly batcher: WriteBatcher;
+  private readonly batcher: WriteBatcher<BatchScope>;
 
   /**
    * @param counts - statements and commits this process sent (debug counter, shared by every view of one store).
@@ -58,14 +62,13 @@ export class Store {
   ) {
     this.dialect = isSqlite ? 'sqlite' : 'postgres';
     this.dags = new DagRepository(db);
-    this.runs = new DagRunRepository(db, this);
+    this.runs = new DagRunRepository(db, this.dialect, (fn) => this.write(fn));
     this.tasks = new TaskInstanceRepository(db, this.dialect);
     this.xcom = new XComRepository(db);
     this.logs = new TaskLogRepository(db);
     this.importErrors = new ImportErrorRepository(db);
     this.schedulerJobs = new SchedulerJobRepository(db);
     this.schedulerLease = new SchedulerLeaseRepository(db);
-    this.tries = new TryLifecycle(this);
     this.batcher = new WriteBatcher(
       (fn) => this.write(fn),
       (tx) => ({ store: this.view(tx) }),
@@ -78,13 +81,14 @@ export class Store {
   }
 
   /**
-   * Opens the store with the migrations of the project's plugins (every
-   * process opens it here: CLI, scheduler, worker, webserver, `dags test`, task code).
+   * Opens the store and applies the engine's migrations and `pluginMigrations`
+   * (every process opens it with its project's plugins through
+   * engine/plugins/open-store.ts: CLI, scheduler, worker, webserver, `dags test`).
    */
   static async open(options: StoreOptions = {}): Promise<Store> {
     const counts = newCounts();
-    const { plugins = (await loadPlugins()).plugins, ...rest } = options;
-    const db = await openDatabase({ ...rest, migrations: pluginMigrations(plugins) }, counts);
+    const { pluginMigrations, ...rest } = options;
+    const db = await openDatabase({ ...rest, migrations: pluginMigrations }, counts);
     const url = options.url ?? process.env.UPDRAFT_DATABASE_URL;
     const { id } = await db.selectFrom('deployment').select('id').executeTakeFirstOrThrow();
     return new Store(db, !(url && /^postgres/.test(url)), counts, id, { home: options.home, url });

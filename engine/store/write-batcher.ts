@@ -1,12 +1,7 @@
-import type { Executor, Store } from './store.ts';
+import type { Executor } from './db.ts';
 
-/** What a batched write sees: the store, as a view on the batch's transaction. */
-export interface BatchScope {
-  store: Store;
-}
-
-interface Pending {
-  fn: (scope: BatchScope) => Promise<unknown>;
+interface Pending<Scope> {
+  fn: (scope: Scope) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -27,17 +22,18 @@ interface Pending {
  * must therefore only touch the database through their scope (they may run
  * twice); compare-and-set semantics are unchanged.
  */
-export class WriteBatcher {
-  private pending: Pending[] = [];
+export class WriteBatcher<Scope> {
+  private pending: Array<Pending<Scope>> = [];
   private scheduled = false;
   private inFlight = false;
 
   constructor(
     private readonly write: <T>(fn: (tx: Executor) => Promise<T>) => Promise<T>,
-    private readonly scopeOf: (tx: Executor) => BatchScope,
+    /** What a batched write sees of the batch's transaction (the Store makes a view of itself on it). */
+    private readonly scopeOf: (tx: Executor) => Scope,
   ) {}
 
-  run<T>(fn: (scope: BatchScope) => Promise<T>): Promise<T> {
+  run<T>(fn: (scope: Scope) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ fn, resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
@@ -78,7 +74,7 @@ export class WriteBatcher {
   }
 
   /** One write in its own transaction: a failure rolls back just this write. */
-  private alone(item: Pending): Promise<void> {
+  private alone(item: Pending<Scope>): Promise<void> {
     return this.write(async (tx) => item.fn(this.scopeOf(tx))).then(item.resolve, item.reject);
   }
 }

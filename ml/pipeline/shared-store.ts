@@ -1,7 +1,8 @@
 import type { ArtifactStore } from '../../engine/artifacts/interfaces.ts';
 import { openArtifactStore } from '../../engine/artifacts/open-artifact-store.ts';
 import { loadPlugins } from '../../engine/plugins/load-plugins.ts';
-import { Store } from '../../engine/store/store.ts';
+import { openStoreWithPlugins } from '../../engine/plugins/open-store.ts';
+import type { Store } from '../../engine/store/store.ts';
 import mlPlugin from '../plugin.ts';
 
 let shared: Promise<Store> | null = null;
@@ -12,7 +13,7 @@ let artifacts: ArtifactStore | null = null;
  * with the ML tables even in a project whose config leaves the ML plugin out.
  */
 export function sharedStore(): Promise<Store> {
-  shared ??= loadPlugins().then(({ plugins }) => Store.open({ plugins: plugins.some((p) => p.name === mlPlugin.name) ? plugins : [...plugins, mlPlugin] }));
+  shared ??= loadPlugins().then(({ plugins }) => openStoreWithPlugins({ plugins: plugins.some((p) => p.name === mlPlugin.name) ? plugins : [...plugins, mlPlugin] }));
   return shared;
 }
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Store } from '../../engine/store/store.ts';
+import { openStoreWithPlugins } from '../../engine/plugins/open-store.ts';
+import type { Store } from '../../engine/store/store.ts';
 import type { DagRun } from '../../engine/store/dag-run-repository.ts';
 import type { TaskInstance } from '../../engine/store/task-instance-repository.ts';
 import { cliJson, tempDir } from './cli.ts';
@@ -20,7 +21,7 @@ export class TestCluster {
   static async start(dagsFolder: string, env: Record<string, string> = {}, redisOptions: { password?: string; tls?: boolean } = {}): Promise<TestCluster> {
     const redis = await startRedis(redisOptions);
     const home = env.UPDRAFT_HOME ?? tempDir('updraft-home-');
-    const store = await Store.open({ home, url: env.UPDRAFT_DATABASE_URL });
+    const store = await openStoreWithPlugins({ home, url: env.UPDRAFT_DATABASE_URL });
     return new TestCluster(redis, store, {
       UPDRAFT_DAGS_FOLDER: dagsFolder,
       REDIS_URL: redis.url,

@@ -1,0 +1,259 @@
+import type { DagStructure } from '../models/dag-spec.ts';
+import { TaskInstanceState } from '../models/states.ts';
+import { keyString, type TaskInstanceKey } from '../models/task-instance-key.ts';
+import type { DagRun } from '../store/dag-run-repository.ts';
+import { startAndReadHandOff } from '../store/postgres-finish.ts';
+import type { Store } from '../store/store.ts';
+import type { TaskInstance } from '../store/task-instance-repository.ts';
+import { CallBatcher } from '../utils/call-batcher.ts';
+import { chunks } from '../utils/chunks.ts';
+import { advanceDagRun, handOffReads } from './dag-run-evaluator.ts';
+import { readHandOff, type HandOffRead } from './hand-off-read.ts';
+import { finishGroupInOneStatement } from './one-statement-finish.ts';
+import { formatLogLine } from './task-log-buffer.ts';
+import { settleTry, type FinishedTry, type FinishOptions, type SettledTry, type TryOwner } from './try-outcome.ts';
+
+const RUNNING: readonly TaskInstanceState[] = [TaskInstanceState.RUNNING];
+const STARTABLE: readonly TaskInstanceState[] = [TaskInstanceState.QUEUED, TaskInstanceState.SCHEDULED];
+
+interface StartRequest {
+  key: TaskInstanceKey;
+  now: Date;
+  /** PostgreSQL: what this try's finish will decide its hand-off from, read in the start's statement. */
+  structure?: DagStructure;
+}
+
+/** A try moved to `running` (undefined: another process owns it), with what its finish's hand-off is decided from, when it was read. */
+export interface StartedTry {
+  ti: TaskInstance | undefined;
+  handOffRead: HandOffRead | null;
+}
+
+interface FinishRequest {
+  ti: TaskInstance;
+  run: DagRun;
+  settled: SettledTry;
+  options: FinishOptions;
+  now: Date;
+  resolve: (finished: FinishedTry) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Records a group of finishes: one compare-and-set UPDATE per outcome (state,
+ * error, from) for the whole group, one INSERT of their last log lines, one of
+ * their XComs; then each one's skips and downstream hand-off.
+ */
+async function finishGroup(store: Store, requests: readonly FinishRequest[]): Promise<FinishedTry[]> {
+  const end = new Date(Math.max(...requests.map((r) => r.now.getTime())));
+  const outcomes = new Map<string, FinishRequest[]>();
+  for (const r of requests) {
+    const kind = JSON.stringify([r.settled.state, r.settled.error, r.options.from ?? RUNNING]);
+    outcomes.set(kind, [...(outcomes.get(kind) ?? []), r]);
+  }
+  const moved = new Set<string>();
+  for (const group of outcomes.values()) {
+    const { settled, options } = group[0]!;
+    for (const key of await store.tasks.finishMany(group.map((r) => r.ti), options.from ?? RUNNING, settled.state, settled.error, end)) moved.add(keyString(key));
+  }
+  // The same try finished twice in one group (a duplicate delivery) is recorded once, for its first request.
+  const recorded = requests.filter((r) => moved.delete(keyString(r.ti)));
+  const won = new Set(recorded);
+  await store.logs.appendMany(recorded.flatMap((r) => (r.options.log ? [{ key: r.ti, ...r.options.log }] : [])), end);
+  await store.xcom.setMany(
+    recorded.filter((r) => r.settled.state === TaskInstanceState.SUCCESS && r.settled.value !== undefined && r.settled.value !== null)
+      .map((r) => ({ dagId: r.ti.dagId, runId: r.ti.runId, taskId: r.ti.taskId, value: r.settled.value })),
+    end,
+  );
+  const results: FinishedTry[] = [];
+  for (const r of requests) {
+    if (!won.has(r)) {
+      results.push({ ...r.settled, recorded: false, queued: [] });
+      continue;
+    }
+    for (const batch of chunks(r.settled.skip)) await store.tasks.skipUndecided(r.ti.dagId, r.ti.runId, batch, end);
+    if (r.settled.state === TaskInstanceState.UP_FOR_RETRY || !r.options.structure) {
+      results.push({ ...r.settled, recorded: true, queued: [] });
+      continue;
+    }
+    const step = await advanceDagRun(store, r.options.structure, r.run, end, { changed: [r.ti.taskId], queuedBy: r.options.queuedBy, finish: false });
+    results.push({ ...r.settled, recorded: true, queued: step.queued });
+  }
+  return results;
+}
+
+/**
+ * One UPDATE for every first try of the group (on PostgreSQL carrying the
+ * reads of its hand-off, see the store's startAndReadHandOff); a retry whose
+ * row is not there yet is opened from its predecessor.
+ */
+async function startGroup(store: Store, requests: readonly StartRequest[], owner: TryOwner): Promise<StartedTry[]> {
+  const now = requests[0]!.now;
+  const patch = { start_date: now.toISOString(), hostname: owner.hostname, worker_id: owner.workerId, end_date: null, error: null };
+  const combined = store.dialect === 'postgres' && !store.inTransaction;
+  const wanted = new Map(combined ? requests.flatMap((r) => (r.structure ? [[keyString(r.key), new Set(handOffReads(r.structure, [r.key.taskId]))] as const] : [])) : []);
+  // A leaf's finish reads nothing (see readHandOff).
+  const reads = requests.flatMap((r) => {
+    const ids = wanted.get(keyString(r.key));
+    return ids && ids.size > 1 ? [...ids].map((taskId) => ({ ...r.key, taskId })) : [];
+  });
+  const started = new Map<string, TaskInstance>();
+  let read: TaskInstance[] = [];
+  if (reads.length > 0) {
+    const answer = await startAndReadHandOff(store.db, requests.map((r) => r.key), STARTABLE, patch, reads);
+    for (const ti of answer.started) started.set(keyString(ti), ti);
+    read = answer.read.sort((a, b) => a.tryNumber - b.tryNumber);
+  } else {
+    for (const ti of await store.tasks.transitionManyReturning(requests.map((r) => r.key), STARTABLE, TaskInstanceState.RUNNING, patch, now)) started.set(keyString(ti), ti);
+  }
+  const results: StartedTry[] = [];
+  for (const { key } of requests) {
+    let ti = started.get(keyString(key));
+    const ids = wanted.get(keyString(key));
+    const handOffRead = ti && ids ? { reads: ids, states: new Map(read.filter((t) => t.dagId === key.dagId && t.runId === key.runId && ids.has(t.taskId)).map((t) => [t.taskId, t])) } : null;
+    if (!ti && key.tryNumber > 1 && (await store.tasks.openNextTry(key, [TaskInstanceState.UP_FOR_RETRY], TaskInstanceState.RUNNING, patch, now))) {
+      ti = await store.tasks.get(key);
+    }
+    // The same try asked twice in one group (a duplicate delivery) starts once.
+    if (ti) started.delete(keyString(key));
+    results.push({ ti, handOffRead });
+  }
+  return results;
+}
+
+/**
+ * The life of one try in the store, shared by workers, their isolated
+ * children, the scheduler's reconciler and `dags test`: every transition is a
+ * compare-and-set, and a finish records state, log, XCom, skips and the
+ * downstream hand-off in one transaction (batched with the other small writes
+ * of the same turn of the event loop, see {@link Store.batch}).
+ */
+export class TryLifecycle {
+  /** Starts by owner: those asked for in one turn of the event loop share one UPDATE. */
+  private readonly starts = new Map<string, CallBatcher<StartRequest, StartedTry>>();
+  /** Finishes asked for while their batch has not run yet: their state changes, logs and XComs share statements. */
+  private openFinishes: FinishRequest[] | null = null;
+  /** PostgreSQL: finishes asked for in one turn of the event loop, in one statement where they can. */
+  private readonly oneStatementFinishes = new CallBatcher((requests: FinishRequest[]) =>
+    finishGroupInOneStatement(this.store, requests, new Date(Math.max(...requests.map((r) => r.now.getTime())))));
+
+  constructor(private readonly store: Store) {}
+
+  /**
+   * Moves the try to `running` and returns it: a first (or cleared) try from
+   * `queued` (or a legacy `scheduled`), a retry by opening its row from the
+   * previous try's `up_for_retry`. Undefined: another process owns it.
+   * Starts asked for in the same turn of the event loop move in one
+   * statement (a worker taking many jobs at once). That statement commits on
+   * its own, outside any transaction: each start is one compare-and-set row
+   * change that needs no other write beside it, so on PostgreSQL a start is
+   * one round trip instead of four (BEGIN, the UPDATE, COMMIT).
+   */
+  async tryStarted(key: TaskInstanceKey, owner: TryOwner, now: Date): Promise<TaskInstance | undefined> {
+    return (await this.start({ key, now }, owner)).ti;
+  }
+
+  /**
+   * {@link tryStarted}, and on PostgreSQL, in the same statement, the read its
+   * finish's hand-off will be decided from (pass it as
+   * {@link FinishOptions.handOffRead}); null where it was not read so.
+   */
+  tryStartedForHandOff(key: TaskInstanceKey, owner: TryOwner, now: Date, structure: DagStructure): Promise<StartedTry> {
+    return this.start({ key, now, structure }, owner);
+  }
+
+  private start(request: StartRequest, owner: TryOwner): Promise<StartedTry> {
+    let starts = this.starts.get(owner.workerId);
+    if (!starts) {
+      starts = new CallBatcher((requests: StartRequest[]) => startGroup(this.store, requests, owner));
+      this.starts.set(owner.workerId, starts);
+    }
+    return starts.call(request);
+  }
+
+  /**
+   * Records a settled try (compare-and-set from `running`), and in the same
+   * transaction evaluates its downstream with the one trigger-rule evaluator,
+   * queueing what became ready; on PostgreSQL usually in one statement, the
+   * decision made just before it (see finishGroupInOneStatement). Enqueue
+   * {@link FinishedTry.queued} (and the retry) right after: if this process
+   * dies in between, the scheduler's reconciliation finds queued tries without
+   * a job and enqueues them.
+   */
+  finishTry(ti: TaskInstance, run: DagRun, settled: SettledTry, options: FinishOptions, now: Date): Promise<FinishedTry> {
+    return new Promise((resolve, reject) => {
+      const request: FinishRequest = { ti, run, settled, options, now, resolve, reject };
+      if (this.store.dialect !== 'postgres' || this.store.inTransaction) return this.finishInBatch([request]);
+      // Null: this finish takes the transactional path (and all of its group's if the statement failed: it then wrote nothing).
+      this.oneStatementFinishes.call(request).then((finished) => (finished ? resolve(finished) : this.finishInBatch([request])), () => this.finishInBatch([request]));
+    });
+  }
+
+  private finishInBatch(incoming: FinishRequest[]): void {
+    if (this.openFinishes) {
+      this.openFinishes.push(...incoming);
+      return;
+    }
+    const requests = [...incoming];
+    this.openFinishes = requests;
+    this.store
+      .batch(async ({ store }) => {
+        // Finishes asked for after this point form the next group; a re-run (see WriteBatcher) replays this one.
+        if (this.openFinishes === requests) this.openFinishes = null;
+        return finishGroup(store, requests);
+      })
+      .then((results) => requests.forEach((r, i) => r.resolve(results[i]!)), (error: unknown) => requests.forEach((r) => r.reject(error)));
+  }
+
+  /**
+   * PostgreSQL: starts reading what the finish of `ti` will decide its
+   * hand-off from (its downstream tasks' tries and theirs upstream), to run
+   * beside the task; pass the promise as {@link FinishOptions.handOffRead}.
+   * Null on SQLite (its reads cost no round trip) and when the read fails.
+   */
+  readForHandOff(ti: TaskInstance, structure: DagStructure): Promise<HandOffRead | null> {
+    if (this.store.dialect !== 'postgres' || this.store.inTransaction) return Promise.resolve(null);
+    return readHandOff(this.store, structure, [ti]).catch(() => null);
+  }
+
+  /**
+   * Fails a try whose process is gone or never ran it (a worker killed
+   * mid-task, a stalled job, a task stuck in queued, a child that died): the
+   * same retry rules as a task's own failure, and the reason in its log.
+   * Failure callbacks do not run: the task's code is not loaded here.
+   */
+  async failLostTry(ti: TaskInstance, run: DagRun, message: string, options: FinishOptions, now: Date): Promise<FinishedTry> {
+    const settled = settleTry(ti, { kind: 'failed', error: message, retryable: true }, run.logicalDate);
+    const finished = await this.finishTry(ti, run, settled, { ...options, log: null }, now);
+    if (finished.recorded) {
+      const lines = [formatLogLine(ti.taskId, 'ERROR', message, now), formatLogLine(ti.taskId, 'INFO', `Marking task as ${settled.state.toUpperCase()}`, now)];
+      await this.store.logs.appendAfterLast(ti, `${lines.join('\n')}\n`, now);
+    }
+    return finished;
+  }
+
+  /**
+   * Gives a running try back to the queue (its worker is shutting down): the
+   * same try runs again elsewhere and no retry is spent.
+   */
+  handBackTry(ti: TaskInstance, now: Date): Promise<boolean> {
+    const patch = { start_date: null, end_date: null, hostname: null, worker_id: null, queued_at: now.toISOString() };
+    return this.store.tasks.transition(ti, RUNNING, TaskInstanceState.QUEUED, patch, now);
+  }
+}
+
+const lifecycles = new WeakMap<Store, TryLifecycle>();
+
+/**
+ * The try lifecycle of `store`: one per Store (and per view of one on an open
+ * transaction), so the starts and finishes every caller of a process asks for
+ * in one turn of the event loop share their statements.
+ */
+export function tryLifecycleOf(store: Store): TryLifecycle {
+  let lifecycle = lifecycles.get(store);
+  if (!lifecycle) {
+    lifecycle = new TryLifecycle(store);
+    lifecycles.set(store, lifecycle);
+  }
+  return lifecycle;
+}
