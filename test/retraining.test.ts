@@ -26,11 +26,12 @@ describe('ml_retraining_pipeline under dags test', () => {
     assert.equal(existsSync(join(env.UPDRAFT_HOME, 'serving')), false, 'no serving directory: the serving model is the production version\'s artifact');
 
     // Within the first retrain's cooldown this drift would merge into it; a cooldown of 0 retrains again.
+    // The same 600 rows and seed: the 120-row holdout is honest (v1 never trained on it) but below the 200-row minimum.
     const rejected = await pipelineDagsTest(env, { min_accuracy: 0.999, retrain_cooldown_minutes: 0 });
     assert.equal(rejected.code, 1);
     assert.equal(taskStates(rejected.result)['validate#1'], 'failed');
     assert.equal(taskStates(rejected.result)['deploy_model#1'], 'upstream_failed');
-    assert.match(rejected.result.task_instances.find((t) => t.task_id === 'validate')!.error!, /candidate rejected: accuracy .* < threshold 0.999/);
+    assert.match(rejected.result.task_instances.find((t) => t.task_id === 'validate')!.error!, /candidate rejected: only 120 holdout rows that neither model trained on \(minimum 200\): too few to replace the champion; accuracy .* < threshold 0\.999$/);
     const versions = await cliJson<Array<{ version: number; stage: string }>>(['models', 'versions', 'churn'], env);
     assert.deepEqual(versions.map((v) => [v.version, v.stage]), [[1, 'Production']], 'the rejected candidate was never registered');
     assert.equal((await serving()).version, 1, 'still serving v1');

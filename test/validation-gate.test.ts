@@ -54,14 +54,14 @@ describe('McNemar exact test and paired bootstrap, against scipy ' + scipy.scipy
 });
 
 describe('validation gate policies', () => {
-  const gate = (name: string, policy: 'not_worse' | 'better') => {
+  const gate = (name: string, policy: 'not_worse' | 'better', minHoldoutRows?: number) => {
     const c = byName(name);
-    return validationGate(holdout(bits(c.second)), holdout(bits(c.first)), { policy, minAccuracy: 0.5, minPrecision: 0.5 });
+    return validationGate(holdout(bits(c.second)), holdout(bits(c.first)), { policy, minAccuracy: 0.5, minPrecision: 0.5, minHoldoutRows });
   };
 
   it('not_worse (default) rejects only a significantly worse challenger', () => {
     assert.equal(gate('close models', 'not_worse').passed, true);
-    assert.equal(gate('equal models, small holdout', 'not_worse').passed, true);
+    assert.equal(gate('equal models, small holdout', 'not_worse', 100).passed, true);
     assert.equal(gate('challenger clearly better', 'not_worse').passed, true);
     const worse = gate('challenger clearly worse', 'not_worse');
     assert.equal(worse.passed, false);
@@ -76,6 +76,15 @@ describe('validation gate policies', () => {
     assert.equal(gate('challenger clearly worse', 'better').passed, false);
   });
 
+  it('fewer holdout rows than the minimum (200 by default) never replace a champion; a first model has none to replace', () => {
+    const small = gate('equal models, small holdout', 'not_worse');
+    assert.equal(small.passed, false);
+    assert.deepEqual(small.reasons, ['only 120 holdout rows that neither model trained on (minimum 200): too few to replace the champion']);
+    assert.equal(validationGate(holdout(bits(byName('equal models, small holdout').second)), null, { minAccuracy: 0.5, minPrecision: 0.5 }).passed, true);
+    const none = validationGate(holdout([]), null);
+    assert.deepEqual([none.passed, none.reasons], [false, ['no holdout rows that the models did not train on: nothing to judge the candidate on']]);
+  });
+
   it('no champion: thresholds only, no comparison', () => {
     const first = validationGate(holdout(bits(byName('close models').second)), null, { policy: 'better' });
     assert.deepEqual([first.passed, first.comparison], [true, null]);
@@ -83,7 +92,7 @@ describe('validation gate policies', () => {
   });
 });
 
-interface Decision { passed: boolean; policy: string; champion_version: number | null; difference: number | null; ci_low: number | null; ci_high: number | null; p_value: number | null; reasons: string }
+interface Decision { passed: boolean; policy: string; champion_version: number | null; holdout_rows: number; holdout_fingerprint: string; difference: number | null; ci_low: number | null; ci_high: number | null; p_value: number | null; reasons: string }
 
 describe('every gate decision is kept and shown, and each version pins its record', () => {
   it('registry, CLI (models decisions, models show) and REST show the difference, its interval and the p-value', async (t) => {
@@ -93,7 +102,8 @@ describe('every gate decision is kept and shown, and each version pins its recor
     const dagsTest = async (conf: Record<string, unknown>) => {
       const r = await runCli(['--dags-folder', join(REPO, 'dags'), 'dags', 'test', 'ml_retraining_pipeline', '--output', 'json', '--retry-delay-scale', '0',
         // Cooldown 0: each run retrains (none is merged into the one before).
-        '--conf', JSON.stringify({ trees: 10, min_accuracy: 0.7, min_precision: 0.7, retrain_cooldown_minutes: 0, ...conf })], env);
+        // 600 rows: a 120-row holdout, which min_holdout_rows lets decide (honest-gate.test.ts tests the minimum).
+        '--conf', JSON.stringify({ trees: 10, min_accuracy: 0.7, min_precision: 0.7, retrain_cooldown_minutes: 0, min_holdout_rows: 100, ...conf })], env);
       assert.ok(r.stdout, `dags test printed no run: ${r.stderr}`);
       return { code: r.code, run: JSON.parse(r.stdout) as { run_id: string; task_instances: Array<{ task_id: string; state: string; error: string | null }> } };
     };
@@ -108,6 +118,8 @@ describe('every gate decision is kept and shown, and each version pins its recor
 
     const decisions = await cliJson<Decision[]>(['models', 'decisions', 'churn'], env);
     assert.deepEqual(decisions.map((d) => [d.passed, d.policy, d.champion_version]), [[true, 'not_worse', null], [false, 'better', 1], [true, 'not_worse', 1]]);
+    assert.deepEqual(decisions.map((d) => d.holdout_rows), [120, 120, 120]);
+    assert.equal(new Set(decisions.map((d) => d.holdout_fingerprint)).size, 1, 'the same rows, the same fingerprint');
     assert.deepEqual([decisions[0]!.difference, decisions[0]!.p_value], [null, null], 'no champion, no comparison');
     for (const d of decisions.slice(1)) assert.deepEqual([d.difference, d.ci_low, d.ci_high, d.p_value], [0, 0, 0, 1]);
     const table = await runCli(['models', 'decisions', 'churn'], env);
@@ -128,6 +140,11 @@ describe('every gate decision is kept and shown, and each version pins its recor
     assert.equal(record.params.trees, 10);
     assert.equal(typeof record.metrics.accuracy, 'number');
     assert.deepEqual([record.gate.passed, record.gate.champion_version, record.gate.comparison.p_value, record.gate.candidate_run_id], [true, 1, 1, record.tracking_run_id]);
+    // Same data, same seed: the champion trained on exactly the candidate's training rows, so its whole test split is honest.
+    assert.deepEqual([record.gate.holdout.rows, record.gate.holdout.test_rows, record.gate.holdout.trained_by_champion, record.gate.holdout.minimum], [120, 120, 0, 100]);
+    assert.match(record.gate.holdout.fingerprint, /^[0-9a-f]{64}$/);
+    assert.equal(record.gate.schema_change, null);
+    assert.match(record.data.training_rows_uri, /\/models\/churn\/[0-9a-f-]{36}\/training-rows\.json$/);
     const calibrator = JSON.parse((await new LocalArtifactStore({ root: join(home, 'artifacts') }).get(record.calibrator.uri)).toString());
     assert.deepEqual([calibrator.method, calibrator.kind, calibrator.fittedRows], ['isotonic', 'binary', 120]);
     assert.match((await runCli(['models', 'show', 'churn', '9'], env)).stderr, /model 'churn' has no version 9/);

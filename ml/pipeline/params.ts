@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { FailWithoutRetryError } from '../../engine/models/errors.ts';
 import type { TaskContext } from '../../engine/models/task-context.ts';
 import { updraftHome } from '../../engine/store/database.ts';
 import { isArtifactUri } from '../data/data-source.ts';
@@ -26,6 +27,10 @@ export const RETRAINING_PARAMS = {
   gate_policy: 'not_worse' as GatePolicy,
   gate_alpha: 0.05,
   bootstrap_resamples: 2000,
+  /** Fewest holdout rows that neither the champion nor the candidate trained on for a candidate to replace the champion. */
+  min_holdout_rows: 200,
+  /** The training data may differ from the champion's feature schema (columns, types, classes); the change is recorded in the gate decision. */
+  allow_schema_change: false,
   drift_alpha: 0.05,
   accuracy_threshold: 0.85,
   max_age_days: 7,
@@ -43,3 +48,16 @@ export const dataFile = (ctx: TaskContext, kind: 'reference' | 'current' | 'trai
   if (typeof given !== 'string') return join(dataDir(ctx), `${kind}.csv`);
   return isArtifactUri(given) ? given : resolve(given);
 };
+
+/** `allow_schema_change`, which must be a real boolean: the string "false" from a hand-written conf must not allow anything. */
+export function allowSchemaChange(ctx: TaskContext): boolean {
+  const value = param<unknown>(ctx, 'allow_schema_change');
+  if (typeof value !== 'boolean') throw new FailWithoutRetryError(`param allow_schema_change must be true or false, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+export function minHoldoutRows(ctx: TaskContext): number {
+  const value = param<unknown>(ctx, 'min_holdout_rows');
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new FailWithoutRetryError(`param min_holdout_rows must be a whole number >= 0, got ${JSON.stringify(value)}`);
+  return value;
+}

@@ -8,18 +8,17 @@ import { artifactKey } from '../../engine/artifacts/artifact-key.ts';
 import { readCsvSource } from '../data/data-source.ts';
 import { deployVersion } from '../deploy.ts';
 import { PredictionStore } from '../monitoring/prediction-store.ts';
-import { GateDecisions } from '../registry/gate-decisions.ts';
 import { ModelRegistry } from '../registry/model-registry.ts';
 import { versionRecord, type TrainingProvenance } from '../registry/version-record.ts';
 import { RetrainLog, type RetrainTrigger } from '../retrain-log.ts';
-import { datasetFromBytes, stratifiedSplit } from '../training/dataset.ts';
-import { readModel, scoreArtifact, scoreOnRows, trainModel, type TrainResult } from '../training/train-model.ts';
-import { GATE_POLICIES, validationGate, type GatePolicy } from '../training/validation-gate.ts';
+import { trainModel, type TrainResult } from '../training/train-model.ts';
+import { GATE_POLICIES, type GatePolicy } from '../training/validation-gate.ts';
 import { DriftReportIndex } from '../reports/drift-report-index.ts';
 import { reportForStorage } from '../reports/drift-report-view.ts';
 import { claimRetrainTask, mergedTriggers, type TriggerSignal } from './claim-retrain.ts';
-import { dataFile, param, RETRAINING_PARAMS } from './params.ts';
+import { allowSchemaChange, dataFile, minHoldoutRows, param, RETRAINING_PARAMS } from './params.ts';
 import { sharedArtifacts, sharedStore } from './shared-store.ts';
+import { championSchema, validateCandidate } from './validate-candidate.ts';
 
 /** Raised by `validate` when the candidate must not replace production. */
 export class CandidateRejectedError extends UpdraftError {}
@@ -120,8 +119,12 @@ export function addRetrainingTasks(d: Dag, trigger: BaseOperator, kind: RetrainT
 
   const train = d.task('train_model', async (ctx): Promise<TrainResult & { dag: TrainingProvenance }> => {
     const store = await sharedStore();
+    const model = param<string>(ctx, 'model');
+    // The model being retrained is the champion: its feature schema holds unless a change is asked for.
+    const production = allowSchemaChange(ctx) ? undefined : await new ModelRegistry(store).production(model);
+    const expectedSchema = production && { schema: await championSchema(production, sharedArtifacts()), owner: `champion v${production.version}` };
     const result = await trainModel(store, sharedArtifacts(), {
-      model: param(ctx, 'model'), data: dataFile(ctx, 'train'), target: param(ctx, 'target'), trees: param(ctx, 'trees'), seed: param(ctx, 'seed'),
+      model, data: dataFile(ctx, 'train'), target: param(ctx, 'target'), trees: param(ctx, 'trees'), seed: param(ctx, 'seed'), expectedSchema,
     });
     ctx.log.info(`trained run ${result.runId}: ${JSON.stringify(result.metrics)}; model ${result.artifactUri}`);
     // The DAG file as serialized when this run trained: pinned with the version it may become.
@@ -130,28 +133,18 @@ export function addRetrainingTasks(d: Dag, trigger: BaseOperator, kind: RetrainT
   }, { onFailureCallback: onFailure, queue: String(process.env.UPDRAFT_TRAINING_QUEUE ?? 'default') });
 
   const validate = d.task('validate', async (ctx) => {
-    const trained = ctx.xcom(train);
-    const model = param<string>(ctx, 'model');
-    const artifacts = sharedArtifacts();
-    // The data train_model saw, by URI: this task may run on another host.
-    const data = datasetFromBytes(await artifacts.get(trained.dataUri), trained.dataUri, param(ctx, 'target'));
-    const holdout = stratifiedSplit(data.y, 0.2, param(ctx, 'seed')).test;
-    const candidate = scoreOnRows(await readModel(artifacts, trained.artifactUri), data, holdout)!;
-    const store = await sharedStore();
-    const production = await new ModelRegistry(store).production(model);
-    const champion = production ? scoreOnRows(await readModel(artifacts, production.artifactUri), data, holdout) : null;
-    if (production && !champion) ctx.log.warn(`champion v${production.version} uses other features or classes; compared on thresholds only`);
     const policy = param<GatePolicy>(ctx, 'gate_policy');
     if (!GATE_POLICIES.includes(policy)) throw new FailWithoutRetryError(`param gate_policy must be one of ${GATE_POLICIES.join(', ')}, got '${String(policy)}'`);
-    const gate = validationGate(candidate, champion, {
+    // Every decision is kept, a rejection as much as a promotion, with its statistics and holdout.
+    const result = await validateCandidate(await sharedStore(), sharedArtifacts(), {
+      model: param(ctx, 'model'), trained: ctx.xcom(train), trainFile: dataFile(ctx, 'train'), allowSchemaChange: allowSchemaChange(ctx), dagRunId: ctx.runId,
       minAccuracy: param(ctx, 'min_accuracy'), minPrecision: param(ctx, 'min_precision'), policy, alpha: param(ctx, 'gate_alpha'),
-      resamples: param(ctx, 'bootstrap_resamples'), seed: param(ctx, 'seed'),
-    });
-    // Every decision is kept, a rejection as much as a promotion, with its statistics.
-    const stored = await new GateDecisions(store).record(model, trained.runId, champion ? production!.version : null, gate, ctx.runId);
-    ctx.log.info(`candidate ${JSON.stringify(candidate.metrics)}; champion ${production ? `v${production.version} ${JSON.stringify(champion?.metrics ?? null)}` : 'none'}; ${JSON.stringify(gate.comparison)}`);
+      resamples: param(ctx, 'bootstrap_resamples'), seed: param(ctx, 'seed'), minHoldoutRows: minHoldoutRows(ctx),
+    }, ctx.log);
+    const { gate } = result;
+    ctx.log.info(`candidate ${JSON.stringify(result.candidate)}; champion ${result.champion_version === null ? 'none' : `v${result.champion_version} ${JSON.stringify(result.champion)}`}; holdout ${JSON.stringify(gate.holdout)}; ${JSON.stringify(gate.comparison)}`);
     if (!gate.passed) throw new CandidateRejectedError(`candidate rejected: ${gate.reasons.join('; ')}`);
-    return { candidate: candidate.metrics, champion: champion?.metrics ?? null, champion_version: production?.version ?? null, gate: stored };
+    return result;
   }, { onFailureCallback: onFailure, retries: 0 });
 
   const deploy = d.task('deploy_model', async (ctx) => {

@@ -1,3 +1,4 @@
+import { schemaOf, type FeatureSchema } from '../training/feature-schema.ts';
 import type { TrainResult } from '../training/train-model.ts';
 import type { StoredGateDecision } from './gate-decisions.ts';
 
@@ -18,8 +19,10 @@ export interface ModelVersionRecord {
   model_uri: string;
   tracking_run_id: string;
   dag: TrainingProvenance | null;
-  data: { uri: string; sha256: string; n_train: number; n_test: number };
-  feature_schema: { target: string; classes: string[]; features: Array<{ name: string; type: 'number' }> };
+  /** `training_rows_uri`: fingerprints of the rows trained on (absent from records pinned before they were kept). */
+  data: { uri: string; sha256: string; n_train: number; n_test: number; training_rows_uri?: string };
+  /** Enforced when this version is the champion being retrained (see ml/training/feature-schema.ts). */
+  feature_schema: FeatureSchema;
   params: Record<string, unknown>;
   metrics: Record<string, number>;
   /** The validation gate's decision for this version (null when registered without one, e.g. `models train`). */
@@ -33,8 +36,8 @@ export function versionRecord(trained: TrainResult, dag: TrainingProvenance | nu
     model_uri: trained.artifactUri,
     tracking_run_id: trained.runId,
     dag,
-    data: { uri: trained.dataUri, sha256: trained.dataSha256, n_train: trained.nTrain, n_test: trained.nTest },
-    feature_schema: { target: trained.target, classes: trained.classes, features: trained.features.map((name) => ({ name, type: 'number' })) },
+    data: { uri: trained.dataUri, sha256: trained.dataSha256, n_train: trained.nTrain, n_test: trained.nTest, training_rows_uri: trained.trainingRowsUri },
+    feature_schema: schemaOf(trained),
     params: trained.params,
     metrics: trained.metrics,
     gate,

@@ -2,13 +2,16 @@ import type { ArtifactStore } from '../../engine/artifacts/interfaces.ts';
 import { artifactKey } from '../../engine/artifacts/artifact-key.ts';
 import { ArtifactCorruptError } from '../../engine/artifacts/errors.ts';
 import type { Store } from '../../engine/store/store.ts';
+import { CsvTable } from '../data/csv-table.ts';
 import { readSource } from '../data/data-source.ts';
 import { assertModelName } from '../registry/model-registry.ts';
 import { TrackingStore } from '../tracking/tracking-store.ts';
 import { fitCalibrator } from './calibration.ts';
 import { assertTrainableSplit, datasetFromBytes, stratifiedSplit, type Dataset } from './dataset.ts';
+import { assertMatchesSchema, type FeatureSchema } from './feature-schema.ts';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.ts';
 import { argmax, loadForest, trainForest, voteFractions, type ForestOptions, type ModelArtifact } from './random-forest.ts';
+import { trainingRows } from './training-rows.ts';
 import type { ScoredHoldout } from './validation-gate.ts';
 
 export interface TrainRequest extends ForestOptions {
@@ -18,6 +21,8 @@ export interface TrainRequest extends ForestOptions {
   target: string;
   /** @defaultValue 0.2 */
   testFraction?: number;
+  /** The schema the data must match (the champion's, when retraining it); a difference fails before anything is trained or written. */
+  expectedSchema?: { schema: FeatureSchema; owner: string };
 }
 
 export interface TrainResult {
@@ -28,6 +33,8 @@ export interface TrainResult {
   dataUri: string;
   /** The isotonic calibrator of the forest's vote shares, fitted on the holdout (for estimating accuracy without labels). */
   calibratorUri: string;
+  /** Fingerprints of the rows the model trained on (ml/training/training-rows.ts), so a later gate scores it only on rows it never saw. */
+  trainingRowsUri: string;
   target: string;
   classes: string[];
   params: Record<string, unknown>;
@@ -79,11 +86,13 @@ export async function readModel(artifacts: ArtifactStore, uri: string): Promise<
 export const modelKey = (model: string, runId: string): string => artifactKey('models', model, runId, 'model.json');
 export const trainingDataKey = (model: string, runId: string): string => artifactKey('datasets', model, runId, 'train.csv');
 export const calibratorKey = (model: string, runId: string): string => artifactKey('models', model, runId, 'calibrator.json');
+export const trainingRowsKey = (model: string, runId: string): string => artifactKey('models', model, runId, 'training-rows.json');
 
 /**
  * Trains a random forest on a stratified 80/20 split of `data`, evaluates it
- * on the holdout, writes the model (`models/<model>/<run>/model.json`) and
- * the data it saw (`datasets/<model>/<run>/train.csv`) to the artifact store,
+ * on the holdout, writes the model (`models/<model>/<run>/model.json`), the
+ * fingerprints of its training rows (`training-rows.json` beside it) and the
+ * data it saw (`datasets/<model>/<run>/train.csv`) to the artifact store,
  * and records the run (params, metrics, artifact URI, data SHA-256, features,
  * row counts) in the tracking store. A failed run is recorded too, then rethrown.
  */
@@ -99,6 +108,7 @@ export async function trainModel(store: Store, artifacts: ArtifactStore, request
   };
   try {
     const bytes = await readSource(request.data, artifacts);
+    if (request.expectedSchema) assertMatchesSchema(CsvTable.parse(bytes.toString('utf8'), request.data), request.expectedSchema.schema, request.expectedSchema.owner);
     const data = datasetFromBytes(bytes, request.data, request.target);
     const split = stratifiedSplit(data.y, params.test_fraction, params.seed);
     assertTrainableSplit(data, split, params.test_fraction);
@@ -113,13 +123,14 @@ export async function trainModel(store: Store, artifacts: ArtifactStore, request
     const dataUri = (await artifacts.put(trainingDataKey(request.model, runId), bytes)).uri;
     const artifactUri = (await artifacts.put(modelKey(request.model, runId), JSON.stringify(artifact))).uri;
     const calibratorUri = (await artifacts.put(calibratorKey(request.model, runId), JSON.stringify(calibrator))).uri;
-    const recorded = { ...params, data_uri: dataUri, calibrator_uri: calibratorUri };
+    const trainingRowsUri = (await artifacts.put(trainingRowsKey(request.model, runId), JSON.stringify(trainingRows(data, split.train)))).uri;
+    const recorded = { ...params, data_uri: dataUri, calibrator_uri: calibratorUri, training_rows_uri: trainingRowsUri };
     await tracking.record({
       runId, experiment: request.model, status: 'finished', startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), params: recorded, metrics,
       artifactUri, dataSha256: data.sha256, featureNames: data.features, target: data.target, nTrain: split.train.length, nTest: split.test.length, error: null,
     });
     return {
-      runId, artifactUri, dataUri, calibratorUri, metrics, dataSha256: data.sha256, nTrain: split.train.length, nTest: split.test.length,
+      runId, artifactUri, dataUri, calibratorUri, trainingRowsUri, metrics, dataSha256: data.sha256, nTrain: split.train.length, nTest: split.test.length,
       features: data.features, target: data.target, classes: data.classes, params: recorded,
     };
   } catch (error) {

@@ -77,7 +77,9 @@ function pinnedRecord(version) {
     ['Target', `${r.feature_schema.target} (${r.feature_schema.classes.join(', ')})`],
     ['Parameters', JSON.stringify(r.params)],
     ['Metrics', Object.entries(r.metrics).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toFixed(4) : v}`).join(', ')],
-    ['Gate', g ? `${g.passed ? 'passed' : 'rejected'} (${g.policy})${g.comparison ? `: difference ${pts(g.comparison.difference)} pts, ${100 * g.comparison.ci_level}% CI [${pts(g.comparison.ci_low)}, ${pts(g.comparison.ci_high)}], p ${pValue(g.comparison.p_value)} vs v${g.champion_version}` : ', no champion to compare with'}` : 'none (registered by hand)'],
+    ['Gate', g ? `${g.passed ? 'passed' : 'rejected'} (${g.policy})${g.comparison ? `: difference ${pts(g.comparison.difference)} pts, ${100 * g.comparison.ci_level}% CI [${pts(g.comparison.ci_low)}, ${pts(g.comparison.ci_high)}], p ${pValue(g.comparison.p_value)} vs v${g.champion_version}` : g.schema_change ? `, schema changed from v${g.champion_version} (${g.schema_change.differences.join('; ')}): thresholds only` : ', no champion to compare with'}` : 'none (registered by hand)'],
+    // Decisions recorded before holdouts were kept have none.
+    ['Gate holdout', g?.holdout ? `${g.holdout.rows} rows neither model trained on (of ${g.holdout.test_rows} test rows; minimum ${g.holdout.minimum}), fingerprint ${g.holdout.fingerprint.slice(0, 16)}…` : ''],
     ['Calibrator', r.calibrator ? `${r.calibrator.method} on the ${r.calibrator.fitted_on} (${r.calibrator.rows} rows): ${r.calibrator.uri}` : 'none'],
     ['Model', r.model_uri],
   ];
