@@ -283,8 +283,8 @@ describe('retraining across hosts: store and artifacts on PostgreSQL, a fresh $U
     // Host C: inputs given as artifact URIs; validate scores host A's champion, read from PostgreSQL.
     const inputs = tempDir('updraft-data-');
     writeChurnData(inputs, { drift: true, rows: 600, seed: 11 });
-    // alpha 0: no difference is significant, so the gate passes whatever data host C trains on.
-    const conf: Record<string, unknown> = { gate_alpha: 0 };
+    // alpha 0: no difference is significant, and no holdout minimum, so the gate passes whatever data host C trains on.
+    const conf: Record<string, unknown> = { gate_alpha: 0, min_holdout_rows: 0 };
     const c = host();
     for (const kind of ['reference', 'current', 'train']) {
       conf[kind] = (await cliJson<{ uri: string }>(['artifacts', 'put', join(inputs, `${kind}.csv`), `inputs/churn/${kind}.csv`], c)).uri;

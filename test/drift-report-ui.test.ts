@@ -12,7 +12,8 @@ import { cliJson, REPO, runCli, tempDir } from './helpers/cli.ts';
 import type { UpdraftProcess } from './helpers/processes.ts';
 import { http, startWebserverProcess } from './helpers/webserver.ts';
 
-const fast = { trees: 10, min_accuracy: 0.7, min_precision: 0.7, gate_alpha: 0 }; // gate_alpha 0: a worse candidate still promotes (v2 is needed)
+// gate_alpha 0 and no holdout minimum: a worse candidate, retrained on v1's own rows, still promotes (v2 is needed)
+const fast = { trees: 10, min_accuracy: 0.7, min_precision: 0.7, gate_alpha: 0, min_holdout_rows: 0 };
 const CHURN_COLUMNS = 6;
 
 describe('drift report page and model metrics chart in a real browser (chromium + playwright-core)', () => {

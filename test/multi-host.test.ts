@@ -90,8 +90,8 @@ describe('several hosts (network namespaces): Redis with a password and a Postgr
       for (const kind of ['reference', 'current', 'train']) conf[kind] = (await cli<{ uri: string }>(A, ['artifacts', 'put', join(dir, `${kind}.csv`), `inputs/churn/${seed}/${kind}.csv`])).uri;
       return conf;
     };
-    // A cooldown of 0 lets the second run retrain; alpha 0 lets its candidate pass the champion gate whatever it scores.
-    const fast = { model: 'churn', trees: 10, min_accuracy: 0.7, min_precision: 0.7, retrain_cooldown_minutes: 0, gate_alpha: 0 };
+    // A cooldown of 0 lets the second run retrain; alpha 0 and no holdout minimum let its candidate pass the champion gate whatever it scores.
+    const fast = { model: 'churn', trees: 10, min_accuracy: 0.7, min_precision: 0.7, retrain_cooldown_minutes: 0, gate_alpha: 0, min_holdout_rows: 0 };
     const versions: Prediction[] = [];
     const input = join(hosts.dir(D), 'predict');
     writeChurnData(input, { drift: true, rows: 200, seed: 99 }); // current.csv: 100 rows
