@@ -7,6 +7,7 @@ import type { DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskInstance, TaskInstanceKey } from '../store/task-instance-repository.ts';
 import type { Clock } from '../utils/clock.ts';
+import { DEFAULT_TASK_LOG_MAX_BYTES, taskLogMaxBytes } from '../config/task-log-limits.ts';
 import type { HandOffRead } from './hand-off-read.ts';
 import { TaskLogBuffer } from './task-log-buffer.ts';
 import { tryLifecycleOf } from './try-lifecycle.ts';
@@ -81,7 +82,8 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
   const spec = dag.toSpec();
   const structure = dag.structure();
   const taskSpec = structure.tasks.get(ti.taskId);
-  const log = new TaskLogBuffer(input.dryRun ? null : store, ti, input.echo ?? null);
+  const logCap = readLogCap();
+  const log = new TaskLogBuffer(input.dryRun ? null : store, ti, input.echo ?? null, undefined, logCap.bytes);
   // PostgreSQL: what the finish will decide the hand-off from is read while the task runs, so the finish is one round trip.
   const handOffRead = input.dryRun ? undefined : input.handOffRead ? Promise.resolve(input.handOffRead) : tryLifecycleOf(store).readForHandOff(ti, structure);
 
@@ -119,7 +121,7 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
     dataIntervalEnd: new Date(run.dataIntervalEnd),
     params: Object.freeze({ ...spec.params, ...run.conf }),
     conf: Object.freeze({ ...run.conf }),
-    log,
+    log: log.forTask,
     signal: controller.signal,
     xcom<T>(source: XComSource<T>): T {
       if (!xcoms.has(source.taskId)) throw new Error(`task '${ti.taskId}': no XCom value from upstream task '${source.taskId}' in run ${run.runId}`);
@@ -138,6 +140,7 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
   try {
     if (!task || !taskSpec) throw new FailWithoutRetryError(`task '${ti.taskId}' is no longer in DAG '${run.dagId}'`);
     if (terminated) throw terminated;
+    if (logCap.error) throw new FailWithoutRetryError(logCap.error);
     const value = await untilTerminated(withTimeout(() => task.execute(context), taskSpec.executionTimeoutMs, controller), input.terminate);
     executed = true;
     if (terminated) throw terminated;
@@ -167,6 +170,7 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
       result = { kind: 'failed', error: `${error.name}: ${error.message}`, retryable: !(error instanceof FailWithoutRetryError) };
     }
   } finally {
+    log.noteDropped();
     input.signal?.removeEventListener('abort', onOuterAbort);
     input.terminate?.removeEventListener('abort', onTerminate);
   }
@@ -190,6 +194,15 @@ async function discardOffloaded(store: Store, uri: string, log: TaskLogBuffer): 
     await xcomArtifactStore(store).delete(uri);
   } catch (error) {
     log.warn(`could not remove the discarded XCom ${uri}: ${(error as Error).message}`);
+  }
+}
+
+/** The per-try log cap; a bad setting fails the try in one line instead of stopping the worker. */
+function readLogCap(): { bytes: number; error: string | null } {
+  try {
+    return { bytes: taskLogMaxBytes(), error: null };
+  } catch (error) {
+    return { bytes: DEFAULT_TASK_LOG_MAX_BYTES, error: (error as Error).message };
   }
 }
 

@@ -5,6 +5,8 @@ import type { CliContext } from '../context.ts';
 import { outputOption, parseConf, parseDateOption, parsePositiveInt, printObject, printRows, type OutputFormat } from '../output.ts';
 import { inDagOrder, taskInstanceRow } from '../../operations/rows.ts';
 import { TI_COLUMNS } from '../render.ts';
+import type { TaskInstanceKey } from '../../models/task-instance-key.ts';
+import type { Store } from '../../store/store.ts';
 
 // The read commands take the store only; the task runner and clear logic are
 // imported inside the actions that use them (see main.ts).
@@ -58,9 +60,7 @@ export function registerTaskCommands(program: Command, ctx: () => CliContext): v
       if (!latest) throw new NotFoundError(`run '${runId}' of DAG '${dagId}' has no task '${taskId}'`);
       const tryNumber = o.try === undefined ? latest.tryNumber : parsePositiveInt(o.try, '--try');
       if (tryNumber > latest.tryNumber) throw new NotFoundError(`task '${taskId}' has no try ${tryNumber} (latest is ${latest.tryNumber})`);
-      const log = await store.logs.read({ dagId, runId, taskId, tryNumber });
-      if (o.output === 'json') printObject({ dag_id: dagId, run_id: runId, task_id: taskId, try_number: tryNumber, log }, 'json');
-      else process.stdout.write(log || `(no log for try ${tryNumber})\n`);
+      await printLog(store, { dagId, runId, taskId, tryNumber }, o.output);
     });
 
   tasks.command('test <dag_id> <task_id>').description('run one task alone, recording nothing')
@@ -91,6 +91,37 @@ export function registerTaskCommands(program: Command, ctx: () => CliContext): v
       process.stdout.write(`Task ${taskId}: ${outcome.state}${error ? ` (${error})` : ''}\n`);
       if (outcome.state !== TaskInstanceState.SUCCESS && outcome.state !== TaskInstanceState.SKIPPED) process.exitCode = 1;
     });
+}
+
+/**
+ * Writes a try's log as it is read, a page at a time, waiting for stdout to
+ * drain: a log of any length costs one page of memory, and `| head` ends quietly.
+ */
+async function printLog(store: Store, key: TaskInstanceKey, output: OutputFormat): Promise<void> {
+  const { LOG_START, streamLog } = await import('../../store/task-log-pages.ts');
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  const write = async (text: string): Promise<void> => {
+    if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
+  };
+  const pages = streamLog(store.db, key, LOG_START, 256 * 1024);
+  if (output === 'json') {
+    // printObject's layout, with the log string written as it is read.
+    const whole = JSON.stringify({ dag_id: key.dagId, run_id: key.runId, task_id: key.taskId, try_number: key.tryNumber, log: '' }, null, 2);
+    const cut = whole.lastIndexOf('""') + 1;
+    await write(whole.slice(0, cut));
+    for await (const page of pages) await write(JSON.stringify(page).slice(1, -1));
+    await write(`${whole.slice(cut)}\n`);
+    return;
+  }
+  let empty = true;
+  for await (const page of pages) {
+    empty = false;
+    await write(page);
+  }
+  if (empty) await write(`(no log for try ${key.tryNumber})\n`);
 }
 
 export function registerClearCommand(tasks: Command, ctx: () => CliContext): void {

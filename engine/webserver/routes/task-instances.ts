@@ -3,7 +3,8 @@ import { NotFoundError } from '../../models/errors.ts';
 import { inDagOrder, taskInstanceRow } from '../../operations/rows.ts';
 import type { Store } from '../../store/store.ts';
 import { findRun } from './dag-runs.ts';
-import { dagParams, ID_PATTERN, logParams, RUN_ID_PATTERN, runParams, taskParams, type DagParams, type LogParams, type RunParams, type TaskParams } from './schemas.ts';
+import { dagParams, ID_PATTERN, RUN_ID_PATTERN, runParams, taskParams, type DagParams, type RunParams, type TaskParams } from './schemas.ts';
+import { taskLogRoutes } from './task-logs.ts';
 import { clearTaskInstances } from '../../operations/clear-task-instances.ts';
 import { MARKABLE_TASK_STATES, stateChangeRow, type MarkableTaskState } from '../../operations/mark-tries.ts';
 import { setTaskInstanceState } from '../../operations/set-task-instance-state.ts';
@@ -105,15 +106,7 @@ export function taskInstanceRoutes(app: FastifyInstance, store: Store, clock: Cl
     return { task_instances: tries.map(taskInstanceRow), total_entries: tries.length };
   });
 
-  /** The log of one try: JSON `{ content }`, or the text itself for `Accept: text/plain`. */
-  app.get<{ Params: LogParams }>('/api/v1/dags/:dag_id/dagRuns/:dag_run_id/taskInstances/:task_id/logs/:try_number', { schema: { params: logParams } }, async (request, reply) => {
-    const { dag_id: dagId, dag_run_id: runId, task_id: taskId, try_number: tryNumber } = request.params;
-    const tries = await triesOf(store, request.params);
-    if (!tries.some((t) => t.tryNumber === tryNumber)) throw new NotFoundError(`task '${taskId}' of run '${runId}' has no try ${tryNumber}`);
-    const content = await store.logs.read({ dagId, runId, taskId, tryNumber });
-    if (request.headers.accept?.startsWith('text/plain')) return reply.type('text/plain; charset=utf-8').send(content);
-    return { dag_id: dagId, dag_run_id: runId, task_id: taskId, try_number: tryNumber, content };
-  });
+  taskLogRoutes(app, store);
 }
 
 async function triesOf(store: Store, params: TaskParams) {

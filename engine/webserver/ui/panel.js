@@ -2,6 +2,7 @@
 import { apiCached, fill, formatDate, formatDuration, h, statePill } from './common.js';
 import { runPath, state, taskPath, update } from './dag-state.js';
 import { runActions, taskActions } from './actions.js';
+import { createLogView } from './log-view.js';
 
 const HINT = 'Click a cell of the grid (or a task in the graph) for its tries and log; click a run\'s bar for the run.';
 
@@ -10,6 +11,8 @@ const kv = (pairs) => h('dl', { class: 'kv', 'data-testid': 'try-details' }, pai
 export function createPanel(refreshAll) {
   const root = h('aside', { class: 'panel', 'data-testid': 'task-panel' }, h('p', { class: 'muted' }, HINT));
   let shownKey = '';
+  /** The shown try's log: kept across polls, so each poll reads only what is new. */
+  let logView = null;
 
   async function showTask(runId, taskId) {
     const base = taskPath(runId, taskId);
@@ -21,12 +24,14 @@ export function createPanel(refreshAll) {
       return;
     }
     const shown = tries.find((t) => t.try_number === state.tryNumber) ?? tries.at(-1);
-    const log = await apiCached(`${base}/logs/${shown.try_number}`);
+    const logPath = `${base}/logs/${shown.try_number}`;
+    if (logView?.path !== logPath) logView = { path: logPath, ...createLogView(logPath) };
+    const view = logView;
+    await view.refresh();
     const key = `task ${runId} ${taskId} ${shown.try_number}`;
     if (state.runId !== runId || state.taskId !== taskId) return;
-    if (key === shownKey && !changed && !log.changed) return;
+    if (key === shownKey && !changed) return;
     shownKey = key;
-    const logBox = h('pre', { class: 'log', 'data-testid': 'task-log' }, log.payload.content || '(no log lines yet)');
     fill(root,
       h('h2', {}, taskId),
       h('div', { class: 'muted', 'data-testid': 'panel-run' }, runId),
@@ -41,8 +46,8 @@ export function createPanel(refreshAll) {
         ['duration', formatDuration(shown.duration_s)], ['worker', shown.worker_id], ['error', h('span', { class: 'error' }, shown.error ?? '')],
       ]),
       h('h2', {}, 'Log'),
-      logBox);
-    logBox.scrollTop = logBox.scrollHeight;
+      view.el);
+    view.restoreScroll();
   }
 
   async function showRun(runId) {
