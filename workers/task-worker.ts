@@ -15,6 +15,7 @@ import type { TaskCompletion, TaskJob } from '../engine/queue/interfaces.ts';
 import { DagStructure, type TaskSpec } from '../engine/models/dag-spec.ts';
 import { runKeyString, type TaskInstanceKey } from '../engine/models/task-instance-key.ts';
 import { TaskQueues, taskQueueName } from '../engine/queue/task-queues.ts';
+import { logQueueErrors } from '../engine/queue/redis-connection.ts';
 import type { Store } from '../engine/store/store.ts';
 import type { SchedulerJob } from '../engine/store/small-repositories.ts';
 import type { TaskInstance } from '../engine/store/task-instance-repository.ts';
@@ -100,7 +101,7 @@ export class TaskWorker {
         // try by Updraft's own rules; BullMQ must not give up on it first.
         maxStalledCount: 1000,
       });
-      worker.on('error', (error) => this.log.error({ err: error, queue: name }, 'queue error'));
+      logQueueErrors(worker, this.log, 'queue error', { queue: name });
       this.workers.push(worker);
     }
     // The store-side heartbeat of running tries lets the scheduler tell a live

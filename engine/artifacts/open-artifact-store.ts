@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { updraftHome } from '../config/updraft-home.ts';
+import { redact } from '../logging/redact.ts';
 import { ArtifactAddressError } from './errors.ts';
 import type { ArtifactStore } from './interfaces.ts';
 import { LocalArtifactStore } from './local-artifact-store.ts';
@@ -35,7 +36,7 @@ export function openArtifactStore(options: ArtifactStoreOptions = {}): ArtifactS
   const chunkSize = options.chunkSize;
   if (url.startsWith('file:')) return new LocalArtifactStore({ root: fileURLToPath(url), chunkSize });
   if (POSTGRES.test(url)) return new PostgresArtifactStore({ url, chunkSize });
-  if (url) throw new ArtifactAddressError(`UPDRAFT_ARTIFACTS_URL must be file:///<directory> or postgres://..., got '${url.replace(/:[^:@/]*@/, ':***@')}'`);
+  if (url) throw new ArtifactAddressError(`UPDRAFT_ARTIFACTS_URL must be file:///<directory> or postgres://..., got '${redact(url)}'`);
   const databaseUrl = options.databaseUrl ?? process.env.UPDRAFT_DATABASE_URL ?? '';
   if (POSTGRES.test(databaseUrl)) return new PostgresArtifactStore({ url: databaseUrl, chunkSize });
   return new LocalArtifactStore({ root: join(updraftHome(options.home), 'artifacts'), chunkSize });

@@ -15,6 +15,7 @@ import { registerXComCommand } from './commands/xcom.ts';
 import { createRequire } from 'node:module';
 import type { UpdraftPlugin } from '../plugins/interfaces.ts';
 import { loadPlugins } from '../plugins/load-plugins.ts';
+import { redact } from '../logging/redact.ts';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -42,7 +43,7 @@ let plugins: readonly UpdraftPlugin[] = [];
 try {
   plugins = (await loadPlugins()).plugins;
 } catch (error) {
-  process.stderr.write(`updraft: error: ${(error as Error).message}\n`);
+  process.stderr.write(`updraft: error: ${redact((error as Error).message)}\n`);
   process.exit(1);
 }
 
@@ -72,7 +73,7 @@ try {
     process.exitCode = error.exitCode;
   } else {
     const known = error instanceof UpdraftError;
-    process.stderr.write(`updraft: error: ${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`);
+    process.stderr.write(`updraft: error: ${redact(known ? (error as Error).message : String((error as Error)?.stack ?? error))}\n`);
     process.exitCode = known ? 1 : 2;
   }
 } finally {

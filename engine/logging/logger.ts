@@ -1,4 +1,6 @@
-import pino, { type Logger } from 'pino';
+import pino, { type Logger, type LoggerOptions } from 'pino';
+import { anyConnectionDown, isConnectionError } from './connection-state.ts';
+import { redact } from './redact.ts';
 
 export type { Logger };
 
@@ -15,10 +17,10 @@ const FLUSH_EVERY_MS = 250;
  * and when the process exits.
  */
 export function createLogger(component: string): Logger {
-  const level = process.env.UPDRAFT_LOG_LEVEL ?? 'info';
+  const options = loggerOptions(component);
   const pretty = process.stderr.isTTY && process.env.UPDRAFT_LOG_FORMAT !== 'json';
   if (pretty) {
-    return pino({ level, base: { component, pid: process.pid } }, pino.transport({ target: 'pino-pretty', options: { destination: 2, ignore: 'pid,hostname' } }));
+    return pino(options, pino.transport({ target: 'pino-pretty', options: { destination: 2, ignore: 'pid,hostname' } }));
   }
   const destination = pino.destination({ fd: 2, sync: false, minLength: BUFFER_BYTES });
   setInterval(() => destination.flush(), FLUSH_EVERY_MS).unref();
@@ -29,5 +31,38 @@ export function createLogger(component: string): Logger {
       // a write still in flight: the lines it carries are already on their way
     }
   });
-  return pino({ level, base: { component, pid: process.pid } }, destination);
+  return pino(options, destination);
+}
+
+const WARN = 40;
+
+/**
+ * Every line passes the one redaction (engine/logging/redact.ts) as written.
+ * A connection error carries no stack (its message says all), and while
+ * Redis or PostgreSQL is known to be down the errors it causes everywhere are
+ * kept to debug level: the connection's state records (lost, retrying, back)
+ * report the outage once, not every caller on every attempt.
+ */
+function loggerOptions(component: string): LoggerOptions {
+  return {
+    level: process.env.UPDRAFT_LOG_LEVEL ?? 'info',
+    base: { component, pid: process.pid },
+    serializers: {
+      err: (error: unknown) => {
+        const serialized = pino.stdSerializers.err(error as Error);
+        if (!isConnectionError(error)) return serialized;
+        const { stack: _stack, ...rest } = serialized;
+        return rest;
+      },
+    },
+    hooks: {
+      streamWrite: redact,
+      logMethod(args, method, level) {
+        const fields = args[0] as unknown;
+        const outage = level >= WARN && typeof fields === 'object' && fields !== null && isConnectionError((fields as { err?: unknown }).err) && anyConnectionDown();
+        if (outage) this.debug.apply(this, args);
+        else method.apply(this, args);
+      },
+    },
+  };
 }

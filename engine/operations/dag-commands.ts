@@ -3,7 +3,8 @@ import { validateConf } from '../models/run-conf.ts';
 import { DagRunType } from '../models/states.ts';
 import { createTimetable } from '../models/timetable.ts';
 import type { SchedulerEvent } from '../queue/interfaces.ts';
-import { redisAnswers } from '../queue/redis-connection.ts';
+import { probeRedis } from '../queue/redis-connection.ts';
+import { oneLineReason } from '../logging/redact.ts';
 import { TaskQueues } from '../queue/task-queues.ts';
 import type { DagRow } from '../store/dag-repository.ts';
 import { defaultRunId, type DagRun } from '../store/dag-run-repository.ts';
@@ -68,7 +69,7 @@ export async function createBackfillRuns(store: Store, dag: DagRow, request: Bac
  * neither named, the run takes the first free millisecond from now (Airflow's
  * `manual__<logical date>` id following it), so concurrent triggers all succeed.
  */
-export async function triggerDagRun(store: Store, dag: DagRow, request: TriggerRequest, now: Date): Promise<DagRun> {
+export async function triggerDagRun(store: Store, dag: DagRow, request: TriggerRequest, now: Date): Promise<TriggeredRun> {
   if (request.runId !== undefined && !isRunId(request.runId)) throw new InvalidInputError(`bad run id '${request.runId}' (1-250 letters, digits, _ . ~ : + -)`);
   const conf = validateConf(request.conf ?? {}, `run conf for DAG '${dag.dagId}'`);
   const timetable = createTimetable(dag.spec.schedule, `DAG '${dag.dagId}'`);
@@ -79,9 +80,11 @@ export async function triggerDagRun(store: Store, dag: DagRow, request: TriggerR
     const clashes = [id && `id '${id}'`, logicalDate && `logical date ${logicalDate.toISOString()}`].filter(Boolean).join(' or ');
     throw new AlreadyExistsError(`DAG '${dag.dagId}' already has a run with ${clashes}`);
   }
-  await notifyScheduler({ type: 'run-queued', dagId: dag.dagId, runId: run.runId });
-  return run;
+  return { ...run, schedulerNoticeFailed: await notifyScheduler({ type: 'run-queued', dagId: dag.dagId, runId: run.runId }) };
 }
+
+/** A triggered run, and why the scheduler could not be woken for it (null: it was); unwoken, it finds the run on its next pass. */
+export type TriggeredRun = DagRun & { schedulerNoticeFailed: string | null };
 
 /** Pauses or unpauses a DAG; unpausing wakes the scheduler so due runs start now. */
 export async function setDagPaused(store: Store, dagId: string, paused: boolean): Promise<void> {
@@ -89,12 +92,19 @@ export async function setDagPaused(store: Store, dagId: string, paused: boolean)
   if (!paused) await notifyScheduler({ type: 'dag-changed', dagId });
 }
 
-/** Wakes a running scheduler at once; without Redis the scheduler's timers pick the change up. */
-export async function notifyScheduler(event: SchedulerEvent): Promise<void> {
-  if (!(await redisAnswers({}, 300))) return;
+/**
+ * Wakes a running scheduler at once. Returns null, or why it could not (one
+ * line, no secret): then the scheduler's timers pick the change up.
+ */
+export async function notifyScheduler(event: SchedulerEvent): Promise<string | null> {
+  const probe = await probeRedis({}, 300);
+  if (!probe.ok) return probe.message;
   const queues = new TaskQueues();
   try {
     await queues.notifyScheduler(event);
+    return null;
+  } catch (error) {
+    return oneLineReason(error);
   } finally {
     await queues.close();
   }

@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createRedis, redisPrefix } from './redis-connection.ts';
+import { createRedis, logQueueErrors, redisPrefix } from './redis-connection.ts';
 import type { QueueConnectionOptions, SchedulerEvent, TaskJob } from './interfaces.ts';
 import { keyOf, type TaskInstanceKey } from '../models/task-instance-key.ts';
 import { taskJobId } from './job-id.ts';
@@ -57,6 +57,7 @@ export class TaskQueues {
       // Task completions reach the scheduler through this stream: keep plenty of
       // history (reconciliation covers anything trimmed while it was away).
       queue = new Queue(name, { connection: this.connection, prefix: this.prefix, streams: { events: { maxLen: EVENTS_MAX_LEN } } });
+      logQueueErrors(queue, null, 'queue error', { queue: name });
       this.queues.set(name, queue);
     }
     return queue;

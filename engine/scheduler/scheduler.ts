@@ -11,6 +11,7 @@ import { DagRunState } from '../models/states.ts';
 import { runKeyParts, runKeyString } from '../models/task-instance-key.ts';
 import type { SchedulerEvent } from '../queue/interfaces.ts';
 import { SCHEDULER_EVENTS_QUEUE, TaskQueues } from '../queue/task-queues.ts';
+import { logQueueErrors } from '../queue/redis-connection.ts';
 import type { Store } from '../store/store.ts';
 import { clockFromEnv, sleep, type Clock } from '../utils/clock.ts';
 import { ActiveSchedulerLease } from './active-scheduler-lease.ts';
@@ -82,7 +83,7 @@ export class Scheduler {
       prefix: this.queues.prefix,
       concurrency: 64,
     });
-    this.events.on('error', (err) => this.log.error({ err }, 'events queue error'));
+    logQueueErrors(this.events, this.log, 'events queue error');
     this.every(this.timings.tickMs, () => this.tick());
     this.every(this.timings.reconcileIntervalMs, () => this.reconcile());
     this.every(this.timings.zombieCheckMs, () => this.failZombies());

@@ -10,6 +10,7 @@ import { CountingDialect, newCounts, type StatementCounts } from './statement-co
 import type { Database } from './schema.ts';
 import type { Db } from './db.ts';
 import { namePreparedStatements } from './prepared-statements.ts';
+import { watchedConnect } from './postgres-connection.ts';
 import * as initial from './migrations/001-initial.ts';
 import * as runStateIndex from './migrations/002-run-state-index.ts';
 import * as schedulerJob from './migrations/004-scheduler-job.ts';
@@ -84,10 +85,8 @@ export async function openDatabase(options: DatabaseOptions = {}, counts: Statem
       // Idle connections of a store nobody closes (task code's shared store) must not hold a finished process open.
       allowExitOnIdle: true,
     });
-    // An idle connection the server (or the network) dropped: the pool discards it and opens a new
-    // one on the next query. Without a listener the 'error' event would crash the process.
-    pool.on('error', (error) => process.emitWarning(`PostgreSQL connection lost (${error.message}); reconnecting on the next query`));
-    const connect = pool.connect.bind(pool);
+    // One-line connection errors; one log record when PostgreSQL goes away and one when it is back.
+    const connect = watchedConnect(pool, url, pool.connect.bind(pool));
     const namedPool = Object.assign(pool, { connect: async () => namePreparedStatements(await connect()) });
     db = new Kysely<Database>({ dialect: new CountingDialect(new PostgresDialect({ pool: namedPool }), counts) });
   } else {

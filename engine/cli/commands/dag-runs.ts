@@ -26,6 +26,10 @@ export function registerDagRunCommands(dags: Command, ctx: () => CliContext): vo
       const runId = run.runId;
       if (o.output === 'json') printObject(runRow(run), 'json');
       else process.stdout.write(`Created run ${runId} of DAG ${dagId} (state ${run.state}${dag.isPaused ? '; the DAG is paused: unpause it to run' : ''})\n`);
+      // The run exists either way; only its start waits for the scheduler's next pass (a few seconds).
+      if (run.schedulerNoticeFailed !== null) {
+        process.stderr.write(`updraft: the scheduler could not be told at once (${run.schedulerNoticeFailed}); run ${runId} was created and a running scheduler finds it on its next pass\n`);
+      }
     });
 
   const pauseHelp = { pause: 'pause a DAG: it gets no new runs and starts none', unpause: 'unpause a DAG: due runs are created and started again' };

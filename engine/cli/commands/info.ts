@@ -4,10 +4,10 @@ import type { Command } from 'commander';
 import { DEFAULT_PLUGINS, resolveLayout } from '../../config/updraft-home.ts';
 import type { CliContext } from '../context.ts';
 import { outputOption, printRows, type OutputFormat } from '../output.ts';
+// Every value printed passes the one redaction: no password or token, however it is spelled.
+import { redact } from '../../logging/redact.ts';
 
 const POSTGRES = /^postgres(ql)?:\/\//;
-/** A URL fit to print: never a password. */
-const redact = (url: string): string => url.replace(/:[^:@/]*@/, ':***@');
 
 /**
  * Airflow's `airflow info`: where this command finds its home, DAG files,
@@ -37,6 +37,6 @@ export function registerInfoCommand(program: Command, ctx: () => CliContext): vo
         { setting: 'artifacts', value: redact(artifacts), source: artifactsSource },
         { setting: 'redis', value: redact(redisUrl()), source: env.REDIS_URL ? 'REDIS_URL' : 'default' },
       ];
-      printRows(rows, o.output, ['setting', 'value', 'source']);
+      printRows(rows.map((row) => ({ ...row, value: row.value === null ? null : redact(row.value) })), o.output, ['setting', 'value', 'source']);
     });
 }

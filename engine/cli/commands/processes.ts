@@ -12,6 +12,13 @@ import { parsePositiveInt } from '../output.ts';
 // these commands costs a read command nothing (see main.ts).
 const logger = async (name: string): Promise<ReturnType<typeof createLogger>> => (await import('../../logging/logger.ts')).createLogger(name);
 
+/** The process's logger, which also gets the records of Redis and PostgreSQL going away and coming back. */
+async function processLogger(name: string): Promise<ReturnType<typeof createLogger>> {
+  const [log, { logConnectionStatesTo }] = await Promise.all([logger(name), import('../../logging/connection-state.ts')]);
+  logConnectionStatesTo(log);
+  return log;
+}
+
 /** Resolves when SIGTERM or SIGINT arrives. */
 const untilSignal = (): Promise<NodeJS.Signals> =>
   new Promise((resolve) => {
@@ -46,11 +53,12 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
     .action(async (o: { redisPrefix?: string }) => {
       const c = ctx();
       await requireRedis();
+      const log = await processLogger('scheduler');
       const { Scheduler } = await import('../../scheduler/scheduler.ts');
-      const scheduler = new Scheduler(await c.store(), { dagsFolder: c.folder, prefix: o.redisPrefix, clock: c.clock });
+      const scheduler = new Scheduler(await c.store(), { dagsFolder: c.folder, prefix: o.redisPrefix, clock: c.clock }, log);
       await scheduler.start();
       await untilSignal();
-      await stopWithin(() => scheduler.stop(), () => UNREACHABLE_EXIT_MS, await logger('scheduler'));
+      await stopWithin(() => scheduler.stop(), () => UNREACHABLE_EXIT_MS, log);
     });
 
   program.command('worker').description('run a worker (start as many as you like)')
@@ -64,17 +72,18 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       const bad = queues.find((q) => !QUEUE_NAME.test(q));
       if (bad !== undefined || queues.length === 0) throw new InvalidInputError(`--queues: bad queue name '${bad ?? ''}'`);
       await requireRedis();
+      const log = await processLogger('worker');
       const { TaskWorker } = await import('../../../workers/task-worker.ts');
       // Each running try may hold a connection (its start, log, outcome); a few more serve reads and heartbeats.
       const c = ctx();
       const store = await c.store({ poolSize: concurrency + 2 });
-      const worker = new TaskWorker(store, { concurrency, queues, prefix: o.redisPrefix, dagsFolder: c.folder });
+      const worker = new TaskWorker(store, { concurrency, queues, prefix: o.redisPrefix, dagsFolder: c.folder }, log);
       worker.start();
       await untilSignal();
       // Running tasks get their grace period only while Redis and the store answer: without them their outcomes cannot be recorded or handed on.
       let storeAnswers = true;
       const probe = setInterval(() => void store.answers().then((ok) => (storeAnswers = ok)), 1000);
-      await stopWithin(() => worker.stop(), () => (worker.redisReady() && storeAnswers ? worker.shutdownGraceMs + UNREACHABLE_EXIT_MS : UNREACHABLE_EXIT_MS), await logger('worker'));
+      await stopWithin(() => worker.stop(), () => (worker.redisReady() && storeAnswers ? worker.shutdownGraceMs + UNREACHABLE_EXIT_MS : UNREACHABLE_EXIT_MS), log);
       clearInterval(probe);
     });
 
@@ -87,7 +96,7 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       await (await import('../../webserver/auth.ts')).assertSafeBinding(o.host, process.env.UPDRAFT_API_TOKEN || undefined);
       const c = ctx();
       const store = await c.store();
-      const log = await logger('webserver');
+      const log = await processLogger('webserver');
       // The webserver reads the store (decision 12); it parses only a folder nobody
       // has parsed yet, so that the UI shows DAGs before a scheduler has ever run.
       await c.ensureParsed((line) => log.info({ folder: c.folder }, line));
@@ -108,7 +117,7 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       parsePort(o.port);
       // Its webserver would refuse it, after Redis, the scheduler and the workers had started.
       (await import('../../webserver/auth.ts')).assertApiToken(process.env.UPDRAFT_API_TOKEN || undefined);
-      const log = await logger('standalone');
+      const log = await processLogger('standalone');
       const redis = await ensureRedis(log);
       const env = { ...process.env, REDIS_URL: redis.url };
       const children: ChildProcess[] = [];
@@ -120,7 +129,8 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       start(['scheduler']);
       for (let i = 0; i < workers; i++) start(['worker', '--concurrency', o.concurrency]);
       start(['webserver', '--port', o.port]);
-      log.info({ workers, redis: env.REDIS_URL, ui: `http://127.0.0.1:${o.port}` }, 'standalone: scheduler, workers and webserver started; Ctrl-C stops them');
+      const { redact } = await import('../../logging/redact.ts');
+      log.info({ workers, redis: redact(redis.url), ui: `http://127.0.0.1:${o.port}` }, 'standalone: scheduler, workers and webserver started; Ctrl-C stops them');
       await untilSignal();
       for (const child of children) child.kill('SIGTERM');
       await Promise.all(children.map(exitOf));
@@ -134,11 +144,13 @@ function parsePort(value: string): number {
   return port;
 }
 
+/** Throws a one-line RedisConnectionError unless Redis answers at REDIS_URL and takes its password. */
 async function requireRedis(): Promise<void> {
-  const { redisAnswers, redisUrl } = await import('../../queue/redis-connection.ts');
-  if (!(await redisAnswers())) {
-    throw new InvalidInputError(`no Redis answers at ${redisUrl()}: start one (redis-server) or set REDIS_URL; 'updraft standalone' starts a private one`);
-  }
+  const [{ probeRedis }, { RedisConnectionError }] = await Promise.all([import('../../queue/redis-connection.ts'), import('../../queue/errors.ts')]);
+  const probe = await probeRedis();
+  if (probe.ok) return;
+  if (probe.refusedPassword) throw new RedisConnectionError(probe.message);
+  throw new RedisConnectionError(`${probe.message}: start one (redis-server) or set REDIS_URL; 'updraft standalone' starts a private one`);
 }
 
 const exitOf = (child: ChildProcess): Promise<void> =>
@@ -146,12 +158,16 @@ const exitOf = (child: ChildProcess): Promise<void> =>
 
 /** Redis at REDIS_URL, or a private redis-server under $UPDRAFT_HOME when none answers. */
 async function ensureRedis(log: ReturnType<typeof createLogger>): Promise<{ url: string; stop(): Promise<void> }> {
-  const [{ redisAnswers, redisUrl }, { updraftHome }] = await Promise.all([import('../../queue/redis-connection.ts'), import('../../store/database.ts')]);
-  if (await redisAnswers()) return { url: redisUrl(), stop: async () => {} };
+  const [{ probeRedis, redisAnswers, redisUrl }, { updraftHome }, { RedisConnectionError }] = await Promise.all([
+    import('../../queue/redis-connection.ts'), import('../../store/database.ts'), import('../../queue/errors.ts')]);
+  const probe = await probeRedis();
+  if (probe.ok) return { url: redisUrl(), stop: async () => {} };
+  // A Redis that answers but refuses the password is the one meant: never start another beside it.
+  if (probe.refusedPassword) throw new RedisConnectionError(probe.message);
   const which = spawn('sh', ['-c', 'command -v redis-server']);
   const found = await new Promise<boolean>((r) => which.on('exit', (code) => r(code === 0)));
   if (!found) {
-    throw new InvalidInputError(`no Redis answers at ${redisUrl()} and redis-server is not installed: install it (apt-get install -y redis-server) or set REDIS_URL`);
+    throw new RedisConnectionError(`${probe.message} and redis-server is not installed: install it (apt-get install -y redis-server) or set REDIS_URL`);
   }
   const dir = join(updraftHome(), 'redis');
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });

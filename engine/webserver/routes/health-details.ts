@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { TaskInstanceState } from '../../models/states.ts';
-import { redisAnswers } from '../../queue/redis-connection.ts';
 import type { QueueConnectionOptions } from '../../queue/interfaces.ts';
 import { isAlive, SCHEDULER_HEALTH_THRESHOLD_MS } from '../../store/small-repositories.ts';
 import type { Store } from '../../store/store.ts';
 import type { UpdraftMetrics } from '../metrics.ts';
+import { redisHealth, storeHealth } from './monitoring.ts';
 
 /** A worker counts as seen when it beat within this window. */
 const WORKER_SEEN_MS = 60_000;
@@ -23,14 +23,9 @@ const workerIdOf = (jobId: string): string => jobId.slice(jobId.indexOf(':') + 1
 export function healthDetailsRoutes(app: FastifyInstance, store: Store, metrics: UpdraftMetrics, queueOptions: QueueConnectionOptions): void {
   app.get('/api/v1/health/details', async () => {
     const now = new Date();
-    let database: 'healthy' | 'unhealthy' = 'healthy';
-    try {
-      await store.dags.flags();
-    } catch {
-      database = 'unhealthy';
-    }
-    const redis = await redisAnswers(queueOptions, 500);
-    if (database === 'unhealthy') return { now: now.toISOString(), metadatabase: { status: database, dialect: store.dialect }, redis: { status: redis ? 'healthy' : 'unhealthy' }, scheduler: null, workers: [], queue_depths: {} };
+    const [database, redis] = await Promise.all([storeHealth(store), redisHealth(queueOptions)]);
+    const metadatabase = { ...database, dialect: store.dialect };
+    if (database.status === 'unhealthy') return { now: now.toISOString(), metadatabase, redis, scheduler: null, workers: [], queue_depths: {} };
 
     const scheduler = await store.schedulerJobs.latest();
     const jobs = await store.db.selectFrom('scheduler_job').selectAll().where('job_type', '=', 'WorkerJob')
@@ -46,11 +41,11 @@ export function healthDetailsRoutes(app: FastifyInstance, store: Store, metrics:
         running: tries.map((ti) => ({ dag_id: ti.dagId, run_id: ti.runId, task_id: ti.taskId, try_number: ti.tryNumber, queue: ti.queue, start_date: ti.startDate })),
       };
     });
-    const depths = redis ? Object.fromEntries(await metrics.queueDepths()) : {};
+    const depths = redis.status === 'healthy' ? Object.fromEntries(await metrics.queueDepths()) : {};
     return {
       now: now.toISOString(),
-      metadatabase: { status: database, dialect: store.dialect },
-      redis: { status: redis ? 'healthy' : 'unhealthy' },
+      metadatabase,
+      redis,
       scheduler: scheduler && {
         status: isAlive(scheduler, now) ? 'healthy' : 'unhealthy', hostname: scheduler.hostname, started_at: scheduler.startedAt,
         latest_heartbeat: scheduler.latestHeartbeat, heartbeat_age_s: ageSeconds(scheduler.latestHeartbeat, now),
