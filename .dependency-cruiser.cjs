@@ -7,9 +7,9 @@ const { join } = require('node:path');
 
 /** Every top-level place of ours an import can reach. */
 const OURS = '^(engine|operators|workers|ml|dags|bench|scripts|tools|test)/';
-const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** `engine/store/` → a folder prefix; `engine/index.ts` → exactly that file. */
-const pathPattern = (place) => (place.endsWith('/') ? `^${escape(place)}` : `^${escape(place)}$`);
+const pathPattern = (place) => (place.endsWith('/') ? `^${escapeRegExp(place)}` : `^${escapeRegExp(place)}$`);
 
 function readLayerTable() {
   const doc = readFileSync(join(__dirname, 'docs', 'architecture.md'), 'utf8');

@@ -85,7 +85,9 @@ export function chain(...steps: TaskOrList[]): void {
       if (previous.length !== next.length) {
         throw new Error(`chain: lists of different lengths (${previous.length} and ${next.length}) cannot be linked pairwise`);
       }
-      previous.forEach((task: BaseOperator, j: number) => task.to(next[j] as BaseOperator));
+      previous.forEach((task: BaseOperator, j: number) => {
+        task.to(next[j] as BaseOperator);
+      });
     } else {
       for (const task of toList(previous)) task.to(next);
     }

@@ -77,7 +77,7 @@ describe('DAG folder loading: each file isolated (broken-DAG behaviour)', () => 
     assert.deepEqual(shown.tasks.map((t) => t.taskId), ['a', 'b']);
     assert.deepEqual(shown.edges, [['a', 'b']]);
     const text = await runCli(['--dags-folder', folder, 'dags', 'show', 'good_dag'], env);
-    assert.match(text.stdout, /a \(function\)\n  └──> b/);
+    assert.match(text.stdout, /a \(function\)\n {2}└──> b/);
   });
 
   it('an unknown DAG is one clear line and exit 1, pointing at import errors', async () => {

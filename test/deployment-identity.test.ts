@@ -67,6 +67,7 @@ describe('deployment identity (decision 11)', () => {
     writeFileSync(join(dags, 'handed_back.ts'), [
       "import { dag } from 'updraft';",
       "export const handedBack = dag({ dagId: 'handed_back', defaultArgs: { retries: 0 } });",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the DAG file's own template literal, written as text
       "for (let i = 1; i <= 4; i++) handedBack.task(`t${i}`, () => i);",
     ].join('\n'));
     const cluster = await TestCluster.start(dags, { UPDRAFT_TASK_QUEUED_TIMEOUT: '30' });

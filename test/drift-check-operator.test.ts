@@ -12,7 +12,10 @@ describe('DriftCheckOperator', () => {
   /** Four uniform(0, 10) columns; the first `shifted` of them move by 20 (about 7 standard deviations). */
   const write = (name: string, seed: number, shifted: number): string => {
     let s = seed;
-    const u = () => (s = (16807 * s) % 2147483647) / 2147483647;
+    const u = () => {
+    s = (16807 * s) % 2147483647;
+    return s / 2147483647;
+  };
     const lines = ['a,b,c,d'];
     for (let i = 0; i < 400; i++) lines.push([0, 1, 2, 3].map((k) => (u() * 10 + (k < shifted ? 20 : 0)).toFixed(4)).join(','));
     writeFileSync(join(dir, name), `${lines.join('\n')}\n`);

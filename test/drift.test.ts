@@ -11,7 +11,10 @@ import { cliJson, runCli, tempDir } from './helpers/cli.ts';
 /** Seeded Park-Miller generator; the seed was fixed before the first run, never tuned. */
 function generator(seed: number) {
   let s = seed;
-  const u = () => (s = (16807 * s) % 2147483647) / 2147483647;
+  const u = () => {
+    s = (16807 * s) % 2147483647;
+    return s / 2147483647;
+  };
   return {
     normal: (mean = 0, sd = 1) => mean + sd * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()),
     category: () => { const r = u(); return r < 0.5 ? 'basic' : r < 0.8 ? 'pro' : 'team'; },
@@ -173,7 +176,10 @@ describe('updraft drift', () => {
   });
 
   it('bad input: one line naming the file and column, exit 1', async () => {
-    const bad = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
+    const bad = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
     const header = 'age,income,plan,kids,member';
     const cases: Array<[string, RegExp]> = [
       [bad('nan.csv', `${header}\n30,NaN,basic,1,yes\n`), /nan\.csv: column 'income' row 2: 'NaN' is not a finite number/],

@@ -21,8 +21,8 @@ describe('calibration', () => {
     it(`isotonic regression matches scikit-learn ${sklearn.sklearn}: ${c.name}`, () => {
       const map = fitIsotonic(c.x, c.y);
       for (let i = 1; i < map.y.length; i++) assert.ok(map.y[i]! >= map.y[i - 1]!, 'monotone');
-      c.query.forEach((q, i) => assert.ok(Math.abs(predictIsotonic(map, q) - c.predicted[i]!) < 1e-12, `at ${q}: ${predictIsotonic(map, q)} vs ${c.predicted[i]}`));
-      c.x.forEach((q, i) => assert.ok(Math.abs(predictIsotonic(map, q) - c.fitted[i]!) < 1e-12));
+      for (const [i, q] of c.query.entries()) assert.ok(Math.abs(predictIsotonic(map, q) - c.predicted[i]!) < 1e-12, `at ${q}: ${predictIsotonic(map, q)} vs ${c.predicted[i]}`);
+      for (const [i, q] of c.x.entries()) assert.ok(Math.abs(predictIsotonic(map, q) - c.fitted[i]!) < 1e-12);
     });
   }
 

@@ -72,6 +72,7 @@ describe('model registry', () => {
     const data = join(home, 'train.csv');
     writeFileSync(data, churnRows(300, 5));
     const trained = await cliJson<{ version: number; tracking_run_id: string; artifact_uri: string }>(['models', 'train', 'churn', '--data', data, '--target', 'churned', '--trees', '5'], env);
+    // biome-ignore lint/suspicious/noExplicitAny: the version record is free-form JSON; the assertions below read it field by field
     const shown = await cliJson<{ version: number; stage: string; record: Record<string, any> }>(['models', 'show', 'churn', String(trained.version)], env);
     assert.deepEqual([shown.version, shown.stage], [2, 'None']);
     const r = shown.record;

@@ -7,7 +7,9 @@ import { StoppableCluster } from './helpers/stoppable.ts';
 
 describe('stop and mark: dags test; pausing', () => {
   let s: StoppableCluster;
-  before(async () => void (s = await StoppableCluster.start({ webserver: false })));
+  before(async () => {
+    s = await StoppableCluster.start({ webserver: false });
+  });
   after(() => s?.stop());
 
   it('dags test honours the same: a try it runs, marked success from outside, stops and the run goes on', async () => {
@@ -31,6 +33,7 @@ describe('stop and mark: dags test; pausing', () => {
     assert.equal((await runCli(['dags', 'pause', 'stop_paused'], cluster.env)).code, 0);
     s.open();
     assert.equal((await cluster.waitForRun('stop_paused', runId)).state, 'success');
+    // biome-ignore lint/suspicious/noThenProperty: 'then' is a task id of the DAG under test, compared as data
     assert.deepEqual(await s.states('stop_paused', runId), { gate: 'success', then: 'success' });
   });
 });

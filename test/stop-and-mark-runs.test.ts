@@ -6,7 +6,9 @@ import { http } from './helpers/webserver.ts';
 
 describe('stop and mark: runs set from outside', () => {
   let s: StoppableCluster;
-  before(async () => void (s = await StoppableCluster.start()));
+  before(async () => {
+    s = await StoppableCluster.start();
+  });
   after(() => s?.stop());
 
   it('a run marked failed with REST PATCH terminates its process-isolated running try (process killed) and skips the rest', async () => {

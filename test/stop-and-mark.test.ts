@@ -7,7 +7,9 @@ import { http } from './helpers/webserver.ts';
 
 describe('stop and mark: task instances set from outside are terminated by their workers', () => {
   let s: StoppableCluster;
-  before(async () => void (s = await StoppableCluster.start()));
+  before(async () => {
+    s = await StoppableCluster.start();
+  });
   after(() => s?.stop());
 
   it('a sleep 600 bash task marked failed with the CLI is killed (no process left), its log says why, the run fails; delete-run removes it', async () => {

@@ -25,7 +25,7 @@ const holdout = (correct: boolean[]): ScoredHoldout => {
 };
 const byName = (name: string): GateCase => scipy.cases.find((c) => c.name === name)!;
 
-describe('McNemar exact test and paired bootstrap, against scipy ' + scipy.scipy, () => {
+describe(`McNemar exact test and paired bootstrap, against scipy ${scipy.scipy}`, () => {
   it('the exact binomial p-value equals scipy.stats.binomtest to 1e-10 relative, down to 1e-278', () => {
     for (const { k, n, p } of scipy.binomtest) assert.ok(relative(binomialTestHalf(k, n), p) < 1e-10, `k=${k} n=${n}: ${binomialTestHalf(k, n)} vs ${p}`);
     assert.equal(binomialTestHalf(0, 0), 1, 'no discordant pairs: no evidence either way');
@@ -125,6 +125,7 @@ describe('every gate decision is kept and shown, and each version pins its recor
     const table = await runCli(['models', 'decisions', 'churn'], env);
     assert.match(table.stdout, /p_value/);
 
+    // biome-ignore lint/suspicious/noExplicitAny: the version record is free-form JSON; the assertions below read it field by field
     const shown = await cliJson<{ version: number; record: Record<string, any> }>(['models', 'show', 'churn', '2'], env);
     const record = shown.record;
     assert.deepEqual(Object.keys(record).sort(), ['calibrator', 'dag', 'data', 'feature_schema', 'gate', 'metrics', 'model_uri', 'params', 'tracking_run_id']);

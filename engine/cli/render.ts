@@ -8,7 +8,11 @@ export function drawDag(spec: DagSpec): string {
     generation.set(task.taskId, level);
   }
   const levels: string[][] = [];
-  for (const task of spec.tasks) (levels[generation.get(task.taskId)!] ??= []).push(task.taskId);
+  for (const task of spec.tasks) {
+    const level = generation.get(task.taskId)!;
+    levels[level] ??= [];
+    levels[level].push(task.taskId);
+  }
   const lines = levels.map((ids, i) => `${String(i).padStart(2)} | ${ids.map((id) => `[${id}]`).join('  ')}`);
   lines.push('');
   for (const task of spec.tasks) {

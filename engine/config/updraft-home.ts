@@ -159,7 +159,10 @@ const cache = new Map<string, Layout>();
 function cachedLayout(): Layout {
   const key = [process.cwd(), process.env.UPDRAFT_HOME ?? '', process.env.UPDRAFT_DAGS_FOLDER ?? '', homedir()].join('\0');
   let layout = cache.get(key);
-  if (!layout) cache.set(key, (layout = resolveLayout()));
+  if (!layout) {
+    layout = resolveLayout();
+    cache.set(key, layout);
+  }
   return layout;
 }
 

@@ -115,8 +115,8 @@ export class TryTerminator {
 
   /** Beats until {@link stop}; the timer keeps the process alive (a `dags test` awaiting a task has no other handle). */
   start(): void {
-    if (this.options.inThread && !this.thread && !this.timer) return this.startThread();
-    this.beatInLoop();
+    if (this.options.inThread && !this.thread && !this.timer) this.startThread();
+    else this.beatInLoop();
   }
 
   private beatInLoop(): void {

@@ -277,7 +277,7 @@ export class Scheduler {
   }
 
   /** 'unfinished': only leaves changed, and the run still has unfinished tries, so nothing was to do. */
-  private async advanceOnce(dagId: string, runId: string, changed?: string[]): Promise<'unfinished' | void> {
+  private async advanceOnce(dagId: string, runId: string, changed?: string[]): Promise<'unfinished' | undefined> {
     const run = await this.store.runs.get(dagId, runId);
     // A run a local process executes (dags test, backfill) is never advanced here.
     if (!run || run.state !== DagRunState.RUNNING || run.executor) return;

@@ -27,7 +27,7 @@ export class CsvTable {
     }
     const [header, ...rows] = records;
     if (!header || header.length === 0) throw new DataValidationError(`${file}: no header row`);
-    const blank = header.findIndex((h) => h === '');
+    const blank = header.indexOf('');
     if (blank >= 0) throw new DataValidationError(`${file}: column ${blank + 1} has an empty name`);
     const dupe = header.find((h, i) => header.indexOf(h) !== i);
     if (dupe !== undefined) throw new DataValidationError(`${file}: column '${dupe}' appears twice`);

@@ -87,15 +87,14 @@ export function ks2samp(a: ArrayLike<number>, b: ArrayLike<number>, method: 'aut
   let j = 0;
   while (i < n1 || j < n2) {
     const v = j >= n2 || (i < n1 && x[i]! <= y[j]!) ? x[i]! : y[j]!;
-    let count = 0;
-    while (i < n1 && x[i] === v) (i++, count++);
-    while (j < n2 && y[j] === v) (j++, count++);
+    while (i < n1 && x[i] === v) i++;
+    while (j < n2 && y[j] === v) j++;
     const diff = i / n1 - j / n2;
     if (diff > maxS) maxS = diff;
     if (diff < minDiff) minDiff = diff;
   }
   const minS = Math.min(1, Math.max(0, -minDiff));
-  let d = minS > maxS ? minS : maxS;
+  let d = Math.max(minS, maxS);
 
   const g = gcd(n1, n2);
   let mode = method === 'auto' ? (Math.max(n1, n2) <= MAX_AUTO_N ? 'exact' : 'asymp') : method;

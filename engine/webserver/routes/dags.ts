@@ -12,7 +12,7 @@ const RECENT_RUNS = 10;
 
 export async function findDag(store: Store, dagId: string): Promise<DagRow> {
   const dag = await store.dags.get(dagId);
-  if (!dag || !dag.isActive) throw new NotFoundError(`DAG '${dagId}' not found`);
+  if (!dag?.isActive) throw new NotFoundError(`DAG '${dagId}' not found`);
   return dag;
 }
 

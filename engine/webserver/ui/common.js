@@ -113,7 +113,9 @@ export const formatDate = (iso) => (iso ? new Date(iso).toISOString().replace('T
 
 /** The plugins' header links, `{ href, label }` (set by main.js from `GET /api/v1/ui/plugins`). */
 let pluginNav = [];
-export const setPluginNav = (links) => void (pluginNav = links);
+export const setPluginNav = (links) => {
+  pluginNav = links;
+};
 
 export function header() {
   return h('header', {},

@@ -11,7 +11,7 @@ const BAR_H = 64;
 /** Rows drawn beyond each edge of the viewport, so a fast scroll shows no blank. */
 const OVERSCAN = 8;
 
-const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function createGrid() {
   let rows = [];
@@ -85,10 +85,10 @@ export function createGrid() {
     if (row.kind === 'group') {
       const cells = runs.map((r) => {
         const s = summaryState(row.members.map((m) => grid.task_instances[r.run_id]?.[m]?.[0]));
-        return `<span class="cell group-cell" style="background:${colorOf(s)}" data-state="${s}" title="${escape(`${row.group} in ${r.run_id}: ${s}`)}"></span>`;
+        return `<span class="cell group-cell" style="background:${colorOf(s)}" data-state="${s}" title="${escapeHtml(`${row.group} in ${r.run_id}: ${s}`)}"></span>`;
       }).join('');
-      return `<div class="grid-row group-row" style="${style}" data-testid="group-${escape(row.group)}" aria-expanded="${!row.collapsed}">`
-        + `<div class="grid-label" data-group="${escape(row.group)}" style="width:${LABEL_W}px">${row.collapsed ? '▸' : '▾'} ${escape(row.group)} <span class="muted">(${row.members.length})</span></div>${cells}</div>`;
+      return `<div class="grid-row group-row" style="${style}" data-testid="group-${escapeHtml(row.group)}" aria-expanded="${!row.collapsed}">`
+        + `<div class="grid-label" data-group="${escapeHtml(row.group)}" style="width:${LABEL_W}px">${row.collapsed ? '▸' : '▾'} ${escapeHtml(row.group)} <span class="muted">(${row.members.length})</span></div>${cells}</div>`;
     }
     const cells = runs.map((r) => {
       const cell = grid.task_instances[r.run_id]?.[row.index];
@@ -96,11 +96,11 @@ export function createGrid() {
       const tries = cell?.[1] ?? 0;
       const selected = state.runId === r.run_id && state.taskId === row.taskId ? ' selected' : '';
       const title = `${row.taskId} in ${r.run_id}: ${s}${tries > 1 ? ` (try ${tries})` : ''}`;
-      return `<span class="cell${selected}" style="background:${colorOf(s)}" data-cell="1" data-run="${escape(r.run_id)}" data-task="${escape(row.taskId)}" data-state="${s}" data-try="${tries}" data-testid="cell-${escape(r.run_id)}-${escape(row.taskId)}" title="${escape(title)}"></span>`;
+      return `<span class="cell${selected}" style="background:${colorOf(s)}" data-cell="1" data-run="${escapeHtml(r.run_id)}" data-task="${escapeHtml(row.taskId)}" data-state="${s}" data-try="${tries}" data-testid="cell-${escapeHtml(r.run_id)}-${escapeHtml(row.taskId)}" title="${escapeHtml(title)}"></span>`;
     }).join('');
     const name = row.depth ? row.taskId.slice(row.taskId.lastIndexOf('.') + 1) : row.taskId;
     const selected = state.taskId === row.taskId ? ' selected' : '';
-    return `<div class="grid-row${selected}" style="${style}" data-task-row="${escape(row.taskId)}"><div class="grid-label depth-${row.depth}" style="width:${LABEL_W}px" title="${escape(row.taskId)}">${escape(name)}</div>${cells}</div>`;
+    return `<div class="grid-row${selected}" style="${style}" data-task-row="${escapeHtml(row.taskId)}"><div class="grid-label depth-${row.depth}" style="width:${LABEL_W}px" title="${escapeHtml(row.taskId)}">${escapeHtml(name)}</div>${cells}</div>`;
   }
 
   /** Redraws from `state.grid`; cheap enough to run on every changed poll. */
