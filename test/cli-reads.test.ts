@@ -20,7 +20,8 @@ function folderWithHang(): string {
 // Each read below would wait this long for the hanging file if it imported the folder.
 const NEVER = { UPDRAFT_DAG_IMPORT_TIMEOUT: '600' };
 
-describe('CLI read commands read the store (decision 12)', () => {
+// ADR 12, docs/adr/0012-readers-read-the-store.md
+describe('CLI read commands read the store (ADR 12)', () => {
   it('with a hanging DAG file in the folder, reads answer from what the last parse recorded', { timeout: 120_000 }, async () => {
     const folder = folderWithHang();
     const env = { UPDRAFT_HOME: tempDir(), UPDRAFT_DAGS_FOLDER: folder };

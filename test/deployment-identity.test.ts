@@ -11,7 +11,8 @@ import { startUpdraft, waitFor } from './helpers/processes.ts';
 
 const folder = dagFolderFrom('recovery/recovery.ts');
 
-describe('deployment identity (decision 11)', () => {
+// ADR 11, docs/adr/0011-a-deployment-has-an-identity.md
+describe('deployment identity (ADR 11)', () => {
   it('a worker whose store is another deployment refuses the job, names both ids, exits non-zero; the right worker then runs it', async (t) => {
     const cluster = await TestCluster.start(folder);
     t.after(() => cluster.stop());

@@ -24,7 +24,7 @@ interface Finish {
 
 /**
  * Tells the scheduler of a finished try when nothing else will look at its
- * run again (decision 4's safety net, asked for only when it has work).
+ * run again (the safety net of ADR 4, docs/adr/0004-hand-off-where-the-event-happens.md; asked for only when it has work).
  *
  * Two questions, both answered from a read made after the commit:
  *

@@ -208,7 +208,7 @@ export class TaskWorker {
   }
 
   /**
-   * Decision 11: a job of another deployment means this worker is pointed at
+   * ADR 11, docs/adr/0011-a-deployment-has-an-identity.md: a job of another deployment means this worker is pointed at
    * the wrong store (or two deployments share a Redis prefix). It must not
    * complete the job — the real deployment's try would stay queued forever.
    * It says so once, stops fetching, and puts the job (and any other it

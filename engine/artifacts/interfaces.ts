@@ -1,5 +1,5 @@
 /**
- * The artifact store (ARCHITECTURE decision 10): everything one task hands to
+ * The artifact store (ADR 10, docs/adr/0010-hosts-share-only-redis-store-and-artifacts.md): everything one task hands to
  * another — trained models, data sets, reports — travels as an artifact URI,
  * never as a local path, so the reading task may run on another host.
  *

@@ -27,7 +27,7 @@ const POSTGRES = /^postgres(ql)?:\/\//;
 /**
  * The artifact store this process is configured for. Artifacts follow the
  * store by default: a PostgreSQL store (several hosts) keeps them in the same
- * database, so no host hands another a local path (decision 10); a SQLite
+ * database, so no host hands another a local path (ADR 10, docs/adr/0010-hosts-share-only-redis-store-and-artifacts.md); a SQLite
  * store (one host) keeps them in `$UPDRAFT_HOME/artifacts`.
  */
 export function openArtifactStore(options: ArtifactStoreOptions = {}): ArtifactStore {

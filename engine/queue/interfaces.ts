@@ -8,7 +8,7 @@ export interface QueueConnectionOptions {
 
 import type { TaskInstanceKey } from '../models/task-instance-key.ts';
 
-/** A task job's payload: the try's key and the deployment it belongs to (decision 11). */
+/** A task job's payload: the try's key and the deployment it belongs to (ADR 11, docs/adr/0011-a-deployment-has-an-identity.md). */
 export interface TaskJob extends TaskInstanceKey {
   deploymentId: string;
 }

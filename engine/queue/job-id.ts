@@ -4,7 +4,7 @@ import type { TaskInstanceKey } from '../models/task-instance-key.ts';
 /**
  * The BullMQ job id of one task-instance try: the same try always gets the
  * same id, so enqueueing it twice is a no-op. It starts with the deployment
- * id (decision 11), so a new store never collides with jobs an earlier store
+ * id (ADR 11, docs/adr/0011-a-deployment-has-an-identity.md), so a new store never collides with jobs an earlier store
  * left in the same Redis. BullMQ ids must not contain `:` nor be all digits;
  * run ids contain `:` (ISO dates), so the run id enters as a hash, and the
  * readable parts (DAG and task ids cannot contain `:`) stay.

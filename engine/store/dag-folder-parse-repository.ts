@@ -15,7 +15,7 @@ export interface DagFolderParseRecord {
 }
 
 /**
- * The last parse of each DAG folder. Readers show it (decision 12: they read
+ * The last parse of each DAG folder. Readers show it (ADR 12, docs/adr/0012-readers-read-the-store.md: they read
  * what the DAG processor wrote) and use its absence to tell a folder nobody
  * has parsed yet from one that simply has no DAGs.
  */

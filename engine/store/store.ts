@@ -54,7 +54,7 @@ export class Store {
     readonly db: Db,
     private readonly isSqlite: boolean,
     readonly counts: StatementCounts,
-    /** This store's deployment id (decision 11): every job carries it. */
+    /** This store's deployment id (ADR 11, docs/adr/0011-a-deployment-has-an-identity.md): every job carries it. */
     readonly deploymentId: string,
     /** As it was opened (see {@link StoreLocation}). */
     readonly location: StoreLocation,

@@ -97,7 +97,7 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       const c = ctx();
       const store = await c.store();
       const log = await processLogger('webserver');
-      // The webserver reads the store (decision 12); it parses only a folder nobody
+      // The webserver reads the store (ADR 12, docs/adr/0012-readers-read-the-store.md); it parses only a folder nobody
       // has parsed yet, so that the UI shows DAGs before a scheduler has ever run.
       await c.ensureParsed((line) => log.info({ folder: c.folder }, line));
       const { startWebserver } = await import('../../webserver/server.ts');

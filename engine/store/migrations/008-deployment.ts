@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 
 /**
- * The deployment's identity (ARCHITECTURE decision 11), created with the
+ * The deployment's identity (ADR 11, docs/adr/0011-a-deployment-has-an-identity.md), created with the
  * store: every job carries it, and a worker whose store has another one
  * refuses the job instead of swallowing it.
  */

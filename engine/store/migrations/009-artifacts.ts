@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * The artifact store's PostgreSQL backend (ARCHITECTURE decision 10): one row
+ * The artifact store's PostgreSQL backend (ADR 10, docs/adr/0010-hosts-share-only-redis-store-and-artifacts.md): one row
  * per artifact with its SHA-256, its bytes in ordered chunks. The tables are
  * created on SQLite too, where they stay empty: a SQLite store keeps its
  * artifacts in a directory.

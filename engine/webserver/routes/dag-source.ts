@@ -6,7 +6,7 @@ import { contentFingerprint, localDagFile } from '../../dag-processing/dag-file-
 import { findDag } from './dags.ts';
 import { dagParams, type DagParams } from './schemas.ts';
 
-/** The source is shown, never run: reading text does not import the file (decision 12 holds). */
+/** The source is shown, never run: reading text does not import the file (ADR 12 holds: docs/adr/0012-readers-read-the-store.md). */
 async function readSource(file: string): Promise<{ content: string | null; fingerprint: string | null }> {
   try {
     const bytes = await readFile(file);
