@@ -1,5 +1,5 @@
-import type { ArtifactStore } from '../engine/artifacts/interfaces.ts';
-import type { Store } from '../engine/store/store.ts';
+import type { ArtifactStore } from '../engine/plugin-api.ts';
+import type { MlStore } from './store/schema.ts';
 import { assertModelName, ModelRegistry, type ModelVersion } from './registry/model-registry.ts';
 import { readModel } from './training/train-model.ts';
 
@@ -23,7 +23,7 @@ export interface Deployment {
  *
  * @param target - a version number, or `'previous'` for a rollback.
  */
-export async function deployVersion(store: Store, artifacts: ArtifactStore, name: string, target: number | 'previous', reason: string): Promise<Deployment> {
+export async function deployVersion(store: MlStore, artifacts: ArtifactStore, name: string, target: number | 'previous', reason: string): Promise<Deployment> {
   assertModelName(name);
   const registry = new ModelRegistry(store);
   let version: ModelVersion;
@@ -40,7 +40,7 @@ export async function deployVersion(store: Store, artifacts: ArtifactStore, name
 }
 
 /** The serving model of `name` (or a given version): its registry entry and the model read, verified, from the artifact store. */
-export async function servingModel(store: Store, artifacts: ArtifactStore, name: string, version?: number): Promise<{ version: ModelVersion; model: Awaited<ReturnType<typeof readModel>> } | null> {
+export async function servingModel(store: MlStore, artifacts: ArtifactStore, name: string, version?: number): Promise<{ version: ModelVersion; model: Awaited<ReturnType<typeof readModel>> } | null> {
   assertModelName(name);
   const registry = new ModelRegistry(store);
   const chosen = version === undefined ? await registry.production(name) : await registry.version(name, version);

@@ -1,4 +1,4 @@
-import { FailWithoutRetryError } from '../engine/models/errors.ts';
+import { FailWithoutRetryError } from '../engine/plugin-api.ts';
 
 /**
  * A CSV file is unusable: the message names the file, and the column and row

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { UpdraftPlugin } from '../engine/plugins/interfaces.ts';
+import type { UpdraftPlugin } from '../engine/plugin-api.ts';
 import { registerDriftCommand } from './cli/drift.ts';
 import { registerModelCommands } from './cli/models.ts';
 import { registerPredictionCommands } from './cli/predictions.ts';
@@ -33,10 +33,11 @@ const plugin: UpdraftPlugin = {
     registerModelCommands(program, ctx);
     registerPredictionCommands(program, ctx);
   },
-  async registerRoutes(app, { store }) {
-    const [{ modelRoutes }, { driftReportRoutes }] = await Promise.all([import('./webserver/routes/models.ts'), import('./webserver/routes/drift-reports.ts')]);
-    modelRoutes(app, store);
-    driftReportRoutes(app, store);
+  async registerRoutes(app, { store, artifacts }) {
+    // Opened now, as the webserver starts: a misconfigured UPDRAFT_ARTIFACTS_URL stops it with one line.
+    const [{ modelRoutes }, { driftReportRoutes }, opened] = await Promise.all([import('./webserver/routes/models.ts'), import('./webserver/routes/drift-reports.ts'), artifacts()]);
+    modelRoutes(app, store, opened);
+    driftReportRoutes(app, store, opened);
   },
   ui: {
     folder: join(import.meta.dirname, 'webserver', 'ui'),

@@ -1,9 +1,8 @@
 import { readFileSync, renameSync } from 'node:fs';
 import type { Insertable, Selectable } from 'kysely';
 import { join } from 'node:path';
-import { updraftHome } from '../engine/store/database.ts';
-import type { Store } from '../engine/store/store.ts';
-import { mlDb, type RetrainLogTable } from './store/schema.ts';
+import { updraftHome } from '../engine/plugin-api.ts';
+import type { MlStore, RetrainLogTable } from './store/schema.ts';
 
 /** What started a retrain: `estimated_performance` is the label-free accuracy estimate (ml/monitoring). */
 export type RetrainTrigger = 'drift' | 'performance' | 'estimated_performance' | 'schedule' | 'manual';
@@ -69,17 +68,17 @@ const imported = new Map<string, Promise<void>>();
  * `updraft retrain-log`, the demo and the web UI.
  */
 export class RetrainLog {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: MlStore) {}
 
   async append(entry: NewEntry): Promise<void> {
     await this.importLegacyFile();
-    await mlDb(this.store.db).insertInto('retrain_log').values(toRow(entry)).execute();
+    await this.store.db.insertInto('retrain_log').values(toRow(entry)).execute();
   }
 
   /** The log in the order it was written, or one model's lines. */
   async list(model?: string): Promise<RetrainLogEntry[]> {
     await this.importLegacyFile();
-    let query = mlDb(this.store.db).selectFrom('retrain_log').selectAll().orderBy('id');
+    let query = this.store.db.selectFrom('retrain_log').selectAll().orderBy('id');
     if (model) query = query.where('model', '=', model);
     return (await query.execute()).map(fromRow);
   }
@@ -119,7 +118,7 @@ export class RetrainLog {
         }
       });
       await this.store.atomically(async (tx) => {
-        for (let i = 0; i < rows.length; i += 200) await mlDb(tx.db).insertInto('retrain_log').values(rows.slice(i, i + 200)).execute();
+        for (let i = 0; i < rows.length; i += 200) await tx.db.insertInto('retrain_log').values(rows.slice(i, i + 200)).execute();
       });
     } catch (error) {
       renameSync(claimed, path);

@@ -15,6 +15,7 @@ import { registerXComCommand } from './commands/xcom.ts';
 import { createRequire } from 'node:module';
 import type { UpdraftPlugin } from '../plugins/interfaces.ts';
 import { loadPlugins } from '../plugins/load-plugins.ts';
+import { pluginContext } from '../plugins/plugin-context.ts';
 import { redact } from '../logging/redact.ts';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -55,7 +56,8 @@ registerTaskSetStateCommand(subcommand('tasks'), ctx);
 registerXComCommand(subcommand('tasks'), ctx);
 registerRunStateCommands(subcommand('dags'), ctx);
 registerProcessCommands(program, ctx);
-for (const plugin of plugins) plugin.registerCommands?.(program, ctx);
+// A plugin sees the command's store and artifact store through its own PluginContext, never the CliContext.
+for (const plugin of plugins) plugin.registerCommands?.(program, () => pluginContext(plugin.name, ctx()));
 registerJobCommands(program, ctx);
 registerArtifactCommands(program, ctx);
 registerCompletionCommand(program);

@@ -1,9 +1,9 @@
 import { DirectedGraph } from 'graphology';
 import { hasCycle, topologicalGenerations } from 'graphology-dag';
 import { DagValidationError } from './errors.ts';
+import { ID } from './ids.ts';
 
-/** DAG and task ids (Airflow's KEY_REGEX, bounded). */
-export const ID = /^[A-Za-z0-9_.-]{1,250}$/;
+export { ID };
 
 /** Worker queue names: they become part of BullMQ queue names (`tasks-<queue>`). */
 export const QUEUE_NAME = /^[A-Za-z0-9_-]{1,100}$/;

@@ -1,4 +1,5 @@
 import { AlreadyExistsError, InvalidInputError } from '../models/errors.ts';
+import { RUN_ID } from '../models/ids.ts';
 import { validateConf } from '../models/run-conf.ts';
 import { DagRunType } from '../models/states.ts';
 import { createTimetable } from '../models/timetable.ts';
@@ -14,8 +15,6 @@ import type { Store } from '../store/store.ts';
  * User commands on DAGs, shared by the CLI and the webserver (Airflow's
  * `api/common`): one place validates a trigger and creates the run.
  */
-
-export const RUN_ID = /^[A-Za-z0-9_.~:+-]{1,250}$/;
 
 export interface TriggerRequest {
   /** @defaultValue `manual__<logical date>` */

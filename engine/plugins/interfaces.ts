@@ -1,14 +1,16 @@
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import type { Migration } from 'kysely';
-import type { CliContext } from '../cli/context.ts';
-import type { Store } from '../store/store.ts';
+import type { ArtifactStore } from '../artifacts/interfaces.ts';
+import type { TaskLogger } from '../models/task-context.ts';
+import type { PluginStore } from './plugin-store.ts';
 
 /**
  * An extension of the engine, named in the project's `updraft.config.json`
  * (`"plugins": ["updraft/ml"]`) and loaded with a dynamic `import()` of
  * `<name>/plugin`, whose default export is this object. The engine never
  * imports a plugin statically: Updraft's ML layer (`updraft/ml`) is one.
+ * A plugin imports only `engine/plugin-api.ts`.
  *
  * Keep the module light: every command loads it. Load heavy code inside
  * `registerRoutes` and the command actions.
@@ -22,18 +24,38 @@ export interface UpdraftPlugin {
    * never rename or edit a shipped one, add a new one.
    */
   readonly migrations?: Readonly<Record<string, Migration>>;
-  /** Adds the plugin's CLI commands. `ctx` opens the store and the rest on first use. */
-  registerCommands?(program: Command, ctx: () => CliContext): void;
+  /** Adds the plugin's CLI commands. `ctx` gives the command's {@link PluginContext}; its store and artifact store open on first use. */
+  registerCommands?(program: Command, ctx: () => PluginContext): void;
   /** Adds the plugin's REST routes (under `/api/v1/`) to the webserver. */
   registerRoutes?(app: FastifyInstance, deps: PluginRouteDeps): void | Promise<void>;
   /** The plugin's pages in the web UI. */
   readonly ui?: PluginUi;
 }
 
-/** What the webserver hands a plugin's routes. */
+/**
+ * What the engine gives a plugin's code in a process: the store (with every
+ * loaded plugin's migrations applied) and the artifact store, each opened on
+ * first use and closed by the engine, and a log. A command gets the CLI's
+ * (the same store its other commands use); task code gets the process's
+ * ({@link processPluginContext}).
+ */
+export interface PluginContext {
+  store(): Promise<PluginStore>;
+  /** The artifact store this process is configured for (`UPDRAFT_ARTIFACTS_URL`). */
+  artifacts(): Promise<ArtifactStore>;
+  /** One line per call, on stderr, under the plugin's name. */
+  readonly log: PluginLogger;
+}
+
+/** A plugin's log: the same three levels as a task's. */
+export type PluginLogger = TaskLogger;
+
+/** What the webserver hands a plugin's routes (the request log is `app.log`). */
 export interface PluginRouteDeps {
   /** The store the webserver reads and writes (with every loaded plugin's migrations applied). */
-  readonly store: Store;
+  readonly store: PluginStore;
+  /** The webserver's artifact store (`UPDRAFT_ARTIFACTS_URL`), opened on the first call, closed with the webserver. */
+  artifacts(): Promise<ArtifactStore>;
 }
 
 /** A plugin's pages: browser modules the single-page UI imports by path. */

@@ -7,6 +7,7 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createLogger } from '../logging/logger.ts';
 import { loadPlugins } from '../plugins/load-plugins.ts';
+import { pluginRouteDeps } from '../plugins/plugin-context.ts';
 import { clockFromEnv } from '../utils/clock.ts';
 import { assertSafeBinding, guardWrites } from './auth.ts';
 import { problem, statusOf } from './errors.ts';
@@ -88,7 +89,9 @@ export async function createWebserver(options: WebserverOptions): Promise<Fastif
   xcomEntryRoutes(app, options.store);
   monitoringRoutes(app, options.store, metrics, options);
   const plugins = options.plugins ?? (await loadPlugins()).plugins;
-  for (const plugin of plugins) await plugin.registerRoutes?.(app, { store: options.store });
+  const forPlugins = pluginRouteDeps(options.store);
+  app.addHook('onClose', () => forPlugins.close());
+  for (const plugin of plugins) await plugin.registerRoutes?.(app, forPlugins.deps);
 
   await app.register(fastifyStatic, { root: UI_FOLDER, prefix: '/static/', index: false });
   const pluginPages = await pluginUi(app, plugins);

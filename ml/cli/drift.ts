@@ -1,8 +1,7 @@
 import { Option, type Command } from 'commander';
 import { DRIFT_METHODS, type DriftMethod } from '../drift/drift-methods.ts';
 import { CORRECTIONS, type Correction } from '../stats/multiple-testing.ts';
-import { InvalidInputError } from '../../engine/models/errors.ts';
-import { outputOption, printObject, printRows, type OutputFormat } from '../../engine/cli/output.ts';
+import { InvalidInputError, type OutputFormat, outputOption, printObject, printRows } from '../../engine/plugin-api.ts';
 
 interface DriftCliOptions {
   columns?: string;

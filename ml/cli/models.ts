@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { InvalidInputError } from '../../engine/models/errors.ts';
-import type { CliContext } from '../../engine/cli/context.ts';
-import { outputOption, parsePositiveInt, printObject, printRows, type OutputFormat } from '../../engine/cli/output.ts';
+import { InvalidInputError, type OutputFormat, outputOption, parsePositiveInt, type PluginContext, printObject, printRows } from '../../engine/plugin-api.ts';
 
 // The ML modules (and their libraries) load inside the actions that use them:
 // `models list` needs the registry and the store, not the trainer (see main.ts).
@@ -15,7 +13,7 @@ const ml = {
 
 type Out = { output: OutputFormat };
 
-export function registerModelCommands(program: Command, ctx: () => CliContext): void {
+export function registerModelCommands(program: Command, ctx: () => PluginContext): void {
   const models = program.command('models').description('the model registry');
   const registry = async () => new (await ml.registry()).ModelRegistry(await ctx().store());
 

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { InvalidInputError } from '../../engine/models/errors.ts';
-import type { CliContext } from '../../engine/cli/context.ts';
-import { outputOption, parsePositiveInt, printObject, printRows, type OutputFormat } from '../../engine/cli/output.ts';
+import { InvalidInputError, type OutputFormat, outputOption, parsePositiveInt, type PluginContext, printObject, printRows } from '../../engine/plugin-api.ts';
 
 // Loaded inside the actions that use them (see main.ts).
 const ml = {
@@ -21,7 +19,7 @@ function parseFraction(value: string, option: string): number {
 }
 
 /** Monitored production predictions: logging, late labels, measured and estimated accuracy. */
-export function registerPredictionCommands(program: Command, ctx: () => CliContext): void {
+export function registerPredictionCommands(program: Command, ctx: () => PluginContext): void {
   const predictions = program.command('predictions').description('monitored production predictions (performance triggers)');
   predictions.command('log <model> <csv>').description('log predictions from a CSV with columns id, prediction[, score, version, timestamp] (score: the vote share of the predicted class, as `models predict -o json` gives)')
     .action(async (model: string, file: string) => {

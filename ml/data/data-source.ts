@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { ArtifactStore } from '../../engine/artifacts/interfaces.ts';
+import type { ArtifactStore } from '../../engine/plugin-api.ts';
 import { DataValidationError } from '../errors.ts';
 import { CsvTable } from './csv-table.ts';
 

@@ -1,4 +1,4 @@
-import { FailWithoutRetryError } from '../../engine/models/errors.ts';
+import { FailWithoutRetryError } from '../../engine/plugin-api.ts';
 
 /** What `--method` accepts: `auto` picks per column as Evidently does; the others are forced on every column. */
 export type DriftMethod = 'auto' | 'ks' | 'psi' | 'chi2' | 'wasserstein' | 'jensenshannon';

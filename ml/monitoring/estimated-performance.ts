@@ -1,6 +1,5 @@
-import type { ArtifactStore } from '../../engine/artifacts/interfaces.ts';
-import { FailWithoutRetryError, InvalidInputError } from '../../engine/models/errors.ts';
-import type { Store } from '../../engine/store/store.ts';
+import { type ArtifactStore, FailWithoutRetryError, InvalidInputError } from '../../engine/plugin-api.ts';
+import type { MlStore } from '../store/schema.ts';
 import { DataValidationError } from '../errors.ts';
 import { assertModelName, ModelRegistry } from '../registry/model-registry.ts';
 import { probabilityCorrect, readCalibrator, type Calibrator } from '../training/calibration.ts';
@@ -108,7 +107,7 @@ export interface StoreEstimateOptions extends EstimateOptions {
 }
 
 /** {@link estimateChunks} on the logged predictions of a model version, with the calibrator pinned to it. */
-export async function estimatePerformance(store: Store, artifacts: ArtifactStore, model: string, options: StoreEstimateOptions = {}): Promise<PerformanceEstimate> {
+export async function estimatePerformance(store: MlStore, artifacts: ArtifactStore, model: string, options: StoreEstimateOptions = {}): Promise<PerformanceEstimate> {
   assertModelName(model);
   const registry = new ModelRegistry(store);
   const production = await registry.production(model);

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mlDb } from '../store/schema.ts';
-import { NotFoundError } from '../../engine/models/errors.ts';
-import type { Store } from '../../engine/store/store.ts';
-import { chunks } from '../../engine/utils/chunks.ts';
+import { chunks, NotFoundError } from '../../engine/plugin-api.ts';
+import type { MlStore } from '../store/schema.ts';
 
 export interface LoggedPrediction {
   id?: string;
@@ -37,20 +35,20 @@ export interface AccuracyWindow {
 
 /** Predictions served in production, with their true labels attached when they arrive (often late). */
 export class PredictionStore {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: MlStore) {}
 
   async log(predictions: readonly LoggedPrediction[], now = new Date()): Promise<string[]> {
     const rows = predictions.map((p) => ({
       id: p.id ?? randomUUID(), model: p.model, model_version: p.modelVersion, prediction: p.prediction,
       score: p.score ?? null, actual: null, timestamp: (p.timestamp ?? now).toISOString(), labelled_at: null,
     }));
-    for (const batch of chunks(rows, 200)) await mlDb(this.store.db).insertInto('prediction').values(batch).execute();
+    for (const batch of chunks(rows, 200)) await this.store.db.insertInto('prediction').values(batch).execute();
     return rows.map((r) => r.id);
   }
 
   /** Attaches the true label to a logged prediction. */
   async label(id: string, actual: string, now = new Date()): Promise<void> {
-    const r = await mlDb(this.store.db).updateTable('prediction').set({ actual, labelled_at: now.toISOString() }).where('id', '=', id).executeTakeFirst();
+    const r = await this.store.db.updateTable('prediction').set({ actual, labelled_at: now.toISOString() }).where('id', '=', id).executeTakeFirst();
     if (r.numUpdatedRows === 0n) throw new NotFoundError(`no logged prediction '${id}'`);
   }
 
@@ -59,7 +57,7 @@ export class PredictionStore {
    * those logged for one of `versions` (0 stands for "version not given").
    */
   async scored(model: string, versions: readonly number[], since: Date): Promise<ScoredPrediction[]> {
-    const rows = await mlDb(this.store.db).selectFrom('prediction').select(['id', 'model_version', 'prediction', 'score', 'actual', 'timestamp'])
+    const rows = await this.store.db.selectFrom('prediction').select(['id', 'model_version', 'prediction', 'score', 'actual', 'timestamp'])
       .where('model', '=', model).where('model_version', 'in', [...versions]).where('timestamp', '>=', since.toISOString()).where('score', 'is not', null)
       .orderBy('timestamp').orderBy('id').execute();
     return rows.map((r) => ({ id: r.id, version: r.model_version, prediction: r.prediction, score: r.score!, actual: r.actual, timestamp: r.timestamp }));
@@ -67,7 +65,7 @@ export class PredictionStore {
 
   /** How many predictions of `model` since `since` carry no score (they cannot be estimated). */
   async unscored(model: string, versions: readonly number[], since: Date): Promise<number> {
-    const row = await mlDb(this.store.db).selectFrom('prediction').select((eb) => eb.fn.countAll().as('n'))
+    const row = await this.store.db.selectFrom('prediction').select((eb) => eb.fn.countAll().as('n'))
       .where('model', '=', model).where('model_version', 'in', [...versions]).where('timestamp', '>=', since.toISOString()).where('score', 'is', null).executeTakeFirst();
     return Number(row?.n ?? 0);
   }
@@ -77,7 +75,7 @@ export class PredictionStore {
     const windowDays = options.windowDays ?? 7;
     const minLabels = options.minLabels ?? 100;
     const since = new Date((options.now ?? new Date()).getTime() - windowDays * 86_400_000).toISOString();
-    const rows = await mlDb(this.store.db).selectFrom('prediction').select(['prediction', 'actual']).where('model', '=', model).where('timestamp', '>=', since).execute();
+    const rows = await this.store.db.selectFrom('prediction').select(['prediction', 'actual']).where('model', '=', model).where('timestamp', '>=', since).execute();
     const labelled = rows.filter((r) => r.actual !== null);
     const correct = labelled.filter((r) => r.actual === r.prediction).length;
     return {

@@ -1,9 +1,6 @@
-import type { TaskContext } from '../../engine/models/task-context.ts';
-import type { TaskOptions } from '../../engine/models/interfaces.ts';
+import { BaseOperator, type DagGraph, skipAllExcept, type TaskContext, type TaskOptions } from '../../engine/plugin-api.ts';
 import { CsvTable } from '../data/csv-table.ts';
 import { detectDrift, type DriftOptions, type DriftReport } from '../drift/drift-report.ts';
-import type { DagGraph } from '../../engine/models/task-node.ts';
-import { BaseOperator, skipAllExcept } from '../../operators/base-operator.ts';
 
 /** A value, or a function of the task context (e.g. a path built from params). */
 export type FromContext<T> = T | ((context: TaskContext) => T);

@@ -1,9 +1,5 @@
-import type { TaskOptions } from '../../engine/models/interfaces.ts';
-import type { TaskContext } from '../../engine/models/task-context.ts';
-import type { ArtifactStore } from '../../engine/artifacts/interfaces.ts';
-import type { Store } from '../../engine/store/store.ts';
-import type { DagGraph } from '../../engine/models/task-node.ts';
-import { BaseOperator } from '../../operators/base-operator.ts';
+import { type ArtifactStore, BaseOperator, type DagGraph, type TaskContext, type TaskOptions } from '../../engine/plugin-api.ts';
+import type { MlStore } from '../store/schema.ts';
 import type { FromContext } from './drift-check-operator.ts';
 import type { PerformanceEstimate } from '../monitoring/estimated-performance.ts';
 
@@ -21,9 +17,9 @@ export interface EstimatedPerformanceOptions extends TaskOptions {
   /** How far back predictions count, in days. @defaultValue `7` */
   windowDays?: FromContext<number>;
   /** Opens the store holding the model registry and the predictions. @defaultValue the process's shared store (UPDRAFT_HOME / UPDRAFT_DATABASE_URL) */
-  store?: () => Promise<Store>;
+  store?: () => Promise<MlStore>;
   /** Opens the artifact store holding the model files. @defaultValue the process's shared artifact store (UPDRAFT_ARTIFACTS_URL) */
-  artifacts?: () => ArtifactStore;
+  artifacts?: () => ArtifactStore | Promise<ArtifactStore>;
   /** Called with the estimate, or null when the model has no production version (e.g. to log the trigger evaluation). @defaultValue none */
   onEstimate?: (estimate: PerformanceEstimate | null, context: TaskContext) => void | Promise<void>;
 }
@@ -50,7 +46,7 @@ export class EstimatedPerformanceOperator extends BaseOperator<PerformanceEstima
       import('../monitoring/estimated-performance.ts'), import('../registry/model-registry.ts'), import('../pipeline/shared-store.ts'),
     ]);
     const store = await (this.estimate.store ?? shared.sharedStore)();
-    const artifacts = (this.estimate.artifacts ?? shared.sharedArtifacts)();
+    const artifacts = await (this.estimate.artifacts ?? shared.sharedArtifacts)();
     const optional = <T>(value: FromContext<T> | undefined): T | undefined => (value === undefined ? undefined : resolve(value, context));
     const model = resolve(this.estimate.model, context);
     // Nothing serves yet, so nothing to estimate: a skip, as the labelled check with no labels.

@@ -1,6 +1,4 @@
-import type { Dag } from '../../engine/index.ts';
-import type { TaskContext } from '../../engine/models/task-context.ts';
-import type { BaseOperator } from '../../operators/base-operator.ts';
+import type { BaseOperator, Dag, TaskContext } from '../../engine/plugin-api.ts';
 import { RetrainLog, type MergedTrigger, type RetrainTrigger } from '../retrain-log.ts';
 import { param } from './params.ts';
 import { RetrainCoalescer } from './retrain-coalescer.ts';

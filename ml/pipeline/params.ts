@@ -1,7 +1,5 @@
 import { join, resolve } from 'node:path';
-import { FailWithoutRetryError } from '../../engine/models/errors.ts';
-import type { TaskContext } from '../../engine/models/task-context.ts';
-import { updraftHome } from '../../engine/store/database.ts';
+import { FailWithoutRetryError, type TaskContext, updraftHome } from '../../engine/plugin-api.ts';
 import { isArtifactUri } from '../data/data-source.ts';
 import type { GatePolicy } from '../training/validation-gate.ts';
 

@@ -1,7 +1,6 @@
 import type { Selectable } from 'kysely';
-import { InvalidInputError } from '../../engine/models/errors.ts';
-import { mlDb, type RetrainClaimTable } from '../store/schema.ts';
-import type { Executor, Store } from '../../engine/store/store.ts';
+import { InvalidInputError } from '../../engine/plugin-api.ts';
+import type { MlDb, MlStore, RetrainClaimTable } from '../store/schema.ts';
 import { assertModelName } from '../registry/model-registry.ts';
 import type { MergedTrigger } from '../retrain-log.ts';
 
@@ -60,7 +59,7 @@ const toClaim = (r: Selectable<RetrainClaimTable>): RetrainClaim => ({
  * both win. Models never share a row: two models retrain in parallel.
  */
 export class RetrainCoalescer {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: MlStore) {}
 
   async claim(request: ClaimRequest): Promise<ClaimDecision> {
     assertModelName(request.model);
@@ -73,20 +72,20 @@ export class RetrainCoalescer {
       cooldown_until: new Date(now.getTime() + cooldownMs).toISOString(), triggers: JSON.stringify([fired]),
     };
     return this.store.write(async (tx) => {
-      const inserted = await mlDb(tx).insertInto('retrain_claim').values(fresh).onConflict((oc) => oc.column('model').doNothing()).executeTakeFirst();
+      const inserted = await tx.insertInto('retrain_claim').values(fresh).onConflict((oc) => oc.column('model').doNothing()).executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return { outcome: 'claimed', claim: toClaim(fresh) };
       const row = await this.lockedRow(tx, request.model);
       if (row.dag_id === fired.dag_id && row.run_id === fired.run_id) return { outcome: 'claimed', claim: toClaim(row) };
       // The asking run's cooldown decides (the model's setting as of now), not the one the claim was taken with.
       if (Date.parse(row.claimed_at) + cooldownMs <= now.getTime()) {
-        await mlDb(tx).updateTable('retrain_claim').set(fresh).where('model', '=', request.model).where('claimed_at', '=', row.claimed_at).execute();
+        await tx.updateTable('retrain_claim').set(fresh).where('model', '=', request.model).where('claimed_at', '=', row.claimed_at).execute();
         return { outcome: 'claimed', claim: toClaim(fresh) };
       }
       const claim = toClaim(row);
       // A retried trigger task merges once.
       if (!claim.triggers.some((t) => t.dag_id === fired.dag_id && t.run_id === fired.run_id && t.kind === fired.kind)) {
         claim.triggers.push(fired);
-        await mlDb(tx).updateTable('retrain_claim').set({ triggers: JSON.stringify(claim.triggers) }).where('model', '=', request.model).execute();
+        await tx.updateTable('retrain_claim').set({ triggers: JSON.stringify(claim.triggers) }).where('model', '=', request.model).execute();
       }
       return { outcome: 'merged', claim };
     });
@@ -94,7 +93,7 @@ export class RetrainCoalescer {
 
   /** The model's claim, if any trigger ever claimed it. */
   async current(model: string): Promise<RetrainClaim | undefined> {
-    const row = await mlDb(this.store.db).selectFrom('retrain_claim').selectAll().where('model', '=', model).executeTakeFirst();
+    const row = await this.store.db.selectFrom('retrain_claim').selectAll().where('model', '=', model).executeTakeFirst();
     return row && toClaim(row);
   }
 
@@ -104,8 +103,8 @@ export class RetrainCoalescer {
     return claim && claim.dagId === dagId && claim.runId === runId ? claim.triggers : [];
   }
 
-  private async lockedRow(tx: Executor, model: string): Promise<Selectable<RetrainClaimTable>> {
-    let query = mlDb(tx).selectFrom('retrain_claim').selectAll().where('model', '=', model);
+  private async lockedRow(tx: MlDb, model: string): Promise<Selectable<RetrainClaimTable>> {
+    let query = tx.selectFrom('retrain_claim').selectAll().where('model', '=', model);
     if (this.store.dialect === 'postgres') query = query.forUpdate();
     return query.executeTakeFirstOrThrow();
   }

@@ -1,10 +1,6 @@
-import type { Dag } from '../../engine/index.ts';
-import { FailWithoutRetryError, UpdraftError } from '../../engine/models/errors.ts';
-import type { TaskContext } from '../../engine/models/task-context.ts';
-import type { BaseOperator } from '../../operators/base-operator.ts';
+import { artifactKey, type BaseOperator, type Dag, FailWithoutRetryError, type TaskContext, UpdraftError } from '../../engine/plugin-api.ts';
 import { DriftCheckOperator } from '../operators/drift-check-operator.ts';
 import { EstimatedPerformanceOperator } from '../operators/estimated-performance-operator.ts';
-import { artifactKey } from '../../engine/artifacts/artifact-key.ts';
 import { readCsvSource } from '../data/data-source.ts';
 import { deployVersion } from '../deploy.ts';
 import { PredictionStore } from '../monitoring/prediction-store.ts';
@@ -37,14 +33,15 @@ export function driftTrigger(d: Dag): BaseOperator {
     reference: (ctx) => dataFile(ctx, 'reference'),
     current: (ctx) => dataFile(ctx, 'current'),
     alpha: RETRAINING_PARAMS.drift_alpha,
-    read: (source) => readCsvSource(source, sharedArtifacts()),
+    read: async (source) => readCsvSource(source, await sharedArtifacts()),
     onReport: async (report, ctx) => {
       const drifted = report.columns.filter((c) => c.drifted).map((c) => c.column);
       // The report outlives the run and any host reads it: it goes to the artifact store.
       const key = artifactKey('reports', param<string>(ctx, 'model'), ctx.dagId, ctx.runId, 'drift.json');
       const sources = { reference: dataFile(ctx, 'reference'), current: dataFile(ctx, 'current') };
-      const stored = await reportForStorage(report, sources, (source) => readCsvSource(source, sharedArtifacts()));
-      const { uri } = await sharedArtifacts().put(key, `${JSON.stringify(stored, null, 2)}\n`);
+      const artifacts = await sharedArtifacts();
+      const stored = await reportForStorage(report, sources, (source) => readCsvSource(source, artifacts));
+      const { uri } = await artifacts.put(key, `${JSON.stringify(stored, null, 2)}\n`);
       ctx.log.info(`drift report: ${uri}`);
       await new DriftReportIndex(await sharedStore()).record({ artifactUri: uri, model: param(ctx, 'model'), dagId: ctx.dagId, runId: ctx.runId, report });
       const pValues = report.columns.flatMap((c) => (c.p_value_adjusted === null ? [] : [c.p_value_adjusted]));
@@ -122,8 +119,9 @@ export function addRetrainingTasks(d: Dag, trigger: BaseOperator, kind: RetrainT
     const model = param<string>(ctx, 'model');
     // The model being retrained is the champion: its feature schema holds unless a change is asked for.
     const production = allowSchemaChange(ctx) ? undefined : await new ModelRegistry(store).production(model);
-    const expectedSchema = production && { schema: await championSchema(production, sharedArtifacts()), owner: `champion v${production.version}` };
-    const result = await trainModel(store, sharedArtifacts(), {
+    const artifacts = await sharedArtifacts();
+    const expectedSchema = production && { schema: await championSchema(production, artifacts), owner: `champion v${production.version}` };
+    const result = await trainModel(store, artifacts, {
       model, data: dataFile(ctx, 'train'), target: param(ctx, 'target'), trees: param(ctx, 'trees'), seed: param(ctx, 'seed'), expectedSchema,
     });
     ctx.log.info(`trained run ${result.runId}: ${JSON.stringify(result.metrics)}; model ${result.artifactUri}`);
@@ -136,7 +134,7 @@ export function addRetrainingTasks(d: Dag, trigger: BaseOperator, kind: RetrainT
     const policy = param<GatePolicy>(ctx, 'gate_policy');
     if (!GATE_POLICIES.includes(policy)) throw new FailWithoutRetryError(`param gate_policy must be one of ${GATE_POLICIES.join(', ')}, got '${String(policy)}'`);
     // Every decision is kept, a rejection as much as a promotion, with its statistics and holdout.
-    const result = await validateCandidate(await sharedStore(), sharedArtifacts(), {
+    const result = await validateCandidate(await sharedStore(), await sharedArtifacts(), {
       model: param(ctx, 'model'), trained: ctx.xcom(train), trainFile: dataFile(ctx, 'train'), allowSchemaChange: allowSchemaChange(ctx), dagRunId: ctx.runId,
       minAccuracy: param(ctx, 'min_accuracy'), minPrecision: param(ctx, 'min_precision'), policy, alpha: param(ctx, 'gate_alpha'),
       resamples: param(ctx, 'bootstrap_resamples'), seed: param(ctx, 'seed'), minHoldoutRows: minHoldoutRows(ctx),
@@ -155,7 +153,7 @@ export function addRetrainingTasks(d: Dag, trigger: BaseOperator, kind: RetrainT
     const record = versionRecord(result, dag, ctx.xcom(validate).gate);
     const version = await new ModelRegistry(store).register(model, trained.artifactUri, trained.metrics, trained.runId, new Date(), record);
     // Reads the model back through the artifact store before it serves: a corrupt one never does.
-    const { previous, artifactUri } = await deployVersion(store, sharedArtifacts(), model, version.version, `retrain (${kind})`);
+    const { previous, artifactUri } = await deployVersion(store, await sharedArtifacts(), model, version.version, `retrain (${kind})`);
     ctx.log.info(`registered ${model} v${version.version}, deployed ${artifactUri} (previous: ${previous === null ? 'none' : `v${previous}`})`);
     await new RetrainLog(store).append({
       model, trigger: kind, decision: 'promoted', success: true, metrics: trained.metrics, error: null, dag_run_id: ctx.runId,

@@ -1,24 +1,15 @@
-import type { ArtifactStore } from '../../engine/artifacts/interfaces.ts';
-import { openArtifactStore } from '../../engine/artifacts/open-artifact-store.ts';
-import { loadPlugins } from '../../engine/plugins/load-plugins.ts';
-import { openStoreWithPlugins } from '../../engine/plugins/open-store.ts';
-import type { Store } from '../../engine/store/store.ts';
+import { type ArtifactStore, processPluginContext } from '../../engine/plugin-api.ts';
 import mlPlugin from '../plugin.ts';
-
-let shared: Promise<Store> | null = null;
-let artifacts: ArtifactStore | null = null;
+import type { MlStore } from '../store/schema.ts';
 
 /**
- * One store per process for task code (workers and `dags test` run many tasks),
- * with the ML tables even in a project whose config leaves the ML plugin out.
+ * Task code's store and artifact store: one of each per process (workers and
+ * `dags test` run many tasks), the store with the ML tables even in a project
+ * whose config leaves the ML plugin out.
  */
-export function sharedStore(): Promise<Store> {
-  shared ??= loadPlugins().then(({ plugins }) => openStoreWithPlugins({ plugins: plugins.some((p) => p.name === mlPlugin.name) ? plugins : [...plugins, mlPlugin] }));
-  return shared;
-}
+const context = processPluginContext(mlPlugin);
 
-/** One artifact store per process for task code, as configured by UPDRAFT_ARTIFACTS_URL (see openArtifactStore). */
-export function sharedArtifacts(): ArtifactStore {
-  artifacts ??= openArtifactStore();
-  return artifacts;
-}
+export const sharedStore = (): Promise<MlStore> => context.store();
+
+/** As configured by UPDRAFT_ARTIFACTS_URL (see the engine's openArtifactStore). */
+export const sharedArtifacts = (): Promise<ArtifactStore> => context.artifacts();

@@ -1,6 +1,5 @@
-import type { ArtifactStore } from '../../engine/artifacts/interfaces.ts';
-import { ArtifactCorruptError } from '../../engine/artifacts/errors.ts';
-import type { Store } from '../../engine/store/store.ts';
+import { ArtifactCorruptError, type ArtifactStore } from '../../engine/plugin-api.ts';
+import type { MlStore } from '../store/schema.ts';
 import { CsvTable } from '../data/csv-table.ts';
 import { GateDecisions, type StoredGateDecision } from '../registry/gate-decisions.ts';
 import { ModelRegistry, type ModelVersion } from '../registry/model-registry.ts';
@@ -68,7 +67,7 @@ const unscored = (): ScoredHoldout => ({ metrics: { accuracy: Number.NaN, precis
  * and the column unless `allowSchemaChange`, which the decision records.
  * Every decision is kept; the caller rejects when `gate.passed` is false.
  */
-export async function validateCandidate(store: Store, artifacts: ArtifactStore, request: CandidateValidation, log: { warn(message: string): void }): Promise<CandidateValidationResult> {
+export async function validateCandidate(store: MlStore, artifacts: ArtifactStore, request: CandidateValidation, log: { warn(message: string): void }): Promise<CandidateValidationResult> {
   const { trained } = request;
   // The data train_model saw, by URI: this task may run on another host.
   const bytes = await artifacts.get(trained.dataUri);

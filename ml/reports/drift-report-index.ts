@@ -1,5 +1,4 @@
-import type { Store } from '../../engine/store/store.ts';
-import { mlDb } from '../store/schema.ts';
+import type { MlStore } from '../store/schema.ts';
 
 /** One stored drift report of a model: where its artifact is and its verdict. */
 export interface DriftReportEntry {
@@ -19,7 +18,7 @@ export interface DriftReportEntry {
  * a model's reports from here.
  */
 export class DriftReportIndex {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: MlStore) {}
 
   async record(entry: { artifactUri: string; model: string; dagId: string; runId: string; report: { drift: boolean; columns: ReadonlyArray<{ drifted: boolean }> } }, now = new Date()): Promise<void> {
     const row = {
@@ -27,14 +26,14 @@ export class DriftReportIndex {
       drift: entry.report.drift ? 1 : 0, columns: entry.report.columns.length, drifted_columns: entry.report.columns.filter((c) => c.drifted).length,
     };
     // A retried check_drift rewrites the same artifact key: the newest verdict wins.
-    await mlDb(this.store.db).insertInto('drift_report').values(row)
+    await this.store.db.insertInto('drift_report').values(row)
       .onConflict((oc) => oc.column('artifact_uri').doUpdateSet({ created_at: row.created_at, drift: row.drift, columns: row.columns, drifted_columns: row.drifted_columns }))
       .execute();
   }
 
   /** A model's drift reports, newest first. */
   async list(model: string, limit = 100): Promise<DriftReportEntry[]> {
-    const rows = await mlDb(this.store.db).selectFrom('drift_report').selectAll().where('model', '=', model).orderBy('created_at', 'desc').limit(limit).execute();
+    const rows = await this.store.db.selectFrom('drift_report').selectAll().where('model', '=', model).orderBy('created_at', 'desc').limit(limit).execute();
     return rows.map((r) => ({
       artifactUri: r.artifact_uri, model: r.model, dagId: r.dag_id, runId: r.run_id, createdAt: r.created_at,
       drift: Number(r.drift) === 1, columns: Number(r.columns), driftedColumns: Number(r.drifted_columns),

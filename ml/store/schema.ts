@@ -1,8 +1,7 @@
 import type { Generated, Kysely } from 'kysely';
-import type { Database } from '../../engine/store/schema.ts';
-import type { Executor } from '../../engine/store/store.ts';
+import type { EngineDatabase, PluginStore } from '../../engine/plugin-api.ts';
 
-/** The ML plugin's tables (its migrations, ml/store/migrations/), beside the engine's {@link Database}. Timestamps are ISO-8601 UTC strings; JSON columns are text. */
+/** The ML plugin's tables (its migrations, ml/store/migrations/), beside the engine's {@link EngineDatabase}. Timestamps are ISO-8601 UTC strings; JSON columns are text. */
 export interface MlDatabase {
   tracking_run: TrackingRunTable;
   registered_model: RegisteredModelTable;
@@ -16,10 +15,14 @@ export interface MlDatabase {
   retrain_log: RetrainLogTable;
 }
 
-export type MlDb = Kysely<Database & MlDatabase>;
+/**
+ * The store's connection, or an open transaction of it, typed with the ML tables. The engine's
+ * are in the type (ML reads none) so that the engine's connection is one as it is.
+ */
+export type MlDb = Kysely<EngineDatabase & MlDatabase>;
 
-/** The store's connection, or an open transaction of it, typed with the ML tables as well. */
-export const mlDb = (db: Executor): MlDb => db as unknown as MlDb;
+/** The store as the ML plugin sees it (the engine's `Store` is one). */
+export type MlStore = PluginStore<EngineDatabase & MlDatabase>;
 
 export interface TrackingRunTable {
   run_id: string;

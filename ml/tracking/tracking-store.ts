@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mlDb } from '../store/schema.ts';
-import type { Store } from '../../engine/store/store.ts';
+import type { MlStore } from '../store/schema.ts';
 
 export interface TrackingRun {
   runId: string;
@@ -22,14 +21,14 @@ export interface TrackingRun {
 
 /** Experiment tracking: every training run with its params, metrics, artifact and data fingerprint. */
 export class TrackingStore {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: MlStore) {}
 
   newRunId(): string {
     return randomUUID();
   }
 
   async record(run: TrackingRun): Promise<void> {
-    await mlDb(this.store.db).insertInto('tracking_run').values({
+    await this.store.db.insertInto('tracking_run').values({
       run_id: run.runId, experiment: run.experiment, status: run.status, started_at: run.startedAt, ended_at: run.endedAt,
       params: JSON.stringify(run.params), metrics: JSON.stringify(run.metrics), artifact_uri: run.artifactUri,
       data_sha256: run.dataSha256, feature_names: JSON.stringify(run.featureNames), target: run.target,
@@ -38,7 +37,7 @@ export class TrackingStore {
   }
 
   async list(experiment?: string): Promise<TrackingRun[]> {
-    let q = mlDb(this.store.db).selectFrom('tracking_run').selectAll().orderBy('started_at');
+    let q = this.store.db.selectFrom('tracking_run').selectAll().orderBy('started_at');
     if (experiment) q = q.where('experiment', '=', experiment);
     return (await q.execute()).map((r) => ({
       runId: r.run_id, experiment: r.experiment, status: r.status as TrackingRun['status'], startedAt: r.started_at, endedAt: r.ended_at ?? r.started_at,

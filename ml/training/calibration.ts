@@ -1,5 +1,4 @@
-import type { ArtifactStore } from '../../engine/artifacts/interfaces.ts';
-import { ArtifactCorruptError } from '../../engine/artifacts/errors.ts';
+import { ArtifactCorruptError, type ArtifactStore } from '../../engine/plugin-api.ts';
 
 // random-forest.ts's argmax (ties to the lower index), without loading the forest library:
 // the estimate (and its operator, which DAG files import) needs only this file.

@@ -1,10 +1,8 @@
-import type { ArtifactStore } from '../../engine/artifacts/interfaces.ts';
-import { artifactKey } from '../../engine/artifacts/artifact-key.ts';
-import { ArtifactCorruptError } from '../../engine/artifacts/errors.ts';
-import type { Store } from '../../engine/store/store.ts';
+import { ArtifactCorruptError, artifactKey, type ArtifactStore } from '../../engine/plugin-api.ts';
+import type { MlStore } from '../store/schema.ts';
 import { CsvTable } from '../data/csv-table.ts';
 import { readSource } from '../data/data-source.ts';
-import { assertModelName } from '../registry/model-registry.ts';
+import { assertModelName } from '../registry/model-name.ts';
 import { TrackingStore } from '../tracking/tracking-store.ts';
 import { fitCalibrator } from './calibration.ts';
 import { assertTrainableSplit, datasetFromBytes, stratifiedSplit, type Dataset } from './dataset.ts';
@@ -96,7 +94,7 @@ export const trainingRowsKey = (model: string, runId: string): string => artifac
  * and records the run (params, metrics, artifact URI, data SHA-256, features,
  * row counts) in the tracking store. A failed run is recorded too, then rethrown.
  */
-export async function trainModel(store: Store, artifacts: ArtifactStore, request: TrainRequest): Promise<TrainResult> {
+export async function trainModel(store: MlStore, artifacts: ArtifactStore, request: TrainRequest): Promise<TrainResult> {
   assertModelName(request.model);
   const tracking = new TrackingStore(store);
   const runId = tracking.newRunId();

@@ -1,11 +1,9 @@
-import { ID } from '../../models/dag-validation.ts';
-import { RUN_ID } from '../../operations/dag-commands.ts';
+import { ID_PATTERN, RUN_ID_PATTERN } from '../../models/ids.ts';
 
 /** JSON-schema fragments shared by the routes: fastify validates every path, query and body with them (bad input is a 400, never a 500). */
 
-// The same rules the CLI applies, as JSON-schema patterns.
-export const ID_PATTERN = ID.source;
-export const RUN_ID_PATTERN = RUN_ID.source;
+// The same rules the CLI applies, as JSON-schema patterns (plugins get them from engine/plugin-api.ts).
+export { ID_PATTERN, RUN_ID_PATTERN };
 
 const id = { type: 'string', pattern: ID_PATTERN } as const;
 const runId = { type: 'string', pattern: RUN_ID_PATTERN } as const;

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { runtimeRegisterUrl } from '../../../engine/plugin-api.ts';
 import type { CartNode, CartOptions } from './cart.ts';
 import { buildTrees, type TreeJob } from './tree-builder.ts';
 
@@ -69,7 +70,9 @@ export async function trainFastForest(X: readonly number[][], y: readonly number
   } else {
     await Promise.all(Array.from({ length: threads }, (_, w) => new Promise<void>((resolve, reject) => {
       const treeIndexes = Array.from({ length: trees }, (_, t) => t).filter((t) => t % threads === w);
-      const worker = new Worker(THREAD, { workerData: { ...base, treeIndexes } satisfies TreeJob });
+      // The thread imports the engine's TypeScript loader from the URL it is given (ml/ imports only the plugin API).
+      const job: TreeJob = { ...base, treeIndexes };
+      const worker = new Worker(THREAD, { workerData: { ...job, register: runtimeRegisterUrl } });
       worker.on('message', (m: { index: number; tree: CartNode } | { done: true }) => {
         if ('done' in m) void worker.terminate().then(() => resolve());
         else collect(m.index, m.tree);

@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { ArtifactStore } from '../../../engine/artifacts/interfaces.ts';
-import { openArtifactStore } from '../../../engine/artifacts/open-artifact-store.ts';
-import { NotFoundError } from '../../../engine/models/errors.ts';
-import type { Store } from '../../../engine/store/store.ts';
+import { type ArtifactStore, ID_PATTERN, NotFoundError, RUN_ID_PATTERN } from '../../../engine/plugin-api.ts';
+import type { MlStore } from '../../store/schema.ts';
 import { isArtifactUri, readCsvSource } from '../../data/data-source.ts';
 import { ModelRegistry } from '../../registry/model-registry.ts';
 import { DriftReportIndex, type DriftReportEntry } from '../../reports/drift-report-index.ts';
@@ -10,7 +8,6 @@ import { driftReportView, histogramFromTables, type DriftReportView } from '../.
 import { RetrainLog } from '../../retrain-log.ts';
 import { histogramChart } from '../svg/histogram-chart.ts';
 import { metricsChart } from '../svg/metrics-chart.ts';
-import { ID_PATTERN, RUN_ID_PATTERN } from '../../../engine/webserver/routes/schemas.ts';
 import { MODEL_NAME_PATTERN, modelParams, type ModelParams } from './schemas.ts';
 
 interface ReportParams extends ModelParams { dag_id: string; dag_run_id: string }
@@ -59,12 +56,10 @@ async function fillHistograms(view: DriftReportView, artifacts: ArtifactStore): 
 }
 
 /** Drift reports per model with their pictures (server-rendered SVG), and a model's metrics across versions. */
-export function driftReportRoutes(app: FastifyInstance, store: Store): void {
+export function driftReportRoutes(app: FastifyInstance, store: MlStore, artifacts: ArtifactStore): void {
   const index = new DriftReportIndex(store);
   const log = new RetrainLog(store);
   const registry = new ModelRegistry(store);
-  const artifacts = openArtifactStore();
-  app.addHook('onClose', async () => artifacts.close());
 
   app.get<{ Params: ModelParams }>('/api/v1/models/:name/drift_reports', { schema: { params: modelParams } }, async (request) => {
     const reports = await listReports(index, log, request.params.name);

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { openArtifactStore } from '../../../engine/artifacts/open-artifact-store.ts';
+import type { ArtifactStore } from '../../../engine/plugin-api.ts';
+import type { MlStore } from '../../store/schema.ts';
 import { deployVersion } from '../../deploy.ts';
 import { GateDecisions } from '../../registry/gate-decisions.ts';
 import { ModelRegistry, type ModelVersion, type ProductionPeriod } from '../../registry/model-registry.ts';
-import type { Store } from '../../../engine/store/store.ts';
 import { modelParams, versionParams, type ModelParams, type VersionParams } from './schemas.ts';
 
 const versionRow = (v: ModelVersion) => ({
@@ -13,12 +13,10 @@ const periodRow = (p: ProductionPeriod) => ({ version: p.version, started_at: p.
 const reasonBody = { type: 'object', properties: { reason: { type: 'string', maxLength: 500 } }, additionalProperties: false } as const;
 
 /** The model registry: versions with metrics and pinned records, gate decisions, the production history, promote and roll back. */
-export function modelRoutes(app: FastifyInstance, store: Store): void {
+export function modelRoutes(app: FastifyInstance, store: MlStore, artifacts: ArtifactStore): void {
   const registry = new ModelRegistry(store);
   const decisions = new GateDecisions(store);
   // Promote and rollback deploy as the CLI does: the artifact is read (verified) before it serves.
-  const artifacts = openArtifactStore();
-  app.addHook('onClose', async () => artifacts.close());
 
   app.get('/api/v1/models', async () => {
     const models = (await registry.list()).map((m) => ({ name: m.name, latest_version: m.latestVersion, production_version: m.productionVersion, created_at: m.createdAt }));

@@ -1,4 +1,4 @@
-import { COLORS, compactNumber, el, percent, svgRoot, text, tooltip } from '../../../engine/webserver/svg/svg.ts';
+import { COLORS, compactNumber, el, percent, svgRoot, text, tooltip } from '../../../engine/plugin-api.ts';
 
 /** A numeric column's histogram: `edges` has one more entry than each count array. */
 export interface NumericHistogram {

@@ -1,4 +1,4 @@
-import { COLORS, compactNumber, el, svgRoot, text, tooltip } from '../../../engine/webserver/svg/svg.ts';
+import { COLORS, compactNumber, el, svgRoot, text, tooltip } from '../../../engine/plugin-api.ts';
 
 export interface ChartVersion {
   version: number;
