@@ -45,6 +45,25 @@ describe('ML is a layer on the engine', () => {
     assert.ok(packages.has('csv-parse'));
   });
 
+  it('ml/ imports nothing of ours but engine/plugin-api.ts, type-only imports included', () => {
+    const files = readdirSync(join(ROOT, 'ml'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && /\.(ts|mjs)$/.test(e.name)).map((e) => join(e.parentPath, e.name));
+    assert.ok(files.length > 50, 'the scan sees ml/ (sanity)');
+    const SPECIFIER = /\bfrom\s+'(\.[^']+)'|\bimport\s*\(\s*'(\.[^']+)'\s*\)|^\s*import\s+'(\.[^']+)'/gm;
+    const offenders = files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(SPECIFIER)]
+      .map((m) => relative(ROOT, resolve(dirname(file), m[1] ?? m[2] ?? m[3]!)))
+      .filter((target) => !target.startsWith('ml/') && target !== 'engine/plugin-api.ts')
+      .map((target) => `${relative(ROOT, file)} → ${target}`));
+    assert.deepEqual(offenders, []);
+  });
+
+  it('the plugin API stays light: importing it loads no store, database driver or DAG builder', () => {
+    const { files, packages } = importClosure('engine/plugin-api.ts');
+    assert.ok(files.has('engine/models/errors.ts'), 'the closure is followed (sanity)');
+    for (const heavy of ['kysely', 'pg', 'better-sqlite3', 'graphology', 'pino', 'fastify']) assert.ok(!packages.has(heavy), `${heavy} is loaded by engine/plugin-api.ts`);
+    assert.deepEqual([...files].filter((f) => f.startsWith('engine/store/') || f === 'operators/dag-builder.ts'), []);
+  });
+
   it('no file under engine/ imports or names ml/ (the ML layer plugs in, engine/plugins)', () => {
     const files = readdirSync(join(ROOT, 'engine'), { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile() && /\.(ts|m?js|html|css)$/.test(e.name)).map((e) => join(e.parentPath, e.name));
