@@ -42,11 +42,14 @@ interface Declaration {
   at: number;
 }
 
-/** Every `export … name` declaration in `file` (a const and its companion type are two). */
+/** Every `export … name` declaration in `file` (a const and its companion type are two), followed through re-exports (engine/plugin-api.ts re-exports engine/index.ts's). */
 function declarationsOf(file: string, name: string): Declaration[] {
   const source = readFileSync(join(root, file), 'utf8');
   const pattern = new RegExp(`^export\\s+(?:declare\\s+)?(?:abstract\\s+)?(?:async\\s+)?(?:class|interface|type|function|const|let|enum)\\s+${name}\\b`, 'gm');
-  return [...source.matchAll(pattern)].map((m) => ({ file, source, at: m.index }));
+  const here = [...source.matchAll(pattern)].map((m) => ({ file, source, at: m.index }));
+  if (here.length > 0) return here;
+  const reexport = new RegExp(`export\\s+(?:type\\s+)?\\{[^}]*\\b${name}\\b(?!\\s+as\\b)[^}]*\\}\\s*from\\s+['"](\\.[^'"]+)['"]`).exec(source);
+  return reexport ? declarationsOf(relative(root, resolve(root, dirname(file), reexport[1]!)).replaceAll('\\', '/'), name) : [];
 }
 
 /** The interfaces `declaration` extends, found in its own file or through its imports. */
