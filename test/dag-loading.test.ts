@@ -69,7 +69,7 @@ describe('DAG folder loading: each file isolated (broken-DAG behaviour)', () => 
     assert.deepEqual(shown.tasks.map((t) => t.taskId), ['a', 'b'], 'the last good version stays');
     const test = await runCli(['--dags-folder', twin, 'dags', 'test', 'good_dag'], env);
     assert.equal(test.code, 1, 'no run with zero tasks "succeeds"');
-    assert.match(test.stderr, /^updraft: error: DAG 'good_dag' not found in .* \(2 file\(s\) failed to import/);
+    assert.match(test.stderr, /^updraft: error: DAG 'good_dag': its file .*good\.ts failed to import: DAG id 'good_dag' is also defined in zz_twin\.ts/);
   });
 
   it('dags show prints tasks, edges and a drawing', async () => {
@@ -83,7 +83,8 @@ describe('DAG folder loading: each file isolated (broken-DAG behaviour)', () => 
   it('an unknown DAG is one clear line and exit 1, pointing at import errors', async () => {
     const r = await runCli(['--dags-folder', folder, 'dags', 'test', 'nope'], env);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^updraft: error: DAG 'nope' not found in .* \(11 file\(s\) failed to import: see 'updraft dags list-import-errors'\)\n$/);
+    // No file names 'nope': the whole folder is parsed, which the command announces first (issue 26).
+    assert.match(r.stderr, /^updraft: DAG 'nope' is not in the store and no file in .* names it; parsing the whole folder .*\nupdraft: error: DAG 'nope' not found in .* \(11 file\(s\) failed to import: see 'updraft dags list-import-errors'\)\n$/);
   });
 });
 

@@ -1,18 +1,20 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseDagFolder } from '../engine/dag-processing/dag-folder.ts';
+import { DagFileParseCache } from '../engine/dag-processing/file-parse-cache.ts';
 import { DagParsePool } from '../engine/dag-processing/parse-pool.ts';
 import { dagFolderFrom, tempDir } from './helpers/cli.ts';
+
+const taskIds = (parse: Awaited<ReturnType<typeof parseDagFolder>>, dagId: string): string[] =>
+  parse.dags.get(dagId)?.spec.tasks.map((t) => t.taskId) ?? [];
 
 // The scheduler's DAG processor keeps its parse threads between parses; these
 // are the guarantees a thread per file gave, kept with pooled threads.
 describe('DAG parse pool: threads reused across parses, each parse evaluates the files afresh', () => {
   const pool = new DagParsePool();
   after(() => pool.close());
-  const taskIds = (parse: Awaited<ReturnType<typeof parseDagFolder>>, dagId: string): string[] =>
-    parse.dags.get(dagId)?.spec.tasks.map((t) => t.taskId) ?? [];
 
   it('a DAG built from data read at import sees the new data on the next parse (Airflow re-parses every file)', async () => {
     const folder = tempDir('updraft-pool-dags-');
@@ -84,5 +86,48 @@ setTimeout(() => { throw new Error('thrown after the import'); }, 100);
     const second = await parseDagFolder(folder, { pool, concurrency: 1 });
     assert.ok(second.dags.has('late_throw'), 'parsed again in a new thread');
     assert.equal(second.importErrors.length, 0);
+  });
+});
+
+// Issue 26, point 2: the scheduler's re-parse imports only what changed. Each DAG file appends its
+// name to a marker file when imported, so the marker counts imports.
+describe('DAG parse cache: an unchanged file is not imported again, a changed helper re-imports its users', () => {
+  const pool = new DagParsePool();
+  after(() => pool.close());
+
+  function folderWithMarker(): { folder: string; imports: () => string[] } {
+    const folder = tempDir('updraft-cache-dags-');
+    const marker = join(tempDir('updraft-cache-marker-'), 'imported.txt');
+    const counting = (name: string, body: string): void => writeFileSync(join(folder, name), `
+import { appendFileSync } from 'node:fs';
+import { dag } from 'updraft';
+appendFileSync(${JSON.stringify(marker)}, '${name}\\n');
+${body}
+`);
+    writeFileSync(join(folder, '_helper.ts'), `export const TASKS = ['x'];\n`);
+    counting('uses_helper.ts', `import { TASKS } from './_helper.ts';\nexport const d = dag({ dagId: 'uses_helper' });\nfor (const t of TASKS) d.empty(t);`);
+    counting('alone.ts', `export const d = dag({ dagId: 'alone' });\nd.empty('a');`);
+    const imports = (): string[] => (existsSync(marker) ? readFileSync(marker, 'utf8').trim().split('\n').sort() : []);
+    return { folder, imports };
+  }
+
+  it('an unchanged folder triggers no import on re-parse, and gives the same DAGs', async () => {
+    const { folder, imports } = folderWithMarker();
+    const cache = new DagFileParseCache();
+    const first = await parseDagFolder(folder, { pool, cache });
+    assert.deepEqual(imports(), ['alone.ts', 'uses_helper.ts']);
+    const second = await parseDagFolder(folder, { pool, cache });
+    assert.deepEqual(imports(), ['alone.ts', 'uses_helper.ts'], 'nothing imported again');
+    assert.deepEqual([...second.dags.keys()].sort(), [...first.dags.keys()].sort());
+  });
+
+  it('a change to a helper module re-imports every file that imports it (with the new helper), and only those', async () => {
+    const { folder, imports } = folderWithMarker();
+    const cache = new DagFileParseCache();
+    await parseDagFolder(folder, { pool, cache });
+    writeFileSync(join(folder, '_helper.ts'), `export const TASKS = ['x', 'y'];\n`);
+    const parse = await parseDagFolder(folder, { pool, cache });
+    assert.deepEqual(imports(), ['alone.ts', 'uses_helper.ts', 'uses_helper.ts']);
+    assert.deepEqual(taskIds(parse, 'uses_helper'), ['x', 'y']);
   });
 });

@@ -6,7 +6,6 @@ import type { ArtifactStore } from '../artifacts/interfaces.ts';
 import type { DagFolderParse } from '../dag-processing/dag-folder.ts';
 import type { DagModuleCache } from '../dag-processing/dag-module-cache.ts';
 import type { Dag } from '../models/dag.ts';
-import type { DagSpec } from '../models/dag-spec.ts';
 import { NotFoundError } from '../models/errors.ts';
 import type { DagFolderParseRecord } from '../store/dag-folder-parse-repository.ts';
 import type { DagRow } from '../store/dag-repository.ts';
@@ -94,33 +93,102 @@ export class CliContext {
     throw new NotFoundError(`DAG '${dagId}' not found in ${this.folderName} as last parsed at ${parse.parsedAt} by ${parse.parsedBy}${broken}; 'updraft dags reserialize' parses the folder now`);
   }
 
-  /** A DAG from a fresh parse of the folder, or a NotFoundError that points at import errors. */
-  async dagSpec(dagId: string): Promise<{ spec: DagSpec; file: string }> {
+  /**
+   * The DAG with its callables, imported into this process. Only its file is
+   * imported (decision 12 and issue 26): the one the store records for it;
+   * for a DAG the store does not know, the files whose text names its id; and
+   * only when none defines it, the whole folder, announced on stderr.
+   */
+  async dag(dagId: string): Promise<Dag> {
+    const store = await this.store();
+    const recorded = await store.dags.get(dagId);
+    if (recorded) {
+      // Two files defining the id is a fact of the whole folder: the last parse of it recorded it.
+      const duplicated = (await store.importErrors.list()).find((e) => e.filename === recorded.fileloc && e.message.startsWith(`DAG id '${dagId}' is also defined in`));
+      if (duplicated) throw await this.importError(dagId, duplicated.filename, duplicated.message, " (as the folder was last parsed; 'updraft dags reserialize' parses it again)");
+      const { localDagFile } = await import('../dag-processing/dag-file-location.ts');
+      const file = localDagFile(recorded, this.folder);
+      const dag = existsSync(file) ? await this.importDag(dagId, file) : undefined;
+      if (dag) return dag;
+    }
+    const file = (await this.findDagFile(dagId)) ?? (await this.fileFromFullParse(dagId));
+    const dag = await this.importDag(dagId, file);
+    if (!dag) throw new NotFoundError(`DAG '${dagId}' is not defined in ${this.shown(file)}`);
+    return dag;
+  }
+
+  /**
+   * A DAG as the store knows it, for commands that change it (trigger, pause,
+   * clear): a DAG the store does not know yet is looked for in the files that
+   * name its id; never a parse of the whole folder (but a folder never parsed
+   * at all is parsed once, see {@link ensureParsed}).
+   */
+  async dagRow(dagId: string): Promise<DagRow> {
+    const store = await this.store();
+    const known = await store.dags.get(dagId);
+    if (known) return known;
+    if (await this.findDagFile(dagId)) return (await store.dags.get(dagId))!;
+    return this.storedDag(dagId);
+  }
+
+  /**
+   * The file defining a DAG the store does not know, from the files whose
+   * text names its id, each parsed in isolation and written to the store.
+   * Null when none defines it; a DagImportError when one that names it failed to import.
+   */
+  private async findDagFile(dagId: string): Promise<string | null> {
+    const [{ filesNaming }, { parseDagFiles }, { syncDagFiles }] = await Promise.all([
+      import('../dag-processing/find-dag-file.ts'), import('../dag-processing/dag-folder.ts'), import('../dag-processing/sync.ts'),
+    ]);
+    const candidates = filesNaming(this.folder, dagId);
+    if (candidates.length === 0) return null;
+    const parse = await parseDagFiles(this.folder, candidates);
+    await syncDagFiles(await this.store(), parse, this.clock.now());
+    const found = parse.dags.get(dagId);
+    if (found) return found.file;
+    const failed = parse.importErrors[0];
+    if (!failed) return null;
+    const more = parse.importErrors.length > 1 ? ` (and ${parse.importErrors.length - 1} more file(s) naming it: see 'updraft dags list-import-errors')` : '';
+    throw await this.importError(dagId, failed.filename, failed.message, more);
+  }
+
+  /** The last resort of {@link dag}: a DAG whose id no file spells out (built in a loop) is found by parsing the folder. */
+  private async fileFromFullParse(dagId: string): Promise<string> {
+    process.stderr.write(`updraft: DAG '${dagId}' is not in the store and no file in ${this.folderName} names it; parsing the whole folder (as 'updraft dags reserialize')\n`);
     const parse = await this.reserialize();
     const found = parse.dags.get(dagId);
-    if (found) return found;
+    if (found) return found.file;
     const broken = parse.importErrors.length;
     const hint = broken > 0 ? ` (${broken} file(s) failed to import: see 'updraft dags list-import-errors')` : '';
     throw new NotFoundError(`DAG '${dagId}' not found in ${this.folderName}${hint}`);
   }
 
-  /** The DAG with its callables, imported into this process. */
-  async dag(dagId: string): Promise<Dag> {
-    const { file } = await this.dagSpec(dagId);
+  /** Imports `file` here and writes its DAGs to the store; undefined when it no longer defines `dagId`. */
+  private async importDag(dagId: string, file: string): Promise<Dag | undefined> {
     if (!this.modules) {
       const { DagModuleCache } = await import('../dag-processing/dag-module-cache.ts');
       this.modules = new DagModuleCache();
     }
-    return this.modules.get(dagId, file);
+    const { parseOfImported, syncDagFiles } = await import('../dag-processing/sync.ts');
+    let dags: Dag[];
+    try {
+      dags = await this.modules.dagsIn(file);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await syncDagFiles(await this.store(), parseOfImported(this.folder, file, message), this.clock.now());
+      throw await this.importError(dagId, file, message, '');
+    }
+    await syncDagFiles(await this.store(), parseOfImported(this.folder, file, dags.map((d) => d.toSpec())), this.clock.now());
+    return dags.find((d) => d.dagId === dagId);
   }
 
-  /** A DAG as the store knows it, for commands that change it (trigger, pause, clear); parses the folder first if the store has never seen it. */
-  async dagRow(dagId: string): Promise<DagRow> {
-    const store = await this.store();
-    const known = await store.dags.get(dagId);
-    if (known) return known;
-    await this.dagSpec(dagId);
-    return (await store.dags.get(dagId))!;
+  private async importError(dagId: string, file: string, message: string, more: string): Promise<Error> {
+    const { DagImportError } = await import('../dag-processing/errors.ts');
+    return new DagImportError(`DAG '${dagId}': its file ${this.shown(file)} failed to import: ${message.replace(/\s*\n\s*/g, ' | ').trim()}${more}`);
+  }
+
+  private shown(file: string): string {
+    return relative(process.cwd(), file) || file;
   }
 
   async run(dagId: string, runId: string): Promise<DagRun> {

@@ -2,8 +2,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { defaultDagsFolder } from '../config/updraft-home.ts';
 import type { DagSpec } from '../models/dag-spec.ts';
-import { DagParsePool } from './parse-pool.ts';
+import { availableParallelism } from 'node:os';
+import { DagParsePool, type FileParse } from './parse-pool.ts';
 import { fileFingerprint } from './dag-file-location.ts';
+import type { DagFileParseCache } from './file-parse-cache.ts';
 
 const DAG_FILE = /\.(m?ts|m?js)$/;
 
@@ -18,12 +20,25 @@ export interface ImportError {
   message: string;
 }
 
+/** One file's part of a parse, for `dags report`. */
+export interface FileParseStat {
+  file: string;
+  /** Wall time of its last import (this parse's, or the one whose result was reused). */
+  durationMs: number;
+  dagIds: string[];
+  error: string | null;
+  /** False when the file and its local modules were unchanged and its last result was reused. */
+  imported: boolean;
+}
+
 export interface DagFolderParse {
   folder: string;
   files: ParsedDagFile[];
   importErrors: ImportError[];
   /** Every good DAG, by id. */
   dags: Map<string, { spec: DagSpec; file: string; fingerprint: string }>;
+  /** Every file looked at, in folder order. */
+  fileStats: FileParseStat[];
   /** Wall time of the whole parse. */
   durationMs: number;
 }
@@ -31,10 +46,12 @@ export interface DagFolderParse {
 export interface ParseOptions {
   /** A file still importing after this is an import error. @defaultValue `$UPDRAFT_DAG_IMPORT_TIMEOUT` seconds, else 30 s */
   timeoutMs?: number;
-  /** Files parsed at once. @defaultValue 4 */
+  /** Files parsed at once. @defaultValue 4, at most the machine's cores */
   concurrency?: number;
-  /** Threads kept from one parse to the next (the scheduler's). @defaultValue a thread per file, ended after it */
+  /** Threads kept from one parse to the next (the scheduler's). @defaultValue threads of this parse only, each serving many files, ended after it */
   pool?: DagParsePool;
+  /** Results kept from one parse to the next: an unchanged file is not imported again (the scheduler's). @defaultValue none: every file is imported */
+  cache?: DagFileParseCache;
 }
 
 /** The DAG folder: `folder`, else as engine/config/updraft-home.ts finds it. */
@@ -64,22 +81,55 @@ export function listDagFiles(folder: string): string[] {
  * both import errors (each naming the other).
  */
 export async function parseDagFolder(folder: string, options: ParseOptions = {}): Promise<DagFolderParse> {
+  const files = listDagFiles(folder);
+  options.cache?.keepOnly(new Set(files));
+  return parseDagFiles(folder, files, options);
+}
+
+/**
+ * {@link parseDagFolder} of some of the folder's files only (a command that
+ * needs one DAG parses the files that may define it): duplicates are found
+ * among these files only.
+ */
+export async function parseDagFiles(folder: string, files: readonly string[], options: ParseOptions = {}): Promise<DagFolderParse> {
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? Number(process.env.UPDRAFT_DAG_IMPORT_TIMEOUT ?? 30) * 1000;
-  const files = listDagFiles(folder);
-  const pool = options.pool ?? new DagParsePool({ maxImportsPerThread: 1 });
-  const results: Array<DagSpec[] | string> = new Array(files.length);
+  const { cache } = options;
+  // A thread starts the TypeScript loader and the engine (about half a second of CPU) before its first
+  // file and then imports a small file in a few milliseconds: threads serve many files, not one each.
+  const pool = options.pool ?? new DagParsePool();
+  if (options.pool && cache?.takeModuleChange()) pool.retire();
+  const fingerprints = files.map((file) => fileFingerprint(file));
+  const results: FileParse[] = new Array(files.length);
+  const stats: FileParseStat[] = new Array(files.length);
+  const toImport: number[] = [];
+  files.forEach((file, i) => {
+    const known = cache?.unchanged(file, fingerprints[i]!);
+    if (!known) {
+      toImport.push(i);
+      return;
+    }
+    results[i] = known.result;
+    stats[i] = statOf(file, known.result, known.durationMs, false);
+  });
   let next = 0;
   const lane = async (): Promise<void> => {
-    while (next < files.length) {
-      const i = next++;
+    while (next < toImport.length) {
+      const i = toImport[next++]!;
       const file = files[i]!;
-      results[i] = await pool.parse(file, fileFingerprint(file), timeoutMs);
+      const { result, durationMs } = await pool.parseTimed(file, fingerprints[i]!, timeoutMs);
+      cache?.record(file, fingerprints[i]!, result, durationMs);
+      results[i] = result;
+      stats[i] = statOf(file, result, durationMs, true);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, files.length) }, lane));
+  try {
+    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? Math.min(4, availableParallelism()), toImport.length) }, lane));
+  } finally {
+    if (!options.pool) await pool.close();
+  }
 
-  const parse: DagFolderParse = { folder, files: [], importErrors: [], dags: new Map(), durationMs: 0 };
+  const parse: DagFolderParse = { folder, files: [], importErrors: [], dags: new Map(), fileStats: stats, durationMs: 0 };
   // A DAG id defined by two files (Airflow's AirflowDagDuplicatedIdException): every such file is
   // an import error naming the others, so neither replaces the DAG; its last good version stays.
   const definedIn = new Map<string, string[]>();
@@ -96,13 +146,21 @@ export async function parseDagFolder(folder: string, options: ParseOptions = {})
     const duplicate = result.find((spec) => definedIn.get(spec.dagId)!.length > 1);
     if (duplicate) {
       const others = definedIn.get(duplicate.dagId)!.filter((f) => f !== file).map((f) => relative(folder, f));
-      parse.importErrors.push({ filename: file, message: `DAG id '${duplicate.dagId}' is also defined in ${others.join(', ')}: a DAG id must be unique; neither file is loaded` });
+      const message = `DAG id '${duplicate.dagId}' is also defined in ${others.join(', ')}: a DAG id must be unique; neither file is loaded`;
+      parse.importErrors.push({ filename: file, message });
+      stats[i] = { ...stats[i]!, error: message };
       return;
     }
-    const fingerprint = fileFingerprint(file);
+    const fingerprint = fingerprints[i]!;
     parse.files.push({ file, fingerprint, dags: result });
     for (const spec of result) parse.dags.set(spec.dagId, { spec, file, fingerprint });
   });
   parse.durationMs = performance.now() - started;
   return parse;
+}
+
+function statOf(file: string, result: FileParse, durationMs: number, imported: boolean): FileParseStat {
+  return typeof result === 'string'
+    ? { file, durationMs, dagIds: [], error: result, imported }
+    : { file, durationMs, dagIds: result.map((spec) => spec.dagId), error: null, imported };
 }

@@ -27,7 +27,18 @@ export class DagModuleCache {
     return fingerprint;
   }
 
+  /** Every DAG `file` defines, imported once per file version. */
+  async dagsIn(file: string): Promise<Dag[]> {
+    return [...(await this.load(file)).values()];
+  }
+
   async get(dagId: string, file: string): Promise<Dag> {
+    const dag = (await this.load(file)).get(dagId);
+    if (!dag) throw new NotFoundError(`DAG '${dagId}' is not defined in ${file}`);
+    return dag;
+  }
+
+  private async load(file: string): Promise<Map<string, Dag>> {
     const fingerprint = this.fingerprint(file);
     let entry = this.modules.get(file);
     if (!entry || entry.fingerprint !== fingerprint) {
@@ -36,8 +47,6 @@ export class DagModuleCache {
       entry = { fingerprint, dags: new Map(dagsOfModule(mod, file).map((d) => [d.dagId, d])) };
       this.modules.set(file, entry);
     }
-    const dag = entry.dags.get(dagId);
-    if (!dag) throw new NotFoundError(`DAG '${dagId}' is not defined in ${file}`);
-    return dag;
+    return entry.dags;
   }
 }

@@ -65,6 +65,8 @@ const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' | ').trim(
 
 interface ParseThread {
   worker: Worker;
+  /** Settles when the thread has loaded the loader and the engine (false: it died first). */
+  ready: Promise<boolean>;
   startedAt: number;
   imports: number;
   /** The pool's generation when it started: a thread busy during {@link DagParsePool.retire} is ended when it comes back. */
@@ -106,41 +108,54 @@ export class DagParsePool {
    * Imports `file` in a pooled thread; an import error, a hang or an exit becomes its one-line message.
    * A file that exhausted the heap and has not changed since answers that error again without an import, until its back-off ends.
    */
-  parse(file: string, fingerprint: string, timeoutMs: number): Promise<FileParse> {
+  async parse(file: string, fingerprint: string, timeoutMs: number): Promise<FileParse> {
+    return (await this.parseTimed(file, fingerprint, timeoutMs)).result;
+  }
+
+  /**
+   * {@link parse}, with the wall time of the import itself (`dags report`): a
+   * thread's start (loader and engine) counts neither there nor against the timeout.
+   */
+  parseTimed(file: string, fingerprint: string, timeoutMs: number): Promise<{ result: FileParse; durationMs: number }> {
     const held = this.exhausted.get(file);
-    if (held && held.fingerprint === fingerprint && this.now() < held.retryAt) return Promise.resolve(held.message);
-    return this.importIn(this.take(), file, fingerprint, timeoutMs).then((result) => {
+    if (held && held.fingerprint === fingerprint && this.now() < held.retryAt) return Promise.resolve({ result: held.message, durationMs: 0 });
+    return this.importIn(this.take(), file, fingerprint, timeoutMs).then(({ result, durationMs }) => {
       if (result !== HEAP_EXHAUSTED) {
         this.exhausted.delete(file);
-        return result;
+        return { result, durationMs };
       }
       const failures = held?.fingerprint === fingerprint ? held.failures + 1 : 1;
       const waitMs = Math.min(this.heapRetryMs * 2 ** (failures - 1), MAX_HEAP_RETRY_MS);
       const message = `import exceeded the parse heap limit of ${this.heapLimitMb} MB (UPDRAFT_DAG_PARSE_HEAP_MB); imported again when the file changes, else in ${Math.ceil(waitMs / 1000)} s`;
       this.exhausted.set(file, { fingerprint, failures, retryAt: this.now() + waitMs, message });
-      return message;
+      return { result: message, durationMs };
     });
   }
 
-  private importIn(thread: ParseThread, file: string, fingerprint: string, timeoutMs: number): Promise<FileParse | typeof HEAP_EXHAUSTED> {
+  private async importIn(thread: ParseThread, file: string, fingerprint: string, timeoutMs: number): Promise<{ result: FileParse | typeof HEAP_EXHAUSTED; durationMs: number }> {
     const url = `${pathToFileURL(file).href}?v=${fingerprint}&parse=${++this.sequence}`;
-    return new Promise<FileParse | typeof HEAP_EXHAUSTED>((done) => {
-      const finish = (result: FileParse | typeof HEAP_EXHAUSTED, reusable: boolean): void => {
+    this.busy.add(thread);
+    if (!(await thread.ready)) {
+      this.busy.delete(thread);
+      return { result: 'the parse thread ended before it could import the file', durationMs: 0 };
+    }
+    return new Promise((done) => {
+      const posted = performance.now();
+      const finish = (result: FileParse | typeof HEAP_EXHAUSTED, reusable: boolean, importMs?: number): void => {
         clearTimeout(timer);
         thread.worker.off('message', onMessage).off('error', onError).off('exit', onExit);
         this.busy.delete(thread);
         if (reusable) this.giveBack(thread);
         else void thread.worker.terminate();
-        done(result);
+        done({ result, durationMs: importMs ?? performance.now() - posted });
       };
-      const onMessage = (m: { ok: true; dags: DagSpec[] } | { ok: false; message: string }): void => {
+      const onMessage = (m: ({ ok: true; dags: DagSpec[] } | { ok: false; message: string }) & { durationMs: number }): void => {
         thread.imports++;
-        finish(m.ok ? m.dags : oneLine(m.message), true);
+        finish(m.ok ? m.dags : oneLine(m.message), true, m.durationMs);
       };
       const onError = (error: Error): void => finish((error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' ? HEAP_EXHAUSTED : oneLine(error.message), false);
       const onExit = (code: number): void => finish(`file exited the process with code ${code} at import`, false);
       const timer = setTimeout(() => finish(`import timed out after ${timeoutMs / 1000}s (does the file run a loop or wait at import?)`, false), timeoutMs);
-      this.busy.add(thread);
       thread.worker.on('message', onMessage).once('error', onError).once('exit', onExit);
       thread.worker.postMessage({ file, url });
     });
@@ -164,10 +179,20 @@ export class DagParsePool {
     const worker = new Worker(PARSE_THREAD, { stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: this.heapLimitMb } });
     // An idle thread must not keep the process alive.
     worker.unref();
-    const thread: ParseThread = { worker, startedAt: Date.now(), imports: 0, generation: this.generation };
+    const ready = new Promise<boolean>((settle) => {
+      const onReady = (m: { ready?: true }): void => {
+        if (!m.ready) return;
+        worker.off('message', onReady);
+        settle(true);
+      };
+      worker.on('message', onReady).once('error', () => settle(false)).once('exit', () => settle(false));
+    });
+    const thread: ParseThread = { worker, ready, startedAt: Date.now(), imports: 0, generation: this.generation };
     // A DAG file's timer may throw or exit after its import, while the thread sits idle:
     // that ends the thread (never the process) and it leaves the pool.
-    const leave = (): void => void (this.idle = this.idle.filter((t) => t !== thread));
+    const leave = (): void => {
+      this.idle = this.idle.filter((t) => t !== thread);
+    };
     worker.on('error', leave).on('exit', leave);
     return thread;
   }

@@ -1,7 +1,8 @@
 import { DagFolderParseRepository, type FolderParser } from '../store/dag-folder-parse-repository.ts';
 import type { Store } from '../store/store.ts';
+import type { DagSpec } from '../models/dag-spec.ts';
 import type { DagFolderParse } from './dag-folder.ts';
-import { relativeFileloc } from './dag-file-location.ts';
+import { fileFingerprint, relativeFileloc } from './dag-file-location.ts';
 
 /**
  * Airflow's `dags_are_paused_at_creation`: a DAG the store sees for the first
@@ -37,4 +38,31 @@ export async function syncDagFolder(store: Store, parse: DagFolderParse, now: Da
     dagCount: parse.dags.size, importErrorCount: parse.importErrors.length,
   });
   return { deactivated };
+}
+
+/**
+ * Writes a parse of some files of the folder (a command that needed one DAG):
+ * their DAGs upserted and their import errors replaced; nothing else changes,
+ * and it does not count as a parse of the folder.
+ */
+export async function syncDagFiles(store: Store, parse: DagFolderParse, now: Date): Promise<void> {
+  const at = now.toISOString();
+  const pausedByDefault = dagsArePausedAtCreation();
+  for (const { spec, file, fingerprint } of parse.dags.values()) {
+    await store.dags.upsert(spec, { fileloc: file, relativeFileloc: relativeFileloc(parse.folder, file) }, fingerprint, at, spec.isPausedUponCreation ?? pausedByDefault);
+  }
+  await store.importErrors.replaceFor(parse.fileStats.map((stat) => stat.file), parse.importErrors, now);
+}
+
+/** A file imported into this process (`dags test`), as a parse of that one file for {@link syncDagFiles}. */
+export function parseOfImported(folder: string, file: string, result: DagSpec[] | string): DagFolderParse {
+  const fingerprint = fileFingerprint(file);
+  const failed = typeof result === 'string';
+  return {
+    folder, durationMs: 0,
+    files: failed ? [] : [{ file, fingerprint, dags: result }],
+    importErrors: failed ? [{ filename: file, message: result }] : [],
+    dags: new Map(failed ? [] : result.map((spec) => [spec.dagId, { spec, file, fingerprint }])),
+    fileStats: [{ file, durationMs: 0, dagIds: failed ? [] : result.map((spec) => spec.dagId), error: failed ? result : null, imported: true }],
+  };
 }

@@ -2,6 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { hostname } from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import { dagsFolder, parseDagFolder } from '../dag-processing/dag-folder.ts';
+import { DagFileParseCache } from '../dag-processing/file-parse-cache.ts';
 import { DagParsePool } from '../dag-processing/parse-pool.ts';
 import { syncDagFolder } from '../dag-processing/sync.ts';
 import { advanceDagRun } from '../execution/dag-run-evaluator.ts';
@@ -53,6 +54,8 @@ export class Scheduler {
   private reparseRequested = false;
   /** The DAG processor's threads, kept between parses (a new thread per file and parse cost more than the imports). */
   private readonly parsePool = new DagParsePool();
+  /** Each file's last result: a file unchanged since (it and the local modules it imports) is not imported again. */
+  private readonly parseCache = new DagFileParseCache();
   private stopped = false;
   /** This scheduler's heartbeat row. Wall-clock times: liveness is about real time, not the injected clock. */
   private readonly job = { id: `${hostname()}:${process.pid}:${Date.now()}`, hostname: hostname(), startedAt: new Date().toISOString() };
@@ -138,7 +141,7 @@ export class Scheduler {
   /** Parses the folder (each file isolated) and records DAGs and import errors. */
   private parseDags(): Promise<void> {
     this.parsing ??= (async () => {
-      const parse = await parseDagFolder(this.folder, { pool: this.parsePool });
+      const parse = await parseDagFolder(this.folder, { pool: this.parsePool, cache: this.parseCache });
       // Stopping ended the parse threads: what they reported is not the folder's state.
       if (this.stopped) return;
       const { deactivated } = await syncDagFolder(this.store, parse, this.clock.now());

@@ -112,6 +112,14 @@ export class ImportErrorRepository {
     }
   }
 
+  /** Replaces the import errors of `filenames` only (a parse of some files of the folder). */
+  async replaceFor(filenames: readonly string[], errors: ReadonlyArray<{ filename: string; message: string }>, now: Date): Promise<void> {
+    if (filenames.length > 0) await this.db.deleteFrom('import_error').where('filename', 'in', filenames).execute();
+    if (errors.length > 0) {
+      await this.db.insertInto('import_error').values(errors.map((e) => ({ ...e, timestamp: now.toISOString() }))).execute();
+    }
+  }
+
   async list(): Promise<Array<{ filename: string; message: string; timestamp: string }>> {
     return this.db.selectFrom('import_error').selectAll().orderBy('filename').execute();
   }

@@ -59,6 +59,26 @@ export function registerDagCommands(program: Command, ctx: () => CliContext): vo
       else process.stdout.write(`${parseStatusLine(c.folderName, parse, c.clock.now())}\n`);
     });
 
+  dags.command('report').description('parse the DAG folder now and show each file\'s import time, slowest first (Airflow\'s DagBag report)')
+    .addOption(outputOption())
+    .action(async (o: Out) => {
+      const c = ctx();
+      const parse = await c.reserialize();
+      const rows = [...parse.fileStats].sort((a, b) => b.durationMs - a.durationMs).map((stat) => ({
+        file: relativeFileloc(parse.folder, stat.file) ?? stat.file,
+        duration_s: Number((stat.durationMs / 1000).toFixed(3)),
+        dag_num: stat.dagIds.length,
+        task_num: stat.dagIds.reduce((sum, id) => sum + (parse.dags.get(id)?.spec.tasks.length ?? 0), 0),
+        dags: stat.dagIds.join(', '),
+        error: stat.error,
+      }));
+      printRows(rows, o.output, ['file', 'duration_s', 'dag_num', 'task_num', 'dags']);
+      if (o.output === 'table') {
+        const failed = rows.filter((r) => r.error !== null).length;
+        process.stderr.write(`${rows.length} file(s) parsed in ${(parse.durationMs / 1000).toFixed(1)} s${failed ? `; ${failed} failed to import: see 'updraft dags list-import-errors'` : ''}\n`);
+      }
+    });
+
   dags.command('show <dag_id>').description('tasks, edges and a drawing of the graph').addOption(outputOption())
     .action(async (dagId: string, o: Out) => {
       const { spec, fileloc } = await ctx().storedDag(dagId);
