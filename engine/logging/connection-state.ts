@@ -1,5 +1,5 @@
 import { isMainThread } from 'node:worker_threads';
-import type { Logger } from './logger.ts';
+import type { Logger } from 'pino';
 import { oneLineReason } from './redact.ts';
 
 /**
@@ -28,22 +28,29 @@ export function isConnectionError(error: unknown): boolean {
 
 let sink: Logger | null = null;
 let defaultSink: Logger | null = null;
+/** Set by engine/logging/logger.ts as it loads (it imports this module, not the other way round). */
+let makeDefaultSink: (() => Logger) | null = null;
+
+/** How to make the `connection` logger of a process that gave none (see {@link logConnectionStatesTo}). */
+export function setDefaultConnectionSink(make: () => Logger): void {
+  makeDefaultSink = make;
+}
 
 /** The long-running commands send the records to their own logger; anything else gets a `connection` logger on first need. */
 export function logConnectionStatesTo(log: Logger): void {
   sink = log;
 }
 
-async function record(level: 'error' | 'warn' | 'info', fields: Record<string, unknown>, message: string): Promise<void> {
+function record(level: 'error' | 'warn' | 'info', fields: Record<string, unknown>, message: string): void {
   // A thread's own pool (a worker's heartbeat thread) sees the outage its process already reports.
   if (!isMainThread) return;
-  if (!sink && !defaultSink) defaultSink = (await import('./logger.ts')).createLogger('connection');
-  (sink ?? defaultSink)![level](fields, message);
+  if (!sink && !defaultSink && makeDefaultSink) defaultSink = makeDefaultSink();
+  (sink ?? defaultSink)?.[level](fields, message);
 }
 
 /** An error of a connection's user (a BullMQ Queue) that has no logger of its own, logged as the state records are. */
 export function logConnectionUserError(error: unknown, message: string, fields: Record<string, unknown> = {}): void {
-  void record('error', { ...fields, err: error }, message);
+  record('error', { ...fields, err: error }, message);
 }
 
 /**
@@ -68,7 +75,7 @@ export class ConnectionState {
   up(connection: object): void {
     this.everUp.add(connection);
     if (!this.failing.delete(connection) || this.failing.size > 0) return;
-    void record('info', { event: 'connection_back', service: this.service, address: this.address, down_ms: Date.now() - this.downSince }, `${label(this.service)} at ${this.address}: connection back`);
+    record('info', { event: 'connection_back', service: this.service, address: this.address, down_ms: Date.now() - this.downSince }, `${label(this.service)} at ${this.address}: connection back`);
   }
 
   /** A connection failed; `error` says why. Ignored for a connection that never came up. */
@@ -79,14 +86,14 @@ export class ConnectionState {
     this.downSince = Date.now();
     this.retryingLogged = false;
     const reason = oneLineReason(error);
-    void record('warn', { event: 'connection_lost', service: this.service, address: this.address, reason }, `${label(this.service)} at ${this.address}: connection lost (${reason})`);
+    record('warn', { event: 'connection_lost', service: this.service, address: this.address, reason }, `${label(this.service)} at ${this.address}: connection lost (${reason})`);
   }
 
   /** A failed connection will be tried again; logged once per outage with the back-off that spaces the attempts. */
   retrying(connection: object, backoff: string, delayMs?: number): void {
     if (!this.failing.has(connection) || this.retryingLogged) return;
     this.retryingLogged = true;
-    void record('info', { event: 'connection_retrying', service: this.service, address: this.address, backoff, ...(delayMs === undefined ? {} : { delay_ms: delayMs }) },
+    record('info', { event: 'connection_retrying', service: this.service, address: this.address, backoff, ...(delayMs === undefined ? {} : { delay_ms: delayMs }) },
       `${label(this.service)} at ${this.address}: retrying (${backoff})`);
   }
 
@@ -105,7 +112,10 @@ const states = new Map<string, ConnectionState>();
 export function connectionState(service: Service, address: string): ConnectionState {
   const key = `${service} ${address}`;
   let state = states.get(key);
-  if (!state) states.set(key, (state = new ConnectionState(service, address)));
+  if (!state) {
+    state = new ConnectionState(service, address);
+    states.set(key, state);
+  }
   return state;
 }
 

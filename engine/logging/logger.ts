@@ -1,5 +1,5 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
-import { anyConnectionDown, isConnectionError } from './connection-state.ts';
+import { anyConnectionDown, isConnectionError, setDefaultConnectionSink } from './connection-state.ts';
 import { redact } from './redact.ts';
 
 export type { Logger };
@@ -33,6 +33,8 @@ export function createLogger(component: string): Logger {
   });
   return pino(options, destination);
 }
+
+setDefaultConnectionSink(() => createLogger('connection'));
 
 const WARN = 40;
 

@@ -28,7 +28,14 @@ export class CallBatcher<In, Out> {
       setImmediate(() => {
         // Calls made after this point form the next batch.
         this.pending = null;
-        this.run(batch.map((c) => c.input)).then((outputs) => batch.forEach((c, i) => c.resolve(outputs[i]!)), (error: unknown) => batch.forEach((c) => c.reject(error)));
+        this.run(batch.map((c) => c.input)).then(
+          (outputs) => {
+            for (const [i, c] of batch.entries()) c.resolve(outputs[i]!);
+          },
+          (error: unknown) => {
+            for (const c of batch) c.reject(error);
+          },
+        );
       });
     });
   }

@@ -64,7 +64,7 @@ export function rng(seed: number): () => number {
 export function stratifiedSplit(y: readonly number[], testFraction: number, seed: number): { train: number[]; test: number[] } {
   const random = rng(seed);
   const byClass = new Map<number, number[]>();
-  y.forEach((c, i) => byClass.set(c, [...(byClass.get(c) ?? []), i]));
+  for (const [i, c] of y.entries()) byClass.set(c, [...(byClass.get(c) ?? []), i]);
   const train: number[] = [];
   const test: number[] = [];
   for (const [, rows] of [...byClass.entries()].sort((a, b) => a[0] - b[0])) {
