@@ -93,4 +93,15 @@ describe('a command about one DAG imports only its file (issue 26)', () => {
     assert.equal(nope.stderr.trim().split('\n').length, 1, nope.stderr);
     assert.deepEqual(imported(), []);
   });
+
+  it('dags report: every file with its import time, slowest first, its DAGs or its error', { timeout: 120_000 }, async () => {
+    const r = await updraft(['dags', 'report', '-o', 'json'], 2);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = JSON.parse(r.stdout) as Array<{ file: string; duration_s: number; dag_num: number; task_num: number; dags: string; error: string | null }>;
+    assert.deepEqual(rows.map((row) => row.file).sort(), ['broken.ts', 'hangs.ts', 'other.ts', 'target.ts']);
+    assert.deepEqual(rows.map((row) => row.duration_s), rows.map((row) => row.duration_s).sort((a, b) => b - a), 'slowest first');
+    assert.equal(rows[0]!.file, 'hangs.ts', 'the file that hung for the whole timeout is the slowest');
+    assert.match(rows[0]!.error ?? '', /timed out/);
+    assert.deepEqual(rows.find((row) => row.file === 'target.ts'), { ...rows.find((row) => row.file === 'target.ts')!, dag_num: 1, task_num: 1, dags: 'target_dag', error: null });
+  });
 });
