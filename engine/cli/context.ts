@@ -16,10 +16,10 @@ import { clockFromEnv, type Clock } from '../utils/clock.ts';
 /**
  * What every command shares: the DAG folder, the store, the clock. Opened lazily, closed once.
  *
- * Two ways to know a DAG (decision 12): read commands take the serialized DAG
- * the last folder parse wrote to the store ({@link storedDag}); only commands
- * that run a DAG's code or refresh the store parse the folder ({@link reserialize},
- * {@link dag}).
+ * Two ways to know a DAG (ADR 12, docs/adr/0012-readers-read-the-store.md):
+ * read commands take the serialized DAG the last folder parse wrote to the
+ * store ({@link storedDag}); commands that run a DAG's code import its file
+ * only ({@link dag}); `dags reserialize` and `dags report` parse the folder ({@link reserialize}).
  */
 export class CliContext {
   readonly clock: Clock = clockFromEnv();
@@ -95,7 +95,7 @@ export class CliContext {
 
   /**
    * The DAG with its callables, imported into this process. Only its file is
-   * imported (decision 12 and issue 26): the one the store records for it;
+   * imported (issue 26): the one the store records for it;
    * for a DAG the store does not know, the files whose text names its id; and
    * only when none defines it, the whole folder, announced on stderr.
    */
