@@ -11,13 +11,14 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { parseDagFolder } from '../engine/dag-processing/dag-folder.ts';
+import { DagModuleCache } from '../engine/dag-processing/dag-module-cache.ts';
 import { DagFileParseCache } from '../engine/dag-processing/file-parse-cache.ts';
 import { DagParsePool } from '../engine/dag-processing/parse-pool.ts';
 import { syncDagFolder } from '../engine/dag-processing/sync.ts';
 import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
-const { values: args } = parseArgs({ options: { files: { type: 'string', default: '1000' }, bin: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { files: { type: 'string', default: '1000' }, bin: { type: 'string' }, 'worker-rss': { type: 'string' } } });
 const files = Number(args.files);
 const bin = resolve(args.bin ?? join(REPO, 'bin', 'updraft.mjs'));
 
@@ -56,6 +57,20 @@ function cli(argv: string[], env: NodeJS.ProcessEnv): { cpuMs: number; wallMs: n
   const r = spawnSync(process.execPath, [bin, ...argv], { env, encoding: 'utf8', timeout: 600_000 });
   if (r.status !== 0) throw new Error(`updraft ${argv.join(' ')} failed: ${r.stderr}`);
   return { cpuMs: childrenCpuMs() - cpu, wallMs: performance.now() - began };
+}
+
+if (args['worker-rss']) {
+  const rssMb = (): number => {
+    (globalThis as { gc?: () => void }).gc?.();
+    return process.memoryUsage().rss / 2 ** 20;
+  };
+  const modules = new DagModuleCache();
+  const fileOf = (i: number): string => join(args['worker-rss']!, `gen_${String(i).padStart(4, '0')}.ts`);
+  await modules.get('gen_0000', fileOf(0));
+  const before = rssMb();
+  for (let i = 1; i < files; i++) await modules.get(`gen_${String(i).padStart(4, '0')}`, fileOf(i));
+  process.stdout.write(JSON.stringify({ before, after: rssMb() }));
+  process.exit(0);
 }
 
 const folder = writeFolder(files);
@@ -98,5 +113,12 @@ mkdirSync(join(alone, 'dags'));
 writeFileSync(join(alone, 'dags', 'gen_0005.ts'), dagFile(5));
 const single = cli(['dags', 'test', 'gen_0005', '-o', 'json'], { ...env, UPDRAFT_HOME: join(alone, 'home'), UPDRAFT_DAGS_FOLDER: join(alone, 'dags') });
 table.push([`dags test of one DAG: ${files}-file folder vs a folder of that file only (CPU)`, `${one.cpuMs.toFixed(0)} ms vs ${single.cpuMs.toFixed(0)} ms (${(one.cpuMs / single.cpuMs).toFixed(2)}×)`, '≤ 1.5×']);
+
+// A worker that has run a task of every DAG holds every file in its DAG module cache (Node never unloads
+// an ES module): measured in a fresh process, as a worker starts.
+const measured = spawnSync(process.execPath, ['--expose-gc', '--import', join(REPO, 'engine', 'runtime', 'register.mjs'), import.meta.filename, '--worker-rss', folder, '--files', String(files)], { encoding: 'utf8' });
+if (measured.status !== 0) throw new Error(`worker RSS measurement failed: ${measured.stderr}`);
+const rss = JSON.parse(measured.stdout) as { before: number; after: number };
+table.push([`worker: RSS after importing one DAG file, then all ${files} (DAG module cache)`, `${rss.before.toFixed(0)} MB → ${rss.after.toFixed(0)} MB (${(((rss.after - rss.before) * 1024) / (files - 1)).toFixed(0)} KB per file)`, '—']);
 
 process.stdout.write(`\n(m) a DAG folder of ${files} generated files of 10 tasks (every 10th imports a shared helper); node ${process.version}\n${table.toString()}\n`);
