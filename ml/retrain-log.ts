@@ -64,7 +64,7 @@ const imported = new Map<string, Promise<void>>();
 
 /**
  * Every trigger evaluation and retrain attempt of every model, from every
- * host: a table of the store (ARCHITECTURE decision 10), read by
+ * host: a table of the store (ADR 10, docs/adr/0010-hosts-share-only-redis-store-and-artifacts.md), read by
  * `updraft retrain-log`, the demo and the web UI.
  */
 export class RetrainLog {

@@ -49,7 +49,7 @@ export class ModelRegistry {
   /** Registers a new version (stage None); versions count from 1 per model. `record` is pinned with it. */
   async register(name: string, artifactUri: string, metrics: Record<string, number>, trackingRunId: string | null, now = new Date(), record: ModelVersionRecord | null = null): Promise<ModelVersion> {
     assertModelName(name);
-    // A path would only mean something on the host that wrote it (decision 10).
+    // A path would only mean something on the host that wrote it (ADR 10, docs/adr/0010-hosts-share-only-redis-store-and-artifacts.md).
     if (!/^[a-z][a-z0-9+.-]*:/.test(artifactUri)) throw new InvalidInputError(`model '${name}': '${artifactUri}' is not an artifact URI (a local path cannot be served by other hosts)`);
     return this.store.write(async (tx) => {
       await tx.insertInto('registered_model').values({ name, created_at: now.toISOString() }).onConflict((oc) => oc.column('name').doNothing()).execute();

@@ -22,7 +22,7 @@ function shownPath(file: string): string {
 
 /**
  * `dags ...`. The read commands here take the serialized DAGs and history
- * from the store and never import a DAG file (decision 12): a hanging DAG
+ * from the store and never import a DAG file (ADR 12, docs/adr/0012-readers-read-the-store.md): a hanging DAG
  * file cannot slow them. `dags reserialize` is the explicit refresh.
  */
 export function registerDagCommands(program: Command, ctx: () => CliContext): void {

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 
 /**
  * Where each model's drift reports are (the reports themselves are artifacts):
- * the webserver lists them from here (readers read the store, ARCHITECTURE decision 12).
+ * the webserver lists them from here (readers read the store, ADR 12, docs/adr/0012-readers-read-the-store.md).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema

@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 /**
  * The retrain log moves into the store. It was `$UPDRAFT_HOME/retrain-log.jsonl`,
  * one file per host, so `updraft retrain-log` on one host missed the retrains
- * other hosts ran (ARCHITECTURE decision 10: a host's home holds only caches
+ * other hosts ran (ADR 10, docs/adr/0010-hosts-share-only-redis-store-and-artifacts.md: a host's home holds only caches
  * and its own logs). `id` orders the lines as they were written; JSON columns
  * are text, as elsewhere.
  */
