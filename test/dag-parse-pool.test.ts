@@ -130,4 +130,20 @@ ${body}
     assert.deepEqual(imports(), ['alone.ts', 'uses_helper.ts', 'uses_helper.ts']);
     assert.deepEqual(taskIds(parse, 'uses_helper'), ['x', 'y']);
   });
+
+  it('a file that timed out is imported again on the next parse (a timeout may not recur); one that threw is not', async () => {
+    const { folder, imports } = folderWithMarker();
+    const marker = join(tempDir('updraft-cache-marker-'), 'hung.txt');
+    writeFileSync(join(folder, 'hangs.ts'), `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(marker)}, 'x');\nwhile (true) {}\n`);
+    writeFileSync(join(folder, 'throws.ts'), `import { dag } from 'updraft';\nexport const d = dag({ dagId: 'throws' });\nthrow new Error('no');\n`);
+    const cache = new DagFileParseCache();
+    for (let round = 0; round < 2; round++) {
+      const parse = await parseDagFolder(folder, { pool, cache, timeoutMs: 1000 });
+      const stats = new Map(parse.fileStats.map((stat) => [stat.file.split('/').pop(), stat]));
+      assert.equal(stats.get('hangs.ts')?.imported, true, `round ${round}: hangs.ts imported`);
+      assert.equal(stats.get('throws.ts')?.imported, round === 0, `round ${round}: throws.ts imported only the first time`);
+    }
+    assert.equal(readFileSync(marker, 'utf8'), 'xx');
+    assert.deepEqual(imports(), ['alone.ts', 'uses_helper.ts']);
+  });
 });

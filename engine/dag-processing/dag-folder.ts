@@ -117,8 +117,10 @@ export async function parseDagFiles(folder: string, files: readonly string[], op
     while (next < toImport.length) {
       const i = toImport[next++]!;
       const file = files[i]!;
-      const { result, durationMs } = await pool.parseTimed(file, fingerprints[i]!, timeoutMs);
-      cache?.record(file, fingerprints[i]!, result, durationMs);
+      const { result, durationMs, settled } = await pool.parseTimed(file, fingerprints[i]!, timeoutMs);
+      // A timeout or a thread that died may not happen again (a loaded machine, a server down at import): imported again next time.
+      if (settled) cache?.record(file, fingerprints[i]!, result, durationMs);
+      else cache?.forget(file);
       results[i] = result;
       stats[i] = statOf(file, result, durationMs, true);
     }

@@ -83,6 +83,11 @@ export class DagFileParseCache {
     return entry;
   }
 
+  /** Forgets a file's last result: it is imported on the next parse. */
+  forget(file: string): void {
+    this.entries.delete(file);
+  }
+
   /** Forgets files no longer in the folder. */
   keepOnly(files: ReadonlySet<string>): void {
     for (const file of this.entries.keys()) if (!files.has(file)) this.entries.delete(file);

@@ -8,6 +8,13 @@ const PARSE_THREAD = new URL('./parse-thread.mjs', import.meta.url);
 /** What parsing one file gives: its DAGs, or the one-line import error. */
 export type FileParse = DagSpec[] | string;
 
+/** A {@link FileParse} with how long the import took and whether it ran to its end (see {@link DagParsePool.parseTimed}). */
+export interface TimedFileParse {
+  result: FileParse;
+  durationMs: number;
+  settled: boolean;
+}
+
 /** Options of a {@link DagParsePool}. */
 export interface DagParsePoolOptions {
   /**
@@ -114,30 +121,33 @@ export class DagParsePool {
 
   /**
    * {@link parse}, with the wall time of the import itself (`dags report`): a
-   * thread's start (loader and engine) counts neither there nor against the timeout.
+   * thread's start (loader and engine) counts neither there nor against the
+   * timeout. `settled`: the import ran to its end (its DAGs or its throw), so
+   * the same file gives the same answer; false after a timeout, an exit or
+   * the heap limit, which may not happen again.
    */
-  parseTimed(file: string, fingerprint: string, timeoutMs: number): Promise<{ result: FileParse; durationMs: number }> {
+  parseTimed(file: string, fingerprint: string, timeoutMs: number): Promise<TimedFileParse> {
     const held = this.exhausted.get(file);
-    if (held && held.fingerprint === fingerprint && this.now() < held.retryAt) return Promise.resolve({ result: held.message, durationMs: 0 });
-    return this.importIn(this.take(), file, fingerprint, timeoutMs).then(({ result, durationMs }) => {
+    if (held && held.fingerprint === fingerprint && this.now() < held.retryAt) return Promise.resolve({ result: held.message, durationMs: 0, settled: false });
+    return this.importIn(this.take(), file, fingerprint, timeoutMs).then(({ result, durationMs, settled }) => {
       if (result !== HEAP_EXHAUSTED) {
         this.exhausted.delete(file);
-        return { result, durationMs };
+        return { result, durationMs, settled };
       }
       const failures = held?.fingerprint === fingerprint ? held.failures + 1 : 1;
       const waitMs = Math.min(this.heapRetryMs * 2 ** (failures - 1), MAX_HEAP_RETRY_MS);
       const message = `import exceeded the parse heap limit of ${this.heapLimitMb} MB (UPDRAFT_DAG_PARSE_HEAP_MB); imported again when the file changes, else in ${Math.ceil(waitMs / 1000)} s`;
       this.exhausted.set(file, { fingerprint, failures, retryAt: this.now() + waitMs, message });
-      return { result: message, durationMs };
+      return { result: message, durationMs, settled: false };
     });
   }
 
-  private async importIn(thread: ParseThread, file: string, fingerprint: string, timeoutMs: number): Promise<{ result: FileParse | typeof HEAP_EXHAUSTED; durationMs: number }> {
+  private async importIn(thread: ParseThread, file: string, fingerprint: string, timeoutMs: number): Promise<{ result: FileParse | typeof HEAP_EXHAUSTED; durationMs: number; settled: boolean }> {
     const url = `${pathToFileURL(file).href}?v=${fingerprint}&parse=${++this.sequence}`;
     this.busy.add(thread);
     if (!(await thread.ready)) {
       this.busy.delete(thread);
-      return { result: 'the parse thread ended before it could import the file', durationMs: 0 };
+      return { result: 'the parse thread ended before it could import the file', durationMs: 0, settled: false };
     }
     return new Promise((done) => {
       const posted = performance.now();
@@ -147,7 +157,7 @@ export class DagParsePool {
         this.busy.delete(thread);
         if (reusable) this.giveBack(thread);
         else void thread.worker.terminate();
-        done({ result, durationMs: importMs ?? performance.now() - posted });
+        done({ result, durationMs: importMs ?? performance.now() - posted, settled: importMs !== undefined });
       };
       const onMessage = (m: ({ ok: true; dags: DagSpec[] } | { ok: false; message: string }) & { durationMs: number }): void => {
         thread.imports++;
