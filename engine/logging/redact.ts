@@ -5,19 +5,10 @@
  * environment variables below and registered by whoever opens a connection).
  */
 
-/** Where a secret environment variable keeps its secret: the whole value, or the password of the URL it holds. */
-export type SecretKind = 'value' | 'url-password';
+import { SECRET_ENV_VARS } from '../models/secret-env.ts';
 
-/**
- * The environment variables Updraft knows to be secret. One list, so that
- * whatever hides secrets (logs, errors, a task's environment) hides the same.
- */
-export const SECRET_ENV_VARS: Readonly<Record<string, SecretKind>> = {
-  UPDRAFT_API_TOKEN: 'value',
-  REDIS_URL: 'url-password',
-  UPDRAFT_DATABASE_URL: 'url-password',
-  UPDRAFT_ARTIFACTS_URL: 'url-password',
-};
+// The one list of secret variables (engine/models/secret-env.ts) is shared with the bash operator's clean environment.
+export { SECRET_ENV_VARS, type SecretKind } from '../models/secret-env.ts';
 
 export const MASK = '***';
 
