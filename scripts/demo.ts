@@ -8,6 +8,7 @@ import { printRows } from '../engine/cli/output.ts';
 import { DagModuleCache } from '../engine/dag-processing/dag-module-cache.ts';
 import { runDagRunLocally } from '../engine/execution/local-executor.ts';
 import { DagRunType } from '../engine/models/states.ts';
+import { redact } from '../engine/logging/redact.ts';
 import { createRedis, redisAnswers, redisUrl } from '../engine/queue/redis-connection.ts';
 import { updraftHome } from '../engine/store/database.ts';
 import { defaultRunId, type DagRun } from '../engine/store/dag-run-repository.ts';
@@ -45,13 +46,18 @@ async function main(): Promise<void> {
   }
 
   if (await redisAnswers()) {
-    say(`Redis answers at ${redisUrl()}: running through a scheduler and 2 worker processes (BullMQ)`);
+    say(`Redis answers at ${redact(redisUrl())}: running through a scheduler and 2 worker processes (BullMQ)`);
     // New DAGs start paused (Airflow's dags_are_paused_at_creation): the demo unpauses the one it runs.
     await store.dags.upsert(spec, { fileloc: DAG_FILE, relativeFileloc: 'ml_retraining_pipeline.ts' }, 'demo', new Date().toISOString(), false);
     await store.dags.setPaused(DAG_ID, false);
-    await runDistributed(store, created);
+    try {
+      await runDistributed(store, created);
+    } finally {
+      // Paused again, as a new DAG is: a scheduler started later does not begin its schedule unasked.
+      await store.dags.setPaused(DAG_ID, true);
+    }
   } else {
-    say(`no Redis at ${redisUrl()}: running in-process (updraft dags test style); start redis-server to see scheduler + workers`);
+    say(`no Redis at ${redact(redisUrl())}: running in-process (updraft dags test style); start redis-server to see scheduler + workers`);
     for (const run of created) await runDagRunLocally(store, dag, run, systemClock, { echo: () => {} });
   }
 

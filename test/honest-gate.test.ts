@@ -16,8 +16,8 @@ import { datasetFromBytes, stratifiedSplit } from '../ml/training/dataset.ts';
 import { schemaOf } from '../ml/training/feature-schema.ts';
 import { readModel, scoreOnRows, trainModel, type TrainResult } from '../ml/training/train-model.ts';
 import { validationGate } from '../ml/training/validation-gate.ts';
-import { tempDir } from './helpers/cli.ts';
-import { pipelineDagsTest, taskStates } from './helpers/ml-pipeline.ts';
+import { runCli, tempDir } from './helpers/cli.ts';
+import { DAGS, pipelineDagsTest, taskStates } from './helpers/ml-pipeline.ts';
 
 /** Data rows (no header) of the synthetic churn set: same distribution whatever the seed. */
 const rowsOf = (n: number, seed: number): string[] => churnRows(n, seed).trim().split('\n');
@@ -147,6 +147,10 @@ describe('the validation gate scores champion and candidate on rows neither trai
     assert.deepEqual(tries.map((t) => t.state), ['failed'], 'a schema difference is not retried');
     assert.match(tries[0]!.error!, /^DataValidationError: .*no-age\.csv: missing column 'age' \(champion v1's feature schema: [^\n]*\); set allow_schema_change to retrain with another schema$/);
     assert.equal(taskStates(run.result)['deploy_model#1'], 'upstream_failed');
+    // Updraft's own error says it all in its message: the try's log holds that line, not a stack.
+    const tryLog = await runCli(['--dags-folder', DAGS, 'tasks', 'logs', 'ml_retraining_pipeline', run.result.run_id, 'train_model'], { UPDRAFT_HOME: home });
+    assert.match(tryLog.stdout, /DataValidationError: .*missing column 'age'/);
+    assert.doesNotMatch(tryLog.stdout, /^\s+at /m, 'no stack in the task log');
     assert.deepEqual(await versions(), before, 'nothing registered, production unchanged');
   });
 });

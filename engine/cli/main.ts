@@ -65,6 +65,7 @@ registerInitCommand(program);
 registerInfoCommand(program, ctx);
 program.command('version').description('print the version').action(() => void process.stdout.write(`${version}\n`));
 
+let failed = false;
 try {
   // Only as the first word: `models predict --version N` is the subcommand's own option.
   if (process.argv[2] === '--version' || process.argv[2] === '-V') process.argv.splice(2, 1, 'version');
@@ -74,6 +75,7 @@ try {
     // commander already printed its one-line message (or the help/version text)
     process.exitCode = error.exitCode;
   } else {
+    failed = true;
     const known = error instanceof UpdraftError;
     process.stderr.write(`updraft: error: ${redact(known ? (error as Error).message : String((error as Error)?.stack ?? error))}\n`);
     process.exitCode = known ? 1 : 2;
@@ -81,3 +83,6 @@ try {
 } finally {
   await (context as CliContext | null)?.close();
 }
+// A long-running command that failed while starting (a corrupt store found by the scheduler's first
+// pass) may have left timers and connections behind: its one-line error is its last word.
+if (failed) process.exit();

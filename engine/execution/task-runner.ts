@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Dag } from '../models/dag.ts';
-import { FailWithoutRetryError, SkipTaskError, TaskTimeoutError, TryTerminatedError } from '../models/errors.ts';
+import { FailWithoutRetryError, SkipTaskError, TaskTimeoutError, TryTerminatedError, UpdraftError } from '../models/errors.ts';
 import { TaskInstanceState } from '../models/states.ts';
 import type { TaskContext, XComSource } from '../models/task-context.ts';
 import type { DagRun } from '../store/dag-run-repository.ts';
@@ -12,7 +12,7 @@ import type { HandOffRead } from './hand-off-read.ts';
 import { TaskLogBuffer } from './task-log-buffer.ts';
 import { tryLifecycleOf } from './try-lifecycle.ts';
 import { settleTry, type FinishedTry, type TryResult } from './try-outcome.ts';
-import { boundXComValue, resolveXComValues, UnreadableXCom, xcomArtifactStore, XComTooLargeError } from './xcom-artifacts.ts';
+import { boundXComValue, resolveXComValues, UnreadableXCom, xcomArtifactStore } from './xcom-artifacts.ts';
 
 /** A try given back to the queue by a worker shutting down: the same try runs again elsewhere, no retry spent. */
 export interface HandedBackTry {
@@ -166,7 +166,8 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
       error = null;
     } else {
       log.error(`${error.name}: ${error.message}`);
-      if (error.stack && !(error instanceof XComTooLargeError)) log.error(error.stack.split('\n').slice(1, 6).join('\n'));
+      // Updraft's own errors say what is wrong in their message; a stack is for the task's own code.
+      if (error.stack && !(error instanceof UpdraftError)) log.error(error.stack.split('\n').slice(1, 6).join('\n'));
       result = { kind: 'failed', error: `${error.name}: ${error.message}`, retryable: !(error instanceof FailWithoutRetryError) };
     }
   } finally {

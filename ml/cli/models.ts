@@ -50,10 +50,10 @@ export function registerModelCommands(program: Command, ctx: () => PluginContext
         decided_at: d.decided_at, candidate_run_id: d.candidate_run_id, champion_version: d.champion_version, passed: d.passed, policy: d.policy, alpha: d.alpha,
         difference: d.comparison?.difference ?? null, ci_low: d.comparison?.ci_low ?? null, ci_high: d.comparison?.ci_high ?? null, p_value: d.comparison?.p_value ?? null,
         // Decisions recorded before holdouts were kept have none.
-        holdout_rows: d.holdout?.rows ?? null, holdout_fingerprint: d.holdout?.fingerprint ?? null, schema_change: d.schema_change?.differences.join('; ') ?? null,
+        holdout_rows: d.holdout?.rows ?? null, holdout_fingerprint: d.holdout?.fingerprint ?? null, schema_change: o.output === 'json' ? (d.schema_change ?? null) : (d.schema_change?.differences.join('; ') ?? null),
         reasons: d.reasons.join('; '), dag_run_id: d.dag_run_id,
       }));
-      printRows(rows, o.output, ['decided_at', 'champion_version', 'passed', 'policy', 'holdout_rows', 'difference', 'ci_low', 'ci_high', 'p_value', 'reasons']);
+      printRows(rows, o.output, ['decided_at', 'champion_version', 'passed', 'policy', 'holdout_rows', 'holdout_fingerprint', 'difference', 'ci_low', 'ci_high', 'p_value', 'reasons']);
     });
 
   // Both deploy: the version's artifact is read (and verified) through the artifact store
