@@ -1,80 +1,83 @@
 import { TaskInstanceState } from '../models/states.ts';
 import { TriggerRule } from '../models/trigger-rule.ts';
+import type { CountComparison, PlanStep, TriggerDecision, TriggerRulePlan, UpstreamCountName, UpstreamCounts } from '../models/trigger-rule-plan.ts';
 
-/** What the scheduler does with a task whose try is in state `none`. */
-export type TriggerDecision = 'run' | 'skip' | 'upstream_failed' | 'wait';
+export type { TriggerDecision, UpstreamCounts } from '../models/trigger-rule-plan.ts';
 
-/** Counts of the direct upstream tasks' current states. */
-export interface UpstreamCounts {
-  total: number;
-  success: number;
-  skipped: number;
-  failed: number;
-  upstreamFailed: number;
-  removed: number;
-  /** success + skipped + failed + upstream_failed + removed */
-  done: number;
+/** The count an upstream task's state adds to (null: not done — unfinished, or no outcome yet). */
+export function countOf(state: TaskInstanceState | null | undefined): Exclude<UpstreamCountName, 'total' | 'done' | 'success_setup' | 'skipped_setup'> | null {
+  switch (state) {
+    case TaskInstanceState.SUCCESS: return 'success';
+    case TaskInstanceState.SKIPPED: return 'skipped';
+    case TaskInstanceState.FAILED: return 'failed';
+    case TaskInstanceState.UPSTREAM_FAILED: return 'upstream_failed';
+    case TaskInstanceState.REMOVED: return 'removed';
+    default: return null;
+  }
 }
 
+export const noCounts = (total: number): UpstreamCounts =>
+  ({ total, success: 0, skipped: 0, failed: 0, upstream_failed: 0, removed: 0, done: 0, success_setup: 0, skipped_setup: 0 });
+
+/** Counts of these upstream states (a full read; the stored counts must always equal it). */
 export function countUpstream(states: readonly TaskInstanceState[]): UpstreamCounts {
-  const c: UpstreamCounts = { total: states.length, success: 0, skipped: 0, failed: 0, upstreamFailed: 0, removed: 0, done: 0 };
+  const c = noCounts(states.length);
   for (const s of states) {
-    if (s === TaskInstanceState.SUCCESS) c.success++;
-    else if (s === TaskInstanceState.SKIPPED) c.skipped++;
-    else if (s === TaskInstanceState.FAILED) c.failed++;
-    else if (s === TaskInstanceState.UPSTREAM_FAILED) c.upstreamFailed++;
-    else if (s === TaskInstanceState.REMOVED) c.removed++;
+    const name = countOf(s);
+    if (name) {
+      c[name]++;
+      c.done++;
+    }
   }
-  c.done = c.success + c.skipped + c.failed + c.upstreamFailed + c.removed;
   return c;
 }
 
-/**
- * The one trigger-rule evaluator, shared by the scheduler and `dags test`.
- *
- * Mirrors Airflow's `TriggerRuleDep` (with `flag_upstream_failed=True`): first
- * the rules that decide a terminal state early, possibly before every upstream
- * is done (e.g. `all_success` turns `upstream_failed` as soon as one upstream
- * fails); then whether the rule is met (`run`) or must `wait`.
- */
-export function evaluateTriggerRule(rule: TriggerRule, c: UpstreamCounts): TriggerDecision {
-  if (c.total === 0 || rule === TriggerRule.ALWAYS) return 'run';
-  const upstreamDone = c.done >= c.total;
-  const anyFailed = c.failed + c.upstreamFailed > 0;
+const cmp = (terms: CountComparison['terms'], op: CountComparison['op'], value: number): CountComparison => ({ terms, op, value });
+const step = (decision: PlanStep['decision'], ...when: CountComparison[]): PlanStep => ({ decision, when });
+const anyFailed = cmp({ failed: 1, upstream_failed: 1 }, '>', 0);
+const upstreamDone = cmp({ done: 1, total: -1 }, '>=', 0);
+/** At least `total` upstreams in the named counts. */
+const allIn = (...names: UpstreamCountName[]): CountComparison => cmp({ ...Object.fromEntries(names.map((n) => [n, 1])), total: -1 }, '>=', 0);
 
-  switch (rule) {
-    case TriggerRule.ALL_SUCCESS:
-      if (anyFailed) return 'upstream_failed';
-      if (c.skipped > 0) return 'skip';
-      return c.total - c.success > 0 ? 'wait' : 'run';
-    case TriggerRule.ALL_FAILED:
-      if (c.success + c.skipped > 0) return 'skip';
-      return c.total - c.failed - c.upstreamFailed > 0 ? 'wait' : 'run';
-    case TriggerRule.ALL_DONE:
-      return upstreamDone ? 'run' : 'wait';
-    case TriggerRule.ALL_SKIPPED:
-      if (c.success + c.failed + c.upstreamFailed > 0) return 'skip';
-      return c.total - c.skipped > 0 ? 'wait' : 'run';
-    case TriggerRule.ONE_SUCCESS:
-      if (c.success > 0) return 'run';
-      if (upstreamDone && c.done === c.skipped) return 'skip';
-      if (upstreamDone) return 'upstream_failed';
-      return 'wait';
-    case TriggerRule.ONE_FAILED:
-      if (anyFailed) return 'run';
-      return upstreamDone ? 'skip' : 'wait';
-    case TriggerRule.ONE_DONE:
-      if (c.success + c.failed > 0) return 'run';
-      return upstreamDone ? 'skip' : 'wait';
-    case TriggerRule.NONE_FAILED:
-      if (anyFailed) return 'upstream_failed';
-      return c.total - c.success - c.skipped > 0 ? 'wait' : 'run';
-    case TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS:
-      if (anyFailed) return 'upstream_failed';
-      if (c.skipped === c.total) return 'skip';
-      return c.total - c.success - c.skipped > 0 ? 'wait' : 'run';
-    case TriggerRule.NONE_SKIPPED:
-      if (c.skipped > 0) return 'skip';
-      return upstreamDone ? 'run' : 'wait';
-  }
+/**
+ * The one trigger-rule evaluator, as data: each rule's plan, mirroring
+ * Airflow's `TriggerRuleDep` (with `flag_upstream_failed=True`): first the
+ * steps that decide a terminal state early, possibly before every upstream
+ * is done (e.g. `all_success` turns `upstream_failed` as soon as one
+ * upstream fails); then whether the rule is met (`run`); else `wait`. A task
+ * without upstream always runs.
+ */
+const PLANS: Record<TriggerRule, readonly PlanStep[]> = {
+  [TriggerRule.ALL_SUCCESS]: [step('upstream_failed', anyFailed), step('skip', cmp({ skipped: 1 }, '>', 0)), step('run', allIn('success'))],
+  [TriggerRule.ALL_FAILED]: [step('skip', cmp({ success: 1, skipped: 1 }, '>', 0)), step('run', allIn('failed', 'upstream_failed'))],
+  [TriggerRule.ALL_DONE]: [step('run', upstreamDone)],
+  [TriggerRule.ALL_SKIPPED]: [step('skip', cmp({ success: 1, failed: 1, upstream_failed: 1 }, '>', 0)), step('run', allIn('skipped'))],
+  [TriggerRule.ONE_SUCCESS]: [step('run', cmp({ success: 1 }, '>', 0)), step('skip', upstreamDone, cmp({ done: 1, skipped: -1 }, '=', 0)), step('upstream_failed', upstreamDone)],
+  [TriggerRule.ONE_FAILED]: [step('run', anyFailed), step('skip', upstreamDone)],
+  [TriggerRule.ONE_DONE]: [step('run', cmp({ success: 1, failed: 1 }, '>', 0)), step('skip', upstreamDone)],
+  [TriggerRule.NONE_FAILED]: [step('upstream_failed', anyFailed), step('run', allIn('success', 'skipped'))],
+  [TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS]: [step('upstream_failed', anyFailed), step('skip', cmp({ skipped: 1, total: -1 }, '=', 0)), step('run', allIn('success', 'skipped'))],
+  [TriggerRule.NONE_SKIPPED]: [step('skip', cmp({ skipped: 1 }, '>', 0)), step('run', upstreamDone)],
+  [TriggerRule.ALWAYS]: [step('run')],
+};
+
+/** The plan of `rule`: what the store's SQL applies on the stored counts. */
+export function triggerRulePlan(rule: TriggerRule): TriggerRulePlan {
+  return { rule, steps: [step('run', cmp({ total: 1 }, '=', 0)), ...PLANS[rule]] };
+}
+
+function holds(c: CountComparison, counts: UpstreamCounts): boolean {
+  let sum = 0;
+  for (const [name, coefficient] of Object.entries(c.terms) as Array<[UpstreamCountName, number]>) sum += coefficient * counts[name];
+  return c.op === '>' ? sum > c.value : c.op === '>=' ? sum >= c.value : sum === c.value;
+}
+
+/** A plan evaluated on counts: the first step whose condition holds, else `wait`. */
+export function evaluatePlan(plan: TriggerRulePlan, counts: UpstreamCounts): TriggerDecision {
+  return plan.steps.find((s) => s.when.every((c) => holds(c, counts)))?.decision ?? 'wait';
+}
+
+/** The one trigger-rule evaluator, shared by workers, the scheduler and `dags test`: the rule's plan on the counts. */
+export function evaluateTriggerRule(rule: TriggerRule, counts: UpstreamCounts): TriggerDecision {
+  return evaluatePlan(triggerRulePlan(rule), counts);
 }
