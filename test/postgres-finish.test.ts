@@ -3,22 +3,23 @@ import { after, before, describe, it } from 'node:test';
 import { advanceDagRun } from '../engine/execution/dag-run-evaluator.ts';
 import { DagStructure, type DagSpec, type TaskSpec } from '../engine/models/dag-spec.ts';
 import { TRIGGER_RULES, TriggerRule } from '../engine/models/trigger-rule.ts';
-import { keyString, type TaskInstanceKey } from '../engine/models/task-instance-key.ts';
+import type { TaskInstanceKey } from '../engine/models/task-instance-key.ts';
 import type { DagRun } from '../engine/store/dag-run-repository.ts';
 import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
 import type { Store } from '../engine/store/store.ts';
-import type { HandOffRead } from '../engine/execution/hand-off-read.ts';
 import type { TaskInstance } from '../engine/store/task-instance-repository.ts';
 import { tryLifecycleOf } from '../engine/execution/try-lifecycle.ts';
 import { settleTry, type FinishedTry, type TryResult } from '../engine/execution/try-outcome.ts';
+import { countAll } from '../engine/execution/upstream-counting.ts';
 import { tempDir } from './helpers/cli.ts';
 // The same seeded PRNG (mulberry32) as the data splits: the same seed walks every path the same way.
 import { rng } from '../ml/training/dataset.ts';
 import { ADMIN_URL, postgresAnswers, throwawayDatabase, type ThrowawayDatabase } from './helpers/postgres.ts';
 
-// Equivalence: on PostgreSQL a finish and its hand-off go in one statement, decided before it
-// (engine/execution/one-statement-finish.ts decides, engine/store/postgres-finish.ts records). Walked through the same random DAGs, outcomes and
-// concurrent groups, it must leave every try exactly as the transactional path does.
+// Equivalence: on PostgreSQL a finish and its hand-off go in one statement that counts and applies the
+// trigger rules' plans (engine/execution/one-statement-finish.ts plans, engine/store/postgres-finish.ts records). Walked through the same
+// random DAGs, outcomes and concurrent groups, it must leave every try exactly as the transactional path does, and the stored upstream
+// counts equal to a full read of the tries.
 
 const available = await postgresAnswers();
 if (!available && process.env.CI) throw new Error(`CI is set but no PostgreSQL answers at ${ADMIN_URL}`);
@@ -71,26 +72,22 @@ interface Walk {
 
 /**
  * Walks a run to its end: tries finish in groups of 1–3 at once, in one
- * statement (`one-statement`), in one statement decided from reads made when
- * each try was queued, a step or more before it finishes, so often stale
- * (`read-ahead`), or by the start's statement (`read-at-start`, as a worker
- * does), or one by one inside a transaction (`transactional`).
+ * statement (`one-statement`, as a worker does), or one by one inside a
+ * transaction (`transactional`).
  */
-async function walk(store: Store, { spec, outcomes, seed }: Scenario, runId: string, path: 'one-statement' | 'read-ahead' | 'read-at-start' | 'transactional'): Promise<Walk> {
+async function walk(store: Store, { spec, outcomes, seed }: Scenario, runId: string, path: 'one-statement' | 'transactional'): Promise<Walk> {
   const rnd = rng(seed * 7 + 1);
   const structure = new DagStructure(spec);
   await store.dags.upsert(spec, { fileloc: `/dags/${spec.dagId}.ts`, relativeFileloc: null }, 'f', new Date().toISOString());
   // One run per path; a DAG has one run per logical date.
-  const logicalDate = new Date({ 'one-statement': '2026-06-01T00:00:00Z', 'read-ahead': '2026-06-02T00:00:00Z', 'read-at-start': '2026-06-03T00:00:00Z', transactional: '2026-06-04T00:00:00Z' }[path]);
+  const logicalDate = new Date({ 'one-statement': '2026-06-01T00:00:00Z', transactional: '2026-06-04T00:00:00Z' }[path]);
   const run: DagRun = (await store.runs.create(spec, {
     runId, runType: 'manual', logicalDate, dataInterval: { start: logicalDate, end: logicalDate }, conf: {}, state: 'running',
   }, new Date()))!;
   const position = (k: TaskInstanceKey): number => structure.position.get(k.taskId)!;
   const queue: TaskInstanceKey[] = [];
-  const readAhead = new Map<string, Promise<HandOffRead | null>>();
   const push = (keys: readonly TaskInstance[]): void => {
     queue.push(...keys);
-    if (path === 'read-ahead') for (const k of keys) readAhead.set(keyString(k), tryLifecycleOf(store).readForHandOff(k, structure));
   };
   push((await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'test' }))).queued);
   const steps: string[] = [];
@@ -98,12 +95,7 @@ async function walk(store: Store, { spec, outcomes, seed }: Scenario, runId: str
     queue.sort((a, b) => position(a) - position(b) || a.tryNumber - b.tryNumber);
     const group = queue.splice(0, 1 + Math.floor(rnd() * 3));
     const owner = { hostname: 'h', workerId: 'w' };
-    const started = await Promise.all(group.map(async (k) => {
-      if (path !== 'read-at-start') return tryLifecycleOf(store).tryStarted(k, owner, new Date());
-      const { ti, handOffRead } = await tryLifecycleOf(store).tryStartedForHandOff(k, owner, new Date(), structure);
-      if (ti && handOffRead) readAhead.set(keyString(ti), Promise.resolve(handOffRead));
-      return ti;
-    }));
+    const started = await Promise.all(group.map((k) => tryLifecycleOf(store).tryStarted(k, owner, new Date())));
     const finishes = started.map((ti) => {
       assert.ok(ti, `a queued try starts (${path})`);
       const task = structure.tasks.get(ti.taskId)!;
@@ -112,7 +104,7 @@ async function walk(store: Store, { spec, outcomes, seed }: Scenario, runId: str
     const options = { structure, queuedBy: 'worker w', log: { chunk: 0, content: 'a line\n' } };
     let results: FinishedTry[];
     if (path !== 'transactional') {
-      results = await Promise.all(finishes.map(({ ti, settled }) => tryLifecycleOf(store).finishTry(ti, run, settled, { ...options, handOffRead: readAhead.get(keyString(ti)) }, new Date())));
+      results = await Promise.all(finishes.map(({ ti, settled }) => tryLifecycleOf(store).finishTry(ti, run, settled, options, new Date())));
     } else {
       results = await store.atomically(async (tx) => {
         const out: FinishedTry[] = [];
@@ -125,7 +117,10 @@ async function walk(store: Store, { spec, outcomes, seed }: Scenario, runId: str
     push(queued);
     steps.push(`${group.map((k) => `${k.taskId}#${k.tryNumber}`).join(',')} -> ${results.map((r) => r.state).join(',')} queued ${queued.map((t) => t.taskId).sort().join(',')}`);
   }
-  const final = Object.fromEntries([...(await store.tasks.latestTries(spec.dagId, runId))].map(([id, t]) => [id, `${t.state}#${t.tryNumber}`]));
+  const latest = await store.tasks.latestTries(spec.dagId, runId);
+  const final = Object.fromEntries([...latest].map(([id, t]) => [id, `${t.state}#${t.tryNumber}`]));
+  const stored = await store.upstream.ofRun(spec.dagId, runId);
+  for (const { taskId, counts } of countAll(structure, latest)) assert.deepEqual(stored.get(taskId), counts, `seed ${seed} ${path}: stored counts of ${taskId} = a full read`);
   return { steps, final };
 }
 
@@ -152,12 +147,8 @@ describe('PostgreSQL: a finish and its hand-off in one statement', { skip: avail
       before = store.counts.commits;
       const slow = await walk(store, s, 'slow', 'transactional');
       commits.transactional += store.counts.commits - before;
-      const ahead = await walk(store, s, 'ahead', 'read-ahead');
-      const atStart = await walk(store, s, 'at-start', 'read-at-start');
       const dag = JSON.stringify(s.spec.tasks.map((t) => [t.taskId, t.upstream, t.triggerRule, s.outcomes.get(t.taskId)]));
       assert.deepEqual(fast, slow, `seed ${seed}, one statement: ${dag}`);
-      assert.deepEqual(ahead, slow, `seed ${seed}, read ahead: ${dag}`);
-      assert.deepEqual(atStart, slow, `seed ${seed}, read by the start: ${dag}`);
     }
     // Transactions: one per group on the transactional path; on the other only where a finish fell back (skips, upstream_failed; frequent in this mix).
     assert.ok(commits.oneStatement < commits.transactional * 0.75, `the one-statement path was taken: ${JSON.stringify(commits)}`);
@@ -182,11 +173,11 @@ describe('PostgreSQL: a finish and its hand-off in one statement', { skip: avail
     return { structure, run, ti };
   }
 
-  it('a chain hand-off is one read and one statement, and the statement writes the log and the XCom', async () => {
+  it('a chain hand-off is one statement, reading no upstream try, and the statement writes the log and the XCom', async () => {
     const { structure, run, ti } = await chainRun('r1', '2026-06-01');
     const before = { ...store.counts };
     const finished = await tryLifecycleOf(store).finishTry(ti, run, settleTry(ti, { kind: 'success', value: { rows: 3 } }, run.logicalDate), { structure, queuedBy: 'worker w', log: { chunk: 0, content: 'done\n' } }, new Date());
-    assert.deepEqual({ statements: store.counts.statements - before.statements, commits: store.counts.commits - before.commits }, { statements: 2, commits: 0 });
+    assert.deepEqual({ statements: store.counts.statements - before.statements, commits: store.counts.commits - before.commits }, { statements: 1, commits: 0 });
     assert.deepEqual(finished.queued.map((t) => [t.taskId, t.state, t.queuedBy]), [['second', 'queued', 'worker w']]);
     assert.equal(await store.logs.read(ti), 'done\n');
     assert.deepEqual([...(await store.xcom.forRun('chain_of_two', 'r1'))], [['first', { rows: 3 }]]);

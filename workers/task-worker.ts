@@ -156,11 +156,8 @@ export class TaskWorker {
     }
 
     const now = this.clock.now();
-    // Loaded before the start so that, on PostgreSQL, the start's statement also reads what the finish's hand-off is decided from.
     const preloaded = await this.loadDag(key.dagId, location.fileloc).catch(() => undefined);
-    const { ti, handOffRead } = preloaded
-      ? await tryLifecycleOf(this.store).tryStartedForHandOff(key, this.owner, now, preloaded.dag.structure())
-      : { ti: await tryLifecycleOf(this.store).tryStarted(key, this.owner, now), handOffRead: null };
+    const ti = await tryLifecycleOf(this.store).tryStarted(key, this.owner, now);
     if (!ti) {
       const current = await this.store.tasks.get(key);
       if (current?.state === TaskInstanceState.RUNNING) {
@@ -187,7 +184,7 @@ export class TaskWorker {
       const spec = dag.structure().tasks.get(key.taskId);
       outcome = spec?.isolation === 'process'
         ? await this.runIsolated(key, file, spec, run, ti, terminate)
-        : await runTaskTry({ store: this.store, dag, run, ti, clock: this.clock, signal: this.shutdown.signal, terminate, queuedBy: this.queuedBy, handOffRead });
+        : await runTaskTry({ store: this.store, dag, run, ti, clock: this.clock, signal: this.shutdown.signal, terminate, queuedBy: this.queuedBy });
     } catch (error) {
       outcome = await this.failLost(ti, run, `could not run task: ${(error as Error).message}`, location.fileloc);
     } finally {

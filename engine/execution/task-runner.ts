@@ -8,7 +8,6 @@ import type { Store } from '../store/store.ts';
 import type { TaskInstance, TaskInstanceKey } from '../store/task-instance-repository.ts';
 import type { Clock } from '../utils/clock.ts';
 import { DEFAULT_TASK_LOG_MAX_BYTES, taskLogMaxBytes } from '../config/task-log-limits.ts';
-import type { HandOffRead } from './hand-off-read.ts';
 import { TaskLogBuffer } from './task-log-buffer.ts';
 import { tryLifecycleOf } from './try-lifecycle.ts';
 import { settleTry, type FinishedTry, type TryResult } from './try-outcome.ts';
@@ -59,8 +58,6 @@ export interface TaskTryInput {
   terminate?: AbortSignal;
   /** Recorded as `queued_by` on the downstream tries this try queues. @defaultValue `worker <host>:<pid>` */
   queuedBy?: string;
-  /** PostgreSQL: what the finish's hand-off is decided from, read by the start's statement. @defaultValue read while the task runs */
-  handOffRead?: HandOffRead | null;
   /** `tasks test`: run without writing anything; log lines go to `echo`. */
   dryRun?: boolean;
   echo?: (line: string) => void;
@@ -84,8 +81,6 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
   const taskSpec = structure.tasks.get(ti.taskId);
   const logCap = readLogCap();
   const log = new TaskLogBuffer(input.dryRun ? null : store, ti, input.echo ?? null, undefined, logCap.bytes);
-  // PostgreSQL: what the finish will decide the hand-off from is read while the task runs, so the finish is one round trip.
-  const handOffRead = input.dryRun ? undefined : input.handOffRead ? Promise.resolve(input.handOffRead) : tryLifecycleOf(store).readForHandOff(ti, structure);
 
   // A task reads the values of the tasks upstream of it: only those are loaded, and none for an operator that reads none.
   // An offloaded value is read from the artifact store here: the task reads it synchronously.
@@ -180,7 +175,7 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
   if (settled.state !== TaskInstanceState.SKIPPED) log.info(`Marking task as ${settled.state.toUpperCase()}`);
   let outcome: FinishedTry = { ...settled, recorded: true, queued: [] };
   if (!input.dryRun) {
-    outcome = await tryLifecycleOf(store).finishTry(ti, run, settled, { structure, queuedBy: input.queuedBy ?? `worker ${workerIdentity()}`, log: log.take(), handOffRead }, clock.now());
+    outcome = await tryLifecycleOf(store).finishTry(ti, run, settled, { structure, queuedBy: input.queuedBy ?? `worker ${workerIdentity()}`, log: log.take() }, clock.now());
     if (!outcome.recorded) log.warn('This try was already finished elsewhere (lost compare-and-set); result discarded');
     if (!outcome.recorded && offloaded) await discardOffloaded(store, offloaded, log);
   }

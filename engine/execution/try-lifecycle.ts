@@ -1,16 +1,13 @@
-import type { DagStructure } from '../models/dag-spec.ts';
 import { TaskInstanceState } from '../models/states.ts';
-import { keyString, type TaskInstanceKey } from '../models/task-instance-key.ts';
+import { keyString, runKeyString, type TaskInstanceKey } from '../models/task-instance-key.ts';
 import type { DagRun } from '../store/dag-run-repository.ts';
-import { startAndReadHandOff } from '../store/postgres-finish.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskInstance } from '../store/task-instance-repository.ts';
 import { CallBatcher } from '../utils/call-batcher.ts';
 import { chunks } from '../utils/chunks.ts';
-import { advanceDagRun, handOffReads } from './dag-run-evaluator.ts';
-import { readHandOff, type HandOffRead } from './hand-off-read.ts';
 import { finishGroupInOneStatement } from './one-statement-finish.ts';
 import { formatLogLine } from './task-log-buffer.ts';
+import { settleDownstream, type OutcomeChange } from './upstream-counting.ts';
 import { settleTry, type FinishedTry, type FinishOptions, type SettledTry, type TryOwner } from './try-outcome.ts';
 
 const RUNNING: readonly TaskInstanceState[] = [TaskInstanceState.RUNNING];
@@ -19,14 +16,6 @@ const STARTABLE: readonly TaskInstanceState[] = [TaskInstanceState.QUEUED, TaskI
 interface StartRequest {
   key: TaskInstanceKey;
   now: Date;
-  /** PostgreSQL: what this try's finish will decide its hand-off from, read in the start's statement. */
-  structure?: DagStructure;
-}
-
-/** A try moved to `running` (undefined: another process owns it), with what its finish's hand-off is decided from, when it was read. */
-export interface StartedTry {
-  ti: TaskInstance | undefined;
-  handOffRead: HandOffRead | null;
 }
 
 interface FinishRequest {
@@ -42,7 +31,9 @@ interface FinishRequest {
 /**
  * Records a group of finishes: one compare-and-set UPDATE per outcome (state,
  * error, from) for the whole group, one INSERT of their last log lines, one of
- * their XComs; then each one's skips and downstream hand-off.
+ * their XComs; then, per run, the branches' skips and the counted hand-off
+ * of all of them together (settleDownstream: one statement adds to the
+ * downstream counts, one applies the trigger rules' plans).
  */
 async function finishGroup(store: Store, requests: readonly FinishRequest[]): Promise<FinishedTry[]> {
   const end = new Date(Math.max(...requests.map((r) => r.now.getTime())));
@@ -65,58 +56,54 @@ async function finishGroup(store: Store, requests: readonly FinishRequest[]): Pr
       .map((r) => ({ dagId: r.ti.dagId, runId: r.ti.runId, taskId: r.ti.taskId, value: r.settled.value })),
     end,
   );
-  const results: FinishedTry[] = [];
-  for (const r of requests) {
-    if (!won.has(r)) {
-      results.push({ ...r.settled, recorded: false, queued: [] });
-      continue;
+  const queuedFor = new Map<FinishRequest, TaskInstance[]>();
+  for (const group of byRun(recorded)) {
+    // The whole group's outcomes, and the tasks its branches skipped, move their downstream counts together (ADR 13).
+    const changes: OutcomeChange[] = group.map((r) => ({ taskId: r.ti.taskId, from: null, to: r.settled.state }));
+    for (const r of group) {
+      for (const batch of chunks(r.settled.skip)) {
+        for (const taskId of await store.tasks.skipUndecided(r.ti.dagId, r.ti.runId, batch, end)) changes.push({ taskId, from: null, to: TaskInstanceState.SKIPPED });
+      }
     }
-    for (const batch of chunks(r.settled.skip)) await store.tasks.skipUndecided(r.ti.dagId, r.ti.runId, batch, end);
-    if (r.settled.state === TaskInstanceState.UP_FOR_RETRY || !r.options.structure) {
-      results.push({ ...r.settled, recorded: true, queued: [] });
-      continue;
+    // Without the DAG (deleted meanwhile) nothing downstream can be counted or decided.
+    const structure = group.find((r) => r.options.structure)?.options.structure;
+    if (!structure) continue;
+    const { dagId, runId } = group[0]!.ti;
+    const queued = await settleDownstream(store, structure, dagId, runId, { changes, queuedBy: group[0]!.options.queuedBy, at: end });
+    // Each queued try goes to the hand-off of one finish upstream of it, else of the group's first (the enqueue is idempotent by job id).
+    for (const ti of queued) {
+      const upstream = structure.tasks.get(ti.taskId)?.upstream ?? [];
+      const owner = group.find((r) => r.settled.state !== TaskInstanceState.UP_FOR_RETRY && upstream.includes(r.ti.taskId)) ?? group[0]!;
+      queuedFor.set(owner, [...(queuedFor.get(owner) ?? []), ti]);
     }
-    const step = await advanceDagRun(store, r.options.structure, r.run, end, { changed: [r.ti.taskId], queuedBy: r.options.queuedBy, finish: false });
-    results.push({ ...r.settled, recorded: true, queued: step.queued });
   }
-  return results;
+  return requests.map((r) => ({ ...r.settled, recorded: won.has(r), queued: queuedFor.get(r) ?? [] }));
 }
 
-/**
- * One UPDATE for every first try of the group (on PostgreSQL carrying the
- * reads of its hand-off, see the store's startAndReadHandOff); a retry whose
- * row is not there yet is opened from its predecessor.
- */
-async function startGroup(store: Store, requests: readonly StartRequest[], owner: TryOwner): Promise<StartedTry[]> {
+function byRun<T extends { ti: TaskInstanceKey }>(requests: readonly T[]): T[][] {
+  const runs = new Map<string, T[]>();
+  for (const r of requests) {
+    const key = runKeyString(r.ti.dagId, r.ti.runId);
+    runs.set(key, [...(runs.get(key) ?? []), r]);
+  }
+  return [...runs.values()];
+}
+
+/** One UPDATE for every first try of the group; a retry whose row is not there yet is opened from its predecessor. */
+async function startGroup(store: Store, requests: readonly StartRequest[], owner: TryOwner): Promise<Array<TaskInstance | undefined>> {
   const now = requests[0]!.now;
   const patch = { start_date: now.toISOString(), hostname: owner.hostname, worker_id: owner.workerId, end_date: null, error: null };
-  const combined = store.dialect === 'postgres' && !store.inTransaction;
-  const wanted = new Map(combined ? requests.flatMap((r) => (r.structure ? [[keyString(r.key), new Set(handOffReads(r.structure, [r.key.taskId]))] as const] : [])) : []);
-  // A leaf's finish reads nothing (see readHandOff).
-  const reads = requests.flatMap((r) => {
-    const ids = wanted.get(keyString(r.key));
-    return ids && ids.size > 1 ? [...ids].map((taskId) => ({ ...r.key, taskId })) : [];
-  });
   const started = new Map<string, TaskInstance>();
-  let read: TaskInstance[] = [];
-  if (reads.length > 0) {
-    const answer = await startAndReadHandOff(store.db, requests.map((r) => r.key), STARTABLE, patch, reads);
-    for (const ti of answer.started) started.set(keyString(ti), ti);
-    read = answer.read.sort((a, b) => a.tryNumber - b.tryNumber);
-  } else {
-    for (const ti of await store.tasks.transitionManyReturning(requests.map((r) => r.key), STARTABLE, TaskInstanceState.RUNNING, patch, now)) started.set(keyString(ti), ti);
-  }
-  const results: StartedTry[] = [];
+  for (const ti of await store.tasks.transitionManyReturning(requests.map((r) => r.key), STARTABLE, TaskInstanceState.RUNNING, patch, now)) started.set(keyString(ti), ti);
+  const results: Array<TaskInstance | undefined> = [];
   for (const { key } of requests) {
     let ti = started.get(keyString(key));
-    const ids = wanted.get(keyString(key));
-    const handOffRead = ti && ids ? { reads: ids, states: new Map(read.filter((t) => t.dagId === key.dagId && t.runId === key.runId && ids.has(t.taskId)).map((t) => [t.taskId, t])) } : null;
     if (!ti && key.tryNumber > 1 && (await store.tasks.openNextTry(key, [TaskInstanceState.UP_FOR_RETRY], TaskInstanceState.RUNNING, patch, now))) {
       ti = await store.tasks.get(key);
     }
     // The same try asked twice in one group (a duplicate delivery) starts once.
     if (ti) started.delete(keyString(key));
-    results.push({ ti, handOffRead });
+    results.push(ti);
   }
   return results;
 }
@@ -130,7 +117,7 @@ async function startGroup(store: Store, requests: readonly StartRequest[], owner
  */
 export class TryLifecycle {
   /** Starts by owner: those asked for in one turn of the event loop share one UPDATE. */
-  private readonly starts = new Map<string, CallBatcher<StartRequest, StartedTry>>();
+  private readonly starts = new Map<string, CallBatcher<StartRequest, TaskInstance | undefined>>();
   /** Finishes asked for while their batch has not run yet: their state changes, logs and XComs share statements. */
   private openFinishes: FinishRequest[] | null = null;
   /** PostgreSQL: finishes asked for in one turn of the event loop, in one statement where they can. */
@@ -149,20 +136,11 @@ export class TryLifecycle {
    * change that needs no other write beside it, so on PostgreSQL a start is
    * one round trip instead of four (BEGIN, the UPDATE, COMMIT).
    */
-  async tryStarted(key: TaskInstanceKey, owner: TryOwner, now: Date): Promise<TaskInstance | undefined> {
-    return (await this.start({ key, now }, owner)).ti;
+  tryStarted(key: TaskInstanceKey, owner: TryOwner, now: Date): Promise<TaskInstance | undefined> {
+    return this.start({ key, now }, owner);
   }
 
-  /**
-   * {@link tryStarted}, and on PostgreSQL, in the same statement, the read its
-   * finish's hand-off will be decided from (pass it as
-   * {@link FinishOptions.handOffRead}); null where it was not read so.
-   */
-  tryStartedForHandOff(key: TaskInstanceKey, owner: TryOwner, now: Date, structure: DagStructure): Promise<StartedTry> {
-    return this.start({ key, now, structure }, owner);
-  }
-
-  private start(request: StartRequest, owner: TryOwner): Promise<StartedTry> {
+  private start(request: StartRequest, owner: TryOwner): Promise<TaskInstance | undefined> {
     let starts = this.starts.get(owner.workerId);
     if (!starts) {
       starts = new CallBatcher((requests: StartRequest[]) => startGroup(this.store, requests, owner));
@@ -203,17 +181,6 @@ export class TryLifecycle {
         return finishGroup(store, requests);
       })
       .then((results) => requests.forEach((r, i) => r.resolve(results[i]!)), (error: unknown) => requests.forEach((r) => r.reject(error)));
-  }
-
-  /**
-   * PostgreSQL: starts reading what the finish of `ti` will decide its
-   * hand-off from (its downstream tasks' tries and theirs upstream), to run
-   * beside the task; pass the promise as {@link FinishOptions.handOffRead}.
-   * Null on SQLite (its reads cost no round trip) and when the read fails.
-   */
-  readForHandOff(ti: TaskInstance, structure: DagStructure): Promise<HandOffRead | null> {
-    if (this.store.dialect !== 'postgres' || this.store.inTransaction) return Promise.resolve(null);
-    return readHandOff(this.store, structure, [ti]).catch(() => null);
   }
 
   /**

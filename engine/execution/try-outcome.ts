@@ -2,7 +2,6 @@ import type { DagStructure } from '../models/dag-spec.ts';
 import { retryDelayMs } from '../models/retry-delay.ts';
 import { TaskInstanceState } from '../models/states.ts';
 import type { TaskInstance } from '../store/task-instance-repository.ts';
-import type { HandOffRead } from './hand-off-read.ts';
 
 /** What a try's own code came to, before the retry rules are applied. */
 export type TryResult =
@@ -52,12 +51,6 @@ export interface FinishOptions {
   log?: { chunk: number; content: string } | null;
   /** The try's states this finish may move it from (compare-and-set). @defaultValue `['running']` */
   from?: readonly TaskInstanceState[];
-  /**
-   * PostgreSQL: the tries the hand-off decision needs, read while the try ran
-   * (TryLifecycle.readForHandOff), so the finish is one round trip.
-   * @defaultValue read at the finish
-   */
-  handOffRead?: Promise<HandOffRead | null>;
 }
 
 /**

@@ -1,15 +1,21 @@
 import type { TaskInstanceState } from './states.ts';
 import type { TaskInstanceKey } from './task-instance-key.ts';
+import type { TriggerRule } from './trigger-rule.ts';
+import type { TriggerRulePlan } from './trigger-rule-plan.ts';
 
 /**
- * A group of try finishes with their downstream hand-off, decided by
- * execution (engine/execution/one-statement-finish.ts) and handed to the store
- * as a plain value: PostgreSQL records it in one statement
- * (engine/store/postgres-finish.ts), which applies the decision and makes none.
+ * A group of try finishes with their downstream hand-off, as a plain value
+ * made by execution (engine/execution/one-statement-finish.ts) from the DAG's
+ * structure and the one evaluator's plans: PostgreSQL records it in one
+ * statement (engine/store/postgres-finish.ts), which counts and applies the
+ * plans and decides nothing of its own.
  */
 export interface FinishPlan {
   finishes: PlannedFinish[];
-  handOff: HandOffPlan;
+  /** The edges from each finishing task that has an outcome to its direct downstream tasks: the counts they add to. */
+  edges: DownstreamEdge[];
+  /** The plans of the downstream tasks' trigger rules. */
+  plans: TriggerRulePlan[];
   /** `queued_by` of the downstream tries the hand-off queues. */
   queuedBy: string;
   /** The finishes' end date, and the time of every row the statement writes. */
@@ -27,32 +33,11 @@ export interface PlannedFinish {
   returnValue?: unknown;
 }
 
-/**
- * What the trigger rules decided downstream of the finishes, and what that
- * decision was read from. Only "queue these": a decision to skip or fail a
- * downstream task is not made ahead of the finish (it is taken in the
- * finish's transaction instead).
- */
-export interface HandOffPlan {
-  queue: HandOffTarget[];
-  /** Tries the decision was read from: nothing is queued unless each is still as read. */
-  premises: HandOffPremise[];
-}
-
-/** A downstream try to move from `none` to `queued`, only if every try in `after` is recorded by the same statement. */
-export interface HandOffTarget {
-  key: TaskInstanceKey;
-  after: readonly TaskInstanceKey[];
-}
-
-/**
- * A task's try the decision was made from, as the trigger rules see it: its
- * finished state, or `unfinished` (queued, running, a retry: to the rules all
- * alike).
- */
-export interface HandOffPremise {
+/** `taskId` (a finishing task of the run) is a direct upstream of `downstreamTaskId`, whose trigger rule is `rule`. */
+export interface DownstreamEdge {
   dagId: string;
   runId: string;
   taskId: string;
-  state: TaskInstanceState | 'unfinished';
+  downstreamTaskId: string;
+  rule: TriggerRule;
 }

@@ -5,6 +5,7 @@ import type { DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
 import { notifyScheduler } from './dag-commands.ts';
 import { purgeXComArtifacts, xcomPrefix } from '../execution/xcom-artifacts.ts';
+import { recordOutcomeChanges, type OutcomeChange } from '../execution/upstream-counting.ts';
 
 const CLEARABLE: readonly TaskInstanceState[] = [TaskInstanceState.SUCCESS, TaskInstanceState.FAILED, TaskInstanceState.SKIPPED, TaskInstanceState.UPSTREAM_FAILED, TaskInstanceState.UP_FOR_RETRY];
 const FAILED: readonly TaskInstanceState[] = [TaskInstanceState.FAILED, TaskInstanceState.UPSTREAM_FAILED];
@@ -31,16 +32,23 @@ export async function clearTaskInstances(store: Store, dag: DagRow, run: DagRun,
   const latest = await store.tasks.latestTries(run.dagId, run.runId);
   const chosen = new Set(dag.spec.tasks.filter((t) => !options.match || options.match(t.taskId)).map((t) => t.taskId));
   if (options.downstream) for (const id of [...chosen]) for (const d of structure.descendantsOf(id)) chosen.add(d);
-  const cleared: Array<{ task_id: string; try_number: number }> = [];
-  for (const task of dag.spec.tasks) {
-    const ti = latest.get(task.taskId);
-    if (!ti || !chosen.has(task.taskId) || !CLEARABLE.includes(ti.state)) continue;
-    if (options.onlyFailed && !FAILED.includes(ti.state)) continue;
-    const next = { ...ti, tryNumber: ti.tryNumber + 1 };
-    if (options.dryRun || (await store.tasks.openNextTry(next, [ti.state], TaskInstanceState.NONE, { max_tries: next.tryNumber + task.retries }, now))) {
-      cleared.push({ task_id: task.taskId, try_number: next.tryNumber });
+  // The new tries and the downstream counts they withdraw outcomes from, in one transaction (ADR 13).
+  const cleared = await store.atomically(async (tx) => {
+    const opened: Array<{ task_id: string; try_number: number }> = [];
+    const changes: OutcomeChange[] = [];
+    for (const task of dag.spec.tasks) {
+      const ti = latest.get(task.taskId);
+      if (!ti || !chosen.has(task.taskId) || !CLEARABLE.includes(ti.state)) continue;
+      if (options.onlyFailed && !FAILED.includes(ti.state)) continue;
+      const next = { ...ti, tryNumber: ti.tryNumber + 1 };
+      if (options.dryRun || (await tx.tasks.openNextTry(next, [ti.state], TaskInstanceState.NONE, { max_tries: next.tryNumber + task.retries }, now))) {
+        opened.push({ task_id: task.taskId, try_number: next.tryNumber });
+        changes.push({ taskId: task.taskId, from: ti.state, to: TaskInstanceState.NONE });
+      }
     }
-  }
+    if (!options.dryRun) await recordOutcomeChanges(tx, structure, run.dagId, run.runId, changes);
+    return opened;
+  });
   if (cleared.length > 0 && !options.dryRun) {
     const taskIds = cleared.map((c) => c.task_id);
     await store.xcom.deleteFor(run.dagId, run.runId, taskIds);

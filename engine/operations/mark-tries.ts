@@ -3,6 +3,9 @@ import { DagRunState, FINISHED_DAG_RUN_STATES, FINISHED_TASK_STATES, TaskInstanc
 import type { DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskInstance, TaskInstancePatch } from '../store/task-instance-repository.ts';
+import { DagStructure } from '../models/dag-spec.ts';
+import { runKeyString } from '../models/task-instance-key.ts';
+import { recordOutcomeChanges } from '../execution/upstream-counting.ts';
 import { notifyScheduler } from './dag-commands.ts';
 
 /**
@@ -74,6 +77,14 @@ export function applyStateChanges(store: Store, changes: readonly StateChange[],
     const applied: StateChange[] = [];
     for (const change of changes) {
       if (await tx.tasks.transition(change.ti, [change.ti.state], change.to, patchFor(change.ti, change.to, now), now)) applied.push(change);
+    }
+    // The downstream counts move with the outcomes, in the same transaction (ADR 13).
+    const byRun = new Map<string, StateChange[]>();
+    for (const c of applied) byRun.set(runKeyString(c.ti.dagId, c.ti.runId), [...(byRun.get(runKeyString(c.ti.dagId, c.ti.runId)) ?? []), c]);
+    for (const group of byRun.values()) {
+      const { dagId, runId } = group[0]!.ti;
+      const dag = await tx.dags.get(dagId);
+      if (dag) await recordOutcomeChanges(tx, new DagStructure(dag.spec), dagId, runId, group.map((c) => ({ taskId: c.ti.taskId, from: c.ti.state, to: c.to })));
     }
     await alsoInTransaction?.(tx);
     return applied;

@@ -5,6 +5,7 @@ import type { DagStructure } from '../models/dag-spec.ts';
 import { DagRunState, NOT_FINISHED_TASK_STATES, TaskInstanceState } from '../models/states.ts';
 import type { DagRun } from '../store/dag-run-repository.ts';
 import type { Store } from '../store/store.ts';
+import { recordOutcomeChanges, type OutcomeChange } from '../execution/upstream-counting.ts';
 
 /** What ending runs from the scheduler needs. */
 export interface RunEndContext {
@@ -26,11 +27,16 @@ const processAlive = (pid: number): boolean => {
 /** Fails a run (compare-and-set) and skips its unfinished tries. */
 async function failRun(ctx: RunEndContext, run: DagRun, now: Date, message: string, fields: Record<string, unknown>): Promise<void> {
   // One transaction: no reader ever sees the run failed while its tasks still run.
+  const structure = await ctx.structureOf(run.dagId);
   const failed = await ctx.store.atomically(async (store) => {
     if (!(await store.runs.transition(run.dagId, run.runId, [DagRunState.QUEUED, DagRunState.RUNNING], DagRunState.FAILED, now))) return false;
+    const skipped: OutcomeChange[] = [];
     for (const ti of (await store.tasks.latestTries(run.dagId, run.runId)).values()) {
-      if (NOT_FINISHED_TASK_STATES.includes(ti.state)) await store.tasks.transition(ti, [ti.state], TaskInstanceState.SKIPPED, { end_date: now.toISOString() }, now);
+      if (!NOT_FINISHED_TASK_STATES.includes(ti.state)) continue;
+      if (await store.tasks.transition(ti, [ti.state], TaskInstanceState.SKIPPED, { end_date: now.toISOString() }, now)) skipped.push({ taskId: ti.taskId, from: ti.state, to: TaskInstanceState.SKIPPED });
     }
+    // A run cleared later decides from these counts: they move with the skips (ADR 13).
+    if (structure) await recordOutcomeChanges(store, structure, run.dagId, run.runId, skipped);
     return true;
   });
   if (!failed) return;

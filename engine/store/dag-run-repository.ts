@@ -224,7 +224,7 @@ export class DagRunRepository {
   /** Deletes a run with its tries, logs and XComs, in one transaction; false when there was no such run. */
   async delete(dagId: string, runId: string): Promise<boolean> {
     return this.write(async (tx) => {
-      for (const table of ['task_log', 'xcom', 'task_instance'] as const) {
+      for (const table of ['task_log', 'xcom', 'task_instance', 'task_instance_upstream'] as const) {
         await tx.deleteFrom(table).where('dag_id', '=', dagId).where('run_id', '=', runId).execute();
       }
       const result = await tx.deleteFrom('dag_run').where('dag_id', '=', dagId).where('run_id', '=', runId).executeTakeFirst();

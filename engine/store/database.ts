@@ -26,6 +26,7 @@ import * as jobQueues from './migrations/016-job-queues.ts';
 import * as stateFirstIndex from './migrations/018-task-instance-state-first-index.ts';
 import * as unfinishedIndex from './migrations/019-task-instance-unfinished-index.ts';
 import * as relativeFileloc from './migrations/021-dag-relative-fileloc.ts';
+import * as upstreamCounts from './migrations/022-task-instance-upstream-counts.ts';
 
 export type { Db } from './db.ts';
 
@@ -50,6 +51,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '018-task-instance-state-first-index': stateFirstIndex,
   '019-task-instance-unfinished-index': unfinishedIndex,
   '021-dag-relative-fileloc': relativeFileloc,
+  '022-task-instance-upstream-counts': upstreamCounts,
 };
 
 export interface DatabaseOptions {

@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /** Table row types. Timestamps are ISO-8601 UTC strings; JSON columns are text. */
 export interface DagTable {
@@ -95,6 +95,26 @@ export interface Database {
   scheduler_lease: SchedulerLeaseTable;
   artifact: ArtifactTable;
   artifact_chunk: ArtifactChunkTable;
+  task_instance_upstream: TaskInstanceUpstreamTable;
+}
+
+/** Counts of a task instance's direct upstream outcomes (Airflow's `_UpstreamTIStates`, migration 022); one row per task of a run, whatever its tries. */
+export interface TaskInstanceUpstreamTable {
+  dag_id: string;
+  run_id: string;
+  task_id: string;
+  /** Direct upstream tasks expected (from the DAG's structure). */
+  total: number;
+  success: Generated<number>;
+  skipped: Generated<number>;
+  failed: Generated<number>;
+  upstream_failed: Generated<number>;
+  removed: Generated<number>;
+  /** success + skipped + failed + upstream_failed + removed */
+  done: Generated<number>;
+  /** Setup/teardown tasks are not supported yet: 0. */
+  success_setup: Generated<number>;
+  skipped_setup: Generated<number>;
 }
 
 /** One artifact of the PostgreSQL artifact store (migration 009); its bytes are in `artifact_chunk`. */

@@ -4,6 +4,7 @@ import type { Db, Executor } from './db.ts';
 import { DagRepository } from './dag-repository.ts';
 import { DagRunRepository } from './dag-run-repository.ts';
 import { TaskInstanceRepository } from './task-instance-repository.ts';
+import { UpstreamCountRepository } from './upstream-counts.ts';
 import { WriteBatcher } from './write-batcher.ts';
 import { SchedulerLeaseRepository } from './scheduler-lease-repository.ts';
 import { newCounts, type StatementCounts } from './statement-counter.ts';
@@ -36,6 +37,8 @@ export class Store {
   readonly dags: DagRepository;
   readonly runs: DagRunRepository;
   readonly tasks: TaskInstanceRepository;
+  /** Counts of each task instance's direct upstream outcomes (ADR 13). */
+  readonly upstream: UpstreamCountRepository;
   readonly xcom: XComRepository;
   readonly logs: TaskLogRepository;
   readonly importErrors: ImportErrorRepository;
@@ -64,6 +67,7 @@ export class Store {
     this.dags = new DagRepository(db);
     this.runs = new DagRunRepository(db, this.dialect, (fn) => this.write(fn));
     this.tasks = new TaskInstanceRepository(db, this.dialect);
+    this.upstream = new UpstreamCountRepository(db, this.dialect);
     this.xcom = new XComRepository(db);
     this.logs = new TaskLogRepository(db);
     this.importErrors = new ImportErrorRepository(db);

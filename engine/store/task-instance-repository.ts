@@ -249,13 +249,15 @@ export class TaskInstanceRepository {
     return moved;
   }
 
-  /** Tries of `taskIds` not yet decided (`none`) become `skipped` (a branch or short-circuit decided so). */
-  async skipUndecided(dagId: string, runId: string, taskIds: readonly string[], now: Date): Promise<void> {
-    await this.db.updateTable('task_instance')
+  /** Tries of `taskIds` not yet decided (`none`) become `skipped` (a branch or short-circuit decided so); returns the task ids that moved. */
+  async skipUndecided(dagId: string, runId: string, taskIds: readonly string[], now: Date): Promise<string[]> {
+    const rows = await this.db.updateTable('task_instance')
       .set({ state: TaskInstanceState.SKIPPED, end_date: now.toISOString(), updated_at: now.toISOString() })
       .where('dag_id', '=', dagId).where('run_id', '=', runId).where('task_id', 'in', [...taskIds])
       .where('state', '=', TaskInstanceState.NONE)
+      .returning('task_id')
       .execute();
+    return rows.map((r) => r.task_id);
   }
 
   /** How many tries are in each state (the webserver's metrics). */
@@ -274,6 +276,12 @@ export class TaskInstanceRepository {
           operator: t.operator, queue: t.queue, max_tries: t.retries + 1, updated_at: now.toISOString(),
           retry_delay_ms: t.retryDelayMs, retry_exponential_backoff: t.retryExponentialBackoff ? 1 : 0, max_retry_delay_ms: t.maxRetryDelayMs,
         })))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      // Their upstream counts (ADR 13): none done yet, `total` from the DAG's structure.
+      await this.db
+        .insertInto('task_instance_upstream')
+        .values(batch.map((t) => ({ dag_id: dagId, run_id: runId, task_id: t.taskId, total: t.upstream.length })))
         .onConflict((oc) => oc.doNothing())
         .execute();
     }
