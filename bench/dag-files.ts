@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { JOIN_DAGS } from './join-shapes.ts';
 
 /** Writes the benchmark DAGs into `folder`. */
 export function writeBenchDags(folder: string): void {
@@ -21,6 +22,8 @@ chain(...Array.from({ length: 40 }, (_, i) => light.task('t' + i, () => i)));
 export const second = dag({ dagId: 'bench_second_10' });
 chain(...Array.from({ length: 10 }, (_, i) => second.task('t' + i, () => new Promise((r) => setTimeout(() => r(i), 1000)))));
 `);
+  // (k), (l): joins at a fan-in of 3,000 and 30 stages of 100, against 3,000 independent tasks.
+  writeFileSync(join(folder, 'bench_joins.ts'), JOIN_DAGS);
   writeFileSync(join(folder, 'bench_sleep.ts'), `
 import { dag } from 'updraft';
 export const d = dag({ dagId: 'bench_sleep_200' });

@@ -9,12 +9,15 @@ import { startRedis } from '../test/helpers/redis.ts';
 import { writeBenchDags } from './dag-files.ts';
 import { BenchInstallation, type ProcessCounts } from './installation.ts';
 import { rawChain, rawThroughput } from './raw-bullmq.ts';
+import { measureJoinShapes } from './join-shapes.ts';
 import { statementsPerTask } from './statements.ts';
 import { cpuPerTask, cpuSnapshot, formatCpu, totalCpu } from './process-cpu.ts';
 
 const WORKERS = 2;
 const CONCURRENCY = 8;
 const WIDE = 10_000;
+/** `-- --joins`: only the join rows (k) and (l) with their independent baseline, on both stores. */
+const JOINS_ONLY = process.argv.includes('--joins');
 
 const quantile = (values: number[], q: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -41,16 +44,18 @@ async function main(): Promise<void> {
   say(`${WORKERS} worker processes x concurrency ${CONCURRENCY}; Redis ${redis.url}`);
 
   // (a) the baseline hop and (c) the baseline throughput, measured once for every store below.
-  const raw = await rawChain(redis.url, `${redis.prefix}raw`, 500);
+  const raw = JOINS_ONLY ? [1] : await rawChain(redis.url, `${redis.prefix}raw`, 500);
   const rawP50 = quantile(raw, 0.5);
   const rawMean = mean(raw);
-  const { rate: rawRate, cpu: rawCpu } = await rawThroughput(redis.url, `${redis.prefix}raw`, WIDE, WORKERS, CONCURRENCY, redis.pid);
-  rows.push(['(a) raw BullMQ chain of 500: ms per hop', `p50 ${fmt(rawP50)}  p99 ${fmt(quantile(raw, 0.99))}  mean ${fmt(rawMean)}`, '', '']);
-  rows.push([`(c) raw BullMQ: ${WIDE.toLocaleString('en')} noop jobs`, `${fmt(rawRate, 0)} jobs/s`, '', '']);
-  rows.push(['(c) raw BullMQ: CPU per job', formatCpu(rawCpu), '', '']);
+  const { rate: rawRate, cpu: rawCpu } = JOINS_ONLY ? { rate: 1, cpu: null } : await rawThroughput(redis.url, `${redis.prefix}raw`, WIDE, WORKERS, CONCURRENCY, redis.pid);
+  if (!JOINS_ONLY) rows.push(['(a) raw BullMQ chain of 500: ms per hop', `p50 ${fmt(rawP50)}  p99 ${fmt(quantile(raw, 0.99))}  mean ${fmt(rawMean)}`, '', '']);
+  if (!JOINS_ONLY) rows.push([`(c) raw BullMQ: ${WIDE.toLocaleString('en')} noop jobs`, `${fmt(rawRate, 0)} jobs/s`, '', '']);
+  if (rawCpu) rows.push(['(c) raw BullMQ: CPU per job', formatCpu(rawCpu), '', '']);
 
   /** (b) + (c) on one store: hop on a 500-chain with one worker of concurrency 1; throughput of a 10,000-wide DAG. */
-  const measureStore = async (label: string, tag: string, installation: BenchInstallation, targets: { hop: number; rate: number }): Promise<number> => {
+  const measureStore = async (label: string, tag: string, installation: BenchInstallation, targets: { hop: number; rate: number }, databaseUrl?: string): Promise<number> => {
+    rows.push(...(await measureJoinShapes(installation, label, tag, WORKERS, CONCURRENCY, say, databaseUrl)));
+    if (JOINS_ONLY) return 1;
     say(`${label}: chain of 500`);
     await installation.start(['scheduler']);
     await installation.start(['worker', '--concurrency', '1']);
@@ -72,7 +77,7 @@ async function main(): Promise<void> {
     const wideCounts = await installation.stopAll();
     const rate = WIDE / wide.seconds;
     rows.push([`(${tag}) ${label}: DAG of ${WIDE.toLocaleString('en')} independent noop tasks`, `${fmt(rate, 0)} tasks/s`, `${fmt((100 * rate) / rawRate, 1)}% of raw`, `>= ${targets.rate}% of raw`]);
-    rows.push([`(${tag}) ${label}: wide, CPU per task`, formatCpu(cpu), `${fmt(totalCpu(cpu) / totalCpu(rawCpu))}x raw's CPU per job`, '']);
+    rows.push([`(${tag}) ${label}: wide, CPU per task`, formatCpu(cpu), `${fmt(totalCpu(cpu) / totalCpu(rawCpu ?? cpu))}x raw's CPU per job`, '']);
     rows.push([`(${tag}) ${label}: wide, store statements per task (workers / scheduler)`, `${perTask(wideCounts.get('worker'), WIDE)} / ${perTask(wideCounts.get('scheduler'), WIDE)}`, '', '']);
 
     const phases = await statementsPerTask(installation.store, 'bench_light_40');
@@ -83,6 +88,7 @@ async function main(): Promise<void> {
   const sqlite = await BenchInstallation.open(redis, folder);
   cleanups.push(() => sqlite.close());
   const sqliteRate = await measureStore('SQLite', 'b/c', sqlite, { hop: 1.5, rate: 50 });
+  if (!JOINS_ONLY) {
 
   // (d) scaling: 200 tasks sleeping 50 ms, 1 vs 2 vs 4 worker processes of concurrency 1.
   await sqlite.start(['scheduler']);
@@ -107,6 +113,7 @@ async function main(): Promise<void> {
   await sqlite.stopAll();
   rows.push(['(f) 40 light tasks in sequence: trigger -> run success', `${fmt(light.fromTrigger, 3)} s`, '', '<= 0.5 s']);
   rows.push(['(f) 10 tasks of 1 s in sequence: trigger -> run success', `${fmt(second.fromTrigger, 3)} s`, `${fmt(second.fromTrigger - 10, 3)} s overhead`, '']);
+  }
   await sqlite.close();
 
   // (e) the same on PostgreSQL, a throw-away database on the machine's server.
@@ -115,8 +122,8 @@ async function main(): Promise<void> {
     try {
       const pg = await BenchInstallation.open(redis, folder, { UPDRAFT_DATABASE_URL: database.url });
       cleanups.push(() => pg.close());
-      const pgRate = await measureStore('PostgreSQL', 'e', pg, { hop: 3, rate: 35 });
-      rows.push(['(e) PostgreSQL throughput against SQLite', `${fmt(pgRate / sqliteRate, 2)}x SQLite`, '', 'within 1.5x of SQLite']);
+      const pgRate = await measureStore('PostgreSQL', 'e', pg, { hop: 3, rate: 35 }, database.url);
+      if (!JOINS_ONLY) rows.push(['(e) PostgreSQL throughput against SQLite', `${fmt(pgRate / sqliteRate, 2)}x SQLite`, '', 'within 1.5x of SQLite']);
       await pg.close();
     } finally {
       await database.drop();

@@ -40,12 +40,10 @@ export async function statementsPerTask(store: Store, dagId: string): Promise<{ 
   };
   while (queued.length > 0) {
     const next = queued.shift()!;
-    // As a worker does: the start's statement also reads what the finish's hand-off is decided from (PostgreSQL).
-    const { ti, handOffRead } = await measure(start, () => tryLifecycleOf(store).tryStartedForHandOff(next, owner, now(), structure));
+    const ti = await measure(start, () => tryLifecycleOf(store).tryStarted(next, owner, now()));
     if (!ti) throw new Error(`bench: ${next.taskId} did not start`);
     const settled = settleTry(ti, { kind: 'success', value: tasks }, run.logicalDate);
-    const read = handOffRead ? Promise.resolve(handOffRead) : undefined;
-    const finished = await measure(finish, () => tryLifecycleOf(store).finishTry(ti, run, settled, { structure, queuedBy: 'bench', log: { chunk: 0, content: 'one log line\n' }, handOffRead: read }, now()));
+    const finished = await measure(finish, () => tryLifecycleOf(store).finishTry(ti, run, settled, { structure, queuedBy: 'bench', log: { chunk: 0, content: 'one log line\n' } }, now()));
     queued = [...queued, ...finished.queued];
     tasks++;
   }
