@@ -65,7 +65,18 @@ async function setUp(): Promise<{ home: string; folder: string; runId: string }>
         const logicalDate = new Date(start + i * 86_400_000);
         const runId = defaultRunId(DagRunType.SCHEDULED, logicalDate);
         const end = new Date(logicalDate.getTime() + 86_400_000);
-        await tx.runs.create(spec, { runId, runType: DagRunType.SCHEDULED, logicalDate, dataInterval: { start: logicalDate, end }, conf: {}, state: DagRunState.SUCCESS }, end);
+        await tx.runs.create(
+          spec,
+          {
+            runId,
+            runType: DagRunType.SCHEDULED,
+            logicalDate,
+            dataInterval: { start: logicalDate, end },
+            conf: {},
+            state: DagRunState.SUCCESS,
+          },
+          end,
+        );
         last = runId;
       }
     });
@@ -97,7 +108,13 @@ const mode = args.bin ? bin : args.sources ? 'TypeScript sources through tsx' : 
 
 const { home, folder, runId } = await setUp();
 // A hanging file must not matter to a read: were it imported, each command would wait this long.
-const env = { ...process.env, UPDRAFT_HOME: home, UPDRAFT_DAGS_FOLDER: folder, UPDRAFT_DAG_IMPORT_TIMEOUT: args['import-timeout'], UPDRAFT_NO_BUILD: args.sources ? '1' : '' };
+const env = {
+  ...process.env,
+  UPDRAFT_HOME: home,
+  UPDRAFT_DAGS_FOLDER: folder,
+  UPDRAFT_DAG_IMPORT_TIMEOUT: args['import-timeout'],
+  UPDRAFT_NO_BUILD: args.sources ? '1' : '',
+};
 const commands: string[][] = [
   ['dags', 'list'],
   ['dags', 'list', '-o', 'json'],
@@ -113,7 +130,10 @@ const commands: string[][] = [
   ['models', 'list'],
 ];
 
-const table = new Table({ head: ['command', `median of ${repeats} (ms)`, 'min (ms)', 'max (ms)', `target ≤ ${TARGET_MS} ms`], style: { head: [], border: [] } });
+const table = new Table({
+  head: ['command', `median of ${repeats} (ms)`, 'min (ms)', 'max (ms)', `target ≤ ${TARGET_MS} ms`],
+  style: { head: [], border: [] },
+});
 let over = 0;
 let wentStale = 0;
 for (const argv of commands) {
@@ -129,7 +149,13 @@ for (const argv of commands) {
   if (m > TARGET_MS) over++;
   const stale = useBuild && !currentBuild(REPO);
   if (stale) wentStale++;
-  table.push([`updraft ${argv.join(' ')}`.replace(runId, '<run>') + (stale ? ' *' : ''), m.toFixed(0), Math.min(...times).toFixed(0), Math.max(...times).toFixed(0), m <= TARGET_MS ? 'ok' : 'OVER']);
+  table.push([
+    `updraft ${argv.join(' ')}`.replace(runId, '<run>') + (stale ? ' *' : ''),
+    m.toFixed(0),
+    Math.min(...times).toFixed(0),
+    Math.max(...times).toFixed(0),
+    m <= TARGET_MS ? 'ok' : 'OVER',
+  ]);
 }
 const hang = args['no-hang'] ? 'no hanging DAG file' : 'a DAG file that hangs at import in the folder';
 process.stdout.write(`\n(g) CLI read commands: ${RUNS} runs in the store, ${hang}; ${mode}; node ${process.version}\n`);

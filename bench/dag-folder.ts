@@ -18,7 +18,9 @@ import { syncDagFolder } from '../engine/dag-processing/sync.ts';
 import { openStoreWithPlugins } from '../engine/plugins/open-store.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
-const { values: args } = parseArgs({ options: { files: { type: 'string', default: '1000' }, bin: { type: 'string' }, 'worker-rss': { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: { files: { type: 'string', default: '1000' }, bin: { type: 'string' }, 'worker-rss': { type: 'string' } },
+});
 const files = Number(args.files);
 const bin = resolve(args.bin ?? join(REPO, 'bin', 'updraft.mjs'));
 
@@ -81,8 +83,13 @@ const pool = new DagParsePool();
 const cache = new DagFileParseCache();
 let before = cpuMs();
 let parse = await parseDagFolder(folder, { pool, cache });
-if (parse.dags.size !== files) throw new Error(`expected ${files} DAGs, got ${parse.dags.size}: ${JSON.stringify(parse.importErrors.slice(0, 3))}`);
-table.push([`first parse of ${files} files (CPU per file, this process and its threads)`, `${((cpuMs() - before) / files).toFixed(1)} ms`, '≤ 50 ms']);
+if (parse.dags.size !== files)
+  throw new Error(`expected ${files} DAGs, got ${parse.dags.size}: ${JSON.stringify(parse.importErrors.slice(0, 3))}`);
+table.push([
+  `first parse of ${files} files (CPU per file, this process and its threads)`,
+  `${((cpuMs() - before) / files).toFixed(1)} ms`,
+  '≤ 50 ms',
+]);
 before = cpuMs();
 const cycles = 5;
 for (let i = 0; i < cycles; i++) parse = await parseDagFolder(folder, { pool, cache });
@@ -91,7 +98,11 @@ writeFileSync(join(folder, 'gen_0001.ts'), dagFile(1).replace("d.task('t' + t, (
 let began = performance.now();
 before = cpuMs();
 parse = await parseDagFolder(folder, { pool, cache });
-table.push(['one changed file: the parse pass that picks it up (wall; the scheduler adds a 300 ms debounce)', `${(performance.now() - began).toFixed(0)} ms (${(cpuMs() - before).toFixed(0)} ms CPU)`, '≤ 5 s']);
+table.push([
+  'one changed file: the parse pass that picks it up (wall; the scheduler adds a 300 ms debounce)',
+  `${(performance.now() - began).toFixed(0)} ms (${(cpuMs() - before).toFixed(0)} ms CPU)`,
+  '≤ 5 s',
+]);
 writeFileSync(join(folder, '_shared.ts'), 'export const TASKS = 11;\n');
 began = performance.now();
 parse = await parseDagFolder(folder, { pool, cache });
@@ -111,14 +122,41 @@ const one = cli(['dags', 'test', 'gen_0005', '-o', 'json'], env);
 const alone = mkdtempSync(join(tmpdir(), 'updraft-bench-alone-'));
 mkdirSync(join(alone, 'dags'));
 writeFileSync(join(alone, 'dags', 'gen_0005.ts'), dagFile(5));
-const single = cli(['dags', 'test', 'gen_0005', '-o', 'json'], { ...env, UPDRAFT_HOME: join(alone, 'home'), UPDRAFT_DAGS_FOLDER: join(alone, 'dags') });
-table.push([`dags test of one DAG: ${files}-file folder vs a folder of that file only (CPU)`, `${one.cpuMs.toFixed(0)} ms vs ${single.cpuMs.toFixed(0)} ms (${(one.cpuMs / single.cpuMs).toFixed(2)}×)`, '≤ 1.5×']);
+const single = cli(['dags', 'test', 'gen_0005', '-o', 'json'], {
+  ...env,
+  UPDRAFT_HOME: join(alone, 'home'),
+  UPDRAFT_DAGS_FOLDER: join(alone, 'dags'),
+});
+table.push([
+  `dags test of one DAG: ${files}-file folder vs a folder of that file only (CPU)`,
+  `${one.cpuMs.toFixed(0)} ms vs ${single.cpuMs.toFixed(0)} ms (${(one.cpuMs / single.cpuMs).toFixed(2)}×)`,
+  '≤ 1.5×',
+]);
 
 // A worker that has run a task of every DAG holds every file in its DAG module cache (Node never unloads
 // an ES module): measured in a fresh process, as a worker starts.
-const measured = spawnSync(process.execPath, ['--expose-gc', '--import', join(REPO, 'engine', 'runtime', 'register.mjs'), import.meta.filename, '--worker-rss', folder, '--files', String(files)], { encoding: 'utf8' });
+const measured = spawnSync(
+  process.execPath,
+  [
+    '--expose-gc',
+    '--import',
+    join(REPO, 'engine', 'runtime', 'register.mjs'),
+    import.meta.filename,
+    '--worker-rss',
+    folder,
+    '--files',
+    String(files),
+  ],
+  { encoding: 'utf8' },
+);
 if (measured.status !== 0) throw new Error(`worker RSS measurement failed: ${measured.stderr}`);
 const rss = JSON.parse(measured.stdout) as { before: number; after: number };
-table.push([`worker: RSS after importing one DAG file, then all ${files} (DAG module cache)`, `${rss.before.toFixed(0)} MB → ${rss.after.toFixed(0)} MB (${(((rss.after - rss.before) * 1024) / (files - 1)).toFixed(0)} KB per file)`, '—']);
+table.push([
+  `worker: RSS after importing one DAG file, then all ${files} (DAG module cache)`,
+  `${rss.before.toFixed(0)} MB → ${rss.after.toFixed(0)} MB (${(((rss.after - rss.before) * 1024) / (files - 1)).toFixed(0)} KB per file)`,
+  '—',
+]);
 
-process.stdout.write(`\n(m) a DAG folder of ${files} generated files of 10 tasks (every 10th imports a shared helper); node ${process.version}\n${table.toString()}\n`);
+process.stdout.write(
+  `\n(m) a DAG folder of ${files} generated files of 10 tasks (every 10th imports a shared helper); node ${process.version}\n${table.toString()}\n`,
+);

@@ -50,7 +50,12 @@ async function main(): Promise<void> {
     return f;
   });
   const libAcc = accuracy(lib.predict(testX), testY);
-  rows.push([`ml-random-forest 2.1, unpatched (defaults), on a ${SUB}-row subsample`, SUB.toLocaleString(), `${libTime.toFixed(2)} (≈${(libTime * (8000 / SUB) ** 2).toFixed(0)} at 8,000 if O(n²))`, libAcc.toFixed(4)]);
+  rows.push([
+    `ml-random-forest 2.1, unpatched (defaults), on a ${SUB}-row subsample`,
+    SUB.toLocaleString(),
+    `${libTime.toFixed(2)} (≈${(libTime * (8000 / SUB) ** 2).toFixed(0)} at 8,000 if O(n²))`,
+    libAcc.toFixed(4),
+  ]);
 
   let sklearnTime: number | null = null;
   let sklearnAcc: number | null = null;
@@ -72,7 +77,12 @@ for jobs in (1, -1):
     const out = spawnSync(python, ['-c', script], { encoding: 'utf8' });
     for (const line of out.stdout.trim().split('\n')) {
       const [jobs, s, acc] = line.split(' ');
-      rows.push([`scikit-learn RandomForestClassifier(n_estimators=${TREES}, n_jobs=${jobs})`, '8,000', Number(s).toFixed(2), Number(acc).toFixed(4)]);
+      rows.push([
+        `scikit-learn RandomForestClassifier(n_estimators=${TREES}, n_jobs=${jobs})`,
+        '8,000',
+        Number(s).toFixed(2),
+        Number(acc).toFixed(4),
+      ]);
       if (jobs === '-1') [sklearnTime, sklearnAcc] = [Number(s), Number(acc)];
     }
   } else {
@@ -81,15 +91,24 @@ for jobs in (1, -1):
 
   const big = synthetic(100_000, 20, 7);
   const [, bigTime] = await seconds(() => trainFastForest(big.X, big.y, 2, { trees: TREES, seed: 42 }));
-  rows.push([`Updraft on 100,000 rows × 20 features (rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB after)`, '100,000', bigTime.toFixed(2), '']);
+  rows.push([
+    `Updraft on 100,000 rows × 20 features (rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB after)`,
+    '100,000',
+    bigTime.toFixed(2),
+    '',
+  ]);
 
   const table = new Table({ head: ['trainer', 'train rows', 'fit seconds', 'held-out accuracy'], style: { head: [], border: [] } });
   table.push(...rows);
   process.stdout.write(`${table.toString()}\n`);
   if (sklearnTime !== null && sklearnAcc !== null) {
-    process.stdout.write(`Updraft vs scikit-learn (all cores): ${(ours / sklearnTime).toFixed(2)}x the time (target <= 3x), accuracy ${((oursAcc - sklearnAcc) * 100).toFixed(2)} points (target within 1)\n`);
+    process.stdout.write(
+      `Updraft vs scikit-learn (all cores): ${(ours / sklearnTime).toFixed(2)}x the time (target <= 3x), accuracy ${((oursAcc - sklearnAcc) * 100).toFixed(2)} points (target within 1)\n`,
+    );
   }
-  process.stdout.write(`Updraft vs unpatched ml-random-forest: ${((libTime * (8000 / SUB) ** 2) / ours).toFixed(0)}x faster (extrapolated), accuracy ${((oursAcc - libAcc) * 100).toFixed(2)} points\n`);
+  process.stdout.write(
+    `Updraft vs unpatched ml-random-forest: ${((libTime * (8000 / SUB) ** 2) / ours).toFixed(0)}x faster (extrapolated), accuracy ${((oursAcc - libAcc) * 100).toFixed(2)} points\n`,
+  );
 }
 
 await main();

@@ -16,9 +16,15 @@ import { seedHistory, wideDagSpec } from './synthetic-history.ts';
 
 const TARGET_MS = 300;
 const { values: args } = parseArgs({
-  options: { tasks: { type: 'string', default: '1000' }, runs: { type: 'string', default: '25' }, repeats: { type: 'string', default: '40' } },
+  options: {
+    tasks: { type: 'string', default: '1000' },
+    runs: { type: 'string', default: '25' },
+    repeats: { type: 'string', default: '40' },
+  },
 });
-const tasks = Number(args.tasks), runs = Number(args.runs), repeats = Number(args.repeats);
+const tasks = Number(args.tasks),
+  runs = Number(args.runs),
+  repeats = Number(args.repeats);
 
 const home = mkdtempSync(join(tmpdir(), 'updraft-bench-grid-'));
 const store = await openStoreWithPlugins({ home });
@@ -45,7 +51,8 @@ for (const [name, url, headers] of [
     const start = performance.now();
     const response = await app.inject({ url, headers: sendHeaders });
     const ms = performance.now() - start;
-    if (response.statusCode !== (headers === 'etag' ? 304 : 200)) throw new Error(`${url}: HTTP ${response.statusCode} ${response.body.slice(0, 200)}`);
+    if (response.statusCode !== (headers === 'etag' ? 304 : 200))
+      throw new Error(`${url}: HTTP ${response.statusCode} ${response.body.slice(0, 200)}`);
     bytes = response.rawPayload.length;
     if (i >= 3) times.push(ms); // the first requests warm the JIT and the page cache
   }

@@ -21,7 +21,10 @@ export class BenchInstallation {
   private readonly logs: string;
   private readonly processes: UpdraftProcess[] = [];
 
-  private constructor(readonly store: Store, env: Record<string, string>) {
+  private constructor(
+    readonly store: Store,
+    env: Record<string, string>,
+  ) {
     this.env = env;
     this.logs = join(env.UPDRAFT_HOME!, 'logs');
     mkdirSync(this.logs, { recursive: true });
@@ -29,7 +32,15 @@ export class BenchInstallation {
 
   static async open(redis: TestRedis, dagsFolder: string, extraEnv: Record<string, string> = {}): Promise<BenchInstallation> {
     const home = tempDir('updraft-bench-');
-    const env = { UPDRAFT_HOME: home, UPDRAFT_DAGS_FOLDER: dagsFolder, REDIS_URL: redis.url, UPDRAFT_REDIS_PREFIX: `${redis.prefix}${Math.random().toString(36).slice(2, 8)}`, UPDRAFT_LOG_LEVEL: 'warn', UPDRAFT_DAGS_ARE_PAUSED_AT_CREATION: 'false', ...extraEnv };
+    const env = {
+      UPDRAFT_HOME: home,
+      UPDRAFT_DAGS_FOLDER: dagsFolder,
+      REDIS_URL: redis.url,
+      UPDRAFT_REDIS_PREFIX: `${redis.prefix}${Math.random().toString(36).slice(2, 8)}`,
+      UPDRAFT_LOG_LEVEL: 'warn',
+      UPDRAFT_DAGS_ARE_PAUSED_AT_CREATION: 'false',
+      ...extraEnv,
+    };
     const store = await openStoreWithPlugins({ home, url: extraEnv.UPDRAFT_DATABASE_URL });
     const installation = new BenchInstallation(store, env);
     await cliJson(['dags', 'reserialize'], env).catch(() => cliJson(['dags', 'list'], env));
@@ -55,11 +66,17 @@ export class BenchInstallation {
     await Promise.all(stopped.map((p) => p.stop('SIGTERM')));
     const counts = new Map<string, ProcessCounts[]>();
     for (const p of stopped) {
-      const line = readFileSync(p.logFile, 'utf8').split('\n').reverse().find((l) => l.includes('store_statements'));
+      const line = readFileSync(p.logFile, 'utf8')
+        .split('\n')
+        .reverse()
+        .find((l) => l.includes('store_statements'));
       if (!line) continue;
       const fields = JSON.parse(line) as { store_statements: number; store_commits: number; tries_finished?: number };
       const kind = p.logFile.includes('scheduler') ? 'scheduler' : 'worker';
-      counts.set(kind, [...(counts.get(kind) ?? []), { statements: fields.store_statements, commits: fields.store_commits, triesFinished: fields.tries_finished ?? 0 }]);
+      counts.set(kind, [
+        ...(counts.get(kind) ?? []),
+        { statements: fields.store_statements, commits: fields.store_commits, triesFinished: fields.tries_finished ?? 0 },
+      ]);
     }
     return counts;
   }
@@ -67,10 +84,14 @@ export class BenchInstallation {
   /** Triggers a run and waits for it; seconds from trigger (queued) and from start to the end. */
   async runDag(dagId: string): Promise<{ runId: string; seconds: number; fromTrigger: number }> {
     const { run_id: runId } = await cliJson<{ run_id: string }>(['dags', 'trigger', dagId], this.env);
-    const run = await waitFor(`${dagId} to finish`, async () => {
-      const r = await this.store.runs.get(dagId, runId);
-      return r && (r.state === 'success' || r.state === 'failed') ? r : undefined;
-    }, 900_000);
+    const run = await waitFor(
+      `${dagId} to finish`,
+      async () => {
+        const r = await this.store.runs.get(dagId, runId);
+        return r && (r.state === 'success' || r.state === 'failed') ? r : undefined;
+      },
+      900_000,
+    );
     if (run.state !== 'success') throw new Error(`${dagId} run ${runId} ${run.state}`);
     return { runId, seconds: (ms(run.endDate) - ms(run.startDate)) / 1000, fromTrigger: (ms(run.endDate) - ms(run.queuedAt)) / 1000 };
   }

@@ -33,15 +33,24 @@ export class LockWaitSampler {
     this.timer = setInterval(() => {
       if (this.busy) return;
       this.busy = true;
-      this.client.query<{ wait_event: string; n: string }>(
-        `select wait_event, count(*) as n from pg_stat_activity where datname = $1 and wait_event_type = 'Lock' and pid <> pg_backend_pid() group by wait_event`, [database],
-      ).then(({ rows }) => {
-        this.samples++;
-        for (const r of rows) {
-          this.waiting += Number(r.n);
-          this.byEvent.set(r.wait_event, (this.byEvent.get(r.wait_event) ?? 0) + Number(r.n));
-        }
-      }, () => undefined).finally(() => { this.busy = false; });
+      this.client
+        .query<{ wait_event: string; n: string }>(
+          `select wait_event, count(*) as n from pg_stat_activity where datname = $1 and wait_event_type = 'Lock' and pid <> pg_backend_pid() group by wait_event`,
+          [database],
+        )
+        .then(
+          ({ rows }) => {
+            this.samples++;
+            for (const r of rows) {
+              this.waiting += Number(r.n);
+              this.byEvent.set(r.wait_event, (this.byEvent.get(r.wait_event) ?? 0) + Number(r.n));
+            }
+          },
+          () => undefined,
+        )
+        .finally(() => {
+          this.busy = false;
+        });
     }, 20);
   }
 
@@ -55,7 +64,15 @@ export class LockWaitSampler {
 }
 
 /** (k) and (l): tasks/s of the join shapes against the independent DAG of the same size, same processes. */
-export async function measureJoinShapes(installation: BenchInstallation, label: string, tag: string, workers: number, concurrency: number, say: (line: string) => void, databaseUrl?: string): Promise<string[][]> {
+export async function measureJoinShapes(
+  installation: BenchInstallation,
+  label: string,
+  tag: string,
+  workers: number,
+  concurrency: number,
+  say: (line: string) => void,
+  databaseUrl?: string,
+): Promise<string[][]> {
   const rows: string[][] = [];
   // Said as they come too: a bench that dies later still leaves these.
   const push = (row: string[]): void => {
@@ -74,10 +91,20 @@ export async function measureJoinShapes(installation: BenchInstallation, label: 
   await sampler?.start();
   const fanIn = await rate(JOIN_SHAPES.fanIn);
   const waits = await sampler?.stop();
-  push([`(k) ${label}: one root -> 3,000 -> one join`, `${fanIn.toFixed(0)} tasks/s`, `${(fanIn / base).toFixed(2)}x independent`, '>= 0.8x']);
+  push([
+    `(k) ${label}: one root -> 3,000 -> one join`,
+    `${fanIn.toFixed(0)} tasks/s`,
+    `${(fanIn / base).toFixed(2)}x independent`,
+    '>= 0.8x',
+  ]);
   if (waits) push([`(k) ${label}: fan-in, lock waits`, waits, '', '']);
   const stages = await rate(JOIN_SHAPES.stages);
-  push([`(l) ${label}: 30 stages of 100 joined by barriers`, `${stages.toFixed(0)} tasks/s`, `${(stages / base).toFixed(2)}x independent`, '>= 0.8x']);
+  push([
+    `(l) ${label}: 30 stages of 100 joined by barriers`,
+    `${stages.toFixed(0)} tasks/s`,
+    `${(stages / base).toFixed(2)}x independent`,
+    '>= 0.8x',
+  ]);
   await installation.stopAll();
   return rows;
 }

@@ -20,10 +20,18 @@ export async function statementsPerTask(store: Store, dagId: string): Promise<{ 
   if (!row) throw new Error(`bench: DAG ${dagId} is not in the store`);
   const structure = new DagStructure(row.spec);
   const now = (): Date => new Date();
-  const run = await store.runs.create(row.spec, {
-    runId: `statements_${Date.now()}`, runType: DagRunType.MANUAL, logicalDate: new Date(Date.UTC(2000, 0, 1)),
-    dataInterval: { start: new Date(Date.UTC(2000, 0, 1)), end: new Date(Date.UTC(2000, 0, 1)) }, conf: {}, state: DagRunState.RUNNING,
-  }, now());
+  const run = await store.runs.create(
+    row.spec,
+    {
+      runId: `statements_${Date.now()}`,
+      runType: DagRunType.MANUAL,
+      logicalDate: new Date(Date.UTC(2000, 0, 1)),
+      dataInterval: { start: new Date(Date.UTC(2000, 0, 1)), end: new Date(Date.UTC(2000, 0, 1)) },
+      conf: {},
+      state: DagRunState.RUNNING,
+    },
+    now(),
+  );
   if (!run) throw new Error('bench: could not create the statements run');
   const { advanceDagRun } = await import('../engine/execution/dag-run-evaluator.ts');
   let queued = (await store.atomically((tx) => advanceDagRun(tx, structure, run, now(), { queuedBy: 'bench' }))).queued;
@@ -43,7 +51,15 @@ export async function statementsPerTask(store: Store, dagId: string): Promise<{ 
     const ti = await measure(start, () => tryLifecycleOf(store).tryStarted(next, owner, now()));
     if (!ti) throw new Error(`bench: ${next.taskId} did not start`);
     const settled = settleTry(ti, { kind: 'success', value: tasks }, run.logicalDate);
-    const finished = await measure(finish, () => tryLifecycleOf(store).finishTry(ti, run, settled, { structure, queuedBy: 'bench', log: { chunk: 0, content: 'one log line\n' } }, now()));
+    const finished = await measure(finish, () =>
+      tryLifecycleOf(store).finishTry(
+        ti,
+        run,
+        settled,
+        { structure, queuedBy: 'bench', log: { chunk: 0, content: 'one log line\n' } },
+        now(),
+      ),
+    );
     queued = [...queued, ...finished.queued];
     tasks++;
   }

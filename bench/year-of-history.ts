@@ -25,9 +25,16 @@ import { wideDagSpec } from './synthetic-history.ts';
 const TARGET_MS = 300;
 const REPO = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
-  options: { runs: { type: 'string', default: '100000' }, dags: { type: 'string', default: '10' }, tasks: { type: 'string', default: '10' }, postgres: { type: 'boolean', default: false } },
+  options: {
+    runs: { type: 'string', default: '100000' },
+    dags: { type: 'string', default: '10' },
+    tasks: { type: 'string', default: '10' },
+    postgres: { type: 'boolean', default: false },
+  },
 });
-const totalRuns = Number(args.runs), dagCount = Number(args.dags), taskCount = Number(args.tasks);
+const totalRuns = Number(args.runs),
+  dagCount = Number(args.dags),
+  taskCount = Number(args.tasks);
 const runsPerDag = Math.ceil(totalRuns / dagCount);
 const HOUR = 3_600_000;
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -46,21 +53,53 @@ async function seed(store: Store): Promise<void> {
         const runId = `scheduled__${iso(logical)}`;
         const failed = r % 7 === 3;
         runs.push({
-          dag_id: spec.dagId, run_id: runId, run_type: 'scheduled', logical_date: iso(logical), data_interval_start: iso(logical), data_interval_end: iso(logical + HOUR),
-          conf: '{}', state: failed ? 'failed' : 'success', queued_at: iso(logical + HOUR), start_date: iso(logical + HOUR), end_date: iso(logical + HOUR + 60_000), note: null, executor: null,
+          dag_id: spec.dagId,
+          run_id: runId,
+          run_type: 'scheduled',
+          logical_date: iso(logical),
+          data_interval_start: iso(logical),
+          data_interval_end: iso(logical + HOUR),
+          conf: '{}',
+          state: failed ? 'failed' : 'success',
+          queued_at: iso(logical + HOUR),
+          start_date: iso(logical + HOUR),
+          end_date: iso(logical + HOUR + 60_000),
+          note: null,
+          executor: null,
         });
         for (const [i, task] of spec.tasks.entries()) {
           const begin = logical + HOUR + i * 5000;
           tis.push({
-            dag_id: spec.dagId, run_id: runId, task_id: task.taskId, try_number: 1, state: failed && i === taskCount - 1 ? 'failed' : 'success', operator: task.operator, queue: 'default',
-            max_tries: 2, queued_at: iso(begin), start_date: iso(begin + 100), end_date: iso(begin + 4000), duration_ms: 3900, hostname: 'bench-host', worker_id: 'bench-host:1',
-            error: null, updated_at: iso(begin + 4000), retry_delay_ms: 1000, retry_exponential_backoff: 0, max_retry_delay_ms: null, queued_by: 'scheduler bench',
+            dag_id: spec.dagId,
+            run_id: runId,
+            task_id: task.taskId,
+            try_number: 1,
+            state: failed && i === taskCount - 1 ? 'failed' : 'success',
+            operator: task.operator,
+            queue: 'default',
+            max_tries: 2,
+            queued_at: iso(begin),
+            start_date: iso(begin + 100),
+            end_date: iso(begin + 4000),
+            duration_ms: 3900,
+            hostname: 'bench-host',
+            worker_id: 'bench-host:1',
+            error: null,
+            updated_at: iso(begin + 4000),
+            retry_delay_ms: 1000,
+            retry_exponential_backoff: 0,
+            max_retry_delay_ms: null,
+            queued_by: 'scheduler bench',
           });
         }
       }
       await store.write(async (tx) => {
         await tx.insertInto('dag_run').values(runs).execute();
-        for (let i = 0; i < tis.length; i += 1000) await tx.insertInto('task_instance').values(tis.slice(i, i + 1000)).execute();
+        for (let i = 0; i < tis.length; i += 1000)
+          await tx
+            .insertInto('task_instance')
+            .values(tis.slice(i, i + 1000))
+            .execute();
       });
     }
   }
@@ -93,8 +132,17 @@ const store = await openStoreWithPlugins({ home });
 try {
   const seedStart = performance.now();
   await seed(store);
-  const tis = Number((await store.db.selectFrom('task_instance').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n);
-  process.stdout.write(`seeded ${runsPerDag * dagCount} runs and ${tis} task instances on ${store.dialect} in ${((performance.now() - seedStart) / 1000).toFixed(0)} s\n`);
+  const tis = Number(
+    (
+      await store.db
+        .selectFrom('task_instance')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst()
+    )?.n,
+  );
+  process.stdout.write(
+    `seeded ${runsPerDag * dagCount} runs and ${tis} task instances on ${store.dialect} in ${((performance.now() - seedStart) / 1000).toFixed(0)} s\n`,
+  );
   if (store.dialect === 'postgres') await sql`analyze`.execute(store.db);
 
   const dagId = 'history_3';
@@ -105,7 +153,8 @@ try {
 
   const env = { ...process.env, UPDRAFT_HOME: home, UPDRAFT_DAGS_FOLDER: join(home, 'no-dags') };
   // The CLI as users run it: the precompiled build (built first when missing or stale, as bench:cli does).
-  if (!currentBuild(REPO) && spawnSync(process.execPath, [join(REPO, 'scripts', 'build.mjs')], { stdio: 'inherit' }).status !== 0) throw new Error('build failed');
+  if (!currentBuild(REPO) && spawnSync(process.execPath, [join(REPO, 'scripts', 'build.mjs')], { stdio: 'inherit' }).status !== 0)
+    throw new Error('build failed');
   let cliCpu = 0;
   const cli = (argv: string[]) => () => {
     const cpuBefore = childrenCpuMs();
@@ -119,7 +168,14 @@ try {
   };
   // A folder that was parsed once (so reads do not try to parse it).
   const { DagFolderParseRepository } = await import('../engine/store/dag-folder-parse-repository.ts');
-  await new DagFolderParseRepository(store.db).record({ folder: join(home, 'no-dags'), parsedAt: iso(Date.now()), parsedBy: 'scheduler', durationMs: 0, dagCount, importErrorCount: 0 });
+  await new DagFolderParseRepository(store.db).record({
+    folder: join(home, 'no-dags'),
+    parsedAt: iso(Date.now()),
+    parsedBy: 'scheduler',
+    durationMs: 0,
+    dagCount,
+    importErrorCount: 0,
+  });
   await cliRow(`updraft dags list-runs ${dagId} --limit 25`, ['dags', 'list-runs', dagId, '--limit', '25']);
   await cliRow(`updraft dags list-runs ${dagId} (all ${runsPerDag}, json)`, ['dags', 'list-runs', dagId, '-o', 'json']);
   await cliRow('updraft tasks states-for-dag-run', ['tasks', 'states-for-dag-run', dagId, runId]);
@@ -133,17 +189,25 @@ try {
   row('GET grid (25 runs)', await timed(get(`/api/v1/dags/${dagId}/grid`)));
   row('GET dagRuns (limit 100)', await timed(get(`/api/v1/dags/${dagId}/dagRuns?limit=100`)));
   row('GET dagRuns?state=failed (limit 100)', await timed(get(`/api/v1/dags/${dagId}/dagRuns?limit=100&state=failed`)));
-  row(`GET dagRuns, last page (offset ${runsPerDag - 100})`, await timed(get(`/api/v1/dags/${dagId}/dagRuns?limit=100&offset=${runsPerDag - 100}`)));
+  row(
+    `GET dagRuns, last page (offset ${runsPerDag - 100})`,
+    await timed(get(`/api/v1/dags/${dagId}/dagRuns?limit=100&offset=${runsPerDag - 100}`)),
+  );
   row('GET taskInstances of a run', await timed(get(`/api/v1/dags/${dagId}/dagRuns/${encodeURIComponent(runId)}/taskInstances`)));
   await app.close();
-  process.stdout.write(`\n(n) a year of history: ${runsPerDag * dagCount} runs, ${tis} task instances, ${store.dialect}\n${table.toString()}\n`);
+  process.stdout.write(
+    `\n(n) a year of history: ${runsPerDag * dagCount} runs, ${tis} task instances, ${store.dialect}\n${table.toString()}\n`,
+  );
 
   // The plans of the reads above.
   const explain = store.dialect === 'sqlite' ? 'explain query plan' : 'explain';
   const plans: Array<[string, string]> = [
     ['runs of a DAG, newest first', `select * from dag_run where dag_id = '${dagId}' order by logical_date desc limit 25`],
-    ['runs of a DAG in a state', `select * from dag_run where dag_id = '${dagId}' and state = 'failed' order by logical_date desc limit 25`],
-    ['count of a DAG\'s runs in a state', `select count(*) from dag_run where dag_id = '${dagId}' and state = 'failed'`],
+    [
+      'runs of a DAG in a state',
+      `select * from dag_run where dag_id = '${dagId}' and state = 'failed' order by logical_date desc limit 25`,
+    ],
+    ["count of a DAG's runs in a state", `select count(*) from dag_run where dag_id = '${dagId}' and state = 'failed'`],
     ['tries of a run', `select * from task_instance where dag_id = '${dagId}' and run_id = '${runId}' order by task_id, try_number`],
     ['DAGs with queued runs (scheduler)', `select distinct dag_id from dag_run where state in ('queued')`],
   ];

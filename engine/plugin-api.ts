@@ -14,7 +14,15 @@
  */
 
 // The plugin's contract and its view of a process.
-export type { LoadedPlugins, PluginContext, PluginLogger, PluginPage, PluginRouteDeps, PluginUi, UpdraftPlugin } from './plugins/interfaces.ts';
+export type {
+  LoadedPlugins,
+  PluginContext,
+  PluginLogger,
+  PluginPage,
+  PluginRouteDeps,
+  PluginUi,
+  UpdraftPlugin,
+} from './plugins/interfaces.ts';
 export type { PluginStore } from './plugins/plugin-store.ts';
 export { processPluginContext } from './plugins/plugin-context.ts';
 export { PluginConflictError, PluginLoadError } from './plugins/errors.ts';

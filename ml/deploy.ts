@@ -23,7 +23,13 @@ export interface Deployment {
  *
  * @param target - a version number, or `'previous'` for a rollback.
  */
-export async function deployVersion(store: MlStore, artifacts: ArtifactStore, name: string, target: number | 'previous', reason: string): Promise<Deployment> {
+export async function deployVersion(
+  store: MlStore,
+  artifacts: ArtifactStore,
+  name: string,
+  target: number | 'previous',
+  reason: string,
+): Promise<Deployment> {
   assertModelName(name);
   const registry = new ModelRegistry(store);
   let version: ModelVersion;
@@ -40,7 +46,12 @@ export async function deployVersion(store: MlStore, artifacts: ArtifactStore, na
 }
 
 /** The serving model of `name` (or a given version): its registry entry and the model read, verified, from the artifact store. */
-export async function servingModel(store: MlStore, artifacts: ArtifactStore, name: string, version?: number): Promise<{ version: ModelVersion; model: Awaited<ReturnType<typeof readModel>> } | null> {
+export async function servingModel(
+  store: MlStore,
+  artifacts: ArtifactStore,
+  name: string,
+  version?: number,
+): Promise<{ version: ModelVersion; model: Awaited<ReturnType<typeof readModel>> } | null> {
   assertModelName(name);
   const registry = new ModelRegistry(store);
   const chosen = version === undefined ? await registry.production(name) : await registry.version(name, version);

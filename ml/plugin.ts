@@ -35,7 +35,11 @@ const plugin: UpdraftPlugin = {
   },
   async registerRoutes(app, { store, artifacts }) {
     // Opened now, as the webserver starts: a misconfigured UPDRAFT_ARTIFACTS_URL stops it with one line.
-    const [{ modelRoutes }, { driftReportRoutes }, opened] = await Promise.all([import('./webserver/routes/models.ts'), import('./webserver/routes/drift-reports.ts'), artifacts()]);
+    const [{ modelRoutes }, { driftReportRoutes }, opened] = await Promise.all([
+      import('./webserver/routes/models.ts'),
+      import('./webserver/routes/drift-reports.ts'),
+      artifacts(),
+    ]);
     modelRoutes(app, store, opened);
     driftReportRoutes(app, store, opened);
   },

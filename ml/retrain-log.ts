@@ -39,16 +39,30 @@ export interface RetrainLogEntry {
 type NewEntry = Omit<RetrainLogEntry, 'timestamp'> & { timestamp?: string };
 
 const toRow = (e: NewEntry): Insertable<RetrainLogTable> => ({
-  timestamp: e.timestamp ?? new Date().toISOString(), model: e.model, trigger: e.trigger, decision: e.decision, success: e.success ? 1 : 0,
-  metrics: e.metrics === null ? null : JSON.stringify(e.metrics), error: e.error, dag_run_id: e.dag_run_id ?? null, version: e.version ?? null,
-  reason: e.reason ?? null, artifact_uri: e.artifact_uri ?? null, merged_triggers: e.merged_triggers ? JSON.stringify(e.merged_triggers) : null,
+  timestamp: e.timestamp ?? new Date().toISOString(),
+  model: e.model,
+  trigger: e.trigger,
+  decision: e.decision,
+  success: e.success ? 1 : 0,
+  metrics: e.metrics === null ? null : JSON.stringify(e.metrics),
+  error: e.error,
+  dag_run_id: e.dag_run_id ?? null,
+  version: e.version ?? null,
+  reason: e.reason ?? null,
+  artifact_uri: e.artifact_uri ?? null,
+  merged_triggers: e.merged_triggers ? JSON.stringify(e.merged_triggers) : null,
 });
 
 /** The entry as the JSON lines of the old file had it: optional fields absent, not null. */
 function fromRow(r: Selectable<RetrainLogTable>): RetrainLogEntry {
   const entry: RetrainLogEntry = {
-    timestamp: r.timestamp, model: r.model, trigger: r.trigger as RetrainTrigger, decision: r.decision, success: Number(r.success) === 1,
-    metrics: r.metrics === null ? null : (JSON.parse(r.metrics) as Record<string, number>), error: r.error,
+    timestamp: r.timestamp,
+    model: r.model,
+    trigger: r.trigger as RetrainTrigger,
+    decision: r.decision,
+    success: Number(r.success) === 1,
+    metrics: r.metrics === null ? null : (JSON.parse(r.metrics) as Record<string, number>),
+    error: r.error,
   };
   if (r.dag_run_id !== null) entry.dag_run_id = r.dag_run_id;
   if (r.version !== null) entry.version = Number(r.version);
@@ -110,15 +124,21 @@ export class RetrainLog {
     }
     try {
       // A torn line (a process killed mid-append) is left out.
-      const rows = readFileSync(claimed, 'utf8').split('\n').flatMap((line) => {
-        try {
-          return line ? [toRow(JSON.parse(line) as RetrainLogEntry)] : [];
-        } catch {
-          return [];
-        }
-      });
+      const rows = readFileSync(claimed, 'utf8')
+        .split('\n')
+        .flatMap((line) => {
+          try {
+            return line ? [toRow(JSON.parse(line) as RetrainLogEntry)] : [];
+          } catch {
+            return [];
+          }
+        });
       await this.store.atomically(async (tx) => {
-        for (let i = 0; i < rows.length; i += 200) await tx.db.insertInto('retrain_log').values(rows.slice(i, i + 200)).execute();
+        for (let i = 0; i < rows.length; i += 200)
+          await tx.db
+            .insertInto('retrain_log')
+            .values(rows.slice(i, i + 200))
+            .execute();
       });
     } catch (error) {
       renameSync(claimed, path);

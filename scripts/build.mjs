@@ -22,9 +22,10 @@ const esbuild = createRequire(createRequire(join(root, 'package.json')).resolve(
 /** Slack for coarse file-system clocks: a source saved just before the build counts as newer (the safe side). */
 const CLOCK_SLACK_MS = 1000;
 
-const tsFiles = (dir) => readdirSync(join(root, dir), { recursive: true, withFileTypes: true })
-  .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
-  .map((e) => join(e.parentPath ?? e.path, e.name));
+const tsFiles = (dir) =>
+  readdirSync(join(root, dir), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
+    .map((e) => join(e.parentPath ?? e.path, e.name));
 
 /**
  * Packages compiled into one file each under dist/vendor/: kysely is ~280
@@ -66,7 +67,11 @@ const perFile = {
 async function compile(staging, entryPoints) {
   const common = { outdir: staging, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' };
   await esbuild.build({ ...common, entryPoints, outbase: root, packages: 'external', plugins: [perFile], sourcemap: 'linked' });
-  await esbuild.build({ ...common, entryPoints: Object.fromEntries(VENDORED.map((name) => [`vendor/${name}`, name])), absWorkingDir: root });
+  await esbuild.build({
+    ...common,
+    entryPoints: Object.fromEntries(VENDORED.map((name) => [`vendor/${name}`, name])),
+    absWorkingDir: root,
+  });
 }
 
 // Sources saved after this instant make the build stale (engine/runtime/build-stamp.mjs).
@@ -82,7 +87,9 @@ try {
   await compile(staging, entryPoints);
 } catch (error) {
   rmSync(staging, { recursive: true, force: true });
-  console.error(`updraft: build failed${optional ? '; `updraft` will run the TypeScript sources through tsx' : ''}: ${error.message.split('\n')[0]}`);
+  console.error(
+    `updraft: build failed${optional ? '; `updraft` will run the TypeScript sources through tsx' : ''}: ${error.message.split('\n')[0]}`,
+  );
   process.exit(optional ? 0 : 1);
 }
 writeFileSync(join(staging, 'package.json'), '{ "type": "module" }\n');

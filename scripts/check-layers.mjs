@@ -14,11 +14,11 @@ if (!existsSync(bin)) {
   process.exit(2);
 }
 const places = ['engine', 'operators', 'workers', 'ml', 'dags', 'bench', 'scripts'].filter((p) => existsSync(join(cwd, p)));
-const run = spawnSync(
-  process.execPath,
-  [bin, '--config', join(root, '.dependency-cruiser.cjs'), '--output-type', 'json', ...places],
-  { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
-);
+const run = spawnSync(process.execPath, [bin, '--config', join(root, '.dependency-cruiser.cjs'), '--output-type', 'json', ...places], {
+  cwd,
+  encoding: 'utf8',
+  maxBuffer: 256 * 1024 * 1024,
+});
 if (run.status === null || (run.stdout ?? '').trim() === '') {
   console.error(`layer check: dependency-cruiser failed: ${(run.stderr ?? '').trim().split('\n')[0]}`);
   process.exit(2);

@@ -25,9 +25,20 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', './engine/runtime/register.mjs', '--test', '--test-concurrency=2', '--test-timeout=240000', '--test-reporter=spec', ...files],
+  [
+    '--import',
+    './engine/runtime/register.mjs',
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=240000',
+    '--test-reporter=spec',
+    ...files,
+  ],
   // Test DAGs run when triggered without an unpause first (test/paused-at-creation.test.ts checks the real default).
   // The unit tier refuses services (test/helpers/tier.ts).
-  { stdio: 'inherit', env: { UPDRAFT_DAGS_ARE_PAUSED_AT_CREATION: 'false', ...process.env, ...(unit ? { UPDRAFT_TEST_TIER: 'unit' } : {}) } },
+  {
+    stdio: 'inherit',
+    env: { UPDRAFT_DAGS_ARE_PAUSED_AT_CREATION: 'false', ...process.env, ...(unit ? { UPDRAFT_TEST_TIER: 'unit' } : {}) },
+  },
 );
 process.exit(result.status ?? 1);

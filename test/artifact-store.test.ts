@@ -7,7 +7,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import {
-  ArtifactAddressError, ArtifactCorruptError, ArtifactNotFoundError, LocalArtifactStore, openArtifactStore, PostgresArtifactStore, type ArtifactStore,
+  ArtifactAddressError,
+  ArtifactCorruptError,
+  ArtifactNotFoundError,
+  LocalArtifactStore,
+  openArtifactStore,
+  PostgresArtifactStore,
+  type ArtifactStore,
 } from '../engine/artifacts/index.ts';
 import { writeChurnData } from '../ml/demo/synthetic-data.ts';
 import { cliJson, REPO, runCli, tempDir } from './helpers/cli.ts';
@@ -53,9 +59,11 @@ function behavesAsAnArtifactStore(name: string, make: () => Promise<Backend>, sk
       assert.ok((await store.get(info.uri)).equals(bytes));
       assert.deepEqual(await store.stat(info.uri), info);
 
-      const pieces = Readable.from((function* () {
-        for (let at = 0; at < bytes.length; at += 7777) yield bytes.subarray(at, at + 7777);
-      })());
+      const pieces = Readable.from(
+        (function* () {
+          for (let at = 0; at < bytes.length; at += 7777) yield bytes.subarray(at, at + 7777);
+        })(),
+      );
       const streamed = await store.put('datasets/churn/run:1+0/train.csv', pieces);
       assert.equal(streamed.sha256, sha256(bytes));
       const read: Buffer[] = [];
@@ -86,9 +94,13 @@ function behavesAsAnArtifactStore(name: string, make: () => Promise<Backend>, sk
       await backend.tamper(uri, key, CHUNK + 10);
       await rejectsNaming(store.get(uri), ArtifactCorruptError, uri);
       // A streaming reader also learns it, at the end, before it can act on the bytes.
-      await rejectsNaming((async () => {
-        for await (const chunk of store.stream(uri)) void chunk;
-      })(), ArtifactCorruptError, uri);
+      await rejectsNaming(
+        (async () => {
+          for await (const chunk of store.stream(uri)) void chunk;
+        })(),
+        ArtifactCorruptError,
+        uri,
+      );
 
       const missing = store.uri('models/churn/nope/model.json');
       await rejectsNaming(store.get(missing), ArtifactNotFoundError, missing);
@@ -100,7 +112,8 @@ function behavesAsAnArtifactStore(name: string, make: () => Promise<Backend>, sk
 
     it('lists by key prefix, in key order, wildcards taken literally', async () => {
       const { store } = backend;
-      for (const key of ['listing/b_1/x.csv', 'listing/bX1/y.csv', 'listing/a/z.csv', 'listing/bb/w.csv', 'listed/q.csv']) await store.put(key, key);
+      for (const key of ['listing/b_1/x.csv', 'listing/bX1/y.csv', 'listing/a/z.csv', 'listing/bb/w.csv', 'listed/q.csv'])
+        await store.put(key, key);
       const keys = async (prefix?: string): Promise<string[]> => (await store.list(prefix)).map((a) => a.key);
       const listing = ['listing/a/z.csv', 'listing/bX1/y.csv', 'listing/b_1/x.csv', 'listing/bb/w.csv'];
       assert.deepEqual(await keys('listing/'), listing);
@@ -113,9 +126,10 @@ function behavesAsAnArtifactStore(name: string, make: () => Promise<Backend>, sk
       assert.deepEqual(one, await store.stat(store.uri('listing/a/z.csv')));
     });
 
-    it('refuses bad keys and other backends\' URIs', async () => {
+    it("refuses bad keys and other backends' URIs", async () => {
       const { store } = backend;
-      for (const key of ['../etc/passwd', 'a//b', '.hidden/x', 'models/.x', '']) assert.throws(() => store.uri(key), ArtifactAddressError, key);
+      for (const key of ['../etc/passwd', 'a//b', '.hidden/x', 'models/.x', ''])
+        assert.throws(() => store.uri(key), ArtifactAddressError, key);
       const foreign = store.backend === 'local' ? 'postgres-artifact:///models/x' : 'file:///tmp/models/x';
       await rejectsNaming(store.get(foreign), ArtifactAddressError, foreign);
     });
@@ -132,7 +146,11 @@ behavesAsAnArtifactStore('local directory', async () => {
       const bytes = await store.get(uri);
       bytes[offset] = bytes[offset]! ^ 0xff;
       writeFileSync(path, bytes);
-      assert.deepEqual(readdirSync(dirname(path)).filter((f) => f.endsWith('.tmp') || f.endsWith('.link')), [], 'no temporary files left');
+      assert.deepEqual(
+        readdirSync(dirname(path)).filter((f) => f.endsWith('.tmp') || f.endsWith('.link')),
+        [],
+        'no temporary files left',
+      );
     },
     chunks: async (uri) => {
       let n = 0;
@@ -149,12 +167,15 @@ describe('local directory artifact store: keys and folders', () => {
     await store.put('inputs/demo/train.csv', 'a,b\n1,2\n');
     const before = readdirSync(root, { recursive: true }).sort();
     await assert.rejects(store.put('inputs/demo', 'x'), /artifact key 'inputs\/demo' is a folder of other artifacts/);
-    await assert.rejects(store.put('inputs/demo/train.csv/x', 'x'), /artifact key 'inputs\/demo\/train.csv\/x' lies under another artifact's key/);
+    await assert.rejects(
+      store.put('inputs/demo/train.csv/x', 'x'),
+      /artifact key 'inputs\/demo\/train.csv\/x' lies under another artifact's key/,
+    );
     assert.deepEqual(readdirSync(root, { recursive: true }).sort(), before, 'no content file, link or folder left');
     assert.equal((await store.get(store.uri('inputs/demo/train.csv'))).toString(), 'a,b\n1,2\n');
   });
 
-  it('the CLI takes keys holding \':\' as keys, and a folder of keys is not found (one line), as in PostgreSQL', async () => {
+  it("the CLI takes keys holding ':' as keys, and a folder of keys is not found (one line), as in PostgreSQL", async () => {
     const env = { UPDRAFT_HOME: tempDir('updraft-home-'), UPDRAFT_DATABASE_URL: '', UPDRAFT_ARTIFACTS_URL: '' };
     const file = join(tempDir(), 'model.bin');
     writeFileSync(file, randomBytes(1000));
@@ -181,30 +202,40 @@ describe('local directory artifact store: keys and folders', () => {
 
 let database: ThrowawayDatabase | undefined;
 after(() => database?.drop());
-behavesAsAnArtifactStore('PostgreSQL', async () => {
-  database = await throwawayDatabase('updraft_artifacts');
-  const url = database.url;
-  const query = async <T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<T[]> => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return (await client.query<T>(text, values)).rows;
-    } finally {
-      await client.end();
-    }
-  };
-  return {
-    store: new PostgresArtifactStore({ url, chunkSize: CHUNK }),
-    tamper: async (_uri, key, offset) => {
-      const seq = Math.floor(offset / CHUNK);
-      await query('update artifact_chunk set data = overlay(data placing $3 from $4) where key = $1 and seq = $2', [key, seq, Buffer.from('XYZ'), (offset % CHUNK) + 1]);
-    },
-    chunks: async (_uri, key) => Number((await query<{ n: string }>('select count(*) as n from artifact_chunk where key = $1', [key]))[0]!.n),
-  };
-}, available ? false : `no PostgreSQL answers at ${ADMIN_URL}`);
+behavesAsAnArtifactStore(
+  'PostgreSQL',
+  async () => {
+    database = await throwawayDatabase('updraft_artifacts');
+    const url = database.url;
+    const query = async <T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<T[]> => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        return (await client.query<T>(text, values)).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    return {
+      store: new PostgresArtifactStore({ url, chunkSize: CHUNK }),
+      tamper: async (_uri, key, offset) => {
+        const seq = Math.floor(offset / CHUNK);
+        await query('update artifact_chunk set data = overlay(data placing $3 from $4) where key = $1 and seq = $2', [
+          key,
+          seq,
+          Buffer.from('XYZ'),
+          (offset % CHUNK) + 1,
+        ]);
+      },
+      chunks: async (_uri, key) =>
+        Number((await query<{ n: string }>('select count(*) as n from artifact_chunk where key = $1', [key]))[0]!.n),
+    };
+  },
+  available ? false : `no PostgreSQL answers at ${ADMIN_URL}`,
+);
 
 describe('UPDRAFT_ARTIFACTS_URL', () => {
-  it('chooses the backend: a file: URL, a postgres: URL, else the store\'s PostgreSQL, else $UPDRAFT_HOME/artifacts', async () => {
+  it("chooses the backend: a file: URL, a postgres: URL, else the store's PostgreSQL, else $UPDRAFT_HOME/artifacts", async () => {
     const home = tempDir();
     const pgUrl = 'postgres://u:secret@db.example:5432/updraft';
     const cases: Array<[Parameters<typeof openArtifactStore>[0], string, string]> = [
@@ -222,7 +253,9 @@ describe('UPDRAFT_ARTIFACTS_URL', () => {
   });
 });
 
-describe('retraining across hosts: store and artifacts on PostgreSQL, a fresh $UPDRAFT_HOME per host', { skip: available ? false : `no PostgreSQL answers at ${ADMIN_URL}` }, () => {
+describe('retraining across hosts: store and artifacts on PostgreSQL, a fresh $UPDRAFT_HOME per host', {
+  skip: available ? false : `no PostgreSQL answers at ${ADMIN_URL}`,
+}, () => {
   let shared: ThrowawayDatabase | undefined;
   let artifacts: PostgresArtifactStore | undefined;
   before(async () => {
@@ -239,8 +272,26 @@ describe('retraining across hosts: store and artifacts on PostgreSQL, a fresh $U
   // A cooldown of 0: each host's run retrains (within one it would merge into the first retrain).
   const fast = { trees: 10, min_accuracy: 0.7, min_precision: 0.7, retrain_cooldown_minutes: 0 };
   const pipeline = (env: Record<string, string>, conf: Record<string, unknown>) =>
-    runCli(['--dags-folder', join(REPO, 'dags'), 'dags', 'test', 'ml_retraining_pipeline', '--conf', JSON.stringify({ ...fast, ...conf }), '--output', 'json', '--retry-delay-scale', '0'], env);
-  const states = (stdout: string) => Object.fromEntries((JSON.parse(stdout) as { task_instances: Array<{ task_id: string; state: string }> }).task_instances.map((t) => [t.task_id, t.state]));
+    runCli(
+      [
+        '--dags-folder',
+        join(REPO, 'dags'),
+        'dags',
+        'test',
+        'ml_retraining_pipeline',
+        '--conf',
+        JSON.stringify({ ...fast, ...conf }),
+        '--output',
+        'json',
+        '--retry-delay-scale',
+        '0',
+      ],
+      env,
+    );
+  const states = (stdout: string) =>
+    Object.fromEntries(
+      (JSON.parse(stdout) as { task_instances: Array<{ task_id: string; state: string }> }).task_instances.map((t) => [t.task_id, t.state]),
+    );
   const predictInput = (): string => {
     const dir = tempDir('updraft-input-');
     writeChurnData(dir, { drift: true, rows: 200, seed: 99 });
@@ -256,15 +307,21 @@ describe('retraining across hosts: store and artifacts on PostgreSQL, a fresh $U
     assert.ok(lines[0]!.includes(uri), lines[0]);
   };
 
-  it('trains on host A, serves on B, retrains on C from A\'s champion, rolls back on D; a corrupt or missing artifact never serves', async () => {
+  it("trains on host A, serves on B, retrains on C from A's champion, rolls back on D; a corrupt or missing artifact never serves", async () => {
     // Host A: the whole pipeline, data from a local folder (a user's input on that host).
     const a = host();
     const dataA = tempDir('updraft-data-');
     writeChurnData(dataA, { drift: true, rows: 600 });
     const first = await pipeline(a, { data_dir: dataA });
     assert.equal(first.code, 0, first.stderr);
-    assert.deepEqual(states(first.stdout), { check_drift: 'success', claim_retrain: 'success', train_model: 'success', validate: 'success', deploy_model: 'success' });
-    assert.equal(existsSync(join(a.UPDRAFT_HOME, 'artifacts')), false, 'no artifact written on host A\'s disk');
+    assert.deepEqual(states(first.stdout), {
+      check_drift: 'success',
+      claim_retrain: 'success',
+      train_model: 'success',
+      validate: 'success',
+      deploy_model: 'success',
+    });
+    assert.equal(existsSync(join(a.UPDRAFT_HOME, 'artifacts')), false, "no artifact written on host A's disk");
     rmSync(a.UPDRAFT_HOME, { recursive: true });
     rmSync(dataA, { recursive: true });
 
@@ -290,10 +347,14 @@ describe('retraining across hosts: store and artifacts on PostgreSQL, a fresh $U
       conf[kind] = (await cliJson<{ uri: string }>(['artifacts', 'put', join(inputs, `${kind}.csv`), `inputs/churn/${kind}.csv`], c)).uri;
     }
     const listed = await cliJson<Array<{ key: string; size: number; sha256: string }>>(['artifacts', 'list', 'inputs/churn/'], b);
-    assert.deepEqual(listed.map((a) => [a.key, a.size, a.sha256]), ['current', 'reference', 'train'].map((kind) => {
-      const bytes = readFileSync(join(inputs, `${kind}.csv`));
-      return [`inputs/churn/${kind}.csv`, bytes.length, sha256(bytes)];
-    }), 'what host C put, host B lists');
+    assert.deepEqual(
+      listed.map((a) => [a.key, a.size, a.sha256]),
+      ['current', 'reference', 'train'].map((kind) => {
+        const bytes = readFileSync(join(inputs, `${kind}.csv`));
+        return [`inputs/churn/${kind}.csv`, bytes.length, sha256(bytes)];
+      }),
+      'what host C put, host B lists',
+    );
     rmSync(inputs, { recursive: true });
     const second = await pipeline(c, conf);
     assert.equal(second.code, 0, second.stderr);
@@ -314,9 +375,17 @@ describe('retraining across hosts: store and artifacts on PostgreSQL, a fresh $U
     await admin.query("update artifact_chunk set data = overlay(data placing '\\x00'::bytea from 10) where key = $1 and seq = 0", [v2key]);
     await admin.end();
     failsNaming(await runCli(['models', 'promote', 'churn', '2'], d), /^updraft: error: artifact corrupt: /, v2.artifact_uri);
-    failsNaming(await runCli(['models', 'predict', 'churn', input, '--version', '2'], d), /^updraft: error: artifact corrupt: /, v2.artifact_uri);
+    failsNaming(
+      await runCli(['models', 'predict', 'churn', input, '--version', '2'], d),
+      /^updraft: error: artifact corrupt: /,
+      v2.artifact_uri,
+    );
     const downloads = tempDir('updraft-download-');
-    failsNaming(await runCli(['artifacts', 'get', v2.artifact_uri, '--to', join(downloads, 'model.json')], d), /^updraft: error: artifact corrupt: /, v2.artifact_uri);
+    failsNaming(
+      await runCli(['artifacts', 'get', v2.artifact_uri, '--to', join(downloads, 'model.json')], d),
+      /^updraft: error: artifact corrupt: /,
+      v2.artifact_uri,
+    );
     assert.deepEqual(readdirSync(downloads), [], 'nothing half-written');
     // A folder, as cp takes one: the file is named after the key's last segment.
     assert.equal((await runCli(['artifacts', 'get', v1.artifact_uri, '--to', downloads], d)).code, 0);
@@ -328,7 +397,13 @@ describe('retraining across hosts: store and artifacts on PostgreSQL, a fresh $U
     assert.equal(await artifacts!.delete(v2.artifact_uri), true);
     failsNaming(await runCli(['models', 'promote', 'churn', '2'], d), /^updraft: error: artifact not found: /, v2.artifact_uri);
     const versions = await cliJson<Array<{ version: number; stage: string }>>(['models', 'versions', 'churn'], d);
-    assert.deepEqual(versions.map((v) => [v.version, v.stage]), [[1, 'Production'], [2, 'Archived']]);
+    assert.deepEqual(
+      versions.map((v) => [v.version, v.stage]),
+      [
+        [1, 'Production'],
+        [2, 'Archived'],
+      ],
+    );
     assert.deepEqual(await cliJson<Prediction>(['models', 'predict', 'churn', input], d), v1, 'v1 still serves');
   });
 });

@@ -28,7 +28,7 @@ const SECRET_NAMES = ['REDIS_URL', 'UPDRAFT_API_TOKEN', 'PGPASSWORD', 'MAIL_SERV
 /** What bash itself exports whatever it is given. */
 const BASH_OWN = new Set(['PWD', 'SHLVL', '_', 'OLDPWD']);
 
-describe('a bash task gets a clean environment (a divergence from Airflow, which inherits the worker\'s)', () => {
+describe("a bash task gets a clean environment (a divergence from Airflow, which inherits the worker's)", () => {
   it('dags test: no secret of the worker reaches the task; appendEnv adds the harmless rest; env adds variables', async () => {
     const folder = tempDir('updraft-dags-');
     writeFileSync(join(folder, 'bash_environments.ts'), DAG_FILE);
@@ -51,11 +51,15 @@ describe('a bash task gets a clean environment (a divergence from Airflow, which
     const added = await logOf('added');
 
     for (const { text } of [clean, appended, added]) assert.doesNotMatch(text, /hunter2/);
-    for (const { names } of [clean, appended, added]) for (const name of SECRET_NAMES) assert.ok(!names.has(name), `${name} reached a bash task`);
+    for (const { names } of [clean, appended, added])
+      for (const name of SECRET_NAMES) assert.ok(!names.has(name), `${name} reached a bash task`);
 
-    const unexpected = [...clean.names].filter((n) => !['PATH', 'HOME', 'LANG', 'TZ'].includes(n) && !n.startsWith('UPDRAFT_') && !BASH_OWN.has(n));
+    const unexpected = [...clean.names].filter(
+      (n) => !['PATH', 'HOME', 'LANG', 'TZ'].includes(n) && !n.startsWith('UPDRAFT_') && !BASH_OWN.has(n),
+    );
     assert.deepEqual(unexpected, [], 'a task without appendEnv gets PATH, HOME, LANG, TZ and its context variables only');
-    for (const name of ['PATH', 'HOME', 'UPDRAFT_PARAM_MODEL', 'UPDRAFT_CONF_FILE', 'UPDRAFT_CTX_DAG_ID']) assert.ok(clean.names.has(name), `${name} missing`);
+    for (const name of ['PATH', 'HOME', 'UPDRAFT_PARAM_MODEL', 'UPDRAFT_CONF_FILE', 'UPDRAFT_CTX_DAG_ID'])
+      assert.ok(clean.names.has(name), `${name} missing`);
 
     assert.ok(appended.names.has('HARMLESS_SETTING'), 'appendEnv inherits what is not secret');
     assert.ok(appended.names.has('UPDRAFT_HOME'));
@@ -65,12 +69,29 @@ describe('a bash task gets a clean environment (a divergence from Airflow, which
     assert.match(added.text, /greeting: hello/);
   });
 
-  it('secret names: Updraft\'s own, a driver\'s, any *_PASSWORD/_TOKEN/_SECRET/_KEY word, any URL holding a password', () => {
-    for (const name of ['UPDRAFT_API_TOKEN', 'REDIS_URL', 'UPDRAFT_DATABASE_URL', 'UPDRAFT_ARTIFACTS_URL', 'PGPASSWORD', 'SMTP_PASSWORD', 'GITHUB_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'openai_api_key', 'GOOGLE_APPLICATION_CREDENTIALS']) {
+  it("secret names: Updraft's own, a driver's, any *_PASSWORD/_TOKEN/_SECRET/_KEY word, any URL holding a password", () => {
+    for (const name of [
+      'UPDRAFT_API_TOKEN',
+      'REDIS_URL',
+      'UPDRAFT_DATABASE_URL',
+      'UPDRAFT_ARTIFACTS_URL',
+      'PGPASSWORD',
+      'SMTP_PASSWORD',
+      'GITHUB_TOKEN',
+      'AWS_SECRET_ACCESS_KEY',
+      'openai_api_key',
+      'GOOGLE_APPLICATION_CREDENTIALS',
+    ]) {
       assert.ok(isSecretEnvVar(name, 'x'), name);
     }
     assert.ok(isSecretEnvVar('DATABASE_URL', 'postgres://app:pw@db/app'));
-    for (const [name, value] of [['PATH', '/usr/bin'], ['TOKENIZERS_PARALLELISM', 'false'], ['KEYBOARD_LAYOUT', 'us'], ['DATABASE_URL', 'postgres://db/app'], ['PGHOST', 'db']]) {
+    for (const [name, value] of [
+      ['PATH', '/usr/bin'],
+      ['TOKENIZERS_PARALLELISM', 'false'],
+      ['KEYBOARD_LAYOUT', 'us'],
+      ['DATABASE_URL', 'postgres://db/app'],
+      ['PGHOST', 'db'],
+    ]) {
       assert.ok(!isSecretEnvVar(name!, value), name);
     }
   });

@@ -34,12 +34,23 @@ describe('the updraft command itself', () => {
     const file = join(tempDir(), 'completion.bash');
     writeFileSync(file, script.stdout);
     const complete = (...words: string[]): string => {
-      const r = spawnSync('bash', ['-c', `source ${file}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _updraft; echo "\${COMPREPLY[*]}"`], { encoding: 'utf8' });
+      const r = spawnSync(
+        'bash',
+        [
+          '-c',
+          `source ${file}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _updraft; echo "\${COMPREPLY[*]}"`,
+        ],
+        { encoding: 'utf8' },
+      );
       return r.stdout.trim();
     };
     assert.equal(complete('updraft', 'dags', 'list-r'), 'list-runs');
     assert.match(complete('updraft', 'ta'), /^tasks$/);
-    assert.equal(complete('updraft', '--dags-folder', 'dags', 'tasks', 'states-for-dag-run', 'my_dag', 'run1', '--o'), '--output', 'positional arguments and option values are skipped');
+    assert.equal(
+      complete('updraft', '--dags-folder', 'dags', 'tasks', 'states-for-dag-run', 'my_dag', 'run1', '--o'),
+      '--output',
+      'positional arguments and option values are skipped',
+    );
     const bad = await runCli(['completion', 'fish']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^updraft: error: completion: shell must be 'bash' or 'zsh', got 'fish'\n$/);

@@ -29,14 +29,26 @@ describe('CLI read commands read the store (ADR 12)', () => {
     assert.deepEqual([parsed.parsed_by, parsed.dag_count, parsed.import_error_count], ['reserialize', 1, 1]);
 
     const dags = await cliJson<DagListRow[]>(['dags', 'list'], { ...env, ...NEVER });
-    assert.deepEqual(dags.map((d) => d.dag_id), ['good_dag']);
+    assert.deepEqual(
+      dags.map((d) => d.dag_id),
+      ['good_dag'],
+    );
     const errors = await cliJson<Array<{ filepath: string; error: string }>>(['dags', 'list-import-errors'], { ...env, ...NEVER });
-    assert.deepEqual(errors.map((e) => e.filepath), [join(folder, 'hangs.ts')]);
+    assert.deepEqual(
+      errors.map((e) => e.filepath),
+      [join(folder, 'hangs.ts')],
+    );
     assert.match(errors[0]!.error, /import timed out after 15s/);
     const shown = await cliJson<{ tasks: Array<{ taskId: string }> }>(['dags', 'show', 'good_dag'], { ...env, ...NEVER });
-    assert.deepEqual(shown.tasks.map((t) => t.taskId), ['a', 'b']);
+    assert.deepEqual(
+      shown.tasks.map((t) => t.taskId),
+      ['a', 'b'],
+    );
     const tasks = await cliJson<Array<{ task_id: string }>>(['tasks', 'list', 'good_dag'], { ...env, ...NEVER });
-    assert.deepEqual(tasks.map((t) => t.task_id), ['a', 'b']);
+    assert.deepEqual(
+      tasks.map((t) => t.task_id),
+      ['a', 'b'],
+    );
     assert.deepEqual(await cliJson(['dags', 'list-runs', 'good_dag'], { ...env, ...NEVER }), []);
     const next = await cliJson<{ next_logical_date: string | null }>(['dags', 'next-execution', 'good_dag'], { ...env, ...NEVER });
     assert.ok(next.next_logical_date);
@@ -46,8 +58,14 @@ describe('CLI read commands read the store (ADR 12)', () => {
     const env = { UPDRAFT_HOME: tempDir(), UPDRAFT_DAGS_FOLDER: dagFolderFrom('features/good.ts') };
     const first = await runCli(['dags', 'list', '-o', 'json'], env);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stderr, /^updraft: DAG folder .* has never been parsed into the store; parsing it now \(as 'updraft dags reserialize'\)\n$/);
-    assert.deepEqual((JSON.parse(first.stdout) as DagListRow[]).map((d) => d.dag_id), ['good_dag']);
+    assert.match(
+      first.stderr,
+      /^updraft: DAG folder .* has never been parsed into the store; parsing it now \(as 'updraft dags reserialize'\)\n$/,
+    );
+    assert.deepEqual(
+      (JSON.parse(first.stdout) as DagListRow[]).map((d) => d.dag_id),
+      ['good_dag'],
+    );
     const second = await runCli(['dags', 'list', '-o', 'json'], env);
     assert.deepEqual([second.code, second.stderr], [0, '']);
   });
@@ -56,22 +74,36 @@ describe('CLI read commands read the store (ADR 12)', () => {
     const folder = dagFolderFrom('features/good.ts');
     const env = { UPDRAFT_HOME: tempDir(), UPDRAFT_DAGS_FOLDER: folder };
     await cliJson(['dags', 'reserialize'], env);
-    writeFileSync(join(folder, 'late.ts'), `import { dag } from 'updraft';\nconst d = dag({ dagId: 'late_dag' });\nd.empty('only');\nexport default d;\n`);
+    writeFileSync(
+      join(folder, 'late.ts'),
+      `import { dag } from 'updraft';\nconst d = dag({ dagId: 'late_dag' });\nd.empty('only');\nexport default d;\n`,
+    );
     const before = await cliJson<DagListRow[]>(['dags', 'list'], env);
-    assert.deepEqual(before.map((d) => d.dag_id), ['good_dag']);
+    assert.deepEqual(
+      before.map((d) => d.dag_id),
+      ['good_dag'],
+    );
 
     const missing = await runCli(['dags', 'list-runs', 'late_dag'], env);
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /^updraft: error: DAG 'late_dag' not found in .* as last parsed at \S+ by reserialize; 'updraft dags reserialize' parses the folder now\n$/);
+    assert.match(
+      missing.stderr,
+      /^updraft: error: DAG 'late_dag' not found in .* as last parsed at \S+ by reserialize; 'updraft dags reserialize' parses the folder now\n$/,
+    );
 
     const parsed = await cliJson<ParseStatus>(['dags', 'reserialize'], env);
     assert.deepEqual([parsed.parsed_by, parsed.dag_count, parsed.import_error_count], ['reserialize', 2, 0]);
     const after = await cliJson<DagListRow[]>(['dags', 'list'], env);
-    assert.deepEqual(after.map((d) => d.dag_id), ['good_dag', 'late_dag']);
+    assert.deepEqual(
+      after.map((d) => d.dag_id),
+      ['good_dag', 'late_dag'],
+    );
     assert.ok(after.every((d) => d.folder_parsed_at === parsed.parsed_at && d.folder_parsed_by === 'reserialize'));
   });
 
-  it('dags list tells when the scheduler last parsed the folder: a stderr line under the table, fields in JSON', { timeout: 120_000 }, async (t) => {
+  it('dags list tells when the scheduler last parsed the folder: a stderr line under the table, fields in JSON', {
+    timeout: 120_000,
+  }, async (t) => {
     const cluster = await TestCluster.start(dagFolderFrom('features/good.ts'));
     t.after(() => cluster.stop());
     cluster.scheduler();
@@ -80,14 +112,20 @@ describe('CLI read commands read the store (ADR 12)', () => {
       const dags = r.code === 0 ? (JSON.parse(r.stdout) as DagListRow[]) : [];
       return dags[0]?.folder_parsed_by === 'scheduler' ? dags : undefined;
     });
-    assert.deepEqual(rows.map((d) => d.dag_id), ['good_dag']);
+    assert.deepEqual(
+      rows.map((d) => d.dag_id),
+      ['good_dag'],
+    );
     assert.ok(!Number.isNaN(Date.parse(rows[0]!.folder_parsed_at ?? '')));
     assert.ok(!Number.isNaN(Date.parse(rows[0]!.last_parsed_at)));
 
     const table = await runCli(['dags', 'list'], cluster.env);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /│ good_dag /);
-    assert.match(table.stderr, /^DAG folder \S+ last parsed \S+ \(\d+ (s|min|h|d) ago\) by scheduler on \S+ in \d+\.\d s: 1 DAG\(s\), 0 import error\(s\)\n$/);
+    assert.match(
+      table.stderr,
+      /^DAG folder \S+ last parsed \S+ \(\d+ (s|min|h|d) ago\) by scheduler on \S+ in \d+\.\d s: 1 DAG\(s\), 0 import error\(s\)\n$/,
+    );
   });
 
   it('a read from where the DAG folder does not exist shows the store and changes nothing in it', async () => {
@@ -100,14 +138,24 @@ describe('CLI read commands read the store (ADR 12)', () => {
     assert.match(listed.stderr, /^DAG folder .*no-such-folder does not exist here and was never parsed into this store\n$/);
     const shown = await runCli(['dags', 'show', 'nope'], elsewhere);
     assert.equal(shown.code, 1);
-    assert.match(shown.stderr, /^updraft: error: DAG 'nope' not found: the store has none by that id and there is no DAG folder .*no-such-folder here/);
+    assert.match(
+      shown.stderr,
+      /^updraft: error: DAG 'nope' not found: the store has none by that id and there is no DAG folder .*no-such-folder here/,
+    );
     const again = await cliJson<DagListRow[]>(['dags', 'list'], elsewhere);
-    assert.deepEqual(again.map((d) => [d.dag_id, d.folder_parsed_at]), [['good_dag', null]]);
+    assert.deepEqual(
+      again.map((d) => [d.dag_id, d.folder_parsed_at]),
+      [['good_dag', null]],
+    );
   });
 
   it('reads of runs never parse, and an unknown run is one line, exit 1', async () => {
     const env = { UPDRAFT_HOME: tempDir(), UPDRAFT_DAGS_FOLDER: folderWithHang(), ...NEVER };
-    for (const args of [['dags', 'state', 'good_dag', 'nope'], ['tasks', 'states-for-dag-run', 'good_dag', 'nope'], ['tasks', 'logs', 'good_dag', 'nope', 'a']]) {
+    for (const args of [
+      ['dags', 'state', 'good_dag', 'nope'],
+      ['tasks', 'states-for-dag-run', 'good_dag', 'nope'],
+      ['tasks', 'logs', 'good_dag', 'nope', 'a'],
+    ]) {
       const r = await runCli(args, env);
       assert.deepEqual([r.code, r.stderr], [1, "updraft: error: DAG 'good_dag' has no run 'nope'\n"], args.join(' '));
     }

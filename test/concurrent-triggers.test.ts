@@ -30,7 +30,9 @@ describe('concurrent triggers that name no logical date and no run id never clas
   after(() => redis.stop());
 
   for (const dialect of ['sqlite', 'postgres'] as const) {
-    it(`${dialect}: 200 parallel REST triggers without a logical date are 200 runs; a named run id or date that exists is 409`, { skip: dialect === 'postgres' && !hasPostgres && 'no PostgreSQL' }, async (t) => {
+    it(`${dialect}: 200 parallel REST triggers without a logical date are 200 runs; a named run id or date that exists is 409`, {
+      skip: dialect === 'postgres' && !hasPostgres && 'no PostgreSQL',
+    }, async (t) => {
       let database: ThrowawayDatabase | undefined;
       if (dialect === 'postgres') database = await throwawayDatabase();
       const store = await openStoreWithPlugins(database ? { url: database.url, poolSize: 10 } : { home: tempDir() });

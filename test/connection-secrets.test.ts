@@ -14,27 +14,39 @@ const PASSWORD = 'pa55:w@rd-7f3k';
 const TOKEN = 'tok-0123456789abcdef-secret';
 const folder = dagFolderFrom('features/features.ts');
 const noSecret = (text: string, what: string): void => {
-  for (const secret of [PASSWORD, encodeURIComponent(PASSWORD), 'pa55', TOKEN]) assert.ok(!text.includes(secret), `${what} shows a secret (${secret}):\n${text}`);
+  for (const secret of [PASSWORD, encodeURIComponent(PASSWORD), 'pa55', TOKEN])
+    assert.ok(!text.includes(secret), `${what} shows a secret (${secret}):\n${text}`);
 };
 const records = (file: string): Array<Record<string, unknown>> =>
-  readFileSync(file, 'utf8').split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 /** A password-protected redis-server on `port`, answering once this resolves; SIGKILLed by the test's end. */
 async function passwordRedis(t: TestContext, port: number): Promise<ChildProcess> {
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD], { stdio: 'ignore' });
+  const server = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD],
+    { stdio: 'ignore' },
+  );
   t.after(() => void server.kill('SIGKILL'));
-  await waitFor(`redis-server on ${port}`, async () => {
-    const probe = new Redis({ port, password: PASSWORD, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    probe.on('error', () => {});
-    try {
-      await probe.connect();
-      return (await probe.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      probe.disconnect();
-    }
-  }, 20_000);
+  await waitFor(
+    `redis-server on ${port}`,
+    async () => {
+      const probe = new Redis({ port, password: PASSWORD, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      probe.on('error', () => {});
+      try {
+        await probe.connect();
+        return (await probe.ping()) === 'PONG';
+      } catch {
+        return false;
+      } finally {
+        probe.disconnect();
+      }
+    },
+    20_000,
+  );
   return server;
 }
 
@@ -42,17 +54,21 @@ async function passwordRedis(t: TestContext, port: number): Promise<ChildProcess
 async function pausableRelay(port: number): Promise<{ port: number; cut(): Promise<void>; resume(): Promise<void> }> {
   const sockets = new Set<Socket>();
   let server: Server;
-  const listen = (on: number): Promise<number> => new Promise((resolve) => {
-    server = createServer((socket) => {
-      const upstream = connect(port, '127.0.0.1');
-      for (const s of [socket, upstream]) {
-        sockets.add(s);
-        s.on('close', () => sockets.delete(s)).on('error', () => { socket.destroy(); upstream.destroy(); });
-      }
-      socket.pipe(upstream).pipe(socket);
+  const listen = (on: number): Promise<number> =>
+    new Promise((resolve) => {
+      server = createServer((socket) => {
+        const upstream = connect(port, '127.0.0.1');
+        for (const s of [socket, upstream]) {
+          sockets.add(s);
+          s.on('close', () => sockets.delete(s)).on('error', () => {
+            socket.destroy();
+            upstream.destroy();
+          });
+        }
+        socket.pipe(upstream).pipe(socket);
+      });
+      server.listen(on, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
     });
-    server.listen(on, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
-  });
   const own = await listen(0);
   return {
     port: own,
@@ -94,16 +110,33 @@ describe('no secret in any output; connection failures in one line', () => {
     const r = await runCli(['dags', 'trigger', 'branch_join'], { UPDRAFT_HOME: tempDir(), UPDRAFT_DAGS_FOLDER: folder, REDIS_URL: wrong });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Created run manual__\S+ of DAG branch_join/);
-    assert.match(r.stderr, /updraft: the scheduler could not be told at once \(Redis at 127\.0\.0\.1:\d+ refused the password: put the right one in REDIS_URL\); run manual__\S+ was created and a running scheduler finds it on its next pass\n$/);
+    assert.match(
+      r.stderr,
+      /updraft: the scheduler could not be told at once \(Redis at 127\.0\.0\.1:\d+ refused the password: put the right one in REDIS_URL\); run manual__\S+ was created and a running scheduler finds it on its next pass\n$/,
+    );
   });
 
   it('standalone with the right password: its start line and its processes show no password', async (t) => {
     const redis = await startRedis({ password: PASSWORD });
     t.after(() => redis.stop());
-    const standalone = startUpdraft(['standalone', '--workers', '1', '--port', String(await freePort())],
-      { UPDRAFT_HOME: tempDir(), UPDRAFT_DAGS_FOLDER: folder, REDIS_URL: redis.url, UPDRAFT_REDIS_PREFIX: redis.prefix, UPDRAFT_API_TOKEN: TOKEN, UPDRAFT_LOG_LEVEL: 'info' }, tempDir());
+    const standalone = startUpdraft(
+      ['standalone', '--workers', '1', '--port', String(await freePort())],
+      {
+        UPDRAFT_HOME: tempDir(),
+        UPDRAFT_DAGS_FOLDER: folder,
+        REDIS_URL: redis.url,
+        UPDRAFT_REDIS_PREFIX: redis.prefix,
+        UPDRAFT_API_TOKEN: TOKEN,
+        UPDRAFT_LOG_LEVEL: 'info',
+      },
+      tempDir(),
+    );
     t.after(() => standalone.stop());
-    const started = await waitFor('the standalone start line', async () => records(standalone.logFile).find((r) => String(r.msg).startsWith('standalone: scheduler, workers')), 60_000);
+    const started = await waitFor(
+      'the standalone start line',
+      async () => records(standalone.logFile).find((r) => String(r.msg).startsWith('standalone: scheduler, workers')),
+      60_000,
+    );
     assert.equal(started.redis, redis.url.replace(`:${encodeURIComponent(PASSWORD)}@`, ':***@'));
     await waitFor('the worker start line', async () => records(standalone.logFile).some((r) => r.msg === 'worker started'), 60_000);
     await standalone.stop();
@@ -114,7 +147,11 @@ describe('no secret in any output; connection failures in one line', () => {
     const port = await freePort();
     let server = await passwordRedis(t, port);
     const url = `redis://:${encodeURIComponent(PASSWORD)}@127.0.0.1:${port}`;
-    const worker = startUpdraft(['worker'], { UPDRAFT_HOME: tempDir(), UPDRAFT_DAGS_FOLDER: folder, REDIS_URL: url, UPDRAFT_LOG_LEVEL: 'info' }, tempDir());
+    const worker = startUpdraft(
+      ['worker'],
+      { UPDRAFT_HOME: tempDir(), UPDRAFT_DAGS_FOLDER: folder, REDIS_URL: url, UPDRAFT_LOG_LEVEL: 'info' },
+      tempDir(),
+    );
     t.after(() => worker.stop('SIGKILL'));
     await waitFor('worker started', async () => records(worker.logFile).some((r) => r.msg === 'worker started'), 60_000);
     server.kill('SIGKILL');
@@ -132,18 +169,35 @@ describe('no secret in any output; connection failures in one line', () => {
     assert.equal(lost.service, 'redis');
     assert.equal(lost.address, `127.0.0.1:${port}`);
     assert.doesNotMatch(String(lost.reason), /\n/);
-    assert.deepEqual(log.filter((r) => Number(r.level) >= 40 && r.event !== 'connection_lost'), [], 'no other warning or error');
+    assert.deepEqual(
+      log.filter((r) => Number(r.level) >= 40 && r.event !== 'connection_lost'),
+      [],
+      'no other warning or error',
+    );
     assert.ok(!readFileSync(worker.logFile, 'utf8').includes('"stack"'), 'no stack');
     noSecret(readFileSync(worker.logFile, 'utf8'), 'worker log');
   });
 
-  it('a worker whose PostgreSQL goes away and comes back logs one record when it is lost and one when it is back', { skip: pgAvailable ? false : `no PostgreSQL at ${ADMIN_URL}` }, async (t) => {
+  it('a worker whose PostgreSQL goes away and comes back logs one record when it is lost and one when it is back', {
+    skip: pgAvailable ? false : `no PostgreSQL at ${ADMIN_URL}`,
+  }, async (t) => {
     const [database, redis] = await Promise.all([throwawayDatabase(), startRedis()]);
     const relay = await pausableRelay(Number(new URL(ADMIN_URL).port || 5432));
     const url = new URL(database.url);
     url.host = `127.0.0.1:${relay.port}`;
     url.password = PASSWORD;
-    const worker = startUpdraft(['worker'], { UPDRAFT_HOME: tempDir(), UPDRAFT_DAGS_FOLDER: folder, REDIS_URL: redis.url, UPDRAFT_REDIS_PREFIX: redis.prefix, UPDRAFT_DATABASE_URL: url.href, UPDRAFT_LOG_LEVEL: 'info' }, tempDir());
+    const worker = startUpdraft(
+      ['worker'],
+      {
+        UPDRAFT_HOME: tempDir(),
+        UPDRAFT_DAGS_FOLDER: folder,
+        REDIS_URL: redis.url,
+        UPDRAFT_REDIS_PREFIX: redis.prefix,
+        UPDRAFT_DATABASE_URL: url.href,
+        UPDRAFT_LOG_LEVEL: 'info',
+      },
+      tempDir(),
+    );
     t.after(async () => {
       await worker.stop('SIGKILL');
       await relay.cut().catch(() => undefined);
@@ -167,7 +221,9 @@ describe('no secret in any output; connection failures in one line', () => {
 
   it('updraft info with passwords in REDIS_URL, the store URL and the artifacts URL prints none of them', async () => {
     const r = await runCli(['info'], {
-      UPDRAFT_HOME: tempDir(), UPDRAFT_DAGS_FOLDER: folder, UPDRAFT_API_TOKEN: TOKEN,
+      UPDRAFT_HOME: tempDir(),
+      UPDRAFT_DAGS_FOLDER: folder,
+      UPDRAFT_API_TOKEN: TOKEN,
       REDIS_URL: `redis://default:${PASSWORD}@10.0.0.5:6379`,
       UPDRAFT_DATABASE_URL: `postgres://updraft:${PASSWORD}@db.internal:5432/updraft`,
       UPDRAFT_ARTIFACTS_URL: `postgres://db.internal:5432/artifacts?user=updraft&password=${encodeURIComponent(PASSWORD)}`,
@@ -191,9 +247,15 @@ describe('no secret in any output; connection failures in one line', () => {
     const [db, role] = await Promise.all([list(missingDb), list(missingRole)]);
     const at = `PostgreSQL at ${base.hostname}:${base.port || '5432'}`;
     assert.equal(db.code, 1);
-    assert.equal(db.stderr, `updraft: error: database updraft_no_such_database does not exist on ${at}: create it (createdb updraft_no_such_database) or name another in UPDRAFT_DATABASE_URL\n`);
+    assert.equal(
+      db.stderr,
+      `updraft: error: database updraft_no_such_database does not exist on ${at}: create it (createdb updraft_no_such_database) or name another in UPDRAFT_DATABASE_URL\n`,
+    );
     assert.equal(role.code, 1);
-    assert.equal(role.stderr, `updraft: error: role updraft_no_such_role does not exist on ${at}: create it or name another user in UPDRAFT_DATABASE_URL\n`);
+    assert.equal(
+      role.stderr,
+      `updraft: error: role updraft_no_such_role does not exist on ${at}: create it or name another user in UPDRAFT_DATABASE_URL\n`,
+    );
     noSecret(db.stderr + role.stderr, 'PostgreSQL errors');
   });
 });

@@ -17,37 +17,56 @@ after(() => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-writeFileSync(join(folder, 'target.ts'), `
+writeFileSync(
+  join(folder, 'target.ts'),
+  `
 import { dag } from 'updraft';
 const d = dag({ dagId: 'target_dag' });
 d.task('t1', () => 1);
 export default d;
-`);
-writeFileSync(join(folder, 'other.ts'), `
+`,
+);
+writeFileSync(
+  join(folder, 'other.ts'),
+  `
 import { appendFileSync } from 'node:fs';
 import { dag } from 'updraft';
 appendFileSync(${JSON.stringify(marker)}, 'other.ts\\n');
 export const d = dag({ dagId: 'other_dag' });
 d.empty('x');
-`);
-writeFileSync(join(folder, 'hangs.ts'), `
+`,
+);
+writeFileSync(
+  join(folder, 'hangs.ts'),
+  `
 import { appendFileSync } from 'node:fs';
 appendFileSync(${JSON.stringify(marker)}, 'hangs.ts\\n');
 while (true) { /* never finishes importing */ }
-`);
-writeFileSync(join(folder, 'broken.ts'), `
+`,
+);
+writeFileSync(
+  join(folder, 'broken.ts'),
+  `
 import { dag } from 'updraft';
 export const d = dag({ dagId: 'broken_dag' });
 throw new Error('boom at import');
-`);
+`,
+);
 
 const imported = (): string[] => (existsSync(marker) ? readFileSync(marker, 'utf8').trim().split('\n').filter(Boolean) : []);
 
 function updraft(args: string[], importTimeoutSeconds = 3600): Promise<CliResult> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [BIN, '--dags-folder', folder, ...args], {
-      cwd: home, timeout: 90_000,
-      env: { ...process.env, HOME: home, UPDRAFT_HOME: home, UPDRAFT_LOG_FORMAT: 'json', UPDRAFT_DAG_IMPORT_TIMEOUT: String(importTimeoutSeconds) },
+      cwd: home,
+      timeout: 90_000,
+      env: {
+        ...process.env,
+        HOME: home,
+        UPDRAFT_HOME: home,
+        UPDRAFT_LOG_FORMAT: 'json',
+        UPDRAFT_DAG_IMPORT_TIMEOUT: String(importTimeoutSeconds),
+      },
     });
     children.add(child);
     let stdout = '';
@@ -63,7 +82,9 @@ function updraft(args: string[], importTimeoutSeconds = 3600): Promise<CliResult
 }
 
 describe('a command about one DAG imports only its file (issue 26)', () => {
-  it('dags test of a DAG the store does not know yet: found by the files naming it; no other file imported', { timeout: 120_000 }, async () => {
+  it('dags test of a DAG the store does not know yet: found by the files naming it; no other file imported', {
+    timeout: 120_000,
+  }, async () => {
     const r = await updraft(['dags', 'test', 'target_dag', '-o', 'json']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).state, 'success');
@@ -77,7 +98,9 @@ describe('a command about one DAG imports only its file (issue 26)', () => {
     assert.deepEqual(imported(), []);
   });
 
-  it('once the folder was parsed: tasks test imports only the recorded file, dags trigger of an unknown DAG answers from the store', { timeout: 120_000 }, async () => {
+  it('once the folder was parsed: tasks test imports only the recorded file, dags trigger of an unknown DAG answers from the store', {
+    timeout: 120_000,
+  }, async () => {
     // A parse of the whole folder, with a short timeout for the hanging file.
     const parsed = await updraft(['dags', 'reserialize'], 2);
     assert.equal(parsed.code, 0, parsed.stderr);
@@ -97,11 +120,25 @@ describe('a command about one DAG imports only its file (issue 26)', () => {
   it('dags report: every file with its import time, slowest first, its DAGs or its error', { timeout: 120_000 }, async () => {
     const r = await updraft(['dags', 'report', '-o', 'json'], 2);
     assert.equal(r.code, 0, r.stderr);
-    const rows = JSON.parse(r.stdout) as Array<{ file: string; duration_s: number; dag_num: number; task_num: number; dags: string; error: string | null }>;
+    const rows = JSON.parse(r.stdout) as Array<{
+      file: string;
+      duration_s: number;
+      dag_num: number;
+      task_num: number;
+      dags: string;
+      error: string | null;
+    }>;
     assert.deepEqual(rows.map((row) => row.file).sort(), ['broken.ts', 'hangs.ts', 'other.ts', 'target.ts']);
-    assert.deepEqual(rows.map((row) => row.duration_s), rows.map((row) => row.duration_s).sort((a, b) => b - a), 'slowest first');
+    assert.deepEqual(
+      rows.map((row) => row.duration_s),
+      rows.map((row) => row.duration_s).sort((a, b) => b - a),
+      'slowest first',
+    );
     assert.equal(rows[0]!.file, 'hangs.ts', 'the file that hung for the whole timeout is the slowest');
     assert.match(rows[0]!.error ?? '', /timed out/);
-    assert.deepEqual(rows.find((row) => row.file === 'target.ts'), { ...rows.find((row) => row.file === 'target.ts')!, dag_num: 1, task_num: 1, dags: 'target_dag', error: null });
+    assert.deepEqual(
+      rows.find((row) => row.file === 'target.ts'),
+      { ...rows.find((row) => row.file === 'target.ts')!, dag_num: 1, task_num: 1, dags: 'target_dag', error: null },
+    );
   });
 });

@@ -48,7 +48,10 @@ describe('DAG folder loading: each file isolated (broken-DAG behaviour)', () => 
 
   it('the good DAG still loads beside the broken ones', async () => {
     const dags = await cliJson<DagListRow[]>(['--dags-folder', folder, 'dags', 'list'], env);
-    assert.deepEqual(dags.map((d) => d.dag_id), ['good_dag']);
+    assert.deepEqual(
+      dags.map((d) => d.dag_id),
+      ['good_dag'],
+    );
     assert.equal(dags[0]!.owners, 'qa');
     assert.equal(dags[0]!.schedule, '@daily');
     assert.deepEqual(dags[0]!.tags, ['fixture']);
@@ -66,15 +69,28 @@ describe('DAG folder loading: each file isolated (broken-DAG behaviour)', () => 
     assert.match(rows.find((r) => r.filepath.endsWith('good.ts'))!.error, /DAG id 'good_dag' is also defined in zz_twin\.ts/);
     assert.match(rows.find((r) => r.filepath.endsWith('zz_twin.ts'))!.error, /DAG id 'good_dag' is also defined in good\.ts/);
     const shown = await cliJson<{ tasks: Array<{ taskId: string }> }>(['--dags-folder', twin, 'dags', 'show', 'good_dag'], env);
-    assert.deepEqual(shown.tasks.map((t) => t.taskId), ['a', 'b'], 'the last good version stays');
+    assert.deepEqual(
+      shown.tasks.map((t) => t.taskId),
+      ['a', 'b'],
+      'the last good version stays',
+    );
     const test = await runCli(['--dags-folder', twin, 'dags', 'test', 'good_dag'], env);
     assert.equal(test.code, 1, 'no run with zero tasks "succeeds"');
-    assert.match(test.stderr, /^updraft: error: DAG 'good_dag': its file .*good\.ts failed to import: DAG id 'good_dag' is also defined in zz_twin\.ts/);
+    assert.match(
+      test.stderr,
+      /^updraft: error: DAG 'good_dag': its file .*good\.ts failed to import: DAG id 'good_dag' is also defined in zz_twin\.ts/,
+    );
   });
 
   it('dags show prints tasks, edges and a drawing', async () => {
-    const shown = await cliJson<{ tasks: Array<{ taskId: string }>; edges: string[][] }>(['--dags-folder', folder, 'dags', 'show', 'good_dag'], env);
-    assert.deepEqual(shown.tasks.map((t) => t.taskId), ['a', 'b']);
+    const shown = await cliJson<{ tasks: Array<{ taskId: string }>; edges: string[][] }>(
+      ['--dags-folder', folder, 'dags', 'show', 'good_dag'],
+      env,
+    );
+    assert.deepEqual(
+      shown.tasks.map((t) => t.taskId),
+      ['a', 'b'],
+    );
     assert.deepEqual(shown.edges, [['a', 'b']]);
     const text = await runCli(['--dags-folder', folder, 'dags', 'show', 'good_dag'], env);
     assert.match(text.stdout, /a \(function\)\n {2}└──> b/);
@@ -84,7 +100,10 @@ describe('DAG folder loading: each file isolated (broken-DAG behaviour)', () => 
     const r = await runCli(['--dags-folder', folder, 'dags', 'test', 'nope'], env);
     assert.equal(r.code, 1);
     // No file names 'nope': the whole folder is parsed, which the command announces first (issue 26).
-    assert.match(r.stderr, /^updraft: DAG 'nope' is not in the store and no file in .* names it; parsing the whole folder .*\nupdraft: error: DAG 'nope' not found in .* \(11 file\(s\) failed to import: see 'updraft dags list-import-errors'\)\n$/);
+    assert.match(
+      r.stderr,
+      /^updraft: DAG 'nope' is not in the store and no file in .* names it; parsing the whole folder .*\nupdraft: error: DAG 'nope' not found in .* \(11 file\(s\) failed to import: see 'updraft dags list-import-errors'\)\n$/,
+    );
   });
 });
 
@@ -100,9 +119,9 @@ describe("a DAG's file on another host (Airflow's relative_fileloc)", () => {
     assert.deepEqual([location.fileloc, location.relativeFileloc], [join(parsing, 'team', 'good.ts'), 'team/good.ts']);
 
     const otherHost = tempDir('updraft-dags-b-');
-    assert.equal(localDagFile(location, otherHost), location.fileloc, 'not in this host\'s folder: the recorded path');
+    assert.equal(localDagFile(location, otherHost), location.fileloc, "not in this host's folder: the recorded path");
     cpSync(parsing, otherHost, { recursive: true });
-    assert.equal(localDagFile(location, otherHost), join(otherHost, 'team', 'good.ts'), 'this host\'s own copy');
+    assert.equal(localDagFile(location, otherHost), join(otherHost, 'team', 'good.ts'), "this host's own copy");
     assert.equal(relativeFileloc(parsing, join(tempDir(), 'elsewhere.ts')), null, 'outside the folder: no relative path');
   });
 

@@ -20,12 +20,15 @@ describe('DAG parse pool: threads reused across parses, each parse evaluates the
     const folder = tempDir('updraft-pool-dags-');
     const data = join(tempDir('updraft-pool-data-'), 'tables.json');
     writeFileSync(data, JSON.stringify(['a', 'b']));
-    writeFileSync(join(folder, 'dynamic.ts'), `
+    writeFileSync(
+      join(folder, 'dynamic.ts'),
+      `
 import { readFileSync } from 'node:fs';
 import { dag } from 'updraft';
 export const d = dag({ dagId: 'dynamic' });
 for (const t of JSON.parse(readFileSync(${JSON.stringify(data)}, 'utf8'))) d.empty('load_' + t);
-`);
+`,
+    );
     assert.deepEqual(taskIds(await parseDagFolder(folder, { pool }), 'dynamic'), ['load_a', 'load_b']);
     writeFileSync(data, JSON.stringify(['a', 'b', 'c']));
     assert.deepEqual(taskIds(await parseDagFolder(folder, { pool }), 'dynamic'), ['load_a', 'load_b', 'load_c']);
@@ -34,12 +37,15 @@ for (const t of JSON.parse(readFileSync(${JSON.stringify(data)}, 'utf8'))) d.emp
   it('a helper module the DAG file imports is cached by a thread until the pool retires it (the scheduler does on any change in the folder)', async () => {
     const folder = tempDir('updraft-pool-dags-');
     writeFileSync(join(folder, '_helper.ts'), `export const TASKS = ['x'];\n`);
-    writeFileSync(join(folder, 'uses_helper.ts'), `
+    writeFileSync(
+      join(folder, 'uses_helper.ts'),
+      `
 import { dag } from 'updraft';
 import { TASKS } from './_helper.ts';
 export const d = dag({ dagId: 'uses_helper' });
 for (const t of TASKS) d.empty(t);
-`);
+`,
+    );
     const own = new DagParsePool();
     try {
       assert.deepEqual(taskIds(await parseDagFolder(folder, { pool: own, concurrency: 1 }), 'uses_helper'), ['x']);
@@ -68,18 +74,24 @@ for (const t of TASKS) d.empty(t);
     const folder = dagFolderFrom('features/good.ts');
     writeFileSync(join(folder, 'exits.ts'), `process.exit(7);\n`);
     const parse = await parseDagFolder(folder, { pool });
-    assert.deepEqual(parse.importErrors.map((e) => [e.filename.split('/').pop(), e.message]), [['exits.ts', 'file exited the process with code 7 at import']]);
+    assert.deepEqual(
+      parse.importErrors.map((e) => [e.filename.split('/').pop(), e.message]),
+      [['exits.ts', 'file exited the process with code 7 at import']],
+    );
     assert.equal(parse.files.length, 1);
   });
 
   it('a timer in a DAG file that throws after the import ends only its idle thread; the next parse works', async () => {
     const folder = dagFolderFrom('features/good.ts');
-    writeFileSync(join(folder, 'late_throw.ts'), `
+    writeFileSync(
+      join(folder, 'late_throw.ts'),
+      `
 import { dag } from 'updraft';
 export const d = dag({ dagId: 'late_throw' });
 d.empty('a');
 setTimeout(() => { throw new Error('thrown after the import'); }, 100);
-`);
+`,
+    );
     const first = await parseDagFolder(folder, { pool, concurrency: 1 });
     assert.ok(first.dags.has('late_throw'));
     await new Promise((r) => setTimeout(r, 400));
@@ -98,14 +110,21 @@ describe('DAG parse cache: an unchanged file is not imported again, a changed he
   function folderWithMarker(): { folder: string; imports: () => string[] } {
     const folder = tempDir('updraft-cache-dags-');
     const marker = join(tempDir('updraft-cache-marker-'), 'imported.txt');
-    const counting = (name: string, body: string): void => writeFileSync(join(folder, name), `
+    const counting = (name: string, body: string): void =>
+      writeFileSync(
+        join(folder, name),
+        `
 import { appendFileSync } from 'node:fs';
 import { dag } from 'updraft';
 appendFileSync(${JSON.stringify(marker)}, '${name}\\n');
 ${body}
-`);
+`,
+      );
     writeFileSync(join(folder, '_helper.ts'), `export const TASKS = ['x'];\n`);
-    counting('uses_helper.ts', `import { TASKS } from './_helper.ts';\nexport const d = dag({ dagId: 'uses_helper' });\nfor (const t of TASKS) d.empty(t);`);
+    counting(
+      'uses_helper.ts',
+      `import { TASKS } from './_helper.ts';\nexport const d = dag({ dagId: 'uses_helper' });\nfor (const t of TASKS) d.empty(t);`,
+    );
     counting('alone.ts', `export const d = dag({ dagId: 'alone' });\nd.empty('a');`);
     const imports = (): string[] => (existsSync(marker) ? readFileSync(marker, 'utf8').trim().split('\n').sort() : []);
     return { folder, imports };
@@ -134,8 +153,14 @@ ${body}
   it('a file that timed out is imported again on the next parse (a timeout may not recur); one that threw is not', async () => {
     const { folder, imports } = folderWithMarker();
     const marker = join(tempDir('updraft-cache-marker-'), 'hung.txt');
-    writeFileSync(join(folder, 'hangs.ts'), `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(marker)}, 'x');\nwhile (true) {}\n`);
-    writeFileSync(join(folder, 'throws.ts'), `import { dag } from 'updraft';\nexport const d = dag({ dagId: 'throws' });\nthrow new Error('no');\n`);
+    writeFileSync(
+      join(folder, 'hangs.ts'),
+      `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(marker)}, 'x');\nwhile (true) {}\n`,
+    );
+    writeFileSync(
+      join(folder, 'throws.ts'),
+      `import { dag } from 'updraft';\nexport const d = dag({ dagId: 'throws' });\nthrow new Error('no');\n`,
+    );
     const cache = new DagFileParseCache();
     for (let round = 0; round < 2; round++) {
       const parse = await parseDagFolder(folder, { pool, cache, timeoutMs: 1000 });

@@ -4,12 +4,27 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { cliJson, dagFolderFrom, runCli, tempDir } from './helpers/cli.ts';
 
-interface TiRow { task_id: string; try_number: number; state: string; error: string | null; worker_id: string | null }
-interface TestResult { dag_id: string; run_id: string; state: string; task_instances: TiRow[] }
+interface TiRow {
+  task_id: string;
+  try_number: number;
+  state: string;
+  error: string | null;
+  worker_id: string | null;
+}
+interface TestResult {
+  dag_id: string;
+  run_id: string;
+  state: string;
+  task_instances: TiRow[];
+}
 
 const folder = dagFolderFrom('features/features.ts');
 
-async function dagsTest(dagId: string, extra: string[] = [], home = tempDir()): Promise<{ result: TestResult; code: number; home: string; stderr: string }> {
+async function dagsTest(
+  dagId: string,
+  extra: string[] = [],
+  home = tempDir(),
+): Promise<{ result: TestResult; code: number; home: string; stderr: string }> {
   const r = await runCli(['--dags-folder', folder, 'dags', 'test', dagId, '--output', 'json', ...extra], { UPDRAFT_HOME: home });
   assert.ok(r.stdout.trim().startsWith('{'), `no JSON from dags test ${dagId}: ${r.stderr}`);
   return { result: JSON.parse(r.stdout) as TestResult, code: r.code, home, stderr: r.stderr };
@@ -22,7 +37,12 @@ describe('updraft dags test (in-process, no Redis)', () => {
     assert.equal(code, 0);
     assert.equal(result.state, 'success');
     assert.deepEqual(statesOf(result.task_instances), {
-      'start#1': 'success', 'pick#1': 'success', 'left#1': 'success', 'right#1': 'skipped', 'right_child#1': 'skipped', 'join#1': 'success',
+      'start#1': 'success',
+      'pick#1': 'success',
+      'left#1': 'success',
+      'right#1': 'skipped',
+      'right_child#1': 'skipped',
+      'join#1': 'success',
     });
     const log = await runCli(['--dags-folder', folder, 'tasks', 'logs', 'branch_join', result.run_id, 'pick'], { UPDRAFT_HOME: home });
     assert.match(log.stdout, /Skipping downstream: right/);
@@ -41,7 +61,9 @@ describe('updraft dags test (in-process, no Redis)', () => {
     // left = start (20) * 2 + 2 = 42; join = left + 1
     const { result, home } = await dagsTest('branch_join', ['--logical-date', '2026-06-01']);
     assert.equal(result.run_id, 'manual__2026-06-01T00:00:00.000Z');
-    const log = await runCli(['--dags-folder', folder, 'tasks', 'logs', 'branch_join', result.run_id, 'join', '-o', 'json'], { UPDRAFT_HOME: home });
+    const log = await runCli(['--dags-folder', folder, 'tasks', 'logs', 'branch_join', result.run_id, 'join', '-o', 'json'], {
+      UPDRAFT_HOME: home,
+    });
     assert.equal(JSON.parse(log.stdout).try_number, 1);
     const { openStoreWithPlugins } = await import('../engine/plugins/open-store.ts');
     const s = await openStoreWithPlugins({ home });
@@ -60,7 +82,10 @@ describe('updraft dags test (in-process, no Redis)', () => {
     assert.deepEqual(statesOf(result.task_instances), { 'flaky#1': 'up_for_retry', 'flaky#2': 'up_for_retry', 'flaky#3': 'success' });
     assert.match(result.task_instances[0]!.error!, /transient failure on try 1/);
     for (const tryNumber of [1, 2, 3]) {
-      const r = await runCli(['--dags-folder', folder, 'tasks', 'logs', 'retry_then_succeed', result.run_id, 'flaky', '--try', String(tryNumber)], { UPDRAFT_HOME: home });
+      const r = await runCli(
+        ['--dags-folder', folder, 'tasks', 'logs', 'retry_then_succeed', result.run_id, 'flaky', '--try', String(tryNumber)],
+        { UPDRAFT_HOME: home },
+      );
       assert.match(r.stdout, new RegExp(`attempt ${tryNumber}\\n`));
     }
   });
@@ -72,7 +97,11 @@ describe('updraft dags test (in-process, no Redis)', () => {
     assert.equal(code, 1);
     assert.equal(result.state, 'failed');
     assert.deepEqual(statesOf(result.task_instances), {
-      'boom#1': 'up_for_retry', 'boom#2': 'failed', 'after#1': 'upstream_failed', 'cleanup#1': 'success', 'alert#1': 'success',
+      'boom#1': 'up_for_retry',
+      'boom#2': 'failed',
+      'after#1': 'upstream_failed',
+      'cleanup#1': 'success',
+      'alert#1': 'success',
     });
     assert.equal(readFileSync(marker, 'utf8'), 'failure-callback boom boom\n');
     const state = await cliJson<{ state: string }>(['dags', 'state', 'failing', result.run_id], { UPDRAFT_HOME: home });
@@ -124,7 +153,9 @@ describe('updraft dags test (in-process, no Redis)', () => {
   it('a second run at the same logical date is refused', async () => {
     const home = tempDir();
     await dagsTest('branch_join', ['--logical-date', '2026-06-01'], home);
-    const r = await runCli(['--dags-folder', folder, 'dags', 'test', 'branch_join', '--logical-date', '2026-06-01'], { UPDRAFT_HOME: home });
+    const r = await runCli(['--dags-folder', folder, 'dags', 'test', 'branch_join', '--logical-date', '2026-06-01'], {
+      UPDRAFT_HOME: home,
+    });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /already has a run at logical date 2026-06-01T00:00:00.000Z/);
   });
@@ -140,12 +171,36 @@ describe('updraft dags test (in-process, no Redis)', () => {
 
   it('list-runs and states-for-dag-run give stable JSON', async () => {
     const { result, home } = await dagsTest('retry_then_succeed', ['--retry-delay-scale', '0']);
-    const runs = await cliJson<Array<Record<string, unknown>>>(['dags', 'list-runs', 'retry_then_succeed', '--state', 'success', '--limit', '5'], { UPDRAFT_HOME: home });
+    const runs = await cliJson<Array<Record<string, unknown>>>(
+      ['dags', 'list-runs', 'retry_then_succeed', '--state', 'success', '--limit', '5'],
+      { UPDRAFT_HOME: home },
+    );
     assert.equal(runs.length, 1);
-    assert.deepEqual(Object.keys(runs[0]!), ['dag_id', 'run_id', 'state', 'run_type', 'logical_date', 'data_interval_start', 'data_interval_end', 'start_date', 'end_date', 'conf']);
+    assert.deepEqual(Object.keys(runs[0]!), [
+      'dag_id',
+      'run_id',
+      'state',
+      'run_type',
+      'logical_date',
+      'data_interval_start',
+      'data_interval_end',
+      'start_date',
+      'end_date',
+      'conf',
+    ]);
     const tis = await cliJson<TiRow[]>(['tasks', 'states-for-dag-run', 'retry_then_succeed', result.run_id], { UPDRAFT_HOME: home });
-    assert.deepEqual(tis.map((t) => [t.try_number, t.state]), [[1, 'up_for_retry'], [2, 'up_for_retry'], [3, 'success']]);
-    assert.ok(tis.every((t) => t.worker_id), 'worker id recorded per try');
+    assert.deepEqual(
+      tis.map((t) => [t.try_number, t.state]),
+      [
+        [1, 'up_for_retry'],
+        [2, 'up_for_retry'],
+        [3, 'success'],
+      ],
+    );
+    assert.ok(
+      tis.every((t) => t.worker_id),
+      'worker id recorded per try',
+    );
     const state = await runCli(['tasks', 'state', 'retry_then_succeed', 'flaky', result.run_id], { UPDRAFT_HOME: home });
     assert.deepEqual([state.code, state.stdout], [0, 'success\n']);
     const missing = await runCli(['tasks', 'state', 'retry_then_succeed', 'nope', result.run_id], { UPDRAFT_HOME: home });
@@ -154,9 +209,13 @@ describe('updraft dags test (in-process, no Redis)', () => {
   });
 
   it('tasks list: the tasks in topological order with their settings', async () => {
-    const tasks = await cliJson<Array<{ task_id: string; upstream_task_ids: string[] }>>(['--dags-folder', folder, 'tasks', 'list', 'branch_join'], { UPDRAFT_HOME: tempDir() });
+    const tasks = await cliJson<Array<{ task_id: string; upstream_task_ids: string[] }>>(
+      ['--dags-folder', folder, 'tasks', 'list', 'branch_join'],
+      { UPDRAFT_HOME: tempDir() },
+    );
     const position = new Map(tasks.map((t, i) => [t.task_id, i]));
     assert.ok(tasks.length > 3);
-    for (const t of tasks) for (const u of t.upstream_task_ids) assert.ok(position.get(u)! < position.get(t.task_id)!, `${u} before ${t.task_id}`);
+    for (const t of tasks)
+      for (const u of t.upstream_task_ids) assert.ok(position.get(u)! < position.get(t.task_id)!, `${u} before ${t.task_id}`);
   });
 });

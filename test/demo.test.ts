@@ -13,7 +13,9 @@ describe('npm run demo', () => {
     const tmp = tempDir('updraft-demo-tmp-');
     const home = tempDir('updraft-demo-home-');
     const child = spawn(process.execPath, ['--import', './engine/runtime/register.mjs', 'scripts/demo.ts'], {
-      cwd: REPO, env: { ...process.env, REDIS_URL: redis.url, UPDRAFT_HOME: home, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: REPO,
+      env: { ...process.env, REDIS_URL: redis.url, UPDRAFT_HOME: home, TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     t.after(() => void (child.exitCode === null && child.kill('SIGKILL')));
     let out = '';
@@ -25,7 +27,11 @@ describe('npm run demo', () => {
     assert.match(out, /run 1 \(production data drifted\): \S+ → success/);
     assert.match(out, /run 2 \(production data like the reference\): \S+ → success/);
     assert.deepEqual(await redis.client().keys('*'), [], 'no Redis key left behind');
-    assert.deepEqual(readdirSync(tmp).filter((f) => f.startsWith('updraft-demo')), [], 'no temporary folder left behind');
+    assert.deepEqual(
+      readdirSync(tmp).filter((f) => f.startsWith('updraft-demo')),
+      [],
+      'no temporary folder left behind',
+    );
     assert.ok(readdirSync(join(home, 'artifacts')).length > 0, 'what the demo made to explore stays in UPDRAFT_HOME');
   });
 });

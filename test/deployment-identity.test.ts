@@ -27,9 +27,14 @@ describe('deployment identity (ADR 11)', () => {
     const misconfigured = startUpdraft(['worker'], { ...cluster.env, UPDRAFT_HOME: wrongHome }, cluster.logDir);
     t.after(() => misconfigured.stop('SIGKILL'));
     assert.equal(await misconfigured.exited, 3);
-    const fatal = readFileSync(misconfigured.logFile, 'utf8').split('\n').filter((l) => l.includes('"level":60'));
+    const fatal = readFileSync(misconfigured.logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"level":60'));
     assert.equal(fatal.length, 1, 'one fatal line');
-    assert.match(fatal[0]!, new RegExp(`belongs to deployment ${cluster.store.deploymentId} but this worker's store is deployment ${wrongId}`));
+    assert.match(
+      fatal[0]!,
+      new RegExp(`belongs to deployment ${cluster.store.deploymentId} but this worker's store is deployment ${wrongId}`),
+    );
     const t1 = (await cluster.tries('steady_chain', runId)).find((ti) => ti.taskId === 't1');
     assert.equal(t1?.state, 'queued', 'the refused try was not touched');
 
@@ -44,10 +49,14 @@ describe('deployment identity (ADR 11)', () => {
     // worker on the wrong store did before deployment ids).
     const connection = new Redis(cluster.redis.url, { maxRetriesPerRequest: null });
     const swallowed: string[] = [];
-    const rogue = new Worker('tasks-default', async (job) => {
-      swallowed.push(String(job.id));
-      return null;
-    }, { connection, prefix: cluster.redis.prefix });
+    const rogue = new Worker(
+      'tasks-default',
+      async (job) => {
+        swallowed.push(String(job.id));
+        return null;
+      },
+      { connection, prefix: cluster.redis.prefix },
+    );
     t.after(async () => {
       await rogue.close();
       connection.disconnect();
@@ -65,12 +74,15 @@ describe('deployment identity (ADR 11)', () => {
     // Four tries queued at once, no retries: a try the refusing worker left locked until
     // BullMQ's stall check (its lock's length, 120 s here) would outlive task_queued_timeout and fail the run.
     const dags = tempDir('updraft-dags-');
-    writeFileSync(join(dags, 'handed_back.ts'), [
-      "import { dag } from 'updraft';",
-      "export const handedBack = dag({ dagId: 'handed_back', defaultArgs: { retries: 0 } });",
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the DAG file's own template literal, written as text
-      "for (let i = 1; i <= 4; i++) handedBack.task(`t${i}`, () => i);",
-    ].join('\n'));
+    writeFileSync(
+      join(dags, 'handed_back.ts'),
+      [
+        "import { dag } from 'updraft';",
+        "export const handedBack = dag({ dagId: 'handed_back', defaultArgs: { retries: 0 } });",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the DAG file's own template literal, written as text
+        'for (let i = 1; i <= 4; i++) handedBack.task(`t${i}`, () => i);',
+      ].join('\n'),
+    );
     const cluster = await TestCluster.start(dags, { UPDRAFT_TASK_QUEUED_TIMEOUT: '30' });
     t.after(() => cluster.stop());
     const wrongHome = tempDir('updraft-wrong-home-');
@@ -84,7 +96,10 @@ describe('deployment identity (ADR 11)', () => {
     cluster.worker();
     const run = await cluster.waitForRun('handed_back', runId);
     const tries = await cluster.tries('handed_back', runId);
-    assert.deepEqual(tries.map((ti) => [ti.taskId, ti.tryNumber, ti.state, ti.error]).sort(), [1, 2, 3, 4].map((i) => [`t${i}`, 1, 'success', null]));
+    assert.deepEqual(
+      tries.map((ti) => [ti.taskId, ti.tryNumber, ti.state, ti.error]).sort(),
+      [1, 2, 3, 4].map((i) => [`t${i}`, 1, 'success', null]),
+    );
     assert.equal(run.state, 'success');
   });
 });

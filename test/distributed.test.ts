@@ -45,7 +45,14 @@ describe('scheduler + BullMQ + worker processes', () => {
     const run = await cluster.waitForRun('retry_then_succeed', runId);
     assert.equal(run.state, 'success');
     const tries = await cluster.tries('retry_then_succeed', runId);
-    assert.deepEqual(tries.map((x) => [x.tryNumber, x.state]), [[1, 'up_for_retry'], [2, 'up_for_retry'], [3, 'success']]);
+    assert.deepEqual(
+      tries.map((x) => [x.tryNumber, x.state]),
+      [
+        [1, 'up_for_retry'],
+        [2, 'up_for_retry'],
+        [3, 'success'],
+      ],
+    );
     // retryDelay is 1 s: each try starts no earlier than the previous one ended plus the delay
     for (let i = 1; i < tries.length; i++) {
       assert.ok(new Date(tries[i]!.startDate!).getTime() >= new Date(tries[i - 1]!.endDate!).getTime() + 1000);
@@ -62,7 +69,11 @@ describe('scheduler + BullMQ + worker processes', () => {
     const run = await cluster.waitForRun('failing', runId);
     assert.equal(run.state, 'failed');
     assert.deepEqual(byTask(await cluster.tries('failing', runId)), {
-      'boom#1': 'up_for_retry', 'boom#2': 'failed', 'after#1': 'upstream_failed', 'cleanup#1': 'success', 'alert#1': 'success',
+      'boom#1': 'up_for_retry',
+      'boom#2': 'failed',
+      'after#1': 'upstream_failed',
+      'cleanup#1': 'success',
+      'alert#1': 'success',
     });
   });
 
@@ -79,12 +90,15 @@ describe('scheduler + BullMQ + worker processes', () => {
     const run = await cluster.waitForRun('slow_task', runId);
     assert.equal(run.state, 'success');
     const slow = (await cluster.tries('slow_task', runId)).filter((x) => x.taskId === 'slow');
-    assert.deepEqual(slow.map((x) => x.state), ['up_for_retry', 'success']);
+    assert.deepEqual(
+      slow.map((x) => x.state),
+      ['up_for_retry', 'success'],
+    );
     assert.match(slow[0]!.error!, /was lost/);
     assert.equal(slow[1]!.workerId!.split(':')[1], String(survivor.pid));
   });
 
-  it('a worker killed mid-task is found by its stale heartbeat, not by BullMQ\'s lock: its try is failed and retried', async (t) => {
+  it("a worker killed mid-task is found by its stale heartbeat, not by BullMQ's lock: its try is failed and retried", async (t) => {
     // A 10-minute lock: BullMQ cannot hand the dead worker's job on before this test ends, so only the zombie check can find it.
     const cluster = await TestCluster.start(recovery, { UPDRAFT_WORKER_LOCK_SECONDS: '600' });
     t.after(() => cluster.stop());
@@ -106,7 +120,7 @@ describe('scheduler + BullMQ + worker processes', () => {
     assert.match(lost!.error!, new RegExp(`worker ${running.workerId} was lost \\(no heartbeat for \\d+s, threshold 6s\\)`));
   });
 
-  it('a task blocking its worker\'s event loop past the zombie threshold and the BullMQ lock is not taken for lost: one try', async (t) => {
+  it("a task blocking its worker's event loop past the zombie threshold and the BullMQ lock is not taken for lost: one try", async (t) => {
     // Beats every 0.3 s, lost after 2 s of silence; the task blocks its event loop for 8 s (lock: 2 s).
     const cluster = await TestCluster.start(recovery, { UPDRAFT_WORKER_HEARTBEAT_SECONDS: '0.3', UPDRAFT_ZOMBIE_THRESHOLD_SECONDS: '2' });
     t.after(() => cluster.stop());
@@ -118,7 +132,10 @@ describe('scheduler + BullMQ + worker processes', () => {
     cluster.worker();
     assert.equal((await cluster.waitForRun('busy_loop', runId)).state, 'success');
     const tries = await cluster.tries('busy_loop', runId);
-    assert.deepEqual(tries.map((x) => [x.tryNumber, x.state, x.workerId!.split(':')[1]]), [[1, 'success', String(busy.pid)]]);
+    assert.deepEqual(
+      tries.map((x) => [x.tryNumber, x.state, x.workerId!.split(':')[1]]),
+      [[1, 'success', String(busy.pid)]],
+    );
   });
 
   it('a worker whose DAG folder holds another file of the same name loads the DAG from the path the scheduler recorded', async (t) => {
@@ -147,7 +164,12 @@ describe('scheduler + BullMQ + worker processes', () => {
     const run = await cluster.waitForRun('steady_chain', runId);
     assert.equal(run.state, 'success');
     const tries = await cluster.tries('steady_chain', runId);
-    assert.deepEqual(tries.map((x) => `${x.taskId}#${x.tryNumber}:${x.state}`).sort(), ['t1#1:success', 't2#1:success', 't3#1:success', 't4#1:success']);
+    assert.deepEqual(tries.map((x) => `${x.taskId}#${x.tryNumber}:${x.state}`).sort(), [
+      't1#1:success',
+      't2#1:success',
+      't3#1:success',
+      't4#1:success',
+    ]);
   });
 
   it('Redis loses all its data mid-run (FLUSHALL): the store rebuilds the queue; the run succeeds', async (t) => {
@@ -182,7 +204,10 @@ describe('scheduler + BullMQ + worker processes', () => {
     cluster.worker();
     assert.equal((await cluster.waitForRun('slow_task', runId)).state, 'success');
     const slow = (await cluster.tries('slow_task', runId)).filter((x) => x.taskId === 'slow');
-    assert.deepEqual(slow.map((x) => [x.tryNumber, x.state]), [[1, 'success']]);
+    assert.deepEqual(
+      slow.map((x) => [x.tryNumber, x.state]),
+      [[1, 'success']],
+    );
   });
 
   it('a DAG file edited mid-run: an added task joins the run, a removed one is marked removed, the run succeeds', async (t) => {
@@ -205,14 +230,21 @@ ${tasks}
     await cluster.waitForTask('evolving', runId, 'gate', ['running']);
 
     writeFileSync(file, version(`gate.to(d.empty('kept'));\ngate.to(d.empty('added'));`));
-    await waitFor('the scheduler to parse the new version', async () => (await cluster.store.dags.get('evolving'))?.spec.tasks.some((x) => x.taskId === 'added'));
+    await waitFor('the scheduler to parse the new version', async () =>
+      (await cluster.store.dags.get('evolving'))?.spec.tasks.some((x) => x.taskId === 'added'),
+    );
     await waitFor('the run to take the new version', async () => {
       const latest = await cluster.store.tasks.latestTries('evolving', runId);
       return latest.has('added') && latest.get('dropped')?.state === 'removed';
     });
     writeFileSync(marker, '');
     assert.equal((await cluster.waitForRun('evolving', runId)).state, 'success');
-    assert.deepEqual(byTask(await cluster.tries('evolving', runId)), { 'gate#1': 'success', 'kept#1': 'success', 'dropped#1': 'removed', 'added#1': 'success' });
+    assert.deepEqual(byTask(await cluster.tries('evolving', runId)), {
+      'gate#1': 'success',
+      'kept#1': 'success',
+      'dropped#1': 'removed',
+      'added#1': 'success',
+    });
   });
 
   it("isolation: 'process' — a task blocking its event loop past the worker's lock runs once, in its own process, and succeeds", async (t) => {
@@ -227,7 +259,10 @@ ${tasks}
     assert.deepEqual(byTask(tries), { 'crunch#1': 'success', 'report#1': 'success' }, 'one try each: the lock held');
     const crunched = (await cluster.store.xcom.forRun('blocking', runId)).get('report') as { pid: number };
     const crunch = tries.find((x) => x.taskId === 'crunch')!;
-    assert.ok(workers.some((w) => crunch.workerId === `${crunch.hostname}:${w.pid}`), 'recorded as started by a worker');
+    assert.ok(
+      workers.some((w) => crunch.workerId === `${crunch.hostname}:${w.pid}`),
+      'recorded as started by a worker',
+    );
     assert.ok(!workers.some((w) => w.pid === crunched.pid), `ran in a child process (pid ${crunched.pid}), not in the worker`);
     assert.match(await cluster.store.logs.read(crunch), /crunched in pid \d+/);
   });

@@ -13,7 +13,14 @@ import type { ScoredPrediction } from '../ml/monitoring/prediction-store.ts';
 import { fitCalibrator, fitIsotonic, predictIsotonic, probabilityCorrect } from '../ml/training/calibration.ts';
 import { cliJson, FIXTURES, REPO, runCli, tempDir } from './helpers/cli.ts';
 
-interface IsotonicCase { name: string; x: number[]; y: number[]; query: number[]; predicted: number[]; fitted: number[] }
+interface IsotonicCase {
+  name: string;
+  x: number[];
+  y: number[];
+  query: number[];
+  predicted: number[];
+  fitted: number[];
+}
 const sklearn = JSON.parse(readFileSync(join(FIXTURES, 'scipy', 'isotonic.json'), 'utf8')) as { sklearn: string; cases: IsotonicCase[] };
 
 describe('calibration', () => {
@@ -21,14 +28,24 @@ describe('calibration', () => {
     it(`isotonic regression matches scikit-learn ${sklearn.sklearn}: ${c.name}`, () => {
       const map = fitIsotonic(c.x, c.y);
       for (let i = 1; i < map.y.length; i++) assert.ok(map.y[i]! >= map.y[i - 1]!, 'monotone');
-      for (const [i, q] of c.query.entries()) assert.ok(Math.abs(predictIsotonic(map, q) - c.predicted[i]!) < 1e-12, `at ${q}: ${predictIsotonic(map, q)} vs ${c.predicted[i]}`);
+      for (const [i, q] of c.query.entries())
+        assert.ok(Math.abs(predictIsotonic(map, q) - c.predicted[i]!) < 1e-12, `at ${q}: ${predictIsotonic(map, q)} vs ${c.predicted[i]}`);
       for (const [i, q] of c.x.entries()) assert.ok(Math.abs(predictIsotonic(map, q) - c.fitted[i]!) < 1e-12);
     });
   }
 
   it('binary: a prediction of class 1 is right with calibrated p, of class 0 with 1 − p (from its own vote share)', () => {
     // Holdout: at vote share 0.8 for class 1, half the rows are class 1.
-    const calibrator = fitCalibrator([[0.2, 0.8], [0.2, 0.8], [0.9, 0.1], [0.05, 0.95]], [1, 0, 0, 1], ['no', 'yes']);
+    const calibrator = fitCalibrator(
+      [
+        [0.2, 0.8],
+        [0.2, 0.8],
+        [0.9, 0.1],
+        [0.05, 0.95],
+      ],
+      [1, 0, 0, 1],
+      ['no', 'yes'],
+    );
     assert.equal(probabilityCorrect(calibrator, 1, 0.8), 0.5);
     assert.equal(probabilityCorrect(calibrator, 0, 0.9), 1, 'class 0 at vote share 0.9 = class-1 share 0.1: never class 1 on the holdout');
     assert.equal(probabilityCorrect(calibrator, 1, 0.95), 1);
@@ -36,27 +53,69 @@ describe('calibration', () => {
 });
 
 describe('estimateChunks', () => {
-  const calibrator = fitCalibrator([[0.5, 0.5], [0, 1], [1, 0]], [1, 1, 0], ['0', '1']);
+  const calibrator = fitCalibrator(
+    [
+      [0.5, 0.5],
+      [0, 1],
+      [1, 0],
+    ],
+    [1, 1, 0],
+    ['0', '1'],
+  );
   const rows = (n: number, actual: (i: number) => string | null): ScoredPrediction[] =>
-    Array.from({ length: n }, (_, i) => ({ id: `p${i}`, version: 1, prediction: '1', score: 1, actual: actual(i), timestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString() }));
+    Array.from({ length: n }, (_, i) => ({
+      id: `p${i}`,
+      version: 1,
+      prediction: '1',
+      score: 1,
+      actual: actual(i),
+      timestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+    }));
 
   it('chunks end at the newest prediction; only the oldest is partial; the alert reads the newest complete chunk', () => {
-    const e = estimateChunks(rows(25, (i) => (i < 5 ? null : i % 2 ? '1' : '0')), calibrator, { chunkSize: 10, threshold: 0.9 });
-    assert.deepEqual(e.chunks.map((c) => [c.rows, c.complete, c.labelled]), [[5, false, 0], [10, true, 10], [10, true, 10]]);
+    const e = estimateChunks(
+      rows(25, (i) => (i < 5 ? null : i % 2 ? '1' : '0')),
+      calibrator,
+      { chunkSize: 10, threshold: 0.9 },
+    );
+    assert.deepEqual(
+      e.chunks.map((c) => [c.rows, c.complete, c.labelled]),
+      [
+        [5, false, 0],
+        [10, true, 10],
+        [10, true, 10],
+      ],
+    );
     assert.equal(e.chunks[2]!.end, rows(25, () => null)[24]!.timestamp);
-    assert.deepEqual(e.chunks.map((c) => c.estimated_accuracy), [1, 1, 1]);
-    assert.deepEqual(e.chunks.map((c) => c.realized_accuracy), [null, 0.5, 0.5]);
+    assert.deepEqual(
+      e.chunks.map((c) => c.estimated_accuracy),
+      [1, 1, 1],
+    );
+    assert.deepEqual(
+      e.chunks.map((c) => c.realized_accuracy),
+      [null, 0.5, 0.5],
+    );
     assert.equal(e.alert, false);
     assert.match(e.reason, /estimated accuracy 1\.0000 >= 0\.9 on the newest 10 predictions/);
-    const few = estimateChunks(rows(5, () => null), calibrator, { chunkSize: 10 });
+    const few = estimateChunks(
+      rows(5, () => null),
+      calibrator,
+      { chunkSize: 10 },
+    );
     assert.equal(few.latest, null);
     assert.equal(few.alert, false);
     assert.match(few.reason, /only 5 scored predictions \(< chunk size 10\)/);
   });
 
   it('a class the model does not know, or a score outside [0, 1], is a one-line error naming the prediction', () => {
-    assert.throws(() => estimateChunks([{ ...rows(1, () => null)[0]!, prediction: 'maybe' }], calibrator), /prediction 'p0': class 'maybe' is not one of the model's classes \(0, 1\)/);
-    assert.throws(() => estimateChunks([{ ...rows(1, () => null)[0]!, score: 1.5 }], calibrator), /prediction 'p0': score 1\.5 is not a vote share/);
+    assert.throws(
+      () => estimateChunks([{ ...rows(1, () => null)[0]!, prediction: 'maybe' }], calibrator),
+      /prediction 'p0': class 'maybe' is not one of the model's classes \(0, 1\)/,
+    );
+    assert.throws(
+      () => estimateChunks([{ ...rows(1, () => null)[0]!, score: 1.5 }], calibrator),
+      /prediction 'p0': score 1\.5 is not a vote share/,
+    );
   });
 });
 
@@ -68,10 +127,17 @@ describe('EstimatedPerformanceOperator', () => {
     const seen: unknown[] = [];
     const lines: string[] = [];
     const operator = new EstimatedPerformanceOperator({
-      taskId: 'check_estimated_performance', model: 'churn', store: async () => store,
-      artifacts: () => new LocalArtifactStore({ root: join(home, 'artifacts') }), onEstimate: (e) => void seen.push(e),
+      taskId: 'check_estimated_performance',
+      model: 'churn',
+      store: async () => store,
+      artifacts: () => new LocalArtifactStore({ root: join(home, 'artifacts') }),
+      onEstimate: (e) => void seen.push(e),
     });
-    const log = { info: (m: string) => void lines.push(m), warn: (m: string) => void lines.push(m), error: (m: string) => void lines.push(m) };
+    const log = {
+      info: (m: string) => void lines.push(m),
+      warn: (m: string) => void lines.push(m),
+      error: (m: string) => void lines.push(m),
+    };
     const result = await operator.execute({ log } as unknown as TaskContext);
     assert.equal(result, null);
     assert.deepEqual(seen, [null]);
@@ -81,7 +147,11 @@ describe('EstimatedPerformanceOperator', () => {
   });
 });
 
-interface Predicted { version: number; predictions: string[]; scores: number[] }
+interface Predicted {
+  version: number;
+  predictions: string[];
+  scores: number[];
+}
 
 /** Predicts `csv` with the serving model, logs the predictions (id, prediction, score, version, timestamp); returns the realized accuracy. */
 async function predictAndLog(env: Record<string, string>, csv: string, prefix: string, at: Date): Promise<number> {
@@ -101,7 +171,10 @@ describe('predictions estimate (CBPE) on synthetic covariate shift', () => {
     const env = { UPDRAFT_HOME: home };
     const train = join(home, 'train.csv');
     writeFileSync(train, churnRows(8000, 11));
-    const trained = await cliJson<{ version: number }>(['models', 'train', 'churn', '--data', train, '--target', 'churned', '--trees', '100'], env);
+    const trained = await cliJson<{ version: number }>(
+      ['models', 'train', 'churn', '--data', train, '--target', 'churned', '--trees', '100'],
+      env,
+    );
     await cliJson(['models', 'promote', 'churn', String(trained.version)], env);
 
     const clean = join(home, 'clean.csv');
@@ -114,17 +187,33 @@ describe('predictions estimate (CBPE) on synthetic covariate shift', () => {
     const realizedShifted = await predictAndLog(env, shifted, 's', new Date(Date.now() - hour));
     assert.ok(realizedClean - realizedShifted > 0.03, `the shift costs accuracy: ${realizedClean} → ${realizedShifted}`);
 
-    const estimate = await cliJson<{ version: number; rows: number; alert: boolean; calibrator_uri: string; chunks: Array<{ rows: number; estimated_accuracy: number; complete: boolean; alert: boolean }> }>(
-      ['predictions', 'estimate', 'churn', '--chunk', '5000', '--threshold', '0.92'], env);
+    const estimate = await cliJson<{
+      version: number;
+      rows: number;
+      alert: boolean;
+      calibrator_uri: string;
+      chunks: Array<{ rows: number; estimated_accuracy: number; complete: boolean; alert: boolean }>;
+    }>(['predictions', 'estimate', 'churn', '--chunk', '5000', '--threshold', '0.92'], env);
     assert.equal(estimate.version, 1);
     assert.equal(estimate.rows, 10_000);
     assert.match(estimate.calibrator_uri, /\/calibrator\.json$/);
-    assert.deepEqual(estimate.chunks.map((c) => [c.rows, c.complete]), [[5000, true], [5000, true]]);
+    assert.deepEqual(
+      estimate.chunks.map((c) => [c.rows, c.complete]),
+      [
+        [5000, true],
+        [5000, true],
+      ],
+    );
     const [before, after] = estimate.chunks.map((c) => c.estimated_accuracy) as [number, number];
-    t.diagnostic(`clean: estimated ${before.toFixed(4)}, realized ${realizedClean.toFixed(4)}; shifted: estimated ${after.toFixed(4)}, realized ${realizedShifted.toFixed(4)}`);
+    t.diagnostic(
+      `clean: estimated ${before.toFixed(4)}, realized ${realizedClean.toFixed(4)}; shifted: estimated ${after.toFixed(4)}, realized ${realizedShifted.toFixed(4)}`,
+    );
     assert.ok(Math.abs(before - realizedClean) <= 0.02, `clean: estimated ${before}, realized ${realizedClean}`);
     assert.ok(Math.abs(after - realizedShifted) <= 0.02, `shifted: estimated ${after}, realized ${realizedShifted}`);
-    assert.deepEqual(estimate.chunks.map((c) => c.alert), [false, true]);
+    assert.deepEqual(
+      estimate.chunks.map((c) => c.alert),
+      [false, true],
+    );
     assert.equal(estimate.alert, true, 'the newest chunk is estimated under 0.92');
 
     // Bad input: one line, non-zero exit.
@@ -136,8 +225,22 @@ describe('predictions estimate (CBPE) on synthetic covariate shift', () => {
 
     // The fourth trigger: the same estimate under the DAG fires a retrain.
     writeChurnData(join(home, 'data', 'churn'), { drift: false, rows: 600 });
-    const run = await runCli(['--dags-folder', join(REPO, 'dags'), 'dags', 'test', 'ml_retraining_on_estimated_performance', '--output', 'json', '--retry-delay-scale', '0',
-      '--conf', JSON.stringify({ trees: 10, min_accuracy: 0.5, min_precision: 0.5, accuracy_threshold: 0.92, estimate_chunk: 5000 })], env);
+    const run = await runCli(
+      [
+        '--dags-folder',
+        join(REPO, 'dags'),
+        'dags',
+        'test',
+        'ml_retraining_on_estimated_performance',
+        '--output',
+        'json',
+        '--retry-delay-scale',
+        '0',
+        '--conf',
+        JSON.stringify({ trees: 10, min_accuracy: 0.5, min_precision: 0.5, accuracy_threshold: 0.92, estimate_chunk: 5000 }),
+      ],
+      env,
+    );
     const tries = (JSON.parse(run.stdout) as { task_instances: Array<{ task_id: string; state: string }> }).task_instances;
     assert.equal(tries.find((t) => t.task_id === 'check_estimated_performance')?.state, 'success', run.stdout);
     assert.equal(tries.find((t) => t.task_id === 'train_model')?.state, 'success', 'the estimate fired');

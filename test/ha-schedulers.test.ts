@@ -14,18 +14,26 @@ if (!pgAvailable && process.env.CI) throw new Error(`CI is set but no PostgreSQL
 /** 24 hourly catchup runs of a 3-task chain, at most 4 at once. */
 function haFolder(): string {
   const folder = tempDir('updraft-ha-dags-');
-  writeFileSync(join(folder, 'ha.ts'), `
+  writeFileSync(
+    join(folder, 'ha.ts'),
+    `
 import { dag, chain } from 'updraft';
 export const d = dag({ dagId: 'ha_catchup', schedule: '@hourly', startDate: '2026-06-03T12:00:00Z', catchup: true, maxActiveRuns: 4 });
 chain(...['a', 'b', 'c'].map((id) => d.task(id, () => new Promise((r) => setTimeout(() => r(id), 50)))));
-`);
+`,
+  );
   return folder;
 }
 
-const lines = (file: string, pattern: RegExp): string[] => readFileSync(file, 'utf8').split('\n').filter((l) => pattern.test(l));
+const lines = (file: string, pattern: RegExp): string[] =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => pattern.test(l));
 
 describe('highly available schedulers', () => {
-  it('PostgreSQL: two schedulers share the work; one killed with SIGKILL mid-run, the other carries on; no run twice, none lost, every try once', { skip: pgAvailable ? false : `no PostgreSQL at ${ADMIN_URL}` }, async (t) => {
+  it('PostgreSQL: two schedulers share the work; one killed with SIGKILL mid-run, the other carries on; no run twice, none lost, every try once', {
+    skip: pgAvailable ? false : `no PostgreSQL at ${ADMIN_URL}`,
+  }, async (t) => {
     const database = await throwawayDatabase();
     const cluster = await TestCluster.start(haFolder(), { UPDRAFT_DATABASE_URL: database.url, UPDRAFT_NOW: NOW });
     t.after(async () => {
@@ -38,18 +46,36 @@ describe('highly available schedulers', () => {
     cluster.worker(['--concurrency', '4']);
     await waitFor('a few runs done', async () => (await cluster.store.runs.list('ha_catchup', { state: 'success' })).length >= 4, 120_000);
     await a.stop('SIGKILL');
-    const runs = await waitFor('all 24 runs done', async () => {
-      const all = await cluster.store.runs.list('ha_catchup');
-      return all.length === 24 && all.every((r) => r.state === 'success' || r.state === 'failed') ? all : undefined;
-    }, 180_000);
+    const runs = await waitFor(
+      'all 24 runs done',
+      async () => {
+        const all = await cluster.store.runs.list('ha_catchup');
+        return all.length === 24 && all.every((r) => r.state === 'success' || r.state === 'failed') ? all : undefined;
+      },
+      180_000,
+    );
     assert.equal(new Set(runs.map((r) => r.logicalDate)).size, 24, 'no run created twice');
-    assert.ok(runs.every((r) => r.state === 'success'), 'none lost');
+    assert.ok(
+      runs.every((r) => r.state === 'success'),
+      'none lost',
+    );
     for (const run of runs) {
       const tries = await cluster.tries('ha_catchup', run.runId);
-      assert.deepEqual(tries.map((x) => [x.taskId, x.tryNumber, x.state]).sort(), [['a', 1, 'success'], ['b', 1, 'success'], ['c', 1, 'success']], run.runId);
+      assert.deepEqual(
+        tries.map((x) => [x.taskId, x.tryNumber, x.state]).sort(),
+        [
+          ['a', 1, 'success'],
+          ['b', 1, 'success'],
+          ['c', 1, 'success'],
+        ],
+        run.runId,
+      );
     }
     const started = (file: string) => lines(file, /"task started"/).map((l) => JSON.parse(l) as { run_id: string; task_id: string });
-    const all = cluster.processes.filter((p) => p.logFile.includes('worker')).flatMap((p) => started(p.logFile)).map((l) => `${l.run_id}/${l.task_id}`);
+    const all = cluster.processes
+      .filter((p) => p.logFile.includes('worker'))
+      .flatMap((p) => started(p.logFile))
+      .map((l) => `${l.run_id}/${l.task_id}`);
     assert.equal(all.length, new Set(all).size, 'no try ran twice');
     assert.equal(lines(b.logFile, /standing by/).length, 0, 'on PostgreSQL every scheduler is active');
   });

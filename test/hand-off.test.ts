@@ -32,7 +32,12 @@ describe('hand-off where the event happens (a worker queues the downstream of th
     // The scheduler heard of every finish and found nothing left to queue.
     assert.doesNotMatch(readFileSync(scheduler.logFile, 'utf8'), /hand-off should have queued/);
 
-    const json = await cluster.cli<Array<{ task_id: string; queued_by: string | null }>>(['tasks', 'states-for-dag-run', 'steady_chain', chainRun]);
+    const json = await cluster.cli<Array<{ task_id: string; queued_by: string | null }>>([
+      'tasks',
+      'states-for-dag-run',
+      'steady_chain',
+      chainRun,
+    ]);
     assert.equal(json.find((r) => r.task_id === 't2')?.queued_by, worker(only.pid));
   });
 
@@ -52,10 +57,25 @@ describe('hand-off where the event happens (a worker queues the downstream of th
     const run = await cluster.waitForRun('steady_chain', runId);
     assert.equal(run.state, 'success');
     const tries = await cluster.tries('steady_chain', runId);
-    assert.deepEqual(tries.map((ti) => [ti.taskId, ti.tryNumber, ti.state]), [['t1', 1, 'success'], ['t2', 1, 'success'], ['t3', 1, 'success'], ['t4', 1, 'success']]);
+    assert.deepEqual(
+      tries.map((ti) => [ti.taskId, ti.tryNumber, ti.state]),
+      [
+        ['t1', 1, 'success'],
+        ['t2', 1, 'success'],
+        ['t3', 1, 'success'],
+        ['t4', 1, 'success'],
+      ],
+    );
     assert.equal(tries.find((ti) => ti.taskId === 't3')?.queuedBy, worker(rescuer.pid));
-    await waitFor('the scheduler log line', async () => /queued try has no job in Redis: enqueueing it again/.test(readFileSync(scheduler.logFile, 'utf8')));
-    const repaired = readFileSync(scheduler.logFile, 'utf8').split('\n').filter((l) => l.includes('queued try has no job in Redis'));
-    assert.ok(repaired.every((l) => JSON.parse(l).task_id === 't2'), 'only t2 needed repair');
+    await waitFor('the scheduler log line', async () =>
+      /queued try has no job in Redis: enqueueing it again/.test(readFileSync(scheduler.logFile, 'utf8')),
+    );
+    const repaired = readFileSync(scheduler.logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('queued try has no job in Redis'));
+    assert.ok(
+      repaired.every((l) => JSON.parse(l).task_id === 't2'),
+      'only t2 needed repair',
+    );
   });
 });

@@ -23,7 +23,7 @@ import { DAGS, pipelineDagsTest, taskStates } from './helpers/ml-pipeline.ts';
 const rowsOf = (n: number, seed: number): string[] => churnRows(n, seed).trim().split('\n');
 const HEADER = rowsOf(1, 1)[0]!;
 
-describe('the validation gate scores champion and candidate on rows neither trained on, and keeps the champion\'s schema', () => {
+describe("the validation gate scores champion and candidate on rows neither trained on, and keeps the champion's schema", () => {
   let home: string;
   let store: Store;
   let artifacts: LocalArtifactStore;
@@ -38,14 +38,38 @@ describe('the validation gate scores champion and candidate on rows neither trai
   /** Registers and promotes, as deploy_model does. */
   const promote = async (model: string, trained: TrainResult): Promise<number> => {
     const registry = new ModelRegistry(store);
-    const v = await registry.register(model, trained.artifactUri, trained.metrics, trained.runId, new Date(), versionRecord(trained, null, null));
+    const v = await registry.register(
+      model,
+      trained.artifactUri,
+      trained.metrics,
+      trained.runId,
+      new Date(),
+      versionRecord(trained, null, null),
+    );
     await registry.promote(model, v.version);
     return v.version;
   };
-  const validate = (model: string, trained: TrainResult, trainFile: string, options: Partial<CandidateValidation> = {}) => validateCandidate(store, artifacts, {
-    model, trained, trainFile, allowSchemaChange: false, dagRunId: null, policy: 'not_worse', minAccuracy: 0.7, minPrecision: 0.7, alpha: 0.05,
-    resamples: 500, seed: 42, minHoldoutRows: 200, ...options,
-  }, { warn: (m) => log.push(m) });
+  const validate = (model: string, trained: TrainResult, trainFile: string, options: Partial<CandidateValidation> = {}) =>
+    validateCandidate(
+      store,
+      artifacts,
+      {
+        model,
+        trained,
+        trainFile,
+        allowSchemaChange: false,
+        dagRunId: null,
+        policy: 'not_worse',
+        minAccuracy: 0.7,
+        minPrecision: 0.7,
+        alpha: 0.05,
+        resamples: 500,
+        seed: 42,
+        minHoldoutRows: 200,
+        ...options,
+      },
+      { warn: (m) => log.push(m) },
+    );
 
   // One pool of labelled rows; the champion trains on its first 1000.
   const pool = rowsOf(2500, 21);
@@ -59,7 +83,7 @@ describe('the validation gate scores champion and candidate on rows neither trai
   });
   after(() => store.close());
 
-  it('same distribution, another seed, training data overlapping the champion\'s: not rejected under not_worse (the old holdout rejected it)', async () => {
+  it("same distribution, another seed, training data overlapping the champion's: not rejected under not_worse (the old holdout rejected it)", async () => {
     // The champion's 1000 rows again, and 1500 new ones, split with another seed.
     const file = csv('overlap.csv', [...pool.slice(1, 1001), ...rowsOf(1501, 22).slice(1)]);
     const challenger = await train('churn', file, 2);
@@ -78,8 +102,11 @@ describe('the validation gate scores champion and candidate on rows neither trai
     // Scored on the whole test split, as before, the champion meets rows it learnt: "significantly worse".
     const data = datasetFromBytes(await artifacts.get(challenger.dataUri), file, 'churned');
     const split = stratifiedSplit(data.y, 0.2, 2);
-    const naive = validationGate(scoreOnRows(await readModel(artifacts, challenger.artifactUri), data, split.test)!,
-      scoreOnRows(await readModel(artifacts, champion.artifactUri), data, split.test), { minAccuracy: 0.7, minPrecision: 0.7 });
+    const naive = validationGate(
+      scoreOnRows(await readModel(artifacts, challenger.artifactUri), data, split.test)!,
+      scoreOnRows(await readModel(artifacts, champion.artifactUri), data, split.test),
+      { minAccuracy: 0.7, minPrecision: 0.7 },
+    );
     assert.equal(naive.passed, false);
     assert.match(naive.reasons[0]!, /significantly worse than the champion/);
   });
@@ -91,7 +118,11 @@ describe('the validation gate scores champion and candidate on rows neither trai
     const strong = await train('better', file, 2, 10);
     const result = await validate('better', strong, file, { policy: 'better' });
     assert.equal(result.gate.passed, true, result.gate.reasons.join('; '));
-    assert.deepEqual([result.gate.holdout!.rows, result.gate.holdout!.trained_by_champion], [result.gate.holdout!.test_rows, 0], 'fresh data: every test row is honest');
+    assert.deepEqual(
+      [result.gate.holdout!.rows, result.gate.holdout!.trained_by_champion],
+      [result.gate.holdout!.test_rows, 0],
+      'fresh data: every test row is honest',
+    );
     assert.ok(result.gate.comparison!.difference > 0.05 && result.gate.comparison!.p_value < 1e-6, JSON.stringify(result.gate.comparison));
     assert.equal(await promote('better', strong), 2);
   });
@@ -103,7 +134,10 @@ describe('the validation gate scores champion and candidate on rows neither trai
     const holdout = result.gate.holdout!;
     assert.equal(result.gate.passed, false);
     assert.ok(holdout.rows < 200 && holdout.rows > 0, `${holdout.rows} rows`);
-    assert.equal(result.gate.reasons[0], `only ${holdout.rows} holdout rows that neither model trained on (minimum 200): too few to replace the champion`);
+    assert.equal(
+      result.gate.reasons[0],
+      `only ${holdout.rows} holdout rows that neither model trained on (minimum 200): too few to replace the champion`,
+    );
     assert.equal(holdout.trained_by_champion, holdout.test_rows - holdout.rows - holdout.trained_by_candidate);
     // The same rows (same data, same seed), the same fingerprint; min_holdout_rows lowers the bar.
     const again = await validate('churn', await train('churn', file, 2), file, { minHoldoutRows: holdout.rows });
@@ -113,20 +147,48 @@ describe('the validation gate scores champion and candidate on rows neither trai
   it('a CSV missing or retyping a champion column fails in one line naming file and column; allow_schema_change records the change', async () => {
     const columns = HEADER.split(',');
     const age = columns.indexOf('age');
-    const withoutAge = (rows: readonly string[]) => rows.map((r) => r.split(',').filter((_, i) => i !== age).join(','));
+    const withoutAge = (rows: readonly string[]) =>
+      rows.map((r) =>
+        r
+          .split(',')
+          .filter((_, i) => i !== age)
+          .join(','),
+      );
     const noAge = csv('no-age.csv', withoutAge(rowsOf(1501, 41).slice(1)), columns.filter((c) => c !== 'age').join(','));
     const expectedSchema = { schema: schemaOf(champion), owner: 'champion v1' };
     const versions = async () => (await new ModelRegistry(store).versions('churn')).map((v) => [v.version, v.stage]);
     const before = await versions();
-    await assert.rejects(trainModel(store, artifacts, { model: 'churn', data: noAge, target: 'churned', trees: 10, expectedSchema }), (e: Error) => {
-      assert.ok(e instanceof DataValidationError);
-      assert.equal(e.message.split('\n').length, 1);
-      assert.match(e.message, new RegExp(`^${noAge.replace(/[.]/g, '\\.')}: missing column 'age' \\(champion v1's feature schema: tenure_months, .*, age → churned \\(0, 1\\)\\); set allow_schema_change to retrain with another schema$`));
-      return true;
-    });
-    const retyped = csv('retyped.csv', rowsOf(301, 42).slice(1).map((r, i) => (i === 4 ? r.split(',').map((c, k) => (k === age ? 'forty' : c)).join(',') : r)));
-    await assert.rejects(trainModel(store, artifacts, { model: 'churn', data: retyped, target: 'churned', trees: 10, expectedSchema }),
-      /retyped\.csv: column 'age' is retyped: row 6 holds 'forty', not a number \(champion v1's/);
+    await assert.rejects(
+      trainModel(store, artifacts, { model: 'churn', data: noAge, target: 'churned', trees: 10, expectedSchema }),
+      (e: Error) => {
+        assert.ok(e instanceof DataValidationError);
+        assert.equal(e.message.split('\n').length, 1);
+        assert.match(
+          e.message,
+          new RegExp(
+            `^${noAge.replace(/[.]/g, '\\.')}: missing column 'age' \\(champion v1's feature schema: tenure_months, .*, age → churned \\(0, 1\\)\\); set allow_schema_change to retrain with another schema$`,
+          ),
+        );
+        return true;
+      },
+    );
+    const retyped = csv(
+      'retyped.csv',
+      rowsOf(301, 42)
+        .slice(1)
+        .map((r, i) =>
+          i === 4
+            ? r
+                .split(',')
+                .map((c, k) => (k === age ? 'forty' : c))
+                .join(',')
+            : r,
+        ),
+    );
+    await assert.rejects(
+      trainModel(store, artifacts, { model: 'churn', data: retyped, target: 'churned', trees: 10, expectedSchema }),
+      /retyped\.csv: column 'age' is retyped: row 6 holds 'forty', not a number \(champion v1's/,
+    );
     assert.deepEqual(await versions(), before, 'nothing registered, production unchanged');
 
     // Trained anyway (as with allow_schema_change), the gate checks again: without the param, the same one line.
@@ -144,11 +206,20 @@ describe('the validation gate scores champion and candidate on rows neither trai
     const run = await pipelineDagsTest({ UPDRAFT_HOME: home }, { train: noAge, retrain_cooldown_minutes: 0 });
     assert.equal(run.code, 1);
     const tries = run.result.task_instances.filter((t) => t.task_id === 'train_model');
-    assert.deepEqual(tries.map((t) => t.state), ['failed'], 'a schema difference is not retried');
-    assert.match(tries[0]!.error!, /^DataValidationError: .*no-age\.csv: missing column 'age' \(champion v1's feature schema: [^\n]*\); set allow_schema_change to retrain with another schema$/);
+    assert.deepEqual(
+      tries.map((t) => t.state),
+      ['failed'],
+      'a schema difference is not retried',
+    );
+    assert.match(
+      tries[0]!.error!,
+      /^DataValidationError: .*no-age\.csv: missing column 'age' \(champion v1's feature schema: [^\n]*\); set allow_schema_change to retrain with another schema$/,
+    );
     assert.equal(taskStates(run.result)['deploy_model#1'], 'upstream_failed');
     // Updraft's own error says it all in its message: the try's log holds that line, not a stack.
-    const tryLog = await runCli(['--dags-folder', DAGS, 'tasks', 'logs', 'ml_retraining_pipeline', run.result.run_id, 'train_model'], { UPDRAFT_HOME: home });
+    const tryLog = await runCli(['--dags-folder', DAGS, 'tasks', 'logs', 'ml_retraining_pipeline', run.result.run_id, 'train_model'], {
+      UPDRAFT_HOME: home,
+    });
     assert.match(tryLog.stdout, /DataValidationError: .*missing column 'age'/);
     assert.doesNotMatch(tryLog.stdout, /^\s+at /m, 'no stack in the task log');
     assert.deepEqual(await versions(), before, 'nothing registered, production unchanged');

@@ -14,32 +14,73 @@ import { tempDir } from './helpers/cli.ts';
 // through the try lifecycle (as workers do, 50 finishes at a time), with the outcomes Airflow gives.
 
 const task = (taskId: string, triggerRule: TriggerRule = TriggerRule.ALL_SUCCESS): TaskSpec => ({
-  taskId, operator: 'empty', owner: 't', queue: 'default', retries: 0, retryDelayMs: 0, retryExponentialBackoff: false,
-  maxRetryDelayMs: null, executionTimeoutMs: null, doc: null, upstream: [], downstream: [], triggerRule,
+  taskId,
+  operator: 'empty',
+  owner: 't',
+  queue: 'default',
+  retries: 0,
+  retryDelayMs: 0,
+  retryExponentialBackoff: false,
+  maxRetryDelayMs: null,
+  executionTimeoutMs: null,
+  doc: null,
+  upstream: [],
+  downstream: [],
+  triggerRule,
 });
 const link = (up: TaskSpec, down: TaskSpec): void => {
   up.downstream.push(down.taskId);
   down.upstream.push(up.taskId);
 };
 const dagOf = (dagId: string, tasks: TaskSpec[]): DagSpec => ({
-  dagId, description: '', tags: [], schedule: null, startDate: null, endDate: null, catchup: false, maxActiveRuns: 1, dagrunTimeoutMs: null, params: {}, owners: ['t'], tasks,
+  dagId,
+  description: '',
+  tags: [],
+  schedule: null,
+  startDate: null,
+  endDate: null,
+  catchup: false,
+  maxActiveRuns: 1,
+  dagrunTimeoutMs: null,
+  params: {},
+  owners: ['t'],
+  tasks,
 });
 
 /** Runs the DAG to its end: every queued try starts and finishes (`fails` fail), 50 at a time; returns each task's final state. */
-async function runToEnd(store: Store, spec: DagSpec, fails: ReadonlySet<string>): Promise<{ states: Map<string, string>; run: string | undefined }> {
+async function runToEnd(
+  store: Store,
+  spec: DagSpec,
+  fails: ReadonlySet<string>,
+): Promise<{ states: Map<string, string>; run: string | undefined }> {
   const structure = new DagStructure(spec);
   await store.dags.upsert(spec, { fileloc: `/dags/${spec.dagId}.ts`, relativeFileloc: null }, 'f', new Date().toISOString());
   const day = new Date('2026-05-01T00:00:00Z');
-  const run = (await store.runs.create(spec, { runId: 'r', runType: 'manual', logicalDate: day, dataInterval: { start: day, end: day }, conf: {}, state: 'running' }, new Date()))!;
+  const run = (await store.runs.create(
+    spec,
+    { runId: 'r', runType: 'manual', logicalDate: day, dataInterval: { start: day, end: day }, conf: {}, state: 'running' },
+    new Date(),
+  ))!;
   const owner = { hostname: 'h', workerId: 'w' };
-  let queue: TaskInstanceKey[] = (await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'test' }))).queued;
+  let queue: TaskInstanceKey[] = (await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'test' })))
+    .queued;
   while (queue.length > 0) {
     const group = queue.splice(0, 50);
-    const finished = await Promise.all(group.map(async (key) => {
-      const ti = (await tryLifecycleOf(store).tryStarted(key, owner, new Date()))!;
-      const result = fails.has(ti.taskId) ? { kind: 'failed' as const, error: 'Error: boom', retryable: false } : { kind: 'success' as const, value: null };
-      return tryLifecycleOf(store).finishTry(ti, run, settleTry(ti, result, run.logicalDate), { structure, queuedBy: 'worker w' }, new Date());
-    }));
+    const finished = await Promise.all(
+      group.map(async (key) => {
+        const ti = (await tryLifecycleOf(store).tryStarted(key, owner, new Date()))!;
+        const result = fails.has(ti.taskId)
+          ? { kind: 'failed' as const, error: 'Error: boom', retryable: false }
+          : { kind: 'success' as const, value: null };
+        return tryLifecycleOf(store).finishTry(
+          ti,
+          run,
+          settleTry(ti, result, run.logicalDate),
+          { structure, queuedBy: 'worker w' },
+          new Date(),
+        );
+      }),
+    );
     queue.push(...finished.flatMap((f) => f.queued));
   }
   const end = await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'test' }));
@@ -97,7 +138,11 @@ describe('joins at any fan-in', () => {
       const end = new Map(tries.map((t) => [t.taskId, t.endDate!]));
       for (const t of tries.filter((x) => x.taskId.startsWith('barrier_'))) {
         const s = t.taskId.slice('barrier_'.length);
-        const lastOfStage = tries.filter((x) => x.taskId.startsWith(`s${s}_`)).map((x) => end.get(x.taskId)!).sort().at(-1)!;
+        const lastOfStage = tries
+          .filter((x) => x.taskId.startsWith(`s${s}_`))
+          .map((x) => end.get(x.taskId)!)
+          .sort()
+          .at(-1)!;
         assert.ok(t.startDate! >= lastOfStage, `${t.taskId} starts after its stage ends`);
       }
     } finally {

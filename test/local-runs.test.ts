@@ -15,14 +15,21 @@ describe('dags test and dags backfill beside a running scheduler', () => {
     const scheduler = cluster.scheduler();
     const worker = cluster.worker();
     await waitFor('the scheduler to start', async () => readFileSync(scheduler.logFile, 'utf8').includes('scheduler started'));
-    const run = await cliJson<{ run_id: string; state: string; task_instances: Array<{ task_id: string; worker_id: string; queued_by: string }> }>(
-      ['dags', 'test', 'steady_chain', '--conf', '{"ms": 1500}'], cluster.env);
+    const run = await cliJson<{
+      run_id: string;
+      state: string;
+      task_instances: Array<{ task_id: string; worker_id: string; queued_by: string }>;
+    }>(['dags', 'test', 'steady_chain', '--conf', '{"ms": 1500}'], cluster.env);
     assert.equal(run.state, 'success');
     for (const ti of run.task_instances) {
       assert.notEqual(ti.worker_id, `${hostname()}:${worker.pid}`, `${ti.task_id} ran in the dags test process`);
       assert.match(ti.queued_by, /^dags test /, `${ti.task_id} was queued by dags test`);
     }
-    assert.doesNotMatch(readFileSync(scheduler.logFile, 'utf8'), new RegExp(run.run_id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'the scheduler never touched the run');
+    assert.doesNotMatch(
+      readFileSync(scheduler.logFile, 'utf8'),
+      new RegExp(run.run_id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+      'the scheduler never touched the run',
+    );
   });
 
   it('a dags test process killed mid-run: the scheduler fails its run (every run reaches a terminal state)', async (t) => {

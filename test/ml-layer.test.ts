@@ -35,8 +35,12 @@ describe('ML is a layer on the engine', () => {
   it("`import { dag } from 'updraft'` loads no ML, statistics or CSV code", () => {
     const { files, packages } = importClosure('engine/index.ts');
     assert.ok(files.has('operators/bash-operator.ts'), 'the closure is followed (sanity)');
-    assert.deepEqual([...files].filter((f) => f.startsWith('ml/')), []);
-    for (const heavy of ['csv-parse', 'simple-statistics', 'ml-random-forest', 'ml-cart']) assert.ok(!packages.has(heavy), `${heavy} is loaded by 'updraft'`);
+    assert.deepEqual(
+      [...files].filter((f) => f.startsWith('ml/')),
+      [],
+    );
+    for (const heavy of ['csv-parse', 'simple-statistics', 'ml-random-forest', 'ml-cart'])
+      assert.ok(!packages.has(heavy), `${heavy} is loaded by 'updraft'`);
   });
 
   it("'updraft/ml' gives DAG files the drift operator", () => {
@@ -47,30 +51,41 @@ describe('ML is a layer on the engine', () => {
 
   it('ml/ imports nothing of ours but engine/plugin-api.ts, type-only imports included', () => {
     const files = readdirSync(join(ROOT, 'ml'), { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile() && /\.(ts|mjs)$/.test(e.name)).map((e) => join(e.parentPath, e.name));
+      .filter((e) => e.isFile() && /\.(ts|mjs)$/.test(e.name))
+      .map((e) => join(e.parentPath, e.name));
     assert.ok(files.length > 50, 'the scan sees ml/ (sanity)');
     const SPECIFIER = /\bfrom\s+'(\.[^']+)'|\bimport\s*\(\s*'(\.[^']+)'\s*\)|^\s*import\s+'(\.[^']+)'/gm;
-    const offenders = files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(SPECIFIER)]
-      .map((m) => relative(ROOT, resolve(dirname(file), m[1] ?? m[2] ?? m[3]!)))
-      .filter((target) => !target.startsWith('ml/') && target !== 'engine/plugin-api.ts')
-      .map((target) => `${relative(ROOT, file)} → ${target}`));
+    const offenders = files.flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(SPECIFIER)]
+        .map((m) => relative(ROOT, resolve(dirname(file), m[1] ?? m[2] ?? m[3]!)))
+        .filter((target) => !target.startsWith('ml/') && target !== 'engine/plugin-api.ts')
+        .map((target) => `${relative(ROOT, file)} → ${target}`),
+    );
     assert.deepEqual(offenders, []);
   });
 
   it('the plugin API stays light: importing it loads no store, database driver or DAG builder', () => {
     const { files, packages } = importClosure('engine/plugin-api.ts');
     assert.ok(files.has('engine/models/errors.ts'), 'the closure is followed (sanity)');
-    for (const heavy of ['kysely', 'pg', 'better-sqlite3', 'graphology', 'pino', 'fastify']) assert.ok(!packages.has(heavy), `${heavy} is loaded by engine/plugin-api.ts`);
-    assert.deepEqual([...files].filter((f) => f.startsWith('engine/store/') || f === 'operators/dag-builder.ts'), []);
+    for (const heavy of ['kysely', 'pg', 'better-sqlite3', 'graphology', 'pino', 'fastify'])
+      assert.ok(!packages.has(heavy), `${heavy} is loaded by engine/plugin-api.ts`);
+    assert.deepEqual(
+      [...files].filter((f) => f.startsWith('engine/store/') || f === 'operators/dag-builder.ts'),
+      [],
+    );
   });
 
   it('no file under engine/ imports or names ml/ (the ML layer plugs in, engine/plugins)', () => {
     const files = readdirSync(join(ROOT, 'engine'), { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile() && /\.(ts|m?js|html|css)$/.test(e.name)).map((e) => join(e.parentPath, e.name));
+      .filter((e) => e.isFile() && /\.(ts|m?js|html|css)$/.test(e.name))
+      .map((e) => join(e.parentPath, e.name));
     assert.ok(files.length > 100, 'the scan sees the engine (sanity)');
-    const offenders = files.flatMap((file) => readFileSync(file, 'utf8').split('\n')
-      .map((line, i) => ({ at: `${relative(ROOT, file)}:${i + 1}`, line }))
-      .filter(({ line }) => /(^|[^a-z_])ml\/|['"`]\.\.\/(\.\.\/)*ml['"`]/.test(line)));
+    const offenders = files.flatMap((file) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .map((line, i) => ({ at: `${relative(ROOT, file)}:${i + 1}`, line }))
+        .filter(({ line }) => /(^|[^a-z_])ml\/|['"`]\.\.\/(\.\.\/)*ml['"`]/.test(line)),
+    );
     assert.deepEqual(offenders, []);
   });
 });
@@ -86,7 +101,9 @@ function project(config: object): string {
 function storeFacts(db: string, table: string): { migrations: string[]; columns: string[] } {
   const sqlite = new SQLite(db, { readonly: true });
   try {
-    const migrations = (sqlite.prepare('select name from kysely_migration order by name').all() as Array<{ name: string }>).map((r) => r.name);
+    const migrations = (sqlite.prepare('select name from kysely_migration order by name').all() as Array<{ name: string }>).map(
+      (r) => r.name,
+    );
     const columns = (sqlite.prepare(`pragma table_info(${table})`).all() as Array<{ name: string }>).map((r) => r.name);
     return { migrations, columns };
   } finally {
@@ -122,7 +139,10 @@ describe('the ML plugin (updraft.config.json "plugins")', () => {
     assert.equal(later.code, 0, later.stderr);
     const facts = storeFacts(db, 'model_version');
     assert.ok(facts.migrations.includes('003-model-registry') && facts.migrations.includes('017-model-artifact-uri'));
-    assert.ok(facts.columns.includes('artifact_uri') && facts.columns.includes('record') && !facts.columns.includes('artifact_path'), facts.columns.join());
+    assert.ok(
+      facts.columns.includes('artifact_uri') && facts.columns.includes('record') && !facts.columns.includes('artifact_path'),
+      facts.columns.join(),
+    );
   });
 
   it('a plugin that cannot be loaded is a one-line error naming it and the config file', async () => {
@@ -159,13 +179,21 @@ describe('the ML plugin (updraft.config.json "plugins")', () => {
       const store = await openStoreWithPlugins({ home: tempDir(), plugins });
       const app = await createWebserver({ store, plugins });
       try {
-        const ui = (await app.inject('/api/v1/ui/plugins')).json() as { pages: Array<{ path: string; module: string; nav: string | null }> };
+        const ui = (await app.inject('/api/v1/ui/plugins')).json() as {
+          pages: Array<{ path: string; module: string; nav: string | null }>;
+        };
         const models = await app.inject('/api/v1/models');
         const page = await app.inject({ url: '/models', headers: { accept: 'text/html' } });
         if (plugins.length === 0) {
           assert.deepEqual([ui.pages, models.statusCode, page.statusCode], [[], 404, 404]);
         } else {
-          assert.deepEqual(ui.pages.map((p) => [p.path, p.nav]), [['/models', 'Models'], ['/drift_reports', 'Drift']]);
+          assert.deepEqual(
+            ui.pages.map((p) => [p.path, p.nav]),
+            [
+              ['/models', 'Models'],
+              ['/drift_reports', 'Drift'],
+            ],
+          );
           assert.deepEqual([models.statusCode, page.statusCode], [200, 200]);
           assert.equal((await app.inject(ui.pages[0]!.module)).statusCode, 200, 'the page module is served');
         }

@@ -27,7 +27,10 @@ describe('model registry', () => {
     await registryWithVersions(home, 'churn', 2);
     const env = { UPDRAFT_HOME: home };
     for (let round = 0; round < 5; round++) {
-      const results = await Promise.all([runCli(['models', 'promote', 'churn', '1'], env), runCli(['models', 'promote', 'churn', '2'], env)]);
+      const results = await Promise.all([
+        runCli(['models', 'promote', 'churn', '1'], env),
+        runCli(['models', 'promote', 'churn', '2'], env),
+      ]);
       for (const r of results) assert.equal(r.code, 0, r.stderr);
       const versions = await cliJson<Array<{ version: number; stage: string }>>(['models', 'versions', 'churn'], env);
       assert.equal(versions.filter((v) => v.stage === 'Production').length, 1, JSON.stringify(versions));
@@ -46,8 +49,22 @@ describe('model registry', () => {
     const rolled = await cliJson<{ current: number; previous: number }>(['models', 'rollback', 'fraud'], env);
     assert.deepEqual([rolled.current, rolled.previous], [1, 3]);
     const versions = await cliJson<Array<{ version: number; stage: string }>>(['models', 'versions', 'fraud'], env);
-    assert.deepEqual(versions.map((v) => [v.version, v.stage]), [[1, 'Production'], [2, 'None'], [3, 'Archived']]);
-    const aliases = await (async () => { const s = await openStoreWithPlugins({ home }); try { return await new ModelRegistry(s).aliases('fraud'); } finally { await s.close(); } })();
+    assert.deepEqual(
+      versions.map((v) => [v.version, v.stage]),
+      [
+        [1, 'Production'],
+        [2, 'None'],
+        [3, 'Archived'],
+      ],
+    );
+    const aliases = await (async () => {
+      const s = await openStoreWithPlugins({ home });
+      try {
+        return await new ModelRegistry(s).aliases('fraud');
+      } finally {
+        await s.close();
+      }
+    })();
     assert.deepEqual(aliases, { champion: 1 });
   });
 
@@ -71,9 +88,15 @@ describe('model registry', () => {
     await registryWithVersions(home, 'churn', 1);
     const data = join(home, 'train.csv');
     writeFileSync(data, churnRows(300, 5));
-    const trained = await cliJson<{ version: number; tracking_run_id: string; artifact_uri: string }>(['models', 'train', 'churn', '--data', data, '--target', 'churned', '--trees', '5'], env);
+    const trained = await cliJson<{ version: number; tracking_run_id: string; artifact_uri: string }>(
+      ['models', 'train', 'churn', '--data', data, '--target', 'churned', '--trees', '5'],
+      env,
+    );
     // biome-ignore lint/suspicious/noExplicitAny: the version record is free-form JSON; the assertions below read it field by field
-    const shown = await cliJson<{ version: number; stage: string; record: Record<string, any> }>(['models', 'show', 'churn', String(trained.version)], env);
+    const shown = await cliJson<{ version: number; stage: string; record: Record<string, any> }>(
+      ['models', 'show', 'churn', String(trained.version)],
+      env,
+    );
     assert.deepEqual([shown.version, shown.stage], [2, 'None']);
     const r = shown.record;
     assert.deepEqual([r.dag, r.gate, r.tracking_run_id, r.model_uri], [null, null, trained.tracking_run_id, trained.artifact_uri]);

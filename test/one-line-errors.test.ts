@@ -18,7 +18,10 @@ describe('one-line errors, never a stack trace', () => {
     const r = await runCli(['webserver', '--port', String(port)], { UPDRAFT_HOME: tempDir(), UPDRAFT_DAGS_FOLDER: folder });
     assert.equal(r.code, 1);
     // Log lines may come first (the folder parse); the error is the last line, alone, with no stack trace.
-    assert.match(r.stderr, new RegExp(`\\nupdraft: error: port ${port} is in use on 127\\.0\\.0\\.1 \\(another webserver\\?\\): choose another with --port\\n$`));
+    assert.match(
+      r.stderr,
+      new RegExp(`\\nupdraft: error: port ${port} is in use on 127\\.0\\.0\\.1 \\(another webserver\\?\\): choose another with --port\\n$`),
+    );
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   });
 
@@ -38,7 +41,11 @@ describe('one-line errors, never a stack trace', () => {
     const { process: web, url } = await startWebserverProcess(env, tempDir());
     t.after(() => web.stop());
     const api = `${url}/api/v1/dags/branch_join/dagRuns`;
-    const tooDeep = await http(api, { method: 'POST', raw: JSON.stringify({ conf: JSON.parse(nested(40)) }), headers: { 'content-type': 'application/json' } });
+    const tooDeep = await http(api, {
+      method: 'POST',
+      raw: JSON.stringify({ conf: JSON.parse(nested(40)) }),
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(tooDeep.status, 400);
     assert.match(tooDeep.json.detail, /nested more than 32 levels deep/);
     const tooBig = await http(api, { method: 'POST', body: { conf: { blob: 'x'.repeat(70_000) } } });
@@ -51,13 +58,18 @@ describe('one-line errors, never a stack trace', () => {
 
   it('params too large for a bash task environment reach it through UPDRAFT_PARAMS_FILE / UPDRAFT_CONF_FILE (no E2BIG)', async () => {
     const dags = tempDir('updraft-bigparams-');
-    writeFileSync(join(dags, 'big.ts'), `
+    writeFileSync(
+      join(dags, 'big.ts'),
+      `
 import { dag } from 'updraft';
 export const d = dag({ dagId: 'big_params', params: { corpus: 'y'.repeat(200_000) } });
 d.bash('count', 'test -z "$UPDRAFT_PARAMS" && wc -c < "$UPDRAFT_PARAMS_FILE" && grep -c knob "$UPDRAFT_CONF_FILE"');
-`);
+`,
+    );
     const run = await cliJson<{ state: string; task_instances: Array<{ task_id: string; state: string; error: string | null }> }>(
-      ['dags', 'test', 'big_params', '--conf', '{"knob": 1}'], { UPDRAFT_HOME: tempDir(), UPDRAFT_DAGS_FOLDER: dags });
+      ['dags', 'test', 'big_params', '--conf', '{"knob": 1}'],
+      { UPDRAFT_HOME: tempDir(), UPDRAFT_DAGS_FOLDER: dags },
+    );
     assert.equal(run.state, 'success', JSON.stringify(run.task_instances));
   });
 
@@ -68,7 +80,10 @@ d.bash('count', 'test -z "$UPDRAFT_PARAMS" && wc -c < "$UPDRAFT_PARAMS_FILE" && 
     writeFileSync(tiny, 'tenure,charges,churned\n1,2,yes\n3,4,no\n');
     const small = await runCli(['models', 'train', 'churn', '--data', tiny, '--target', 'churned', '--trees', '3'], env);
     assert.equal(small.code, 1);
-    assert.equal(small.stderr, `updraft: error: ${tiny}: 2 data rows are too few to train and score a model: a 20% holdout per class of 'churned' needs a class with at least 3 rows (counts: 'no' 1, 'yes' 1)\n`);
+    assert.equal(
+      small.stderr,
+      `updraft: error: ${tiny}: 2 data rows are too few to train and score a model: a 20% holdout per class of 'churned' needs a class with at least 3 rows (counts: 'no' 1, 'yes' 1)\n`,
+    );
     const single = join(dir, 'single.csv');
     writeFileSync(single, 'tenure,charges,churned\n1,2,no\n3,4,no\n5,6,no\n');
     const one = await runCli(['models', 'train', 'churn', '--data', single, '--target', 'churned'], env);
@@ -80,7 +95,11 @@ d.bash('count', 'test -z "$UPDRAFT_PARAMS" && wc -c < "$UPDRAFT_PARAMS_FILE" && 
     const { assertTrainableSplit, datasetFromBytes, stratifiedSplit } = await import('../ml/training/dataset.ts');
     const { DataValidationError } = await import('../ml/errors.ts');
     const data = datasetFromBytes(Buffer.from('a,y\n1,x\n2,x\n3,x\n4,z\n'), 'rare.csv', 'y');
-    assert.throws(() => assertTrainableSplit(data, stratifiedSplit(data.y, 0.5, 42), 0.5),
-      (error: Error) => error instanceof DataValidationError && error.message === "rare.csv: class 'z' of target column 'y' has 1 row(s), all held out for testing; training needs at least one");
+    assert.throws(
+      () => assertTrainableSplit(data, stratifiedSplit(data.y, 0.5, 42), 0.5),
+      (error: Error) =>
+        error instanceof DataValidationError &&
+        error.message === "rare.csv: class 'z' of target column 'y' has 1 row(s), all held out for testing; training needs at least one",
+    );
   });
 });

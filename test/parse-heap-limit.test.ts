@@ -13,12 +13,15 @@ describe('a parse thread has a heap limit; a file that exhausts it is retried wi
     writeFileSync(imports, '');
     const hog = join(folder, 'hog.ts');
     // Counts its imports, then allocates until its thread dies.
-    writeFileSync(hog, `
+    writeFileSync(
+      hog,
+      `
 import { appendFileSync } from 'node:fs';
 appendFileSync(${JSON.stringify(imports)}, 'x');
 const hoard: number[][] = [];
 for (;;) hoard.push(new Array(100_000).fill(hoard.length));
-`);
+`,
+    );
     const previous = process.env.UPDRAFT_DAG_PARSE_HEAP_MB;
     process.env.UPDRAFT_DAG_PARSE_HEAP_MB = '64';
     let now = 1_000_000;
@@ -35,7 +38,10 @@ for (;;) hoard.push(new Array(100_000).fill(hoard.length));
       return result.importErrors.find((e) => e.filename === hog)?.message;
     };
 
-    assert.equal(await parse(), 'import exceeded the parse heap limit of 64 MB (UPDRAFT_DAG_PARSE_HEAP_MB); imported again when the file changes, else in 60 s');
+    assert.equal(
+      await parse(),
+      'import exceeded the parse heap limit of 64 MB (UPDRAFT_DAG_PARSE_HEAP_MB); imported again when the file changes, else in 60 s',
+    );
     assert.equal(importCount(), 1);
     now += 59_000;
     assert.match((await parse()) ?? '', /^import exceeded the parse heap limit of 64 MB/, 'still an import error');

@@ -37,10 +37,21 @@ function scenario(seed: number): Scenario {
   const n = 5 + Math.floor(rnd() * 6);
   const tasks: TaskSpec[] = [];
   for (let i = 0; i < n; i++) {
-    const upstream = i === 0 ? [] : [...new Set(Array.from({ length: 1 + Math.floor(rnd() * Math.min(3, i)) }, () => `t${Math.floor(rnd() * i)}`))];
+    const upstream =
+      i === 0 ? [] : [...new Set(Array.from({ length: 1 + Math.floor(rnd() * Math.min(3, i)) }, () => `t${Math.floor(rnd() * i)}`))];
     tasks.push({
-      taskId: `t${i}`, operator: 'empty', owner: 't', queue: 'default', retries: 1, retryDelayMs: 0, retryExponentialBackoff: false,
-      maxRetryDelayMs: null, executionTimeoutMs: null, doc: null, upstream, downstream: [],
+      taskId: `t${i}`,
+      operator: 'empty',
+      owner: 't',
+      queue: 'default',
+      retries: 1,
+      retryDelayMs: 0,
+      retryExponentialBackoff: false,
+      maxRetryDelayMs: null,
+      executionTimeoutMs: null,
+      doc: null,
+      upstream,
+      downstream: [],
       triggerRule: rnd() < 0.5 ? TriggerRule.ALL_SUCCESS : TRIGGER_RULES[Math.floor(rnd() * TRIGGER_RULES.length)]!,
     });
   }
@@ -48,19 +59,34 @@ function scenario(seed: number): Scenario {
   const kinds: Outcome[] = ['success', 'success', 'success', 'success', 'success', 'failed', 'retry', 'skipped', 'branch'];
   const outcomes = new Map(tasks.map((t) => [t.taskId, kinds[Math.floor(rnd() * kinds.length)]!]));
   const spec: DagSpec = {
-    dagId: `equivalence_${seed}`, description: '', tags: [], schedule: null, startDate: null, endDate: null, catchup: false, maxActiveRuns: 1,
-    dagrunTimeoutMs: null, params: {}, owners: ['t'], tasks,
+    dagId: `equivalence_${seed}`,
+    description: '',
+    tags: [],
+    schedule: null,
+    startDate: null,
+    endDate: null,
+    catchup: false,
+    maxActiveRuns: 1,
+    dagrunTimeoutMs: null,
+    params: {},
+    owners: ['t'],
+    tasks,
   };
   return { spec, outcomes, seed };
 }
 
 function resultOf(outcome: Outcome, tryNumber: number, downstream: readonly string[]): TryResult {
   switch (outcome) {
-    case 'success': return { kind: 'success', value: tryNumber };
-    case 'failed': return { kind: 'failed', error: 'Error: boom', retryable: true };
-    case 'retry': return tryNumber === 1 ? { kind: 'failed', error: 'Error: flaky', retryable: true } : { kind: 'success', value: 'second' };
-    case 'skipped': return { kind: 'skipped' };
-    case 'branch': return { kind: 'success', value: 'branched', skip: downstream.slice(0, 1) };
+    case 'success':
+      return { kind: 'success', value: tryNumber };
+    case 'failed':
+      return { kind: 'failed', error: 'Error: boom', retryable: true };
+    case 'retry':
+      return tryNumber === 1 ? { kind: 'failed', error: 'Error: flaky', retryable: true } : { kind: 'success', value: 'second' };
+    case 'skipped':
+      return { kind: 'skipped' };
+    case 'branch':
+      return { kind: 'success', value: 'branched', skip: downstream.slice(0, 1) };
   }
 }
 
@@ -75,15 +101,29 @@ interface Walk {
  * statement (`one-statement`, as a worker does), or one by one inside a
  * transaction (`transactional`).
  */
-async function walk(store: Store, { spec, outcomes, seed }: Scenario, runId: string, path: 'one-statement' | 'transactional'): Promise<Walk> {
+async function walk(
+  store: Store,
+  { spec, outcomes, seed }: Scenario,
+  runId: string,
+  path: 'one-statement' | 'transactional',
+): Promise<Walk> {
   const rnd = rng(seed * 7 + 1);
   const structure = new DagStructure(spec);
   await store.dags.upsert(spec, { fileloc: `/dags/${spec.dagId}.ts`, relativeFileloc: null }, 'f', new Date().toISOString());
   // One run per path; a DAG has one run per logical date.
   const logicalDate = new Date({ 'one-statement': '2026-06-01T00:00:00Z', transactional: '2026-06-04T00:00:00Z' }[path]);
-  const run: DagRun = (await store.runs.create(spec, {
-    runId, runType: 'manual', logicalDate, dataInterval: { start: logicalDate, end: logicalDate }, conf: {}, state: 'running',
-  }, new Date()))!;
+  const run: DagRun = (await store.runs.create(
+    spec,
+    {
+      runId,
+      runType: 'manual',
+      logicalDate,
+      dataInterval: { start: logicalDate, end: logicalDate },
+      conf: {},
+      state: 'running',
+    },
+    new Date(),
+  ))!;
   const position = (k: TaskInstanceKey): number => structure.position.get(k.taskId)!;
   const queue: TaskInstanceKey[] = [];
   const push = (keys: readonly TaskInstance[]): void => {
@@ -104,7 +144,9 @@ async function walk(store: Store, { spec, outcomes, seed }: Scenario, runId: str
     const options = { structure, queuedBy: 'worker w', log: { chunk: 0, content: 'a line\n' } };
     let results: FinishedTry[];
     if (path !== 'transactional') {
-      results = await Promise.all(finishes.map(({ ti, settled }) => tryLifecycleOf(store).finishTry(ti, run, settled, options, new Date())));
+      results = await Promise.all(
+        finishes.map(({ ti, settled }) => tryLifecycleOf(store).finishTry(ti, run, settled, options, new Date())),
+      );
     } else {
       results = await store.atomically(async (tx) => {
         const out: FinishedTry[] = [];
@@ -113,18 +155,27 @@ async function walk(store: Store, { spec, outcomes, seed }: Scenario, runId: str
       });
     }
     const queued = results.flatMap((r) => r.queued);
-    for (const [i, r] of results.entries()) if (r.state === 'up_for_retry') push([{ ...finishes[i]!.ti, tryNumber: finishes[i]!.ti.tryNumber + 1 }]);
+    for (const [i, r] of results.entries())
+      if (r.state === 'up_for_retry') push([{ ...finishes[i]!.ti, tryNumber: finishes[i]!.ti.tryNumber + 1 }]);
     push(queued);
-    steps.push(`${group.map((k) => `${k.taskId}#${k.tryNumber}`).join(',')} -> ${results.map((r) => r.state).join(',')} queued ${queued.map((t) => t.taskId).sort().join(',')}`);
+    steps.push(
+      `${group.map((k) => `${k.taskId}#${k.tryNumber}`).join(',')} -> ${results.map((r) => r.state).join(',')} queued ${queued
+        .map((t) => t.taskId)
+        .sort()
+        .join(',')}`,
+    );
   }
   const latest = await store.tasks.latestTries(spec.dagId, runId);
   const final = Object.fromEntries([...latest].map(([id, t]) => [id, `${t.state}#${t.tryNumber}`]));
   const stored = await store.upstream.ofRun(spec.dagId, runId);
-  for (const { taskId, counts } of countAll(structure, latest)) assert.deepEqual(stored.get(taskId), counts, `seed ${seed} ${path}: stored counts of ${taskId} = a full read`);
+  for (const { taskId, counts } of countAll(structure, latest))
+    assert.deepEqual(stored.get(taskId), counts, `seed ${seed} ${path}: stored counts of ${taskId} = a full read`);
   return { steps, final };
 }
 
-describe('PostgreSQL: a finish and its hand-off in one statement', { skip: available ? false : `no PostgreSQL answers at ${ADMIN_URL}` }, () => {
+describe('PostgreSQL: a finish and its hand-off in one statement', {
+  skip: available ? false : `no PostgreSQL answers at ${ADMIN_URL}`,
+}, () => {
   let database: ThrowawayDatabase | undefined;
   let store: Store;
 
@@ -158,7 +209,8 @@ describe('PostgreSQL: a finish and its hand-off in one statement', { skip: avail
   async function chainRun(runId: string, day: string) {
     const base = scenario(1).spec.tasks[0]!;
     const chain: DagSpec = {
-      ...scenario(1).spec, dagId: 'chain_of_two',
+      ...scenario(1).spec,
+      dagId: 'chain_of_two',
       tasks: [
         { ...base, taskId: 'first', upstream: [], downstream: ['second'], triggerRule: TriggerRule.ALL_SUCCESS },
         { ...base, taskId: 'second', upstream: ['first'], downstream: [], triggerRule: TriggerRule.ALL_SUCCESS },
@@ -167,7 +219,11 @@ describe('PostgreSQL: a finish and its hand-off in one statement', { skip: avail
     const structure = new DagStructure(chain);
     await store.dags.upsert(chain, { fileloc: '/dags/chain.ts', relativeFileloc: null }, 'f', new Date().toISOString());
     const logicalDate = new Date(`${day}T00:00:00Z`);
-    const run = (await store.runs.create(chain, { runId, runType: 'manual', logicalDate, dataInterval: { start: logicalDate, end: logicalDate }, conf: {}, state: 'running' }, new Date()))!;
+    const run = (await store.runs.create(
+      chain,
+      { runId, runType: 'manual', logicalDate, dataInterval: { start: logicalDate, end: logicalDate }, conf: {}, state: 'running' },
+      new Date(),
+    ))!;
     const [first] = (await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'test' }))).queued;
     const ti = (await tryLifecycleOf(store).tryStarted(first!, { hostname: 'h', workerId: 'w' }, new Date()))!;
     return { structure, run, ti };
@@ -176,12 +232,30 @@ describe('PostgreSQL: a finish and its hand-off in one statement', { skip: avail
   it('a chain hand-off is one statement, reading no upstream try, and the statement writes the log and the XCom', async () => {
     const { structure, run, ti } = await chainRun('r1', '2026-06-01');
     const before = { ...store.counts };
-    const finished = await tryLifecycleOf(store).finishTry(ti, run, settleTry(ti, { kind: 'success', value: { rows: 3 } }, run.logicalDate), { structure, queuedBy: 'worker w', log: { chunk: 0, content: 'done\n' } }, new Date());
-    assert.deepEqual({ statements: store.counts.statements - before.statements, commits: store.counts.commits - before.commits }, { statements: 1, commits: 0 });
-    assert.deepEqual(finished.queued.map((t) => [t.taskId, t.state, t.queuedBy]), [['second', 'queued', 'worker w']]);
+    const finished = await tryLifecycleOf(store).finishTry(
+      ti,
+      run,
+      settleTry(ti, { kind: 'success', value: { rows: 3 } }, run.logicalDate),
+      { structure, queuedBy: 'worker w', log: { chunk: 0, content: 'done\n' } },
+      new Date(),
+    );
+    assert.deepEqual(
+      { statements: store.counts.statements - before.statements, commits: store.counts.commits - before.commits },
+      { statements: 1, commits: 0 },
+    );
+    assert.deepEqual(
+      finished.queued.map((t) => [t.taskId, t.state, t.queuedBy]),
+      [['second', 'queued', 'worker w']],
+    );
     assert.equal(await store.logs.read(ti), 'done\n');
     assert.deepEqual([...(await store.xcom.forRun('chain_of_two', 'r1'))], [['first', { rows: 3 }]]);
-    const again = await tryLifecycleOf(store).finishTry(ti, run, settleTry(ti, { kind: 'success' }, run.logicalDate), { structure, queuedBy: 'worker w' }, new Date());
+    const again = await tryLifecycleOf(store).finishTry(
+      ti,
+      run,
+      settleTry(ti, { kind: 'success' }, run.logicalDate),
+      { structure, queuedBy: 'worker w' },
+      new Date(),
+    );
     assert.deepEqual([again.recorded, again.queued.length], [false, 0], 'a second finish loses the compare-and-set and queues nothing');
   });
 
@@ -189,7 +263,13 @@ describe('PostgreSQL: a finish and its hand-off in one statement', { skip: avail
     const { structure, run, ti } = await chainRun('r2', '2026-06-02');
     const second = (await store.tasks.latestTries('chain_of_two', 'r2')).get('second')!;
     assert.ok(await store.tasks.transition(second, ['none'], 'queued', { queued_by: 'scheduler s' }, new Date()));
-    const finished = await tryLifecycleOf(store).finishTry(ti, run, settleTry(ti, { kind: 'success' }, run.logicalDate), { structure, queuedBy: 'worker w' }, new Date());
+    const finished = await tryLifecycleOf(store).finishTry(
+      ti,
+      run,
+      settleTry(ti, { kind: 'success' }, run.logicalDate),
+      { structure, queuedBy: 'worker w' },
+      new Date(),
+    );
     assert.deepEqual([finished.recorded, finished.queued.length], [true, 0]);
     assert.equal((await store.tasks.latestTries('chain_of_two', 'r2')).get('second')!.queuedBy, 'scheduler s');
   });

@@ -21,9 +21,19 @@ describe('the store on PostgreSQL (UPDRAFT_DATABASE_URL)', { skip: available ? f
   after(() => database?.drop());
 
   it('dags test with retries and a branch: every try recorded', async () => {
-    const retried = await cliJson<{ state: string; task_instances: Array<{ try_number: number; state: string }> }>(['dags', 'test', 'retry_then_succeed', '--retry-delay-scale', '0'], env);
+    const retried = await cliJson<{ state: string; task_instances: Array<{ try_number: number; state: string }> }>(
+      ['dags', 'test', 'retry_then_succeed', '--retry-delay-scale', '0'],
+      env,
+    );
     assert.equal(retried.state, 'success');
-    assert.deepEqual(retried.task_instances.map((t) => [t.try_number, t.state]), [[1, 'up_for_retry'], [2, 'up_for_retry'], [3, 'success']]);
+    assert.deepEqual(
+      retried.task_instances.map((t) => [t.try_number, t.state]),
+      [
+        [1, 'up_for_retry'],
+        [2, 'up_for_retry'],
+        [3, 'success'],
+      ],
+    );
     const branched = await cliJson<{ state: string }>(['dags', 'test', 'branch_join'], env);
     assert.equal(branched.state, 'success');
   });
@@ -32,16 +42,30 @@ describe('the store on PostgreSQL (UPDRAFT_DATABASE_URL)', { skip: available ? f
     const redis = await startRedis();
     const cluster = { ...env, REDIS_URL: redis.url, UPDRAFT_REDIS_PREFIX: redis.prefix };
     const logs = tempDir();
-    const processes = [startUpdraft(['scheduler'], cluster, logs), startUpdraft(['worker'], cluster, logs), startUpdraft(['worker'], cluster, logs)];
+    const processes = [
+      startUpdraft(['scheduler'], cluster, logs),
+      startUpdraft(['worker'], cluster, logs),
+      startUpdraft(['worker'], cluster, logs),
+    ];
     try {
       const run = await cliJson<{ run_id: string }>(['dags', 'trigger', 'branch_join', '--conf', '{"side": "right"}'], cluster);
       await waitFor('the run to finish', async () => {
         const state = (await cliJson<{ state: string }>(['dags', 'state', 'branch_join', run.run_id, '--output', 'json'], cluster)).state;
         return state === 'success' || state === 'failed' ? state : undefined;
       });
-      const tries = await cliJson<Array<{ task_id: string; state: string }>>(['tasks', 'states-for-dag-run', 'branch_join', run.run_id, '--output', 'json'], cluster);
-      assert.equal((await cliJson<{ state: string }>(['dags', 'state', 'branch_join', run.run_id, '--output', 'json'], cluster)).state, 'success', JSON.stringify(tries));
-      assert.ok(tries.some((t) => t.state === 'skipped'), 'the branch skipped a side');
+      const tries = await cliJson<Array<{ task_id: string; state: string }>>(
+        ['tasks', 'states-for-dag-run', 'branch_join', run.run_id, '--output', 'json'],
+        cluster,
+      );
+      assert.equal(
+        (await cliJson<{ state: string }>(['dags', 'state', 'branch_join', run.run_id, '--output', 'json'], cluster)).state,
+        'success',
+        JSON.stringify(tries),
+      );
+      assert.ok(
+        tries.some((t) => t.state === 'skipped'),
+        'the branch skipped a side',
+      );
     } finally {
       await Promise.all(processes.map((p) => p.stop('SIGTERM')));
       await redis.stop();

@@ -34,7 +34,10 @@ describe('PostgreSQL: prepared statements on the hot path', { skip: available ? 
     const name = preparedName(deployment().compile(store.db).sql);
     assert.ok(name, 'the text was registered');
     const prepared = await sql<{ name: string }>`select name from pg_prepared_statements`.execute(store.db);
-    assert.deepEqual(prepared.rows.map((r) => r.name), [name]);
+    assert.deepEqual(
+      prepared.rows.map((r) => r.name),
+      [name],
+    );
   });
 
   it('parses a statement again when a migration changed the columns under its cached plan', async () => {

@@ -8,7 +8,13 @@ import { REPO, runCli, tempDir, type CliResult } from './helpers/cli.ts';
 type Info = Array<{ setting: string; value: string | null; source: string }>;
 
 /** HOME is a temporary folder (the fallback home is `$HOME/updraft`); empty variables count as unset. */
-const isolated = (home: string): Record<string, string> => ({ HOME: home, UPDRAFT_HOME: '', UPDRAFT_DAGS_FOLDER: '', UPDRAFT_DATABASE_URL: '', UPDRAFT_ARTIFACTS_URL: '' });
+const isolated = (home: string): Record<string, string> => ({
+  HOME: home,
+  UPDRAFT_HOME: '',
+  UPDRAFT_DAGS_FOLDER: '',
+  UPDRAFT_DATABASE_URL: '',
+  UPDRAFT_ARTIFACTS_URL: '',
+});
 
 const ok = (r: CliResult, what: string): string => {
   assert.equal(r.code, 0, `${what} exited ${r.code}: ${r.stderr}`);
@@ -29,17 +35,24 @@ async function initProject(): Promise<{ project: string; env: Record<string, str
   return { project: join(parent, 'my-project'), env };
 }
 
-describe('the CLI from the user\'s own folder', () => {
-  it('updraft init makes a project that the CLI finds from a subfolder, with its store in the project\'s .updraft/', async () => {
+describe("the CLI from the user's own folder", () => {
+  it("updraft init makes a project that the CLI finds from a subfolder, with its store in the project's .updraft/", async () => {
     const { project, env } = await initProject();
-    for (const file of ['dags/example_dag.ts', 'package.json', 'tsconfig.json', 'updraft.config.json', '.gitignore']) assert.ok(existsSync(join(project, file)), file);
+    for (const file of ['dags/example_dag.ts', 'package.json', 'tsconfig.json', 'updraft.config.json', '.gitignore'])
+      assert.ok(existsSync(join(project, file)), file);
     const pkg = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     assert.equal(pkg.dependencies.updraft, `file:${REPO}`, 'depends on this engine');
 
     const sub = join(project, 'dags', 'nested');
     mkdirSync(sub);
-    const listed = JSON.parse(ok(await runCli(['dags', 'list', '-o', 'json'], env, sub), 'dags list')) as Array<{ dag_id: string; is_paused: boolean }>;
-    assert.deepEqual(listed.map((d) => d.dag_id), ['example_dag']);
+    const listed = JSON.parse(ok(await runCli(['dags', 'list', '-o', 'json'], env, sub), 'dags list')) as Array<{
+      dag_id: string;
+      is_paused: boolean;
+    }>;
+    assert.deepEqual(
+      listed.map((d) => d.dag_id),
+      ['example_dag'],
+    );
     assert.ok(existsSync(join(project, '.updraft', 'updraft.db')), 'the store is in the project');
     assert.ok(!existsSync(join(sub, '.updraft')) && !existsSync(join(env.HOME!, 'updraft')), 'and nowhere else');
 
@@ -48,7 +61,10 @@ describe('the CLI from the user\'s own folder', () => {
     assert.equal(where.dags_folder!.value, join(project, 'dags'));
     assert.match(where.home!.source, /updraft\.config\.json/);
 
-    const run = JSON.parse(ok(await runCli(['dags', 'test', 'example_dag', '-o', 'json'], env, sub), 'dags test')) as { state: string; task_instances: Array<{ task_id: string; state: string }> };
+    const run = JSON.parse(ok(await runCli(['dags', 'test', 'example_dag', '-o', 'json'], env, sub), 'dags test')) as {
+      state: string;
+      task_instances: Array<{ task_id: string; state: string }>;
+    };
     assert.equal(run.state, 'success');
     assert.deepEqual(run.task_instances.map((t) => `${t.task_id}:${t.state}`).sort(), ['count_letters:success', 'greet:success']);
   });
@@ -73,7 +89,10 @@ describe('the CLI from the user\'s own folder', () => {
     writeFileSync(join(dir, 'tsconfig.json'), '{}\n');
     const r = await runCli(['init', dir], isolated(tempDir()), dir);
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, `updraft: error: ${join(dir, 'tsconfig.json')} already exists; updraft init never overwrites a file (choose an empty folder)\n`);
+    assert.equal(
+      r.stderr,
+      `updraft: error: ${join(dir, 'tsconfig.json')} already exists; updraft init never overwrites a file (choose an empty folder)\n`,
+    );
     assert.deepEqual(readdirSync(dir), ['tsconfig.json']);
     assert.equal(readFileSync(join(dir, 'tsconfig.json'), 'utf8'), '{}\n');
   });
@@ -110,7 +129,10 @@ describe('the CLI from the user\'s own folder', () => {
     writeFileSync(join(bad, 'updraft.config.yaml'), 'dagFolder: dags\n');
     const r = await runCli(['dags', 'list'], isolated(tempDir()), bad);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`^updraft: error: ${join(bad, 'updraft.config.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*dagFolder.*\\n$`));
+    assert.match(
+      r.stderr,
+      new RegExp(`^updraft: error: ${join(bad, 'updraft.config.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*dagFolder.*\\n$`),
+    );
     const yaml = tempDir('updraft-yaml-config-');
     writeFileSync(join(yaml, 'updraft.config.yaml'), 'home: state\ndagsFolder: pipelines\n');
     const moved = await info(yaml, isolated(tempDir()));

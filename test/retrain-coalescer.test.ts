@@ -24,12 +24,20 @@ function behaviour(open: () => Promise<Store>): void {
       for (const [i, kind] of (['performance', 'estimated_performance', 'schedule'] as const).entries()) {
         others.push(await coalescer.claim({ model: 'churn', trigger: fire(kind, `r${i + 2}`), now: at(10 + i) }));
       }
-      assert.deepEqual(others.map((d) => d.outcome), ['merged', 'merged', 'merged']);
+      assert.deepEqual(
+        others.map((d) => d.outcome),
+        ['merged', 'merged', 'merged'],
+      );
       const merged = await coalescer.mergedInto('churn', 'dag_drift', 'r1');
-      assert.deepEqual(merged.map((t) => [t.kind, t.run_id, t.time]), [
-        ['drift', 'r1', at(0).toISOString()], ['performance', 'r2', at(10).toISOString()],
-        ['estimated_performance', 'r3', at(11).toISOString()], ['schedule', 'r4', at(12).toISOString()],
-      ]);
+      assert.deepEqual(
+        merged.map((t) => [t.kind, t.run_id, t.time]),
+        [
+          ['drift', 'r1', at(0).toISOString()],
+          ['performance', 'r2', at(10).toISOString()],
+          ['estimated_performance', 'r3', at(11).toISOString()],
+          ['schedule', 'r4', at(12).toISOString()],
+        ],
+      );
       assert.deepEqual(await coalescer.mergedInto('churn', 'dag_performance', 'r2'), [], 'a merged run owns nothing');
 
       // A retried task asks again: the owner still owns, a merged trigger is not listed twice.
@@ -41,22 +49,38 @@ function behaviour(open: () => Promise<Store>): void {
       assert.equal((await coalescer.claim({ model: 'fraud', trigger: fire('schedule', 'f1'), now: at(30) })).outcome, 'claimed');
       const next = await coalescer.claim({ model: 'churn', trigger: fire('schedule', 'r5'), now: at(60) });
       assert.equal(next.outcome, 'claimed');
-      assert.deepEqual(next.claim.triggers.map((t) => t.run_id), ['r5']);
+      assert.deepEqual(
+        next.claim.triggers.map((t) => t.run_id),
+        ['r5'],
+      );
       assert.equal((await coalescer.current('fraud'))!.runId, 'f1');
     } finally {
       await store.close();
     }
   });
 
-  it('the asking run\'s cooldown decides: 0 never merges, 3 h merges for 3 h after the claim', async () => {
+  it("the asking run's cooldown decides: 0 never merges, 3 h merges for 3 h after the claim", async () => {
     const store = await open();
     try {
       const coalescer = new RetrainCoalescer(store);
       assert.equal((await coalescer.claim({ model: 'm', trigger: fire('drift', 'a'), now: at(0) })).outcome, 'claimed');
-      assert.equal((await coalescer.claim({ model: 'm', trigger: fire('drift', 'b'), cooldownMs: 0, now: at(1) })).outcome, 'claimed', 'a cooldown of 0 retrains every time');
-      assert.equal((await coalescer.claim({ model: 'm', trigger: fire('schedule', 'c'), cooldownMs: 3 * HOUR, now: at(180) })).outcome, 'merged');
-      assert.equal((await coalescer.claim({ model: 'm', trigger: fire('schedule', 'd'), cooldownMs: 3 * HOUR, now: at(181) })).outcome, 'claimed');
-      await assert.rejects(coalescer.claim({ model: 'm', trigger: fire('drift', 'e'), cooldownMs: -1 }), /model 'm': retrain cooldown must be a number of minutes >= 0/);
+      assert.equal(
+        (await coalescer.claim({ model: 'm', trigger: fire('drift', 'b'), cooldownMs: 0, now: at(1) })).outcome,
+        'claimed',
+        'a cooldown of 0 retrains every time',
+      );
+      assert.equal(
+        (await coalescer.claim({ model: 'm', trigger: fire('schedule', 'c'), cooldownMs: 3 * HOUR, now: at(180) })).outcome,
+        'merged',
+      );
+      assert.equal(
+        (await coalescer.claim({ model: 'm', trigger: fire('schedule', 'd'), cooldownMs: 3 * HOUR, now: at(181) })).outcome,
+        'claimed',
+      );
+      await assert.rejects(
+        coalescer.claim({ model: 'm', trigger: fire('drift', 'e'), cooldownMs: -1 }),
+        /model 'm': retrain cooldown must be a number of minutes >= 0/,
+      );
       await assert.rejects(coalescer.claim({ model: '../x', trigger: fire('drift', 'e') }), /bad model name '\.\.\/x'/);
     } finally {
       await store.close();
@@ -90,7 +114,9 @@ describe('retrain coalescer on PostgreSQL', { skip: postgres ? false : `no Postg
     const stores = await Promise.all(Array.from({ length: 20 }, () => openStoreWithPlugins({ url: db.url, poolSize: 1 })));
     try {
       const kinds: RetrainTrigger[] = ['drift', 'performance', 'estimated_performance', 'schedule'];
-      const decisions = await Promise.all(stores.map((s, i) => new RetrainCoalescer(s).claim({ model: 'churn', trigger: fire(kinds[i % 4]!, `run${i}`) })));
+      const decisions = await Promise.all(
+        stores.map((s, i) => new RetrainCoalescer(s).claim({ model: 'churn', trigger: fire(kinds[i % 4]!, `run${i}`) })),
+      );
       assert.equal(decisions.filter((d) => d.outcome === 'claimed').length, 1);
       const claim = (await new RetrainCoalescer(stores[0]!).current('churn'))!;
       assert.equal(claim.triggers.length, 20, 'every trigger is recorded once');

@@ -20,18 +20,33 @@ describe('coalesced triggers and models side by side', () => {
     ]);
     for (const r of [drift, schedule, fraud]) assert.equal(r.code, 0, JSON.stringify(r.result));
     const churnRuns = [drift, schedule].map((r) => taskStates(r.result));
-    assert.deepEqual(churnRuns.map((s) => s['claim_retrain#1']), ['success', 'success'], 'both triggers fired and reached the decision point');
+    assert.deepEqual(
+      churnRuns.map((s) => s['claim_retrain#1']),
+      ['success', 'success'],
+      'both triggers fired and reached the decision point',
+    );
     assert.deepEqual(churnRuns.map((s) => s['train_model#1']).sort(), ['skipped', 'success'], 'one retrain, not two');
     assert.equal(taskStates(fraud.result)['deploy_model#1'], 'success');
 
-    type Entry = { model: string; trigger: string; decision: string; reason?: string; dag_run_id?: string; artifact_uri?: string; merged_triggers?: Array<{ kind: string; run_id: string }> };
+    type Entry = {
+      model: string;
+      trigger: string;
+      decision: string;
+      reason?: string;
+      dag_run_id?: string;
+      artifact_uri?: string;
+      merged_triggers?: Array<{ kind: string; run_id: string }>;
+    };
     const churnLog = await cliJson<Entry[]>(['retrain-log', '--model', 'churn'], env);
     const claimed = churnLog.filter((e) => e.decision === 'retrain');
     const merged = churnLog.filter((e) => e.decision === 'merged');
     assert.equal(claimed.length, 1);
     assert.equal(merged.length, 1);
     const winner = claimed[0]!;
-    assert.match(merged[0]!.reason!, new RegExp(`merged into the retrain of ml_retraining_(pipeline|scheduled) ${winner.dag_run_id!.replace(/[+.]/g, '\\$&')}`));
+    assert.match(
+      merged[0]!.reason!,
+      new RegExp(`merged into the retrain of ml_retraining_(pipeline|scheduled) ${winner.dag_run_id!.replace(/[+.]/g, '\\$&')}`),
+    );
     const promoted = churnLog.filter((e) => e.decision === 'promoted');
     assert.equal(promoted.length, 1);
     assert.equal(promoted[0]!.trigger, winner.trigger);
@@ -48,8 +63,15 @@ describe('coalesced triggers and models side by side', () => {
     // Apart: registry versions, model artifacts, drift reports and log lines per model.
     for (const model of ['churn', 'fraud']) {
       const versions = await cliJson<Array<{ version: number; stage: string }>>(['models', 'versions', model], env);
-      assert.deepEqual(versions.map((v) => [v.version, v.stage]), [[1, 'Production']], model);
-      const served = await cliJson<{ version: number; artifact_uri: string }>(['models', 'predict', model, join(env.UPDRAFT_HOME, 'data', model, 'current.csv')], env);
+      assert.deepEqual(
+        versions.map((v) => [v.version, v.stage]),
+        [[1, 'Production']],
+        model,
+      );
+      const served = await cliJson<{ version: number; artifact_uri: string }>(
+        ['models', 'predict', model, join(env.UPDRAFT_HOME, 'data', model, 'current.csv')],
+        env,
+      );
       assert.match(served.artifact_uri, new RegExp(`/models/${model}/`));
       const log = await cliJson<Entry[]>(['retrain-log', '--model', model], env);
       assert.ok(log.every((e) => e.model === model));

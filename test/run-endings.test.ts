@@ -9,12 +9,15 @@ import { waitFor } from './helpers/processes.ts';
 describe('runs the scheduler ends', () => {
   it('a run past its dagrunTimeout fails and its unfinished tasks are skipped', async (t) => {
     const folder = tempDir('updraft-timeout-dags-');
-    writeFileSync(join(folder, 'timeout.ts'), `
+    writeFileSync(
+      join(folder, 'timeout.ts'),
+      `
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dag } from 'updraft';
 export const d = dag({ dagId: 'short_leash', dagrunTimeout: '2s' });
 d.task('slow', (ctx) => sleep(60_000, undefined, { signal: ctx.signal })).to(d.empty('after'));
-`);
+`,
+    );
     const cluster = await TestCluster.start(folder);
     t.after(() => cluster.stop());
     const scheduler = cluster.scheduler();

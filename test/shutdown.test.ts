@@ -25,7 +25,9 @@ describe('process lifecycle against the services', () => {
     assert.notEqual(workerCode, null, 'the worker exited on one SIGTERM');
   });
 
-  it('one SIGTERM stops a scheduler and a worker whose PostgreSQL has gone away', { skip: pgAvailable ? false : `no PostgreSQL at ${ADMIN_URL}` }, async (t) => {
+  it('one SIGTERM stops a scheduler and a worker whose PostgreSQL has gone away', {
+    skip: pgAvailable ? false : `no PostgreSQL at ${ADMIN_URL}`,
+  }, async (t) => {
     const database = await throwawayDatabase();
     // The processes reach PostgreSQL through a relay the test can cut: the server "vanishes" for them.
     const relay = await tcpRelay({ host: '127.0.0.1', port: Number(new URL(ADMIN_URL).port || 5432) });

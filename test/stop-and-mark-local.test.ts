@@ -17,7 +17,9 @@ describe('stop and mark: dags test; pausing', () => {
     const before = new Set((await cluster.store.runs.list('stop_fn')).map((r) => r.runId));
     const local = startUpdraft(['dags', 'test', 'stop_fn'], cluster.env, cluster.logDir);
     cluster.processes.push(local);
-    const run = await waitFor('the dags test run', async () => (await cluster.store.runs.list('stop_fn')).find((r) => !before.has(r.runId)));
+    const run = await waitFor('the dags test run', async () =>
+      (await cluster.store.runs.list('stop_fn')).find((r) => !before.has(r.runId)),
+    );
     assert.match(run.executor ?? '', /^local /);
     await cluster.waitForTask('stop_fn', run.runId, 'waiter', ['running']);
     await cluster.cli(['tasks', 'set-state', 'stop_fn', run.runId, 'waiter', 'success', '-y']);

@@ -28,9 +28,15 @@ describe('stop and mark: runs set from outside', () => {
     assert.equal(marked.json.state, 'failed');
     assert.deepEqual(await s.states('stop_isolated', runId), { iso_sleeper: 'failed', pending: 'skipped' });
     await waitFor('the isolated bash process group to be gone', async () => !alive(pid) && !alive(-pid));
-    await waitFor('the termination in the log', async () => /task instance state changed to failed from outside; terminating/.test(await s.log('stop_isolated', runId, 'iso_sleeper')));
+    await waitFor('the termination in the log', async () =>
+      /task instance state changed to failed from outside; terminating/.test(await s.log('stop_isolated', runId, 'iso_sleeper')),
+    );
     assert.equal((await cluster.store.runs.get('stop_isolated', runId))!.state, 'failed', 'the run stays failed');
-    assert.deepEqual(await s.states('stop_isolated', runId), { iso_sleeper: 'failed', pending: 'skipped' }, "the killed try's late outcome changed nothing");
+    assert.deepEqual(
+      await s.states('stop_isolated', runId),
+      { iso_sleeper: 'failed', pending: 'skipped' },
+      "the killed try's late outcome changed nothing",
+    );
 
     // queued hands a finished run back to the scheduler, which finds nothing left to run and decides its state again.
     const queued = await http(url, { method: 'PATCH', body: { state: 'queued' } });

@@ -23,12 +23,26 @@ describe('stop and mark: task instances set from outside are terminated by their
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^updraft: error: .*cannot set a task instance to 'running' \(use success or failed\)\n$/);
 
-    const dry = await cluster.cli<Array<Record<string, unknown>>>(['tasks', 'set-state', 'stop_bash', runId, 'sleeper', 'failed', '--dry-run']);
-    assert.deepEqual(dry.map((r) => [r.task_id, r.previous_state, r.new_state]), [['sleeper', 'running', 'failed']]);
+    const dry = await cluster.cli<Array<Record<string, unknown>>>([
+      'tasks',
+      'set-state',
+      'stop_bash',
+      runId,
+      'sleeper',
+      'failed',
+      '--dry-run',
+    ]);
+    assert.deepEqual(
+      dry.map((r) => [r.task_id, r.previous_state, r.new_state]),
+      [['sleeper', 'running', 'failed']],
+    );
     assert.equal((await s.states('stop_bash', runId)).sleeper, 'running', 'a refused state and a dry run change nothing');
 
     const marked = await cluster.cli<Array<Record<string, unknown>>>(['tasks', 'set-state', 'stop_bash', runId, 'sleeper', 'failed', '-y']);
-    assert.deepEqual(marked.map((r) => [r.task_id, r.try_number, r.previous_state, r.new_state]), [['sleeper', 1, 'running', 'failed']]);
+    assert.deepEqual(
+      marked.map((r) => [r.task_id, r.try_number, r.previous_state, r.new_state]),
+      [['sleeper', 1, 'running', 'failed']],
+    );
 
     await waitFor('the bash process group to be gone', async () => !alive(pid) && !alive(-pid));
     assert.equal((await cluster.waitForRun('stop_bash', runId)).state, 'failed');
@@ -39,9 +53,19 @@ describe('stop and mark: task instances set from outside are terminated by their
     });
     assert.doesNotMatch(log, /Marking task as/, "the killed try's own outcome was never recorded");
     const sleeper = (await cluster.tries('stop_bash', runId)).find((t) => t.taskId === 'sleeper')!;
-    assert.deepEqual([sleeper.state, sleeper.error], ['failed', null], 'the late "killed by SIGTERM" outcome did not overwrite the marked state');
+    assert.deepEqual(
+      [sleeper.state, sleeper.error],
+      ['failed', null],
+      'the late "killed by SIGTERM" outcome did not overwrite the marked state',
+    );
 
-    const deleted = await cluster.cli<{ deleted: boolean; task_instances_deleted: number }>(['dags', 'delete-run', 'stop_bash', runId, '-y']);
+    const deleted = await cluster.cli<{ deleted: boolean; task_instances_deleted: number }>([
+      'dags',
+      'delete-run',
+      'stop_bash',
+      runId,
+      '-y',
+    ]);
     assert.deepEqual([deleted.deleted, deleted.task_instances_deleted], [true, 2]);
     assert.equal(await cluster.store.runs.get('stop_bash', runId), undefined);
     assert.deepEqual(await cluster.tries('stop_bash', runId), []);
@@ -57,7 +81,10 @@ describe('stop and mark: task instances set from outside are terminated by their
 
     const dry = await http(url, { method: 'PATCH', body: { new_state: 'success', dry_run: true } });
     assert.equal(dry.status, 200);
-    assert.deepEqual(dry.json.task_instances.map((r: Record<string, unknown>) => [r.task_id, r.previous_state, r.new_state]), [['waiter', 'running', 'success']]);
+    assert.deepEqual(
+      dry.json.task_instances.map((r: Record<string, unknown>) => [r.task_id, r.previous_state, r.new_state]),
+      [['waiter', 'running', 'success']],
+    );
     assert.deepEqual(await s.states('stop_fn', runId), { waiter: 'running', downstream: 'none' }, 'a dry run changes nothing');
 
     assert.equal((await http(url, { method: 'PATCH', body: { new_state: 'running', dry_run: false } })).status, 400);
@@ -70,7 +97,9 @@ describe('stop and mark: task instances set from outside are terminated by their
     assert.equal((await cluster.waitForRun('stop_fn', runId)).state, 'success');
     assert.deepEqual(await s.states('stop_fn', runId), { waiter: 'success', downstream: 'success' });
     assert.deepEqual(Object.fromEntries(await cluster.store.xcom.forRun('stop_fn', runId)), { downstream: 'ran' });
-    await waitFor('the termination in the log', async () => /task instance state changed to success from outside; terminating/.test(await s.log('stop_fn', runId, 'waiter')));
+    await waitFor('the termination in the log', async () =>
+      /task instance state changed to success from outside; terminating/.test(await s.log('stop_fn', runId, 'waiter')),
+    );
 
     const deleted = await http(runUrl, { method: 'DELETE' });
     assert.equal(deleted.status, 204);

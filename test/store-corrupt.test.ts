@@ -20,14 +20,21 @@ async function corruptStore(): Promise<{ home: string; file: string }> {
 }
 
 const oneLine = (file: string, code: string): RegExp =>
-  new RegExp(`^updraft: error: store ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is corrupt \\(${code}: [^)]+\\): restore a backup or move it aside [^\\n]*\`sqlite3 [^\\n]+ \\.recover[^\\n]*\\n$`);
+  new RegExp(
+    `^updraft: error: store ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is corrupt \\(${code}: [^)]+\\): restore a backup or move it aside [^\\n]*\`sqlite3 [^\\n]+ \\.recover[^\\n]*\\n$`,
+  );
 
 describe('a corrupt SQLite store: one line naming the file and how to recover, no stack', () => {
   it('a damaged page: CLI commands, the scheduler and a worker each say so in one line, exit 1', async (t) => {
     const { home, file } = await corruptStore();
     const redis = await startRedis();
     t.after(() => redis.stop());
-    const env = { UPDRAFT_HOME: home, UPDRAFT_DAGS_FOLDER: dagFolderFrom('features/good.ts'), REDIS_URL: redis.url, UPDRAFT_REDIS_PREFIX: redis.prefix };
+    const env = {
+      UPDRAFT_HOME: home,
+      UPDRAFT_DAGS_FOLDER: dagFolderFrom('features/good.ts'),
+      REDIS_URL: redis.url,
+      UPDRAFT_REDIS_PREFIX: redis.prefix,
+    };
     const results = await Promise.all([['dags', 'list'], ['scheduler'], ['worker']].map((args) => runCli(args, env)));
     for (const [i, r] of results.entries()) {
       assert.equal(r.code, 1, `${['dags list', 'scheduler', 'worker'][i]}: ${r.stderr}`);
@@ -40,6 +47,9 @@ describe('a corrupt SQLite store: one line naming the file and how to recover, n
     const fd = openSync(file, 'r+');
     writeSync(fd, Buffer.alloc(100, 0x41), 0, undefined, 0);
     closeSync(fd);
-    await assert.rejects(openStoreWithPlugins({ home }), (error: Error) => error instanceof StoreCorruptError && oneLine(file, 'SQLITE_NOTADB').test(`updraft: error: ${error.message}\n`));
+    await assert.rejects(
+      openStoreWithPlugins({ home }),
+      (error: Error) => error instanceof StoreCorruptError && oneLine(file, 'SQLITE_NOTADB').test(`updraft: error: ${error.message}\n`),
+    );
   });
 });

@@ -24,14 +24,19 @@ describe('store transactions (SQLite, real processes contending)', () => {
     const holder = lockHolder(join(home, 'updraft.db'));
     try {
       await once(holder.stdout, 'data');
-      const written = store.write(async (tx) => tx.insertInto('import_error').values({ filename: 'f.ts', message: 'm', timestamp: 'now' }).execute());
+      const written = store.write(async (tx) =>
+        tx.insertInto('import_error').values({ filename: 'f.ts', message: 'm', timestamp: 'now' }).execute(),
+      );
       // Only a free event loop can tell the holder to commit: SQLite's own busy
       // handler would sleep inside the statement until its timeout and fail.
       await new Promise<void>((resolve) => setImmediate(resolve));
       holder.stdin.write('commit\n');
       await written;
       const rows = await store.db.selectFrom('import_error').selectAll().execute();
-      assert.deepEqual(rows.map((r) => r.filename), ['f.ts']);
+      assert.deepEqual(
+        rows.map((r) => r.filename),
+        ['f.ts'],
+      );
     } finally {
       holder.kill();
       await store.close();
@@ -41,20 +46,30 @@ describe('store transactions (SQLite, real processes contending)', () => {
   it('batched writes share a transaction, yet one that throws is rolled back alone and only its caller sees the error', async () => {
     const store = await openStoreWithPlugins({ home: tempDir() });
     try {
-      const write = (name: string, fail: boolean) => store.batch(async ({ store: tx }) => {
-        await tx.db.insertInto('import_error').values({ filename: name, message: 'm', timestamp: 'now' }).execute();
-        if (fail) throw new Error(`${name} failed`);
-        return name;
-      });
+      const write = (name: string, fail: boolean) =>
+        store.batch(async ({ store: tx }) => {
+          await tx.db.insertInto('import_error').values({ filename: name, message: 'm', timestamp: 'now' }).execute();
+          if (fail) throw new Error(`${name} failed`);
+          return name;
+        });
       const results = await Promise.allSettled(['a.ts', 'b.ts', 'c.ts', 'd.ts'].map((name) => write(name, name === 'c.ts')));
-      assert.deepEqual(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)), ['a.ts', 'b.ts', 'c.ts failed', 'd.ts']);
+      assert.deepEqual(
+        results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)),
+        ['a.ts', 'b.ts', 'c.ts failed', 'd.ts'],
+      );
       const rows = await store.db.selectFrom('import_error').select('filename').orderBy('filename').execute();
-      assert.deepEqual(rows.map((r) => r.filename), ['a.ts', 'b.ts', 'd.ts']);
+      assert.deepEqual(
+        rows.map((r) => r.filename),
+        ['a.ts', 'b.ts', 'd.ts'],
+      );
       // A write alone in its turn of the loop fails alone too.
       await assert.rejects(write('e.ts', true), /e\.ts failed/);
       assert.equal(await write('f.ts', false), 'f.ts');
       const after = await store.db.selectFrom('import_error').select('filename').orderBy('filename').execute();
-      assert.deepEqual(after.map((r) => r.filename), ['a.ts', 'b.ts', 'd.ts', 'f.ts']);
+      assert.deepEqual(
+        after.map((r) => r.filename),
+        ['a.ts', 'b.ts', 'd.ts', 'f.ts'],
+      );
     } finally {
       await store.close();
     }
@@ -63,7 +78,10 @@ describe('store transactions (SQLite, real processes contending)', () => {
   it('atomically: a pass whose snapshot went stale (another process committed first) runs again holding the lock, and both writes land', async () => {
     const home = tempDir();
     const store = await openStoreWithPlugins({ home });
-    await store.db.insertInto('dag').values({ dag_id: 'x', fileloc: 'f', fingerprint: 'p', is_paused: 0, is_active: 1, spec: '{}', last_parsed_at: 'now' }).execute();
+    await store.db
+      .insertInto('dag')
+      .values({ dag_id: 'x', fileloc: 'f', fingerprint: 'p', is_paused: 0, is_active: 1, spec: '{}', last_parsed_at: 'now' })
+      .execute();
     const holder = lockHolder(join(home, 'updraft.db'));
     try {
       await once(holder.stdout, 'data');
@@ -77,7 +95,10 @@ describe('store transactions (SQLite, real processes contending)', () => {
       });
       assert.equal(passes, 2, 'the first pass read a snapshot the other process then changed');
       assert.equal(seen, true, "the second pass saw the other process's write");
-      assert.deepEqual((await store.importErrors.list()).map((e) => e.message), ['pass 2']);
+      assert.deepEqual(
+        (await store.importErrors.list()).map((e) => e.message),
+        ['pass 2'],
+      );
     } finally {
       holder.kill();
       await store.close();

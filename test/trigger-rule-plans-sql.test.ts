@@ -17,7 +17,12 @@ import { STATE_COMBOS, statesOf, TABLE } from './fixtures/trigger-rule-cases.ts'
 const available = await postgresAnswers();
 if (!available && process.env.CI) throw new Error(`CI is set but no PostgreSQL answers at ${ADMIN_URL}`);
 
-const DECISION_OF_STATE: Record<string, TriggerDecision> = { queued: 'run', skipped: 'skip', upstream_failed: 'upstream_failed', none: 'wait' };
+const DECISION_OF_STATE: Record<string, TriggerDecision> = {
+  queued: 'run',
+  skipped: 'skip',
+  upstream_failed: 'upstream_failed',
+  none: 'wait',
+};
 
 interface Case {
   rule: TriggerRule;
@@ -28,24 +33,70 @@ interface Case {
 const cases: Case[] = [
   ...TABLE.map(([rule, upstream, expected]) => ({ rule, states: statesOf(upstream), expected })),
   ...TRIGGER_RULES.map((rule) => ({ rule, states: [], expected: 'run' as const })),
-  ...TRIGGER_RULES.flatMap((rule) => STATE_COMBOS.map((states) => ({ rule, states, expected: evaluateTriggerRule(rule, countUpstream(states)) }))),
+  ...TRIGGER_RULES.flatMap((rule) =>
+    STATE_COMBOS.map((states) => ({ rule, states, expected: evaluateTriggerRule(rule, countUpstream(states)) })),
+  ),
 ];
 
 /** Each case as one task (in `none`, its counts stored) of one run; the store applies the plans to all of them at once. */
 async function decideBySql(store: Store, runId: string): Promise<TriggerDecision[]> {
-  const spec = { dagId: 'plans', description: '', tags: [], schedule: null, startDate: null, endDate: null, catchup: false, maxActiveRuns: 1, dagrunTimeoutMs: null, params: {}, owners: ['t'], tasks: [] };
+  const spec = {
+    dagId: 'plans',
+    description: '',
+    tags: [],
+    schedule: null,
+    startDate: null,
+    endDate: null,
+    catchup: false,
+    maxActiveRuns: 1,
+    dagrunTimeoutMs: null,
+    params: {},
+    owners: ['t'],
+    tasks: [],
+  };
   const day = new Date('2026-01-01T00:00:00Z');
-  await store.runs.create(spec, { runId, runType: 'manual', logicalDate: day, dataInterval: { start: day, end: day }, conf: {}, state: 'running' }, new Date());
+  await store.runs.create(
+    spec,
+    { runId, runType: 'manual', logicalDate: day, dataInterval: { start: day, end: day }, conf: {}, state: 'running' },
+    new Date(),
+  );
   const taskId = (i: number): string => `c${i}`;
-  await store.tasks.createFirstTries('plans', runId, cases.map((c, i) => ({
-    taskId: taskId(i), operator: 'empty', owner: 't', queue: 'default', retries: 0, retryDelayMs: 0, retryExponentialBackoff: false,
-    maxRetryDelayMs: null, executionTimeoutMs: null, doc: null, upstream: c.states.map((_, u) => `u${u}`), downstream: [], triggerRule: c.rule,
-  })), new Date());
-  await store.upstream.add('plans', runId, cases.map((c, i) => {
-    const { total: _total, ...delta } = countUpstream(c.states);
-    return { taskId: taskId(i), delta };
-  }));
-  await store.upstream.decide('plans', runId, cases.map((c, i) => ({ taskId: taskId(i), rule: c.rule })), plansFor(TRIGGER_RULES), 'test', new Date());
+  await store.tasks.createFirstTries(
+    'plans',
+    runId,
+    cases.map((c, i) => ({
+      taskId: taskId(i),
+      operator: 'empty',
+      owner: 't',
+      queue: 'default',
+      retries: 0,
+      retryDelayMs: 0,
+      retryExponentialBackoff: false,
+      maxRetryDelayMs: null,
+      executionTimeoutMs: null,
+      doc: null,
+      upstream: c.states.map((_, u) => `u${u}`),
+      downstream: [],
+      triggerRule: c.rule,
+    })),
+    new Date(),
+  );
+  await store.upstream.add(
+    'plans',
+    runId,
+    cases.map((c, i) => {
+      const { total: _total, ...delta } = countUpstream(c.states);
+      return { taskId: taskId(i), delta };
+    }),
+  );
+  await store.upstream.decide(
+    'plans',
+    runId,
+    cases.map((c, i) => ({ taskId: taskId(i), rule: c.rule })),
+    plansFor(TRIGGER_RULES),
+    'test',
+    new Date(),
+  );
   const latest = await store.tasks.latestTries('plans', runId);
   return cases.map((_, i) => DECISION_OF_STATE[latest.get(taskId(i))!.state]!);
 }

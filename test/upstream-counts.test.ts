@@ -34,18 +34,39 @@ function randomDag(seed: number): { spec: DagSpec; outcomes: Map<string, Outcome
   const n = 6 + Math.floor(rnd() * 10);
   const tasks: TaskSpec[] = [];
   for (let i = 0; i < n; i++) {
-    const upstream = i === 0 ? [] : [...new Set(Array.from({ length: 1 + Math.floor(rnd() * Math.min(4, i)) }, () => `t${Math.floor(rnd() * i)}`))];
+    const upstream =
+      i === 0 ? [] : [...new Set(Array.from({ length: 1 + Math.floor(rnd() * Math.min(4, i)) }, () => `t${Math.floor(rnd() * i)}`))];
     tasks.push({
-      taskId: `t${i}`, operator: 'empty', owner: 't', queue: 'default', retries: 1, retryDelayMs: 0, retryExponentialBackoff: false,
-      maxRetryDelayMs: null, executionTimeoutMs: null, doc: null, upstream, downstream: [],
+      taskId: `t${i}`,
+      operator: 'empty',
+      owner: 't',
+      queue: 'default',
+      retries: 1,
+      retryDelayMs: 0,
+      retryExponentialBackoff: false,
+      maxRetryDelayMs: null,
+      executionTimeoutMs: null,
+      doc: null,
+      upstream,
+      downstream: [],
       triggerRule: rnd() < 0.4 ? TriggerRule.ALL_SUCCESS : TRIGGER_RULES[Math.floor(rnd() * TRIGGER_RULES.length)]!,
     });
   }
   for (const t of tasks) for (const u of t.upstream) tasks.find((x) => x.taskId === u)!.downstream.push(t.taskId);
   const kinds: Outcome[] = ['success', 'success', 'success', 'success', 'failed', 'retry', 'skipped', 'branch', 'short_circuit'];
   const spec: DagSpec = {
-    dagId: `counts_${seed}`, description: '', tags: [], schedule: null, startDate: null, endDate: null, catchup: false, maxActiveRuns: 1,
-    dagrunTimeoutMs: null, params: {}, owners: ['t'], tasks,
+    dagId: `counts_${seed}`,
+    description: '',
+    tags: [],
+    schedule: null,
+    startDate: null,
+    endDate: null,
+    catchup: false,
+    maxActiveRuns: 1,
+    dagrunTimeoutMs: null,
+    params: {},
+    owners: ['t'],
+    tasks,
   };
   return { spec, outcomes: new Map(tasks.map((t) => [t.taskId, kinds[Math.floor(rnd() * kinds.length)]!])) };
 }
@@ -53,19 +74,26 @@ function randomDag(seed: number): { spec: DagSpec; outcomes: Map<string, Outcome
 function resultOf(outcome: Outcome, tryNumber: number, structure: DagStructure, taskId: string): TryResult {
   const downstream = structure.task(taskId).downstream;
   switch (outcome) {
-    case 'success': return { kind: 'success', value: tryNumber };
-    case 'failed': return { kind: 'failed', error: 'Error: boom', retryable: true };
-    case 'retry': return tryNumber === 1 ? { kind: 'failed', error: 'Error: flaky', retryable: true } : { kind: 'success', value: 'second' };
-    case 'skipped': return { kind: 'skipped' };
-    case 'branch': return { kind: 'success', value: 'branched', skip: downstream.slice(0, 1) };
-    case 'short_circuit': return { kind: 'success', value: false, skip: structure.descendantsOf(taskId) };
+    case 'success':
+      return { kind: 'success', value: tryNumber };
+    case 'failed':
+      return { kind: 'failed', error: 'Error: boom', retryable: true };
+    case 'retry':
+      return tryNumber === 1 ? { kind: 'failed', error: 'Error: flaky', retryable: true } : { kind: 'success', value: 'second' };
+    case 'skipped':
+      return { kind: 'skipped' };
+    case 'branch':
+      return { kind: 'success', value: 'branched', skip: downstream.slice(0, 1) };
+    case 'short_circuit':
+      return { kind: 'success', value: false, skip: structure.descendantsOf(taskId) };
   }
 }
 
 async function assertEquivalent(store: Store, structure: DagStructure, run: DagRun, where: string): Promise<void> {
   const latest = await store.tasks.latestTries(run.dagId, run.runId);
   const stored = await store.upstream.ofRun(run.dagId, run.runId);
-  for (const { taskId, counts } of countAll(structure, latest)) assert.deepEqual(stored.get(taskId), counts, `${where}: counts of ${taskId}`);
+  for (const { taskId, counts } of countAll(structure, latest))
+    assert.deepEqual(stored.get(taskId), counts, `${where}: counts of ${taskId}`);
   const ids = structure.spec.tasks.map((t) => t.taskId);
   assert.deepEqual(undecidedTasks(structure, ids, latest), [], `${where}: a full read decides what the counts left in none`);
 }
@@ -77,20 +105,31 @@ async function walk(store: Store, seed: number): Promise<void> {
   const structure = new DagStructure(spec);
   await store.dags.upsert(spec, { fileloc: `/dags/${spec.dagId}.ts`, relativeFileloc: null }, 'f', new Date().toISOString());
   const day = new Date('2026-03-01T00:00:00Z');
-  const run = (await store.runs.create(spec, { runId: 'r', runType: 'manual', logicalDate: day, dataInterval: { start: day, end: day }, conf: {}, state: 'running' }, new Date()))!;
+  const run = (await store.runs.create(
+    spec,
+    { runId: 'r', runType: 'manual', logicalDate: day, dataInterval: { start: day, end: day }, conf: {}, state: 'running' },
+    new Date(),
+  ))!;
   const dagRow = (await store.dags.get(spec.dagId))!;
   const owner = { hostname: 'h', workerId: 'w' };
-  let queue: TaskInstanceKey[] = (await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'test' }))).queued;
+  let queue: TaskInstanceKey[] = (await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'test' })))
+    .queued;
   let interventions = 2;
   for (let step = 0; step < 200 && queue.length > 0; step++) {
     const group = queue.splice(0, 1 + Math.floor(rnd() * 3));
     const started = await Promise.all(group.map((k) => tryLifecycleOf(store).tryStarted(k, owner, new Date())));
-    const finished = await Promise.all(started.filter((ti) => ti !== undefined).map((ti) => {
-      // A cleared task runs its second life as a success.
-      const outcome = ti.tryNumber > 2 ? 'success' : outcomes.get(ti.taskId)!;
-      const settled = settleTry(ti, resultOf(outcome, ti.tryNumber, structure, ti.taskId), run.logicalDate);
-      return tryLifecycleOf(store).finishTry(ti, run, settled, { structure, queuedBy: 'worker w' }, new Date()).then((f) => ({ ti, f }));
-    }));
+    const finished = await Promise.all(
+      started
+        .filter((ti) => ti !== undefined)
+        .map((ti) => {
+          // A cleared task runs its second life as a success.
+          const outcome = ti.tryNumber > 2 ? 'success' : outcomes.get(ti.taskId)!;
+          const settled = settleTry(ti, resultOf(outcome, ti.tryNumber, structure, ti.taskId), run.logicalDate);
+          return tryLifecycleOf(store)
+            .finishTry(ti, run, settled, { structure, queuedBy: 'worker w' }, new Date())
+            .then((f) => ({ ti, f }));
+        }),
+    );
     for (const { ti, f } of finished) {
       queue.push(...f.queued);
       if (f.state === 'up_for_retry') queue.push({ ...ti, tryNumber: ti.tryNumber + 1 });
@@ -108,7 +147,10 @@ async function walk(store: Store, seed: number): Promise<void> {
         await applyStateChanges(store, [{ ti: target, run, to: target.state === 'success' ? 'failed' : 'success' }], new Date());
       }
       // What the scheduler does when told: the full pass, deciding from the counts.
-      queue.push(...(await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'scheduler s', finish: false }))).queued);
+      queue.push(
+        ...(await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'scheduler s', finish: false })))
+          .queued,
+      );
       await assertEquivalent(store, structure, run, `seed ${seed} step ${step}, after a ${target ? 'clear or mark' : 'no-op'}`);
     }
     const seen = new Set<string>();
@@ -123,31 +165,52 @@ async function walkMany(store: Store, seeds: number): Promise<void> {
 /** The scheduler's full pass repairs counts a worker could not keep: a run older than the counts, a finish counted against an older DAG. */
 async function repairs(store: Store): Promise<void> {
   const { spec } = randomDag(3);
-  const join: DagSpec = { ...spec, dagId: 'repairs', tasks: [
-    { ...spec.tasks[0]!, taskId: 'a', upstream: [], downstream: ['j'], triggerRule: TriggerRule.ALL_SUCCESS },
-    { ...spec.tasks[0]!, taskId: 'b', upstream: [], downstream: ['j'], triggerRule: TriggerRule.ALL_SUCCESS },
-    { ...spec.tasks[0]!, taskId: 'j', upstream: ['a', 'b'], downstream: [], triggerRule: TriggerRule.ALL_SUCCESS },
-  ] };
+  const join: DagSpec = {
+    ...spec,
+    dagId: 'repairs',
+    tasks: [
+      { ...spec.tasks[0]!, taskId: 'a', upstream: [], downstream: ['j'], triggerRule: TriggerRule.ALL_SUCCESS },
+      { ...spec.tasks[0]!, taskId: 'b', upstream: [], downstream: ['j'], triggerRule: TriggerRule.ALL_SUCCESS },
+      { ...spec.tasks[0]!, taskId: 'j', upstream: ['a', 'b'], downstream: [], triggerRule: TriggerRule.ALL_SUCCESS },
+    ],
+  };
   const structure = new DagStructure(join);
   // As a worker that loaded the DAG before b → j was added: b's finish counts on nothing.
   const older = new DagStructure({ ...join, tasks: join.tasks.map((t) => (t.taskId === 'b' ? { ...t, downstream: [] } : t)) });
   await store.dags.upsert(join, { fileloc: '/dags/repairs.ts', relativeFileloc: null }, 'f', new Date().toISOString());
   const day = new Date('2026-04-01T00:00:00Z');
-  const run = (await store.runs.create(join, { runId: 'r', runType: 'manual', logicalDate: day, dataInterval: { start: day, end: day }, conf: {}, state: 'running' }, new Date()))!;
+  const run = (await store.runs.create(
+    join,
+    { runId: 'r', runType: 'manual', logicalDate: day, dataInterval: { start: day, end: day }, conf: {}, state: 'running' },
+    new Date(),
+  ))!;
   // A run created before migration 022: no counts rows at all.
   await store.db.deleteFrom('task_instance_upstream').where('dag_id', '=', 'repairs').execute();
   const roots = (await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'scheduler s' }))).queued;
-  assert.deepEqual(roots.map((t) => t.taskId), ['a', 'b']);
+  assert.deepEqual(
+    roots.map((t) => t.taskId),
+    ['a', 'b'],
+  );
   await assertEquivalent(store, structure, run, 'rows written by the full pass');
   const owner = { hostname: 'h', workerId: 'w' };
   for (const key of roots) {
     const ti = (await tryLifecycleOf(store).tryStarted(key, owner, new Date()))!;
-    const finished = await tryLifecycleOf(store).finishTry(ti, run, settleTry(ti, { kind: 'success', value: 1 }, run.logicalDate), { structure: ti.taskId === 'b' ? older : structure, queuedBy: 'worker w' }, new Date());
+    const finished = await tryLifecycleOf(store).finishTry(
+      ti,
+      run,
+      settleTry(ti, { kind: 'success', value: 1 }, run.logicalDate),
+      { structure: ti.taskId === 'b' ? older : structure, queuedBy: 'worker w' },
+      new Date(),
+    );
     assert.deepEqual(finished.queued, []);
   }
   assert.deepEqual((await store.upstream.ofRun('repairs', 'r')).get('j')?.success, 1, 'b was counted against the older DAG');
   const step = await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'scheduler s' }));
-  assert.deepEqual(step.queued.map((t) => t.taskId), ['j'], 'the full pass repaired j\'s counts and queued it');
+  assert.deepEqual(
+    step.queued.map((t) => t.taskId),
+    ['j'],
+    "the full pass repaired j's counts and queued it",
+  );
   await assertEquivalent(store, structure, run, 'after the repair');
 }
 

@@ -13,10 +13,22 @@ import { launchBrowser, screenshot } from './helpers/browser.ts';
 import { http, startWebserverProcess } from './helpers/webserver.ts';
 
 interface GateCase {
-  name: string; first: string; second: string; first_only: number; second_only: number;
-  binomtest_p: number; statsmodels_mcnemar_p: number; difference: number; bootstrap_low: number; bootstrap_high: number;
+  name: string;
+  first: string;
+  second: string;
+  first_only: number;
+  second_only: number;
+  binomtest_p: number;
+  statsmodels_mcnemar_p: number;
+  difference: number;
+  bootstrap_low: number;
+  bootstrap_high: number;
 }
-const scipy = JSON.parse(readFileSync(join(FIXTURES, 'scipy', 'gate.json'), 'utf8')) as { scipy: string; cases: GateCase[]; binomtest: Array<{ k: number; n: number; p: number }> };
+const scipy = JSON.parse(readFileSync(join(FIXTURES, 'scipy', 'gate.json'), 'utf8')) as {
+  scipy: string;
+  cases: GateCase[];
+  binomtest: Array<{ k: number; n: number; p: number }>;
+};
 const bits = (s: string): boolean[] => [...s].map((c) => c === '1');
 const relative = (a: number, b: number): number => Math.abs(a - b) / Math.max(Math.abs(b), Number.MIN_VALUE);
 const holdout = (correct: boolean[]): ScoredHoldout => {
@@ -27,7 +39,8 @@ const byName = (name: string): GateCase => scipy.cases.find((c) => c.name === na
 
 describe(`McNemar exact test and paired bootstrap, against scipy ${scipy.scipy}`, () => {
   it('the exact binomial p-value equals scipy.stats.binomtest to 1e-10 relative, down to 1e-278', () => {
-    for (const { k, n, p } of scipy.binomtest) assert.ok(relative(binomialTestHalf(k, n), p) < 1e-10, `k=${k} n=${n}: ${binomialTestHalf(k, n)} vs ${p}`);
+    for (const { k, n, p } of scipy.binomtest)
+      assert.ok(relative(binomialTestHalf(k, n), p) < 1e-10, `k=${k} n=${n}: ${binomialTestHalf(k, n)} vs ${p}`);
     assert.equal(binomialTestHalf(0, 0), 1, 'no discordant pairs: no evidence either way');
   });
 
@@ -65,8 +78,14 @@ describe('validation gate policies', () => {
     assert.equal(gate('challenger clearly better', 'not_worse').passed, true);
     const worse = gate('challenger clearly worse', 'not_worse');
     assert.equal(worse.passed, false);
-    assert.match(worse.reasons[0]!, /significantly worse than the champion \(difference -6\.30 pts, 95% CI \[-\d+\.\d+ pts, -\d+\.\d+ pts\], McNemar p=1\.89e-6\)/);
-    assert.equal(worse.comparison!.p_value, mcnemarExact(bits(byName('challenger clearly worse').first), bits(byName('challenger clearly worse').second)).pValue);
+    assert.match(
+      worse.reasons[0]!,
+      /significantly worse than the champion \(difference -6\.30 pts, 95% CI \[-\d+\.\d+ pts, -\d+\.\d+ pts\], McNemar p=1\.89e-6\)/,
+    );
+    assert.equal(
+      worse.comparison!.p_value,
+      mcnemarExact(bits(byName('challenger clearly worse').first), bits(byName('challenger clearly worse').second)).pValue,
+    );
   });
 
   it('better promotes only a significantly better challenger', () => {
@@ -80,19 +99,39 @@ describe('validation gate policies', () => {
     const small = gate('equal models, small holdout', 'not_worse');
     assert.equal(small.passed, false);
     assert.deepEqual(small.reasons, ['only 120 holdout rows that neither model trained on (minimum 200): too few to replace the champion']);
-    assert.equal(validationGate(holdout(bits(byName('equal models, small holdout').second)), null, { minAccuracy: 0.5, minPrecision: 0.5 }).passed, true);
+    assert.equal(
+      validationGate(holdout(bits(byName('equal models, small holdout').second)), null, { minAccuracy: 0.5, minPrecision: 0.5 }).passed,
+      true,
+    );
     const none = validationGate(holdout([]), null);
-    assert.deepEqual([none.passed, none.reasons], [false, ['no holdout rows that the models did not train on: nothing to judge the candidate on']]);
+    assert.deepEqual(
+      [none.passed, none.reasons],
+      [false, ['no holdout rows that the models did not train on: nothing to judge the candidate on']],
+    );
   });
 
   it('no champion: thresholds only, no comparison', () => {
     const first = validationGate(holdout(bits(byName('close models').second)), null, { policy: 'better' });
     assert.deepEqual([first.passed, first.comparison], [true, null]);
-    assert.match(validationGate(holdout(bits(byName('close models').second)), null, { minAccuracy: 0.95 }).reasons[0]!, /accuracy 0\.\d+ < threshold 0\.95/);
+    assert.match(
+      validationGate(holdout(bits(byName('close models').second)), null, { minAccuracy: 0.95 }).reasons[0]!,
+      /accuracy 0\.\d+ < threshold 0\.95/,
+    );
   });
 });
 
-interface Decision { passed: boolean; policy: string; champion_version: number | null; holdout_rows: number; holdout_fingerprint: string; difference: number | null; ci_low: number | null; ci_high: number | null; p_value: number | null; reasons: string }
+interface Decision {
+  passed: boolean;
+  policy: string;
+  champion_version: number | null;
+  holdout_rows: number;
+  holdout_fingerprint: string;
+  difference: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  p_value: number | null;
+  reasons: string;
+}
 
 describe('every gate decision is kept and shown, and each version pins its record', () => {
   it('registry, CLI (models decisions, models show) and REST show the difference, its interval and the p-value', async (t) => {
@@ -100,25 +139,55 @@ describe('every gate decision is kept and shown, and each version pins its recor
     const env = { UPDRAFT_HOME: home };
     writeChurnData(join(home, 'data', 'churn'), { drift: true, rows: 600 });
     const dagsTest = async (conf: Record<string, unknown>) => {
-      const r = await runCli(['--dags-folder', join(REPO, 'dags'), 'dags', 'test', 'ml_retraining_pipeline', '--output', 'json', '--retry-delay-scale', '0',
-        // Cooldown 0: each run retrains (none is merged into the one before).
-        // 600 rows: a 120-row holdout, which min_holdout_rows lets decide (honest-gate.test.ts tests the minimum).
-        '--conf', JSON.stringify({ trees: 10, min_accuracy: 0.7, min_precision: 0.7, retrain_cooldown_minutes: 0, min_holdout_rows: 100, ...conf })], env);
+      const r = await runCli(
+        [
+          '--dags-folder',
+          join(REPO, 'dags'),
+          'dags',
+          'test',
+          'ml_retraining_pipeline',
+          '--output',
+          'json',
+          '--retry-delay-scale',
+          '0',
+          // Cooldown 0: each run retrains (none is merged into the one before).
+          // 600 rows: a 120-row holdout, which min_holdout_rows lets decide (honest-gate.test.ts tests the minimum).
+          '--conf',
+          JSON.stringify({ trees: 10, min_accuracy: 0.7, min_precision: 0.7, retrain_cooldown_minutes: 0, min_holdout_rows: 100, ...conf }),
+        ],
+        env,
+      );
       assert.ok(r.stdout, `dags test printed no run: ${r.stderr}`);
-      return { code: r.code, run: JSON.parse(r.stdout) as { run_id: string; task_instances: Array<{ task_id: string; state: string; error: string | null }> } };
+      return {
+        code: r.code,
+        run: JSON.parse(r.stdout) as { run_id: string; task_instances: Array<{ task_id: string; state: string; error: string | null }> },
+      };
     };
     const first = await dagsTest({});
     assert.equal(first.code, 0);
     // The same data and seed train the same model: no discordant rows, p = 1, a zero-width interval.
     const strict = await dagsTest({ gate_policy: 'better' });
     assert.equal(strict.code, 1);
-    assert.match(strict.run.task_instances.find((x) => x.task_id === 'validate')!.error!, /not significantly better than the champion \(difference 0\.00 pts, 95% CI \[0\.00 pts, 0\.00 pts\], McNemar p=1\.00\)/);
+    assert.match(
+      strict.run.task_instances.find((x) => x.task_id === 'validate')!.error!,
+      /not significantly better than the champion \(difference 0\.00 pts, 95% CI \[0\.00 pts, 0\.00 pts\], McNemar p=1\.00\)/,
+    );
     const second = await dagsTest({});
     assert.equal(second.code, 0);
 
     const decisions = await cliJson<Decision[]>(['models', 'decisions', 'churn'], env);
-    assert.deepEqual(decisions.map((d) => [d.passed, d.policy, d.champion_version]), [[true, 'not_worse', null], [false, 'better', 1], [true, 'not_worse', 1]]);
-    assert.deepEqual(decisions.map((d) => d.holdout_rows), [120, 120, 120]);
+    assert.deepEqual(
+      decisions.map((d) => [d.passed, d.policy, d.champion_version]),
+      [
+        [true, 'not_worse', null],
+        [false, 'better', 1],
+        [true, 'not_worse', 1],
+      ],
+    );
+    assert.deepEqual(
+      decisions.map((d) => d.holdout_rows),
+      [120, 120, 120],
+    );
     assert.equal(new Set(decisions.map((d) => d.holdout_fingerprint)).size, 1, 'the same rows, the same fingerprint');
     assert.deepEqual([decisions[0]!.difference, decisions[0]!.p_value], [null, null], 'no champion, no comparison');
     for (const d of decisions.slice(1)) assert.deepEqual([d.difference, d.ci_low, d.ci_high, d.p_value], [0, 0, 0, 1]);
@@ -128,7 +197,17 @@ describe('every gate decision is kept and shown, and each version pins its recor
     // biome-ignore lint/suspicious/noExplicitAny: the version record is free-form JSON; the assertions below read it field by field
     const shown = await cliJson<{ version: number; record: Record<string, any> }>(['models', 'show', 'churn', '2'], env);
     const record = shown.record;
-    assert.deepEqual(Object.keys(record).sort(), ['calibrator', 'dag', 'data', 'feature_schema', 'gate', 'metrics', 'model_uri', 'params', 'tracking_run_id']);
+    assert.deepEqual(Object.keys(record).sort(), [
+      'calibrator',
+      'dag',
+      'data',
+      'feature_schema',
+      'gate',
+      'metrics',
+      'model_uri',
+      'params',
+      'tracking_run_id',
+    ]);
     assert.equal(record.dag.dag_id, 'ml_retraining_pipeline');
     assert.equal(record.dag.run_id, second.run.run_id);
     assert.match(record.dag.fingerprint, /^[0-9a-f]{16}$/);
@@ -136,13 +215,22 @@ describe('every gate decision is kept and shown, and each version pins its recor
     const trainCsv = readFileSync(join(home, 'data', 'churn', 'train.csv'));
     assert.equal(record.data.sha256, createHash('sha256').update(trainCsv).digest('hex'));
     assert.deepEqual([record.data.n_train, record.data.n_test], [480, 120]);
-    assert.deepEqual(record.feature_schema.features.map((f: { name: string }) => f.name), ['tenure_months', 'monthly_charges', 'support_calls', 'usage_gb', 'contract_months', 'age']);
+    assert.deepEqual(
+      record.feature_schema.features.map((f: { name: string }) => f.name),
+      ['tenure_months', 'monthly_charges', 'support_calls', 'usage_gb', 'contract_months', 'age'],
+    );
     assert.deepEqual([record.feature_schema.target, record.feature_schema.classes], ['churned', ['0', '1']]);
     assert.equal(record.params.trees, 10);
     assert.equal(typeof record.metrics.accuracy, 'number');
-    assert.deepEqual([record.gate.passed, record.gate.champion_version, record.gate.comparison.p_value, record.gate.candidate_run_id], [true, 1, 1, record.tracking_run_id]);
+    assert.deepEqual(
+      [record.gate.passed, record.gate.champion_version, record.gate.comparison.p_value, record.gate.candidate_run_id],
+      [true, 1, 1, record.tracking_run_id],
+    );
     // Same data, same seed: the champion trained on exactly the candidate's training rows, so its whole test split is honest.
-    assert.deepEqual([record.gate.holdout.rows, record.gate.holdout.test_rows, record.gate.holdout.trained_by_champion, record.gate.holdout.minimum], [120, 120, 0, 100]);
+    assert.deepEqual(
+      [record.gate.holdout.rows, record.gate.holdout.test_rows, record.gate.holdout.trained_by_champion, record.gate.holdout.minimum],
+      [120, 120, 0, 100],
+    );
     assert.match(record.gate.holdout.fingerprint, /^[0-9a-f]{64}$/);
     assert.equal(record.gate.schema_change, null);
     assert.match(record.data.training_rows_uri, /\/models\/churn\/[0-9a-f-]{36}\/training-rows\.json$/);
@@ -155,7 +243,10 @@ describe('every gate decision is kept and shown, and each version pins its recor
     t.after(() => web.process.stop());
     const model = await http(`${web.url}/api/v1/models/churn`);
     assert.equal(model.status, 200);
-    assert.deepEqual(model.json.gate_decisions.map((d: { passed: boolean }) => d.passed), [true, false, true]);
+    assert.deepEqual(
+      model.json.gate_decisions.map((d: { passed: boolean }) => d.passed),
+      [true, false, true],
+    );
     assert.equal(model.json.gate_decisions[1].comparison.p_value, 1);
     const version = await http(`${web.url}/api/v1/models/churn/versions/2`);
     assert.deepEqual(version.json.record, record);
@@ -167,7 +258,11 @@ describe('every gate decision is kept and shown, and each version pins its recor
     await page.goto(`${web.url}/models?name=churn`);
     await page.getByTestId('gate-decisions').waitFor();
     assert.deepEqual(await page.locator('[data-testid="gate-decisions"] [data-testid="p-value"]').allInnerTexts(), ['1.00', '1.00', '']);
-    assert.deepEqual(await page.locator('[data-testid="gate-decisions"] [data-testid="interval"]').allInnerTexts(), ['95% [+0.00, +0.00]', '95% [+0.00, +0.00]', '']);
+    assert.deepEqual(await page.locator('[data-testid="gate-decisions"] [data-testid="interval"]').allInnerTexts(), [
+      '95% [+0.00, +0.00]',
+      '95% [+0.00, +0.00]',
+      '',
+    ]);
     await page.getByTestId('record-1').click();
     await page.locator('[data-testid="record"][data-version="1"]').waitFor();
     const shownRecord = await page.getByTestId('record').innerText();

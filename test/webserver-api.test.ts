@@ -24,7 +24,10 @@ describe('webserver REST API', () => {
     const home = tempDir('updraft-web-');
     env = { UPDRAFT_HOME: home, UPDRAFT_DAGS_FOLDER: folder, REDIS_URL: redis.url, UPDRAFT_REDIS_PREFIX: redis.prefix };
     // A finished run with retries, so there are several tries and logs to read.
-    const result = await cliJson<{ run_id: string; state: string }>(['dags', 'test', 'retry_then_succeed', '--retry-delay-scale', '0'], env);
+    const result = await cliJson<{ run_id: string; state: string }>(
+      ['dags', 'test', 'retry_then_succeed', '--retry-delay-scale', '0'],
+      env,
+    );
     assert.equal(result.state, 'success');
     testRunId = result.run_id;
     const store = await openStoreWithPlugins({ home });
@@ -58,7 +61,10 @@ describe('webserver REST API', () => {
     const retry = await http(`${base}/dags/retry_then_succeed`);
     assert.equal(retry.status, 200);
     assert.equal(retry.json.last_run_state, 'success');
-    assert.deepEqual(retry.json.recent_runs.map((r: { run_id: string }) => r.run_id), [testRunId]);
+    assert.deepEqual(
+      retry.json.recent_runs.map((r: { run_id: string }) => r.run_id),
+      [testRunId],
+    );
     const page = await http(`${base}/dags?limit=1&offset=1`);
     assert.equal(page.json.dags.length, 1);
     assert.equal(page.json.dags[0].dag_id, ids[1]);
@@ -78,7 +84,9 @@ describe('webserver REST API', () => {
     assert.equal(tasks.status, 200);
     const byId = new Map(tasks.json.tasks.map((t: { task_id: string }) => [t.task_id, t]));
     assert.ok(byId.size > 2);
-    for (const t of tasks.json.tasks) for (const d of t.downstream_task_ids) assert.ok((byId.get(d) as { upstream_task_ids: string[] }).upstream_task_ids.includes(t.task_id));
+    for (const t of tasks.json.tasks)
+      for (const d of t.downstream_task_ids)
+        assert.ok((byId.get(d) as { upstream_task_ids: string[] }).upstream_task_ids.includes(t.task_id));
     const errors = await http(`${base}/importErrors`);
     assert.equal(errors.status, 200);
     assert.equal(errors.json.total_entries, 1);
@@ -93,19 +101,33 @@ describe('webserver REST API', () => {
     assert.equal(listed.find((d) => d.dag_id === 'good_dag')?.is_paused, true);
     assert.equal((await http(`${base}/dags/good_dag`, { method: 'PATCH', body: { is_paused: false } })).json.is_paused, false);
 
-    const form = await http(`${base}/dags/good_dag`, { method: 'PATCH', raw: 'is_paused=true', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = await http(`${base}/dags/good_dag`, {
+      method: 'PATCH',
+      raw: 'is_paused=true',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assert.equal(form.status, 415);
-    const text = await http(`${base}/dags/good_dag`, { method: 'PATCH', raw: '{"is_paused":true}', headers: { 'content-type': 'text/plain' } });
+    const text = await http(`${base}/dags/good_dag`, {
+      method: 'PATCH',
+      raw: '{"is_paused":true}',
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.equal(text.status, 415);
     assert.equal((await http(`${base}/dags/good_dag`, { method: 'PATCH', body: { is_paused: 'yes' } })).status, 400);
     assert.equal((await http(`${base}/dags/good_dag`, { method: 'PATCH', body: {} })).status, 400);
-    assert.equal((await http(`${base}/dags/good_dag`, { method: 'PATCH', raw: '{not json', headers: { 'content-type': 'application/json' } })).status, 400);
+    assert.equal(
+      (await http(`${base}/dags/good_dag`, { method: 'PATCH', raw: '{not json', headers: { 'content-type': 'application/json' } })).status,
+      400,
+    );
     assert.equal((await http(`${base}/dags/no_such_dag`, { method: 'PATCH', body: { is_paused: true } })).status, 404);
     assert.equal((await http(`${base}/dags/good_dag`)).json.is_paused, false, 'rejected writes changed nothing');
   });
 
   it('triggers a run with conf; duplicates are 409; bad conf, dates and run ids are 400; runs list and filter', async () => {
-    const created = await http(`${base}/dags/bash_env/dagRuns`, { method: 'POST', body: { dag_run_id: 'api_run_1', conf: { greeting: 'hi' } } });
+    const created = await http(`${base}/dags/bash_env/dagRuns`, {
+      method: 'POST',
+      body: { dag_run_id: 'api_run_1', conf: { greeting: 'hi' } },
+    });
     assert.equal(created.status, 200, created.text);
     assert.deepEqual([created.json.run_id, created.json.state, created.json.conf], ['api_run_1', 'queued', { greeting: 'hi' }]);
     const again = await http(`${base}/dags/bash_env/dagRuns`, { method: 'POST', body: { dag_run_id: 'api_run_1' } });
@@ -118,7 +140,10 @@ describe('webserver REST API', () => {
     assert.equal((await http(`${base}/dags/no_such_dag/dagRuns`, { method: 'POST', body: {} })).status, 404);
 
     const runs = await http(`${base}/dags/bash_env/dagRuns`);
-    assert.deepEqual(runs.json.dag_runs.map((r: { run_id: string }) => r.run_id), ['api_run_1']);
+    assert.deepEqual(
+      runs.json.dag_runs.map((r: { run_id: string }) => r.run_id),
+      ['api_run_1'],
+    );
     assert.equal((await http(`${base}/dags/bash_env/dagRuns?state=success`)).json.total_entries, 0);
     assert.equal((await http(`${base}/dags/bash_env/dagRuns?state=bogus`)).status, 400);
     assert.equal((await http(`${base}/dags/bash_env/dagRuns/api_run_1`)).json.conf.greeting, 'hi');
@@ -134,7 +159,10 @@ describe('webserver REST API', () => {
     const flaky = latest.json.task_instances.find((t: { try_number: number }) => t.try_number > 1);
     assert.ok(flaky, JSON.stringify(latest.json));
     const tries = await http(`${run}/taskInstances/${flaky.task_id}/tries`);
-    assert.deepEqual(tries.json.task_instances.map((t: { try_number: number }) => t.try_number), Array.from({ length: flaky.try_number }, (_, i) => i + 1));
+    assert.deepEqual(
+      tries.json.task_instances.map((t: { try_number: number }) => t.try_number),
+      Array.from({ length: flaky.try_number }, (_, i) => i + 1),
+    );
     assert.equal(tries.json.task_instances[0].state, 'up_for_retry');
     assert.equal(tries.json.task_instances.at(-1).state, 'success');
     assert.equal((await http(`${run}/taskInstances/${flaky.task_id}`)).json.try_number, flaky.try_number);
@@ -154,19 +182,43 @@ describe('webserver REST API', () => {
     const dry = await http(`${base}/dags/retry_then_succeed/clearTaskInstances`, { method: 'POST', body: { ...body, dry_run: true } });
     assert.deepEqual([dry.status, dry.json.task_instances], [200, [{ task_id: 'flaky', try_number: 4 }]]);
     assert.equal((await http(`${base}/dags/retry_then_succeed/dagRuns/${encodeURIComponent(testRunId)}`)).json.state, 'success', 'dry run');
-    assert.equal((await http(`${base}/dags/retry_then_succeed/clearTaskInstances`, { method: 'POST', body: { ...body, task_ids: ['nope'] } })).status, 404);
-    assert.equal((await http(`${base}/dags/retry_then_succeed/clearTaskInstances`, { method: 'POST', body: { task_ids: ['flaky'] } })).status, 400);
-    assert.equal((await http(`${base}/dags/retry_then_succeed/clearTaskInstances`, { method: 'POST', body: { ...body, dag_run_id: 'no_run' } })).status, 404);
+    assert.equal(
+      (await http(`${base}/dags/retry_then_succeed/clearTaskInstances`, { method: 'POST', body: { ...body, task_ids: ['nope'] } })).status,
+      404,
+    );
+    assert.equal(
+      (await http(`${base}/dags/retry_then_succeed/clearTaskInstances`, { method: 'POST', body: { task_ids: ['flaky'] } })).status,
+      400,
+    );
+    assert.equal(
+      (await http(`${base}/dags/retry_then_succeed/clearTaskInstances`, { method: 'POST', body: { ...body, dag_run_id: 'no_run' } }))
+        .status,
+      404,
+    );
     const cleared = await http(`${base}/dags/retry_then_succeed/clearTaskInstances`, { method: 'POST', body });
     assert.deepEqual(cleared.json.task_instances, [{ task_id: 'flaky', try_number: 4 }]);
     assert.equal((await http(`${base}/dags/retry_then_succeed/dagRuns/${encodeURIComponent(testRunId)}`)).json.state, 'queued');
-    const tries = await cliJson<Array<{ try_number: number; state: string }>>(['tasks', 'states-for-dag-run', 'retry_then_succeed', testRunId], env);
-    assert.deepEqual(tries.map((t) => [t.try_number, t.state]), [[1, 'up_for_retry'], [2, 'up_for_retry'], [3, 'success'], [4, 'none']]);
+    const tries = await cliJson<Array<{ try_number: number; state: string }>>(
+      ['tasks', 'states-for-dag-run', 'retry_then_succeed', testRunId],
+      env,
+    );
+    assert.deepEqual(
+      tries.map((t) => [t.try_number, t.state]),
+      [
+        [1, 'up_for_retry'],
+        [2, 'up_for_retry'],
+        [3, 'success'],
+        [4, 'none'],
+      ],
+    );
   });
 
   it('model registry: versions, history, promote, roll back; unknown versions 404, bad names 400', async () => {
     const models = await http(`${base}/models`);
-    assert.deepEqual(models.json.models.map((m: { name: string }) => m.name), ['churn']);
+    assert.deepEqual(
+      models.json.models.map((m: { name: string }) => m.name),
+      ['churn'],
+    );
     assert.equal((await http(`${base}/models/churn/rollback`, { method: 'POST', body: {} })).status, 404, 'nothing to roll back to yet');
     const p1 = await http(`${base}/models/churn/versions/1/promote`, { method: 'POST', body: {} });
     assert.deepEqual([p1.status, p1.json.production_version, p1.json.previous_version], [200, 1, null]);
@@ -175,8 +227,14 @@ describe('webserver REST API', () => {
     const back = await http(`${base}/models/churn/rollback`, { method: 'POST', body: {} });
     assert.deepEqual([back.status, back.json.production_version, back.json.previous_version], [200, 1, 2]);
     const model = await http(`${base}/models/churn`);
-    assert.deepEqual(model.json.versions.map((v: { stage: string }) => v.stage), ['Production', 'Archived']);
-    assert.deepEqual(model.json.production_history.map((p: { version: number }) => p.version), [1, 2, 1]);
+    assert.deepEqual(
+      model.json.versions.map((v: { stage: string }) => v.stage),
+      ['Production', 'Archived'],
+    );
+    assert.deepEqual(
+      model.json.production_history.map((p: { version: number }) => p.version),
+      [1, 2, 1],
+    );
     assert.equal(model.json.production_history[1].reason, 'better accuracy');
     assert.equal(model.json.aliases.champion, 1);
     assert.equal((await http(`${base}/models/churn/versions`)).json.total_entries, 2);
@@ -202,7 +260,12 @@ describe('webserver REST API', () => {
     });
     const failed = await http(`${base}/dags/edge_cases`);
     assert.equal(failed.status, 500);
-    assert.deepEqual(failed.json, { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'internal error (see the webserver log)' });
+    assert.deepEqual(failed.json, {
+      type: 'about:blank',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'internal error (see the webserver log)',
+    });
     assert.doesNotMatch(failed.text, /SyntaxError|at \w|\.ts:/);
     await waitFor('the error in the webserver log', async () => /"msg":"request failed"/.test(readFileSync(server.logFile, 'utf8')));
   });
@@ -225,7 +288,12 @@ describe('webserver REST API', () => {
     const metrics = await http(base.replace('/api/v1', '/metrics'));
     assert.equal(metrics.status, 200);
     assert.match(metrics.type, /text\/plain/);
-    for (const line of [/^updraft_dag_runs\{state="queued"\} 2$/m, /^updraft_task_tries\{state="up_for_retry"\} \d+$/m, /^updraft_task_duration_seconds_bucket\{le="\+Inf",state="success"\} \d+$/m, /^updraft_queue_depth\{queue="default",state="waiting"\} \d+$/m]) {
+    for (const line of [
+      /^updraft_dag_runs\{state="queued"\} 2$/m,
+      /^updraft_task_tries\{state="up_for_retry"\} \d+$/m,
+      /^updraft_task_duration_seconds_bucket\{le="\+Inf",state="success"\} \d+$/m,
+      /^updraft_queue_depth\{queue="default",state="waiting"\} \d+$/m,
+    ]) {
       assert.match(metrics.text, line);
     }
   });
@@ -233,7 +301,11 @@ describe('webserver REST API', () => {
 
 describe('webserver security', () => {
   it('refuses to listen beyond loopback without UPDRAFT_API_TOKEN (one line, exit 1)', async () => {
-    const result = await runCli(['webserver', '--host', '0.0.0.0', '--port', '0'], { UPDRAFT_HOME: tempDir(), UPDRAFT_DAGS_FOLDER: dagFolderFrom('features/good.ts'), UPDRAFT_API_TOKEN: '' });
+    const result = await runCli(['webserver', '--host', '0.0.0.0', '--port', '0'], {
+      UPDRAFT_HOME: tempDir(),
+      UPDRAFT_DAGS_FOLDER: dagFolderFrom('features/good.ts'),
+      UPDRAFT_API_TOKEN: '',
+    });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^updraft: error: refusing to listen on 0\.0\.0\.0 without an API token/);
     assert.equal(result.stderr.trim().split('\n').length, 1);
@@ -242,11 +314,18 @@ describe('webserver security', () => {
   it('with a token, every write needs it and reads do not', async () => {
     const redis = await startRedis();
     const home = tempDir();
-    const env = { UPDRAFT_HOME: home, UPDRAFT_DAGS_FOLDER: dagFolderFrom('features/good.ts'), REDIS_URL: redis.url, UPDRAFT_REDIS_PREFIX: redis.prefix, UPDRAFT_API_TOKEN: 's3cret-token-of-24-chars' };
+    const env = {
+      UPDRAFT_HOME: home,
+      UPDRAFT_DAGS_FOLDER: dagFolderFrom('features/good.ts'),
+      REDIS_URL: redis.url,
+      UPDRAFT_REDIS_PREFIX: redis.prefix,
+      UPDRAFT_API_TOKEN: 's3cret-token-of-24-chars',
+    };
     const { process: server, url } = await startWebserverProcess(env, home, ['--host', '0.0.0.0']);
     try {
       const local = url.replace('0.0.0.0', '127.0.0.1');
-      const write = (headers: Record<string, string>) => http(`${local}/api/v1/dags/good_dag`, { method: 'PATCH', body: { is_paused: true }, headers });
+      const write = (headers: Record<string, string>) =>
+        http(`${local}/api/v1/dags/good_dag`, { method: 'PATCH', body: { is_paused: true }, headers });
       assert.equal((await write({})).status, 401);
       assert.equal((await write({ authorization: 'Bearer wrong' })).status, 401);
       assert.equal((await http(`${local}/api/v1/dags/good_dag`)).json.is_paused, false);

@@ -7,20 +7,29 @@ const LONG_TOKEN = 'a-token-of-24-characters';
 
 describe('webserver binding: loopback by resolved address, no short API token', () => {
   it('loopback is what the host resolves to, not how its name starts', async () => {
-    for (const address of ['127.0.0.1', '127.8.9.1', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) assert.equal(isLoopbackAddress(address), true, address);
-    for (const address of ['0.0.0.0', '10.0.0.5', '::', '::ffff:10.0.0.5', '1127.0.0.1', 'fe80::1']) assert.equal(isLoopbackAddress(address), false, address);
+    for (const address of ['127.0.0.1', '127.8.9.1', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'])
+      assert.equal(isLoopbackAddress(address), true, address);
+    for (const address of ['0.0.0.0', '10.0.0.5', '::', '::ffff:10.0.0.5', '1127.0.0.1', 'fe80::1'])
+      assert.equal(isLoopbackAddress(address), false, address);
     assert.equal(await isLoopback('localhost'), true);
     assert.equal(await isLoopback('127.0.0.1'), true);
     assert.equal(await isLoopback('0.0.0.0'), false);
     // `.invalid` never resolves (RFC 2606): a name that merely starts like a loopback address is not one.
-    await assert.rejects(assertSafeBinding('127.0.0.1.invalid', undefined), /^InvalidInputError: --host 127\.0\.0\.1\.invalid does not resolve \(ENOTFOUND\)/);
+    await assert.rejects(
+      assertSafeBinding('127.0.0.1.invalid', undefined),
+      /^InvalidInputError: --host 127\.0\.0\.1\.invalid does not resolve \(ENOTFOUND\)/,
+    );
     await assert.rejects(assertSafeBinding('0.0.0.0', undefined), /refusing to listen on 0\.0\.0\.0 without an API token/);
     await assertSafeBinding('0.0.0.0', LONG_TOKEN);
     await assertSafeBinding('localhost', undefined);
   });
 
   it('updraft webserver --host <a name that does not resolve>: one line, exit 1', async () => {
-    const r = await runCli(['webserver', '--host', '127.0.0.1.invalid', '--port', '0'], { UPDRAFT_HOME: tempDir(), UPDRAFT_DAGS_FOLDER: dagFolderFrom('features/good.ts'), UPDRAFT_API_TOKEN: '' });
+    const r = await runCli(['webserver', '--host', '127.0.0.1.invalid', '--port', '0'], {
+      UPDRAFT_HOME: tempDir(),
+      UPDRAFT_DAGS_FOLDER: dagFolderFrom('features/good.ts'),
+      UPDRAFT_API_TOKEN: '',
+    });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^updraft: error: --host 127\.0\.0\.1\.invalid does not resolve \(ENOTFOUND\): [^\n]+\n$/);
   });

@@ -40,7 +40,12 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     wideRuns = await seedHistory(store, wideDagSpec({ dagId: WIDE, tasks: 1000 }), 30);
     const graphFile = join(home, 'graph_dag.ts');
     writeFileSync(graphFile, GRAPH_FILE_TEXT);
-    graphRuns = await seedHistory(store, wideDagSpec({ dagId: GRAPH, tasks: 200, groupSize: 20, params: { model: 'churn', trees: 20, fast: true } }), 6, graphFile);
+    graphRuns = await seedHistory(
+      store,
+      wideDagSpec({ dagId: GRAPH, tasks: 200, groupSize: 20, params: { model: 'churn', trees: 20, fast: true } }),
+      6,
+      graphFile,
+    );
     const broken = join(home, 'broken_dag.ts');
     writeFileSync(broken, BROKEN_TEXT);
     await store.importErrors.replaceAll([{ filename: broken, message: 'broken on purpose (at line 3)' }], new Date());
@@ -75,7 +80,10 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     const newest = wideRuns.at(-1)!;
     assert.equal(await page.getByTestId(`run-${newest}`).getAttribute('data-state'), 'running');
     const heights = await page.locator('[data-testid="run-bar"]').evaluateAll((els) => els.map((el) => el.getBoundingClientRect().height));
-    assert.ok(heights.every((px) => px >= 3), 'every run has a bar');
+    assert.ok(
+      heights.every((px) => px >= 3),
+      'every run has a bar',
+    );
     assert.ok(new Set(heights.map(Math.round)).size > 1, `bar heights follow durations: ${heights.join(',')}`);
     // Every state the engine knows has its legend entry.
     for (const s of Object.values(TaskInstanceState)) assert.ok(await page.getByTestId(`legend-${s}`).isVisible(), `legend entry ${s}`);
@@ -83,7 +91,12 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     // Hover: run id, logical date, state and duration.
     const finished = wideRuns.at(-2)!;
     const title = await page.getByTestId(`run-${finished}`).getAttribute('title');
-    assert.match(title!, new RegExp(`${finished.replace(/[.+]/g, '\\$&')}\\nlogical date \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\nstate (success|failed)\\nduration \\d+ m \\d\\d s`));
+    assert.match(
+      title!,
+      new RegExp(
+        `${finished.replace(/[.+]/g, '\\$&')}\\nlogical date \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\nstate (success|failed)\\nduration \\d+ m \\d\\d s`,
+      ),
+    );
     const drawnRows = await page.locator('.grid-row').count();
     assert.ok(drawnRows > 20 && drawnRows < 120, `only the rows in view are in the DOM (${drawnRows} of 1,020)`);
     await screenshot(page, 'views-01-grid-1000-tasks');
@@ -92,7 +105,9 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     await page.getByTestId('grid').evaluate((el) => el.scrollTo(0, el.scrollHeight));
     await page.locator('[data-task-row="group_19.task_049"]').waitFor();
     assert.ok(Date.now() - started < BIG_GRID_BOUND_MS, `loaded and scrolled in ${Date.now() - started} ms`);
-    const headTop = await page.locator('.grid-head').evaluate((el) => el.getBoundingClientRect().top - el.parentElement!.getBoundingClientRect().top);
+    const headTop = await page
+      .locator('.grid-head')
+      .evaluate((el) => el.getBoundingClientRect().top - el.parentElement!.getBoundingClientRect().top);
     assert.ok(Math.abs(headTop) <= 1, 'the run bars stay on top while the rows scroll (sticky header)');
     await screenshot(page, 'views-02-grid-scrolled-to-the-end');
     await page.getByTestId('grid').evaluate((el) => el.scrollTo(0, 0));
@@ -137,7 +152,11 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
   });
 
   it('grid API: ETag and If-None-Match → 304 on the grid, run and task endpoints', async () => {
-    for (const path of [`/dags/${WIDE}/grid?limit=25`, `/dags/${GRAPH}/dagRuns/${encodeURIComponent(graphRuns[0]!)}`, `/dags/${GRAPH}/dagRuns/${encodeURIComponent(graphRuns[0]!)}/taskInstances`]) {
+    for (const path of [
+      `/dags/${WIDE}/grid?limit=25`,
+      `/dags/${GRAPH}/dagRuns/${encodeURIComponent(graphRuns[0]!)}`,
+      `/dags/${GRAPH}/dagRuns/${encodeURIComponent(graphRuns[0]!)}/taskInstances`,
+    ]) {
       const first = await fetch(`${url}/api/v1${path}`);
       const etag = first.headers.get('etag');
       assert.ok(etag, path);
@@ -159,7 +178,10 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     const faded = page.locator('[data-edge="group_00.task_004->group_00.task_005"]');
     assert.equal(await faded.getAttribute('data-followed'), 'false');
     assert.ok(Number(await faded.evaluate((el) => getComputedStyle(el).opacity)) < 0.5, 'drawn faded');
-    assert.equal(await page.locator('[data-edge][data-followed="true"]').count(), 200 - 10 - (await page.locator('[data-edge][data-followed="false"]').count()));
+    assert.equal(
+      await page.locator('[data-edge][data-followed="true"]').count(),
+      200 - 10 - (await page.locator('[data-edge][data-followed="false"]').count()),
+    );
     const box = await page.locator('.graph-box').boundingBox();
     const panel = await page.getByTestId('task-panel').boundingBox();
     assert.ok(box!.x + box!.width <= panel!.x, 'the graph ends where the task panel begins');
@@ -169,10 +191,14 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     await screenshot(page, 'views-04-graph-200-tasks');
 
     await page.getByTestId('graph-fit').click();
-    const inView = await page.locator('[data-node]').evaluateAll((nodes, b) => nodes.filter((n) => {
-      const r = n.getBoundingClientRect();
-      return r.left >= b.x - 1 && r.right <= b.x + b.width + 1 && r.top >= b.y - 1 && r.bottom <= b.y + b.height + 1;
-    }).length, box!);
+    const inView = await page.locator('[data-node]').evaluateAll(
+      (nodes, b) =>
+        nodes.filter((n) => {
+          const r = n.getBoundingClientRect();
+          return r.left >= b.x - 1 && r.right <= b.x + b.width + 1 && r.top >= b.y - 1 && r.bottom <= b.y + b.height + 1;
+        }).length,
+      box!,
+    );
     assert.equal(inView, 200, 'Fit puts every node in view');
     await screenshot(page, 'views-05-graph-fitted');
     const fitted = (await page.getByTestId('node-group_00.task_000').boundingBox())!.width;
@@ -188,7 +214,10 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     await page.getByTestId('node-group_00.task_000').click();
     await page.getByTestId('task-log').waitFor();
     const link = new URL(page.url());
-    assert.deepEqual([link.pathname, link.searchParams.get('view'), link.searchParams.get('run'), link.searchParams.get('task')], [`/dags/${GRAPH}`, 'graph', run, 'group_00.task_000']);
+    assert.deepEqual(
+      [link.pathname, link.searchParams.get('view'), link.searchParams.get('run'), link.searchParams.get('task')],
+      [`/dags/${GRAPH}`, 'graph', run, 'group_00.task_000'],
+    );
   });
 
   it('Gantt of a run: a bar per try, queued apart from running, the retry visible; task duration across runs', async () => {
@@ -203,8 +232,11 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     const queued = await retried.getByTestId('gantt-queued-group_00.task_000-1').boundingBox();
     const ran = await retried.getByTestId('gantt-bar-group_00.task_000-1').boundingBox();
     assert.ok(queued!.x + queued!.width <= ran!.x + 1, 'queued time ends where running time begins');
-    const queuedTasks = new Set((await http(`${url}/api/v1/dags/${GRAPH}/dagRuns/${encodeURIComponent(run)}/gantt`)).json.task_instances
-      .filter((t: { queued_at: string | null }) => t.queued_at !== null).map((t: { task_id: string }) => t.task_id));
+    const queuedTasks = new Set(
+      (await http(`${url}/api/v1/dags/${GRAPH}/dagRuns/${encodeURIComponent(run)}/gantt`)).json.task_instances
+        .filter((t: { queued_at: string | null }) => t.queued_at !== null)
+        .map((t: { task_id: string }) => t.task_id),
+    );
     assert.ok(queuedTasks.size > 190);
     assert.equal(await page.locator('[data-testid^="gantt-row-"]').count(), queuedTasks.size, 'a row per task that was queued');
     await screenshot(page, 'views-06-gantt');
@@ -212,7 +244,7 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     await page.getByTestId('view-duration').click();
     await page.locator('[data-testid^="duration-line-"]').first().waitFor();
     assert.equal(await page.locator('[data-testid^="duration-line-"]').count(), 10);
-    assert.ok(await page.locator('[data-testid="duration-chart"] circle').count() >= 40, 'a point per task per finished run');
+    assert.ok((await page.locator('[data-testid="duration-chart"] circle').count()) >= 40, 'a point per task per finished run');
     await screenshot(page, 'views-07-task-duration');
   });
 
@@ -222,7 +254,10 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     assert.equal(await page.getByTestId('code-fingerprint').innerText(), 'synthetic000000');
     assert.match(await page.getByTestId('code-meta').innerText(), /parsed at\s+\d{4}-\d\d-\d\d/);
     assert.equal(await page.locator('[data-testid="code"] li').count(), GRAPH_FILE_TEXT.split('\n').length);
-    assert.ok(await page.getByTestId('code-changed').isVisible(), 'the file differs from what was parsed (the seed made up the fingerprint)');
+    assert.ok(
+      await page.getByTestId('code-changed').isVisible(),
+      'the file differs from what was parsed (the seed made up the fingerprint)',
+    );
     await screenshot(page, 'views-08-code');
 
     await page.goto(url);
@@ -232,7 +267,11 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     assert.equal(await marked.innerText(), "throw new Error('broken on purpose');");
     assert.equal(await page.locator('[data-testid="import-errors"] ol.code li').count(), BROKEN_TEXT.split('\n').length);
     await screenshot(page, 'views-09-import-error-source');
-    assert.equal((await http(`${url}/api/v1/importErrors/source?filename=${encodeURIComponent('/etc/passwd')}`)).status, 404, 'only files with an import error are served');
+    assert.equal(
+      (await http(`${url}/api/v1/importErrors/source?filename=${encodeURIComponent('/etc/passwd')}`)).status,
+      404,
+      'only files with an import error are served',
+    );
   });
 
   it('actions: clear with downstream (dry-run list, then real), mark task / run, delete run — each behind a confirmation; conf-aware Trigger', async () => {
@@ -258,12 +297,17 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     await page.getByTestId('confirm-option-downstream').check();
     await page.getByTestId('confirm-yes').click();
     await page.getByTestId('confirm-dialog').waitFor({ state: 'hidden' });
-    assert.deepEqual(await tryNumbers(), [upstream, cleared! + 1, downstream! + 1], 'the task and its downstream got a new try, its upstream did not');
+    assert.deepEqual(
+      await tryNumbers(),
+      [upstream, cleared! + 1, downstream! + 1],
+      'the task and its downstream got a new try, its upstream did not',
+    );
     await page.getByTestId(`try-${cleared! + 1}`).waitFor();
 
     // Mark a task and a run, delete a run: the real API, its requests observed.
     const requests: Array<{ method: string; path: string; body: unknown }> = [];
-    const observe = (request: Request) => requests.push({ method: request.method(), path: new URL(request.url()).pathname, body: request.postDataJSON() });
+    const observe = (request: Request) =>
+      requests.push({ method: request.method(), path: new URL(request.url()).pathname, body: request.postDataJSON() });
     const taskApi = `/api/v1/dags/${GRAPH}/dagRuns/${encodeURIComponent(run)}/taskInstances/${task}`;
     const runApi = `/api/v1/dags/${GRAPH}/dagRuns/${encodeURIComponent(run)}`;
     page.on('request', (request) => ['PATCH', 'DELETE'].includes(request.method()) && observe(request));
@@ -273,18 +317,24 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     await page.getByTestId('confirm-yes').click();
     await page.getByTestId('confirm-dialog').waitFor({ state: 'hidden' });
     const patches = requests.filter((r) => r.method === 'PATCH' && r.path === taskApi);
-    assert.deepEqual(patches.map((r) => r.body), [
-      { new_state: 'success', dry_run: true, include_upstream: false, include_downstream: false },
-      { new_state: 'success', dry_run: true, include_upstream: false, include_downstream: true },
-      { new_state: 'success', dry_run: false, include_upstream: false, include_downstream: true },
-    ].slice(patches.length === 3 ? 0 : 1));
+    assert.deepEqual(
+      patches.map((r) => r.body),
+      [
+        { new_state: 'success', dry_run: true, include_upstream: false, include_downstream: false },
+        { new_state: 'success', dry_run: true, include_upstream: false, include_downstream: true },
+        { new_state: 'success', dry_run: false, include_upstream: false, include_downstream: true },
+      ].slice(patches.length === 3 ? 0 : 1),
+    );
     assert.equal((await store.tasks.latestTries(GRAPH, run)).get(task)!.state, 'success', 'the task is marked');
 
     await page.goto(`${url}/dags/${GRAPH}?run=${encodeURIComponent(run)}`);
     await page.getByTestId('run-mark-failed').click();
     await page.getByTestId('confirm-yes').click();
     await page.getByTestId('confirm-dialog').waitFor({ state: 'hidden' });
-    assert.deepEqual(requests.filter((r) => r.method === 'PATCH' && r.path === runApi).map((r) => r.body), [{ state: 'failed' }]);
+    assert.deepEqual(
+      requests.filter((r) => r.method === 'PATCH' && r.path === runApi).map((r) => r.body),
+      [{ state: 'failed' }],
+    );
     await page.getByTestId('run-delete').click();
     assert.match(await page.getByTestId('confirm-text').innerText(), /cannot be undone/);
     await screenshot(page, 'views-11-delete-run-confirmation');
@@ -319,17 +369,41 @@ describe('web UI views in a real browser: grid, graph, Gantt, task duration, cod
     await page.getByTestId('try-2').click();
     await page.waitForURL(/try=2/);
     // The URL changes before the details redraw: wait for try 2's details (a wait that fails the test if they never come).
-    await page.getByTestId('try-details').filter({ hasText: /try\s*2/ }).waitFor({ timeout: 10_000 });
+    await page
+      .getByTestId('try-details')
+      .filter({ hasText: /try\s*2/ })
+      .waitFor({ timeout: 10_000 });
     assert.match(await page.getByTestId('try-details').innerText(), /success/);
   });
 
   it('health page, favicon, and a real 404 page for an unknown DAG or path', async () => {
     // Beating now (a minute-old beat is a worker gone): a live scheduler and a worker that runs the newest wide_dag run's running tries (the seed's worker id).
     const now = new Date().toISOString();
-    await store.schedulerJobs.heartbeat({ id: 'scheduler-ui-test', hostname: hostname(), startedAt: now, latestHeartbeat: now, lastLoopMs: 12 });
-    await store.schedulerJobs.heartbeat({ id: `worker:bench-host:1:${Date.now()}`, jobType: 'WorkerJob', hostname: 'bench-host', startedAt: now, latestHeartbeat: now, lastLoopMs: 0 });
+    await store.schedulerJobs.heartbeat({
+      id: 'scheduler-ui-test',
+      hostname: hostname(),
+      startedAt: now,
+      latestHeartbeat: now,
+      lastLoopMs: 12,
+    });
+    await store.schedulerJobs.heartbeat({
+      id: `worker:bench-host:1:${Date.now()}`,
+      jobType: 'WorkerJob',
+      hostname: 'bench-host',
+      startedAt: now,
+      latestHeartbeat: now,
+      lastLoopMs: 0,
+    });
     // An idle worker: its queues come from its own heartbeat row, not from tries it runs.
-    await store.schedulerJobs.heartbeat({ id: `worker:idle-host:7:${Date.now()}`, jobType: 'WorkerJob', hostname: 'idle-host', startedAt: now, latestHeartbeat: now, lastLoopMs: 0, queues: ['training', 'gpu'] });
+    await store.schedulerJobs.heartbeat({
+      id: `worker:idle-host:7:${Date.now()}`,
+      jobType: 'WorkerJob',
+      hostname: 'idle-host',
+      startedAt: now,
+      latestHeartbeat: now,
+      lastLoopMs: 0,
+      queues: ['training', 'gpu'],
+    });
     await page.goto(`${url}/health`);
     await page.getByTestId('workers-table').waitFor();
     assert.match(await page.locator('[data-worker="idle-host:7"]').innerText(), /idle-host[\s\S]*gpu, training/);

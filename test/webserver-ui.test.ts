@@ -26,9 +26,16 @@ describe('web UI in a real browser (chromium + playwright-core)', () => {
     const home = tempDir('updraft-ui-');
     writeChurnData(join(home, 'data', 'churn'), { drift: true });
     const folder = tempDir('updraft-ui-dags-');
-    writeFileSync(join(folder, 'ml_retraining_pipeline.ts'), `export { default } from ${JSON.stringify(join(REPO, 'dags', 'ml_retraining_pipeline.ts'))};\n`);
+    writeFileSync(
+      join(folder, 'ml_retraining_pipeline.ts'),
+      `export { default } from ${JSON.stringify(join(REPO, 'dags', 'ml_retraining_pipeline.ts'))};\n`,
+    );
     writeFileSync(join(folder, 'broken_dag.ts'), `throw new Error('this DAG file is broken on purpose');\n`);
-    cluster = await TestCluster.start(folder, { UPDRAFT_HOME: home, UPDRAFT_WORKER_LOCK_SECONDS: '60', UPDRAFT_ZOMBIE_THRESHOLD_SECONDS: '120' });
+    cluster = await TestCluster.start(folder, {
+      UPDRAFT_HOME: home,
+      UPDRAFT_WORKER_LOCK_SECONDS: '60',
+      UPDRAFT_ZOMBIE_THRESHOLD_SECONDS: '120',
+    });
     // The scheduler's clock sits just after the DAG's start date: it creates no @daily run of its own.
     cluster.scheduler({ UPDRAFT_NOW: '2026-06-01T06:00:00Z' });
     cluster.worker(['--concurrency', '2']);
@@ -98,10 +105,19 @@ describe('web UI in a real browser (chromium + playwright-core)', () => {
     await page.getByTestId('clear-button').click();
     assert.match(await page.getByTestId('confirm-text').innerText(), /Run check_drift of .* again, as a new try/);
     await page.getByTestId('confirm-yes').click();
-    await page.locator(`[data-testid="cell-${runId}-check_drift"][data-try="2"][data-state="success"]`).waitFor({ timeout: RUN_DEADLINE_MS });
+    await page
+      .locator(`[data-testid="cell-${runId}-check_drift"][data-try="2"][data-state="success"]`)
+      .waitFor({ timeout: RUN_DEADLINE_MS });
     await page.locator(`[data-testid="run-${runId}"][data-state="success"]`).waitFor({ timeout: RUN_DEADLINE_MS });
-    const checkTries = (await http(`${url}/api/v1/dags/${DAG_ID}/dagRuns/${encodeURIComponent(runId)}/taskInstances/check_drift/tries`)).json.task_instances;
-    assert.deepEqual(checkTries.map((x: { try_number: number; state: string }) => [x.try_number, x.state]), [[1, 'success'], [2, 'success']]);
+    const checkTries = (await http(`${url}/api/v1/dags/${DAG_ID}/dagRuns/${encodeURIComponent(runId)}/taskInstances/check_drift/tries`))
+      .json.task_instances;
+    assert.deepEqual(
+      checkTries.map((x: { try_number: number; state: string }) => [x.try_number, x.state]),
+      [
+        [1, 'success'],
+        [2, 'success'],
+      ],
+    );
     await page.getByTestId('try-1').click();
     await page.waitForFunction(() => /Starting try 1/.test(document.querySelector('[data-testid="task-log"]')?.textContent ?? ''));
 
@@ -122,7 +138,11 @@ describe('web UI in a real browser (chromium + playwright-core)', () => {
     assert.equal((await http(`${url}/api/v1/health`)).json.scheduler.status, 'healthy');
     const metrics = (await http(`${url}/metrics`)).text;
     assert.match(metrics, /^updraft_scheduler_loop_seconds \d/m);
-    assert.match(metrics, new RegExp(`^updraft_task_duration_seconds_count\\{state="success"\\} ${TASKS.length + 1}$`, 'm'), "every task plus the cleared one's second try");
+    assert.match(
+      metrics,
+      new RegExp(`^updraft_task_duration_seconds_count\\{state="success"\\} ${TASKS.length + 1}$`, 'm'),
+      "every task plus the cleared one's second try",
+    );
   });
 
   it('Models page: the pipeline promoted churn v1; promote v2, then roll back, each behind a confirmation', async () => {
@@ -152,7 +172,10 @@ describe('web UI in a real browser (chromium + playwright-core)', () => {
     await page.getByTestId('confirm-yes').click();
     await page.locator('[data-testid="stage-1"]', { hasText: 'Production' }).waitFor();
     assert.equal((await registry.production('churn'))?.version, 1);
-    assert.deepEqual((await registry.history('churn')).map((p) => p.version), [1, 2, 1]);
+    assert.deepEqual(
+      (await registry.history('churn')).map((p) => p.version),
+      [1, 2, 1],
+    );
     await screenshot(page, '7-models-rolled-back');
   });
 
@@ -172,7 +195,10 @@ describe('web UI in a real browser (chromium + playwright-core)', () => {
     await toggle.waitFor();
     const pausedBefore: boolean = (await http(`${base}/api/v1/dags/${DAG_ID}`)).json.is_paused;
     await toggle.click();
-    await waitFor('the write to land with the token', async () => (await http(`${base}/api/v1/dags/${DAG_ID}`)).json.is_paused === !pausedBefore);
+    await waitFor(
+      'the write to land with the token',
+      async () => (await http(`${base}/api/v1/dags/${DAG_ID}`)).json.is_paused === !pausedBefore,
+    );
     await toggle.click();
     await waitFor('the second write, no prompt', async () => (await http(`${base}/api/v1/dags/${DAG_ID}`)).json.is_paused === pausedBefore);
     assert.equal(prompts.length, 1, prompts.join(' | '));

@@ -30,7 +30,11 @@ process.env.REDIS_URL = NO_REDIS;
 const ROWS = 1_000_000;
 const rowsSha = createHash('sha256').update('r'.repeat(ROWS)).digest('hex');
 
-interface TestResult { run_id: string; state: string; task_instances: Array<{ task_id: string; state: string; error: string | null }> }
+interface TestResult {
+  run_id: string;
+  state: string;
+  task_instances: Array<{ task_id: string; state: string; error: string | null }>;
+}
 
 async function dagsTest(env: Record<string, string>, extra: string[] = []): Promise<TestResult> {
   const r = await runCli(['--dags-folder', folder, 'dags', 'test', 'large_xcom', '-o', 'json', ...extra], { REDIS_URL: NO_REDIS, ...env });
@@ -41,9 +45,18 @@ async function dagsTest(env: Record<string, string>, extra: string[] = []): Prom
 /** A run of the same DAG in this process (as `dags test` runs it), once a `dags test` has stored the DAG. */
 async function runHere(store: Store, day: string, conf: Record<string, unknown> = {}): Promise<TestResult> {
   const logicalDate = new Date(day);
-  const run = (await store.runs.create(largeXcom.toSpec(), {
-    runId: `manual__${day}`, runType: DagRunType.MANUAL, logicalDate, conf, dataInterval: largeXcom.timetable.manualDataInterval(logicalDate), executor: localExecutorId(),
-  }, new Date()))!;
+  const run = (await store.runs.create(
+    largeXcom.toSpec(),
+    {
+      runId: `manual__${day}`,
+      runType: DagRunType.MANUAL,
+      logicalDate,
+      conf,
+      dataInterval: largeXcom.timetable.manualDataInterval(logicalDate),
+      executor: localExecutorId(),
+    },
+    new Date(),
+  ))!;
   const state = await runDagRunLocally(store, largeXcom, run, systemClock);
   const tries = await store.tasks.allTries(run.dagId, run.runId);
   return { run_id: run.runId, state, task_instances: tries.map((t) => ({ task_id: t.taskId, state: t.state, error: t.error })) };
@@ -51,7 +64,10 @@ async function runHere(store: Store, day: string, conf: Record<string, unknown> 
 
 /** Bytes of each task's stored xcom value, as the database holds it. */
 async function storedSizes(store: Store, runId: string): Promise<Record<string, number>> {
-  const rows = await sql<{ task_id: string; n: number }>`select task_id, length(value) as n from xcom where dag_id = 'large_xcom' and run_id = ${runId}`.execute(store.db);
+  const rows = await sql<{
+    task_id: string;
+    n: number;
+  }>`select task_id, length(value) as n from xcom where dag_id = 'large_xcom' and run_id = ${runId}`.execute(store.db);
   return Object.fromEntries(rows.rows.map((r) => [r.task_id, Number(r.n)]));
 }
 
@@ -79,7 +95,11 @@ describe('bounded XCom on SQLite', () => {
 
     const sizes = await storedSizes(store, first.run_id);
     assert.ok(sizes.produce! < 400, `the produce row holds a reference, not the value (${sizes.produce} bytes)`);
-    assert.deepEqual((await store.xcom.forRun('large_xcom', first.run_id)).get('consume'), { length: ROWS, sha256: rowsSha, note: 'größer' }, 'downstream got the whole value');
+    assert.deepEqual(
+      (await store.xcom.forRun('large_xcom', first.run_id)).get('consume'),
+      { length: ROWS, sha256: rowsSha, note: 'größer' },
+      'downstream got the whole value',
+    );
     const keys = await xcomKeys(artifacts);
     assert.equal(keys.length, 2, keys.join(', '));
     assert.ok((await artifacts.list(`xcom/large_xcom/`)).every((a) => a.size > ROWS));
@@ -89,7 +109,10 @@ describe('bounded XCom on SQLite', () => {
       const base = `/api/v1/dags/large_xcom/dagRuns/${encodeURIComponent(first.run_id)}/taskInstances/produce/xcomEntries`;
       const list = await app.inject({ method: 'GET', url: base });
       assert.equal(list.statusCode, 200, list.body);
-      assert.deepEqual((list.json() as { xcom_entries: Array<{ key: string }> }).xcom_entries.map((e) => e.key), ['return_value']);
+      assert.deepEqual(
+        (list.json() as { xcom_entries: Array<{ key: string }> }).xcom_entries.map((e) => e.key),
+        ['return_value'],
+      );
       const entry = await app.inject({ method: 'GET', url: `${base}/return_value` });
       assert.equal(entry.statusCode, 200, entry.body);
       const body = entry.json() as { task_id: string; value: { rows: string; note: string } };
@@ -100,15 +123,27 @@ describe('bounded XCom on SQLite', () => {
       await app.close();
     }
 
-    const cli = await runCli(['--dags-folder', folder, 'tasks', 'xcom', 'large_xcom', first.run_id, 'produce', '-o', 'json'], { UPDRAFT_HOME: home, REDIS_URL: NO_REDIS });
+    const cli = await runCli(['--dags-folder', folder, 'tasks', 'xcom', 'large_xcom', first.run_id, 'produce', '-o', 'json'], {
+      UPDRAFT_HOME: home,
+      REDIS_URL: NO_REDIS,
+    });
     assert.equal(cli.code, 0, cli.stderr);
     assert.equal((JSON.parse(cli.stdout) as { value: { rows: string } }).value.rows.length, ROWS);
 
     const dagRow = (await store.dags.get('large_xcom'))!;
-    const cleared = await clearTaskInstances(store, dagRow, (await store.runs.get('large_xcom', first.run_id))!, { match: (id) => id === 'produce' }, new Date());
-    assert.deepEqual(cleared.map((c) => c.task_id), ['produce']);
+    const cleared = await clearTaskInstances(
+      store,
+      dagRow,
+      (await store.runs.get('large_xcom', first.run_id))!,
+      { match: (id) => id === 'produce' },
+      new Date(),
+    );
+    assert.deepEqual(
+      cleared.map((c) => c.task_id),
+      ['produce'],
+    );
     assert.equal((await store.xcom.forRun('large_xcom', first.run_id)).has('produce'), false, 'a cleared task has no XCom');
-    assert.equal((await xcomKeys(artifacts)).length, 1, 'the cleared try\'s artifact is gone, the other run\'s is not');
+    assert.equal((await xcomKeys(artifacts)).length, 1, "the cleared try's artifact is gone, the other run's is not");
 
     await deleteDagRun(store, (await store.runs.get('large_xcom', second.run_id))!);
     assert.deepEqual(await xcomKeys(artifacts), [], 'deleting the run removed its artifact');
@@ -120,7 +155,10 @@ describe('bounded XCom on SQLite', () => {
     assert.equal(result.state, 'failed');
     const produce = result.task_instances.find((t) => t.task_id === 'produce')!;
     assert.equal(produce.state, 'failed');
-    assert.match(produce.error!, /^XComTooLargeError: task 'produce' of DAG 'large_xcom' returned an XCom of 3000\d+ bytes, over the maximum of 2000000 bytes \(UPDRAFT_XCOM_MAX_SIZE\); nothing was stored$/);
+    assert.match(
+      produce.error!,
+      /^XComTooLargeError: task 'produce' of DAG 'large_xcom' returned an XCom of 3000\d+ bytes, over the maximum of 2000000 bytes \(UPDRAFT_XCOM_MAX_SIZE\); nothing was stored$/,
+    );
     assert.doesNotMatch(produce.error!, /\n/);
     assert.equal(result.task_instances.find((t) => t.task_id === 'consume')?.state, 'upstream_failed');
     assert.deepEqual(await storedSizes(store, result.run_id), {});
@@ -145,7 +183,11 @@ describe('bounded XCom on PostgreSQL', { skip: !available && 'no PostgreSQL serv
       assert.equal(result.state, 'success', JSON.stringify(result.task_instances));
       assert.equal(artifacts.backend, 'postgres');
       assert.ok((await storedSizes(store, result.run_id)).produce! < 400);
-      assert.deepEqual((await store.xcom.forRun('large_xcom', result.run_id)).get('consume'), { length: ROWS, sha256: rowsSha, note: 'größer' });
+      assert.deepEqual((await store.xcom.forRun('large_xcom', result.run_id)).get('consume'), {
+        length: ROWS,
+        sha256: rowsSha,
+        note: 'größer',
+      });
       assert.equal((await xcomKeys(artifacts)).length, 1);
       await deleteDagRun(store, (await store.runs.get('large_xcom', result.run_id))!);
       assert.deepEqual(await xcomKeys(artifacts), []);

@@ -22,11 +22,26 @@ process.once('message', async ({ key, fileloc, queuedBy }: IsolatedTryRequest) =
   // The engine's migrations only: the parent worker opened the store with its plugins' (see migrate()).
   const store = await Store.open();
   try {
-    const [dag, run, ti] = await Promise.all([new DagModuleCache().get(key.dagId, fileloc), store.runs.get(key.dagId, key.runId), store.tasks.get(key)]);
+    const [dag, run, ti] = await Promise.all([
+      new DagModuleCache().get(key.dagId, fileloc),
+      store.runs.get(key.dagId, key.runId),
+      store.tasks.get(key),
+    ]);
     if (!run || ti?.state !== TaskInstanceState.RUNNING) {
       await reply({ failure: `try ${key.tryNumber} of ${key.dagId}.${key.taskId} is not running (state ${ti?.state ?? 'missing'})` });
     } else {
-      await reply({ outcome: await runTaskTry({ store, dag, run, ti, clock: clockFromEnv(), signal: controller.signal, terminate: terminate.signal, queuedBy }) });
+      await reply({
+        outcome: await runTaskTry({
+          store,
+          dag,
+          run,
+          ti,
+          clock: clockFromEnv(),
+          signal: controller.signal,
+          terminate: terminate.signal,
+          queuedBy,
+        }),
+      });
     }
   } catch (error) {
     await reply({ failure: `could not run task: ${(error as Error).message}` });

@@ -35,7 +35,12 @@ export type IsolatedTryCommand = 'abort' | { terminate: string | null };
  * not stop when `signal` (worker shutdown) or `terminate` (the try was
  * changed from outside) asked it to.
  */
-export function runIsolatedTry(request: IsolatedTryRequest, timeoutMs: number | null, signal: AbortSignal, terminate?: AbortSignal): Promise<IsolatedTryReply> {
+export function runIsolatedTry(
+  request: IsolatedTryRequest,
+  timeoutMs: number | null,
+  signal: AbortSignal,
+  terminate?: AbortSignal,
+): Promise<IsolatedTryReply> {
   const child = fork(CHILD_MAIN, [], { execArgv: ['--import', REGISTER], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve) => {
     let settled = false;
@@ -67,8 +72,16 @@ export function runIsolatedTry(request: IsolatedTryRequest, timeoutMs: number | 
     };
     child.on('message', (message: IsolatedTryReply) => settle(message));
     child.on('error', (error) => settle({ failure: `could not start the task process: ${error.message}` }));
-    child.on('exit', (code, signalName) => settle({ failure: `the task process exited (${signalName ?? `code ${code}`}) before recording an outcome` }));
-    if (timeoutMs !== null) timers.push(setTimeout(kill(`TaskTimeoutError: execution timed out after ${timeoutMs / 1000}s (task process killed)`), timeoutMs + KILL_GRACE_MS));
+    child.on('exit', (code, signalName) =>
+      settle({ failure: `the task process exited (${signalName ?? `code ${code}`}) before recording an outcome` }),
+    );
+    if (timeoutMs !== null)
+      timers.push(
+        setTimeout(
+          kill(`TaskTimeoutError: execution timed out after ${timeoutMs / 1000}s (task process killed)`),
+          timeoutMs + KILL_GRACE_MS,
+        ),
+      );
     signal.addEventListener('abort', onAbort, { once: true });
     if (terminate?.aborted) onTerminate();
     else terminate?.addEventListener('abort', onTerminate, { once: true });

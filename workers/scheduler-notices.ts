@@ -34,7 +34,11 @@ interface Finish {
 export class SchedulerNotices {
   private readonly checks: CallBatcher<Finish, boolean>;
 
-  constructor(private readonly store: Store, private readonly queues: TaskQueues, private readonly log: Logger) {
+  constructor(
+    private readonly store: Store,
+    private readonly queues: TaskQueues,
+    private readonly log: Logger,
+  ) {
     this.checks = new CallBatcher((finishes: Finish[]) => this.lookNeeded(finishes));
   }
 
@@ -44,8 +48,14 @@ export class SchedulerNotices {
     // The hand-off queued a try: its own finish looks at the run later.
     if (outcome.queued.length > 0) return;
     if (!(await this.checks.call({ ti, structure }))) return;
-    await this.queues.notifyScheduler({ type: 'task-finished', dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId }).catch((err: unknown) =>
-      this.log.warn({ err, dag_id: ti.dagId, run_id: ti.runId }, 'could not tell the scheduler of a finished run; its periodic pass will find it'));
+    await this.queues
+      .notifyScheduler({ type: 'task-finished', dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId })
+      .catch((err: unknown) =>
+        this.log.warn(
+          { err, dag_id: ti.dagId, run_id: ti.runId },
+          'could not tell the scheduler of a finished run; its periodic pass will find it',
+        ),
+      );
   }
 
   /** Per finish: must the scheduler look at its run? At most two reads per run for the whole group. */
@@ -56,9 +66,11 @@ export class SchedulerNotices {
       runs.set(key, [...(runs.get(key) ?? []), f]);
     }
     const look = new Set<string>();
-    await Promise.all([...runs].map(async ([key, group]) => {
-      if (await this.runNeedsLook(group).catch(() => true)) look.add(key);
-    }));
+    await Promise.all(
+      [...runs].map(async ([key, group]) => {
+        if (await this.runNeedsLook(group).catch(() => true)) look.add(key);
+      }),
+    );
     // One notice per run is enough: the scheduler's pass looks at all of it.
     return finishes.map(({ ti }) => look.delete(runKeyString(ti.dagId, ti.runId)));
   }

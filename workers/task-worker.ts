@@ -71,11 +71,24 @@ export class TaskWorker {
   private refusing = false;
   /** A try whose heartbeat is older than this has lost its worker (`UPDRAFT_ZOMBIE_THRESHOLD_SECONDS`). */
   private readonly lostAfterMs = zombieThresholdMs();
-  private readonly options: Required<Pick<TaskWorkerOptions, 'queues' | 'concurrency' | 'lockDurationMs' | 'shutdownGraceMs' | 'dagsFolder'>>;
+  private readonly options: Required<
+    Pick<TaskWorkerOptions, 'queues' | 'concurrency' | 'lockDurationMs' | 'shutdownGraceMs' | 'dagsFolder'>
+  >;
 
-  constructor(private readonly store: Store, options: TaskWorkerOptions = {}, log?: Logger) {
+  constructor(
+    private readonly store: Store,
+    options: TaskWorkerOptions = {},
+    log?: Logger,
+  ) {
     this.queues = new TaskQueues(options, store.deploymentId);
-    this.job = { id: `worker:${this.id}:${Date.now()}`, jobType: 'WorkerJob', hostname: hostname(), startedAt: new Date().toISOString(), lastLoopMs: 0, queues: options.queues ?? ['default'] };
+    this.job = {
+      id: `worker:${this.id}:${Date.now()}`,
+      jobType: 'WorkerJob',
+      hostname: hostname(),
+      startedAt: new Date().toISOString(),
+      lastLoopMs: 0,
+      queues: options.queues ?? ['default'],
+    };
     this.log = log ?? createLogger('worker');
     this.options = {
       queues: options.queues ?? ['default'],
@@ -84,9 +97,15 @@ export class TaskWorker {
       shutdownGraceMs: options.shutdownGraceMs ?? seconds(process.env.UPDRAFT_WORKER_GRACE_SECONDS, 30_000),
       dagsFolder: options.dagsFolder ?? defaultDagsFolder(),
     };
-    const heartbeatMs = options.heartbeatIntervalMs ?? tryHeartbeatMs(Math.min(DEFAULT_TRY_HEARTBEAT_MS, Math.max(500, this.options.lockDurationMs / 3)));
+    const heartbeatMs =
+      options.heartbeatIntervalMs ?? tryHeartbeatMs(Math.min(DEFAULT_TRY_HEARTBEAT_MS, Math.max(500, this.options.lockDurationMs / 3)));
     this.notices = new SchedulerNotices(store, this.queues, this.log);
-    this.terminator = new TryTerminator(store, { intervalMs: heartbeatMs, now: () => this.clock.now(), inThread: true, onError: (err) => this.log.error({ err }, 'heartbeat failed') });
+    this.terminator = new TryTerminator(store, {
+      intervalMs: heartbeatMs,
+      now: () => this.clock.now(),
+      inThread: true,
+      onError: (err) => this.log.error({ err }, 'heartbeat failed'),
+    });
   }
 
   start(): void {
@@ -108,10 +127,16 @@ export class TaskWorker {
     // task whose job vanished from Redis (FLUSHALL) from one whose worker died,
     // and stops a try whose state was changed from outside.
     this.terminator.start();
-    this.heartbeat = setInterval(() => {
-      // The worker's own liveness (`jobs check --job-type WorkerJob`): it beats only while it can take work.
-      if (this.redisReady()) void this.store.schedulerJobs.heartbeat({ ...this.job, latestHeartbeat: new Date().toISOString() }).catch((err) => this.log.error({ err }, 'heartbeat failed'));
-    }, Math.min(5000, Math.max(500, this.options.lockDurationMs / 3)));
+    this.heartbeat = setInterval(
+      () => {
+        // The worker's own liveness (`jobs check --job-type WorkerJob`): it beats only while it can take work.
+        if (this.redisReady())
+          void this.store.schedulerJobs
+            .heartbeat({ ...this.job, latestHeartbeat: new Date().toISOString() })
+            .catch((err) => this.log.error({ err }, 'heartbeat failed'));
+      },
+      Math.min(5000, Math.max(500, this.options.lockDurationMs / 3)),
+    );
     this.log.info({ worker_id: this.id, queues: this.options.queues, concurrency: this.options.concurrency }, 'worker started');
   }
 
@@ -140,14 +165,18 @@ export class TaskWorker {
     this.terminator.stop();
     await this.queues.close();
     // The statement counter lets the bench report store statements and commits per task.
-    this.log.info({ tries_finished: this.finishedTries, store_statements: this.store.counts.statements, store_commits: this.store.counts.commits }, 'worker stopped');
+    this.log.info(
+      { tries_finished: this.finishedTries, store_statements: this.store.counts.statements, store_commits: this.store.counts.commits },
+      'worker stopped',
+    );
   }
 
   /** Returns the try's outcome (the job's return value, read by the scheduler), or null when nothing changed. */
   private async process(job: Job<TaskJob>, token: string | undefined): Promise<TaskCompletion | null> {
     const { deploymentId, ...key } = job.data;
     // Jobs enqueued before deployment ids existed carry none: accept them.
-    if (this.refusing || (deploymentId !== undefined && deploymentId !== this.store.deploymentId)) return this.refuseJob(job, token, deploymentId);
+    if (this.refusing || (deploymentId !== undefined && deploymentId !== this.store.deploymentId))
+      return this.refuseJob(job, token, deploymentId);
     const log = this.log.child({ dag_id: key.dagId, run_id: key.runId, task_id: key.taskId, try_number: key.tryNumber });
     const [location, run] = await Promise.all([this.location(key.dagId), this.run(key.dagId, key.runId)]);
     if (!location || !run) {
@@ -165,7 +194,10 @@ export class TaskWorker {
         const silentMs = this.clock.now().getTime() - new Date(current.updatedAt).getTime();
         if (silentMs < this.lostAfterMs) {
           // Its heartbeat (a thread of its own) is fresh: the worker lives, its try runs; the job is let go, the store keeps the truth.
-          log.warn({ previous_worker: current.workerId, heartbeat_age_ms: silentMs }, 'job delivered again while its try runs on a live worker: left to that worker');
+          log.warn(
+            { previous_worker: current.workerId, heartbeat_age_ms: silentMs },
+            'job delivered again while its try runs on a live worker: left to that worker',
+          );
           return null;
         }
         log.warn({ previous_worker: current.workerId }, 'try was running on a lost worker: failing it per its retries');
@@ -182,9 +214,19 @@ export class TaskWorker {
     try {
       const { dag, file } = preloaded ?? (await this.loadDag(key.dagId, location.fileloc));
       const spec = dag.structure().tasks.get(key.taskId);
-      outcome = spec?.isolation === 'process'
-        ? await this.runIsolated(key, file, spec, run, ti, terminate)
-        : await runTaskTry({ store: this.store, dag, run, ti, clock: this.clock, signal: this.shutdown.signal, terminate, queuedBy: this.queuedBy });
+      outcome =
+        spec?.isolation === 'process'
+          ? await this.runIsolated(key, file, spec, run, ti, terminate)
+          : await runTaskTry({
+              store: this.store,
+              dag,
+              run,
+              ti,
+              clock: this.clock,
+              signal: this.shutdown.signal,
+              terminate,
+              queuedBy: this.queuedBy,
+            });
     } catch (error) {
       outcome = await this.failLost(ti, run, `could not run task: ${(error as Error).message}`, location.fileloc);
     } finally {
@@ -233,22 +275,37 @@ export class TaskWorker {
   private async exitAfterHandingBack(): Promise<never> {
     const grace = setTimeout(() => process.exit(3), this.options.shutdownGraceMs);
     // pause() sets the flag at once and resolves when the jobs in hand are done: never awaited inside a job.
-    await Promise.all(this.workers.map((worker) => worker.pause())).catch((err: unknown) => this.log.error({ err }, 'pausing the refusing worker failed'));
+    await Promise.all(this.workers.map((worker) => worker.pause())).catch((err: unknown) =>
+      this.log.error({ err }, 'pausing the refusing worker failed'),
+    );
     clearTimeout(grace);
     process.exit(3);
   }
 
   /** `isolation: 'process'`: the try runs in a child process; a child that died or hung is failed (or handed back) here. */
-  private async runIsolated(key: TaskInstanceKey, fileloc: string, spec: TaskSpec, run: DagRun, ti: TaskInstance, terminate: AbortSignal): Promise<TryOutcome> {
+  private async runIsolated(
+    key: TaskInstanceKey,
+    fileloc: string,
+    spec: TaskSpec,
+    run: DagRun,
+    ti: TaskInstance,
+    terminate: AbortSignal,
+  ): Promise<TryOutcome> {
     const reply = await runIsolatedTry({ key, fileloc, queuedBy: this.queuedBy }, spec.executionTimeoutMs, this.shutdown.signal, terminate);
     if ('outcome' in reply) return reply.outcome;
     if (terminate.aborted) {
       // The child did not get to write why (it hung or died): the log says so here, unless the run is gone.
       const reason = terminate.reason as TryTerminatedError;
-      if (reason.newState !== null) await this.store.logs.appendAfterLast(ti, `${formatLogLine(ti.taskId, 'WARNING', `${reason.message} (${reply.failure})`)}\n`, this.clock.now());
+      if (reason.newState !== null)
+        await this.store.logs.appendAfterLast(
+          ti,
+          `${formatLogLine(ti.taskId, 'WARNING', `${reason.message} (${reply.failure})`)}\n`,
+          this.clock.now(),
+        );
       return { state: 'terminated', recorded: false, reason: reason.message };
     }
-    if (this.shutdown.signal.aborted) return { state: TaskInstanceState.QUEUED, recorded: await tryLifecycleOf(this.store).handBackTry(ti, this.clock.now()) };
+    if (this.shutdown.signal.aborted)
+      return { state: TaskInstanceState.QUEUED, recorded: await tryLifecycleOf(this.store).handBackTry(ti, this.clock.now()) };
     return this.failLost(ti, run, reply.failure, fileloc);
   }
 
@@ -324,7 +381,9 @@ export class TaskWorker {
     this.finishedTries++;
     if (DIE_BEFORE_HAND_OFF) process.kill(process.pid, 'SIGKILL');
     const handOff = Promise.all([
-      this.queues.handOff(ti, outcome).catch((err: unknown) => log.error({ err }, 'hand-off enqueue failed: the scheduler will enqueue the queued tries')),
+      this.queues
+        .handOff(ti, outcome)
+        .catch((err: unknown) => log.error({ err }, 'hand-off enqueue failed: the scheduler will enqueue the queued tries')),
       this.notices.afterFinish(ti, outcome, structure),
     ])
       .then(() => undefined)
@@ -332,6 +391,13 @@ export class TaskWorker {
     this.handOffs.add(handOff);
     // Logged after the enqueue is on its way: the log line's write is not in the hop.
     log.info({ state: outcome.state, error: outcome.error ?? undefined, queued: outcome.queued.length }, 'task finished');
-    return { dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, tryNumber: ti.tryNumber, state: outcome.state, queued: outcome.queued.length };
+    return {
+      dagId: ti.dagId,
+      runId: ti.runId,
+      taskId: ti.taskId,
+      tryNumber: ti.tryNumber,
+      state: outcome.state,
+      queued: outcome.queued.length,
+    };
   }
 }

@@ -14,7 +14,9 @@ export function keySegments(key: string): string[] {
   const segments = key.split('/');
   if (key.length > 1000 || segments.some((s) => !SEGMENT.test(s))) {
     // JSON quoting: a key with a line break or control characters still makes a one-line message.
-    throw new ArtifactAddressError(`bad artifact key ${JSON.stringify(key)}: use '/'-separated segments of letters, digits and '_ . : + = @ -', none empty or starting with '.'`);
+    throw new ArtifactAddressError(
+      `bad artifact key ${JSON.stringify(key)}: use '/'-separated segments of letters, digits and '_ . : + = @ -', none empty or starting with '.'`,
+    );
   }
   return segments;
 }

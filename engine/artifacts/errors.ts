@@ -2,7 +2,10 @@ import { UpdraftError } from '../models/errors.ts';
 
 /** No artifact at that URI. The message is one line naming it. */
 export class ArtifactNotFoundError extends UpdraftError {
-  constructor(readonly uri: string, detail?: string) {
+  constructor(
+    readonly uri: string,
+    detail?: string,
+  ) {
     super(`artifact not found: ${uri}${detail ? ` (${detail})` : ''}`);
   }
 }
@@ -13,7 +16,10 @@ export class ArtifactNotFoundError extends UpdraftError {
  * naming the URI; nothing was acted on.
  */
 export class ArtifactCorruptError extends UpdraftError {
-  constructor(readonly uri: string, readonly detail: string) {
+  constructor(
+    readonly uri: string,
+    readonly detail: string,
+  ) {
     super(`artifact corrupt: ${uri} (${detail})`);
   }
 }

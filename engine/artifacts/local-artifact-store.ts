@@ -47,9 +47,11 @@ export class LocalArtifactStore implements ArtifactStore {
     const dir = dirname(path);
     const name = basename(path);
     // In a directory a key cannot also be a folder of other keys (PostgreSQL has no such limit): refused before anything is written.
-    if ((await lstat(path).catch(() => null))?.isDirectory()) throw new ArtifactAddressError(`artifact key '${key}' is a folder of other artifacts in ${this.location}`);
+    if ((await lstat(path).catch(() => null))?.isDirectory())
+      throw new ArtifactAddressError(`artifact key '${key}' is a folder of other artifacts in ${this.location}`);
     await mkdir(dir, { recursive: true }).catch((error: unknown) => {
-      if (errno(error) === 'EEXIST' || errno(error) === 'ENOTDIR') throw new ArtifactAddressError(`artifact key '${key}' lies under another artifact's key in ${this.location}`);
+      if (errno(error) === 'EEXIST' || errno(error) === 'ENOTDIR')
+        throw new ArtifactAddressError(`artifact key '${key}' lies under another artifact's key in ${this.location}`);
       throw error;
     });
     const tmp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
@@ -188,7 +190,9 @@ export class LocalArtifactStore implements ArtifactStore {
   /** The local path of a `file:` URI; another backend's URI is an error naming it. */
   private path(uri: string): string {
     if (!uri.startsWith('file:')) {
-      throw new ArtifactAddressError(`artifact ${uri} is not in a local artifact store (this host's artifact store is ${this.location}; see UPDRAFT_ARTIFACTS_URL)`);
+      throw new ArtifactAddressError(
+        `artifact ${uri} is not in a local artifact store (this host's artifact store is ${this.location}; see UPDRAFT_ARTIFACTS_URL)`,
+      );
     }
     return fileURLToPath(uri);
   }
@@ -203,7 +207,10 @@ export class LocalArtifactStore implements ArtifactStore {
       if (code === 'ENOENT' || code === 'ENOTDIR') throw new ArtifactNotFoundError(uri);
       if (code === 'EINVAL') {
         // A plain file outside the store's directory was never an artifact: say where the store is.
-        if (relative(this.location, path).startsWith('..')) throw new ArtifactAddressError(`artifact ${uri} is not in this host's artifact store (${this.location}; see UPDRAFT_ARTIFACTS_URL)`);
+        if (relative(this.location, path).startsWith('..'))
+          throw new ArtifactAddressError(
+            `artifact ${uri} is not in this host's artifact store (${this.location}; see UPDRAFT_ARTIFACTS_URL)`,
+          );
         // A folder of keys (`models`) is no artifact, as in PostgreSQL, where it is no row.
         if ((await lstat(path)).isDirectory()) throw new ArtifactNotFoundError(uri, 'a folder of artifacts');
         throw new ArtifactCorruptError(uri, 'no recorded SHA-256: a plain file, not written by the artifact store');
@@ -223,7 +230,7 @@ export class LocalArtifactStore implements ArtifactStore {
 
 /** FileHandle.write may write less than asked; loop until the chunk is down. */
 async function writeAll(file: FileHandle, chunk: Buffer): Promise<void> {
-  for (let at = 0; at < chunk.length;) {
+  for (let at = 0; at < chunk.length; ) {
     const { bytesWritten } = await file.write(chunk, at, chunk.length - at);
     at += bytesWritten;
   }

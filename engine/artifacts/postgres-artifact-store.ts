@@ -47,7 +47,9 @@ export class PostgresArtifactStore implements ArtifactStore {
     // allowExitOnIdle: a CLI command that read one model must not wait for idle connections to time out.
     this.pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 4, allowExitOnIdle: true });
     // A worker keeps this pool for its life (offloaded XComs): an idle connection the server dropped must not crash it.
-    this.pool.on('error', (error) => process.emitWarning(`PostgreSQL artifact store connection lost (${error.message}); reconnecting on the next query`));
+    this.pool.on('error', (error) =>
+      process.emitWarning(`PostgreSQL artifact store connection lost (${error.message}); reconnecting on the next query`),
+    );
     this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: this.pool }) });
   }
 
@@ -71,7 +73,11 @@ export class PostgresArtifactStore implements ArtifactStore {
         await tx.insertInto('artifact_chunk').values({ key, seq: seq++, data }).execute();
       }
       const row = { sha256: hash.digest('hex'), size, chunk_count: seq, created_at: new Date().toISOString() };
-      await tx.insertInto('artifact').values({ key, ...row }).onConflict((oc) => oc.column('key').doUpdateSet(row)).execute();
+      await tx
+        .insertInto('artifact')
+        .values({ key, ...row })
+        .onConflict((oc) => oc.column('key').doUpdateSet(row))
+        .execute();
       return { uri, key, size, sha256: row.sha256 };
     });
   }
@@ -91,8 +97,12 @@ export class PostgresArtifactStore implements ArtifactStore {
     try {
       await client.query('begin transaction isolation level repeatable read read only');
       open = true;
-      const head = (await client.query<{ sha256: string; size: string; chunk_count: number }>(
-        'select sha256, size, chunk_count from artifact where key = $1', [key])).rows[0];
+      const head = (
+        await client.query<{ sha256: string; size: string; chunk_count: number }>(
+          'select sha256, size, chunk_count from artifact where key = $1',
+          [key],
+        )
+      ).rows[0];
       if (!head) throw new ArtifactNotFoundError(uri);
       const batch = Math.max(1, Math.floor(READ_BYTES / this.chunkSize));
       const hash = createHash('sha256');
@@ -100,7 +110,9 @@ export class PostgresArtifactStore implements ArtifactStore {
       let next = 0;
       for (;;) {
         const { rows } = await client.query<{ seq: number; data: Buffer }>(
-          'select seq, data from artifact_chunk where key = $1 and seq >= $2 order by seq limit $3', [key, next, batch]);
+          'select seq, data from artifact_chunk where key = $1 and seq >= $2 order by seq limit $3',
+          [key, next, batch],
+        );
         if (rows.length === 0) break;
         for (const row of rows) {
           if (row.seq !== next) throw new ArtifactCorruptError(uri, `chunk ${next} of ${head.chunk_count} is missing`);
@@ -112,7 +124,8 @@ export class PostgresArtifactStore implements ArtifactStore {
       }
       if (next !== head.chunk_count) throw new ArtifactCorruptError(uri, `${next} chunks stored, ${head.chunk_count} recorded`);
       const actual = hash.digest('hex');
-      if (actual !== head.sha256 || size !== Number(head.size)) throw new ArtifactCorruptError(uri, digestMismatch(head.sha256, actual, size, Number(head.size)));
+      if (actual !== head.sha256 || size !== Number(head.size))
+        throw new ArtifactCorruptError(uri, digestMismatch(head.sha256, actual, size, Number(head.size)));
       await client.query('commit');
       open = false;
     } catch (error) {
@@ -137,7 +150,12 @@ export class PostgresArtifactStore implements ArtifactStore {
     await this.migrated();
     // A prefix of a key, matched literally: LIKE's wildcards in it are escaped. Byte order, as the local backend lists.
     const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const rows = await this.db.selectFrom('artifact').select(['key', 'sha256', 'size']).where('key', 'like', pattern).orderBy(sql`key collate "C"`).execute();
+    const rows = await this.db
+      .selectFrom('artifact')
+      .select(['key', 'sha256', 'size'])
+      .where('key', 'like', pattern)
+      .orderBy(sql`key collate "C"`)
+      .execute();
     return rows.map((r) => ({ uri: this.uri(r.key), key: r.key, size: Number(r.size), sha256: r.sha256 }));
   }
 
@@ -158,7 +176,9 @@ export class PostgresArtifactStore implements ArtifactStore {
   /** The key of one of this backend's URIs; another backend's URI is an error naming it. */
   private key(uri: string): string {
     if (!uri.startsWith(POSTGRES_ARTIFACT_PREFIX)) {
-      throw new ArtifactAddressError(`artifact ${uri} is not in a PostgreSQL artifact store (this host's artifact store is ${this.location}; see UPDRAFT_ARTIFACTS_URL)`);
+      throw new ArtifactAddressError(
+        `artifact ${uri} is not in a PostgreSQL artifact store (this host's artifact store is ${this.location}; see UPDRAFT_ARTIFACTS_URL)`,
+      );
     }
     let key: string;
     try {

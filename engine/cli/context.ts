@@ -50,7 +50,10 @@ export class CliContext {
   /** Parses the DAG folder (each file isolated) and records the result in the store, as `dags reserialize`. */
   reserialize(): Promise<DagFolderParse> {
     this.parsePromise ??= (async () => {
-      const [{ parseDagFolder }, { syncDagFolder }] = await Promise.all([import('../dag-processing/dag-folder.ts'), import('../dag-processing/sync.ts')]);
+      const [{ parseDagFolder }, { syncDagFolder }] = await Promise.all([
+        import('../dag-processing/dag-folder.ts'),
+        import('../dag-processing/sync.ts'),
+      ]);
       const parse = await parseDagFolder(this.folder);
       await syncDagFolder(await this.store(), parse, this.clock.now(), 'reserialize');
       return parse;
@@ -71,7 +74,9 @@ export class CliContext {
    * Null when there is no such folder here: a read must not sync an empty
    * parse, which would deactivate every DAG of a shared store.
    */
-  async ensureParsed(announce: (line: string) => void = (line) => process.stderr.write(`updraft: ${line}\n`)): Promise<DagFolderParseRecord | null> {
+  async ensureParsed(
+    announce: (line: string) => void = (line) => process.stderr.write(`updraft: ${line}\n`),
+  ): Promise<DagFolderParseRecord | null> {
     const known = await this.lastParse();
     if (known) return known;
     if (!existsSync(this.folder)) return null;
@@ -88,9 +93,15 @@ export class CliContext {
     const parse = await this.ensureParsed();
     const found = await store.dags.get(dagId);
     if (found) return found;
-    if (!parse) throw new NotFoundError(`DAG '${dagId}' not found: the store has none by that id and there is no DAG folder ${this.folderName} here (--dags-folder, UPDRAFT_DAGS_FOLDER; 'updraft info' shows how it was found)`);
-    const broken = parse.importErrorCount > 0 ? `; ${parse.importErrorCount} file(s) failed to import: see 'updraft dags list-import-errors'` : '';
-    throw new NotFoundError(`DAG '${dagId}' not found in ${this.folderName} as last parsed at ${parse.parsedAt} by ${parse.parsedBy}${broken}; 'updraft dags reserialize' parses the folder now`);
+    if (!parse)
+      throw new NotFoundError(
+        `DAG '${dagId}' not found: the store has none by that id and there is no DAG folder ${this.folderName} here (--dags-folder, UPDRAFT_DAGS_FOLDER; 'updraft info' shows how it was found)`,
+      );
+    const broken =
+      parse.importErrorCount > 0 ? `; ${parse.importErrorCount} file(s) failed to import: see 'updraft dags list-import-errors'` : '';
+    throw new NotFoundError(
+      `DAG '${dagId}' not found in ${this.folderName} as last parsed at ${parse.parsedAt} by ${parse.parsedBy}${broken}; 'updraft dags reserialize' parses the folder now`,
+    );
   }
 
   /**
@@ -104,8 +115,16 @@ export class CliContext {
     const recorded = await store.dags.get(dagId);
     if (recorded) {
       // Two files defining the id is a fact of the whole folder: the last parse of it recorded it.
-      const duplicated = (await store.importErrors.list()).find((e) => e.filename === recorded.fileloc && e.message.startsWith(`DAG id '${dagId}' is also defined in`));
-      if (duplicated) throw await this.importError(dagId, duplicated.filename, duplicated.message, " (as the folder was last parsed; 'updraft dags reserialize' parses it again)");
+      const duplicated = (await store.importErrors.list()).find(
+        (e) => e.filename === recorded.fileloc && e.message.startsWith(`DAG id '${dagId}' is also defined in`),
+      );
+      if (duplicated)
+        throw await this.importError(
+          dagId,
+          duplicated.filename,
+          duplicated.message,
+          " (as the folder was last parsed; 'updraft dags reserialize' parses it again)",
+        );
       const { localDagFile } = await import('../dag-processing/dag-file-location.ts');
       const file = localDagFile(recorded, this.folder);
       const dag = existsSync(file) ? await this.importDag(dagId, file) : undefined;
@@ -138,7 +157,9 @@ export class CliContext {
    */
   private async findDagFile(dagId: string): Promise<string | null> {
     const [{ filesNaming }, { parseDagFiles }, { syncDagFiles }] = await Promise.all([
-      import('../dag-processing/find-dag-file.ts'), import('../dag-processing/dag-folder.ts'), import('../dag-processing/sync.ts'),
+      import('../dag-processing/find-dag-file.ts'),
+      import('../dag-processing/dag-folder.ts'),
+      import('../dag-processing/sync.ts'),
     ]);
     const candidates = filesNaming(this.folder, dagId);
     if (candidates.length === 0) return null;
@@ -148,13 +169,18 @@ export class CliContext {
     if (found) return found.file;
     const failed = parse.importErrors[0];
     if (!failed) return null;
-    const more = parse.importErrors.length > 1 ? ` (and ${parse.importErrors.length - 1} more file(s) naming it: see 'updraft dags list-import-errors')` : '';
+    const more =
+      parse.importErrors.length > 1
+        ? ` (and ${parse.importErrors.length - 1} more file(s) naming it: see 'updraft dags list-import-errors')`
+        : '';
     throw await this.importError(dagId, failed.filename, failed.message, more);
   }
 
   /** The last resort of {@link dag}: a DAG whose id no file spells out (built in a loop) is found by parsing the folder. */
   private async fileFromFullParse(dagId: string): Promise<string> {
-    process.stderr.write(`updraft: DAG '${dagId}' is not in the store and no file in ${this.folderName} names it; parsing the whole folder (as 'updraft dags reserialize')\n`);
+    process.stderr.write(
+      `updraft: DAG '${dagId}' is not in the store and no file in ${this.folderName} names it; parsing the whole folder (as 'updraft dags reserialize')\n`,
+    );
     const parse = await this.reserialize();
     const found = parse.dags.get(dagId);
     if (found) return found.file;
@@ -178,13 +204,23 @@ export class CliContext {
       await syncDagFiles(await this.store(), parseOfImported(this.folder, file, message), this.clock.now());
       throw await this.importError(dagId, file, message, '');
     }
-    await syncDagFiles(await this.store(), parseOfImported(this.folder, file, dags.map((d) => d.toSpec())), this.clock.now());
+    await syncDagFiles(
+      await this.store(),
+      parseOfImported(
+        this.folder,
+        file,
+        dags.map((d) => d.toSpec()),
+      ),
+      this.clock.now(),
+    );
     return dags.find((d) => d.dagId === dagId);
   }
 
   private async importError(dagId: string, file: string, message: string, more: string): Promise<Error> {
     const { DagImportError } = await import('../dag-processing/errors.ts');
-    return new DagImportError(`DAG '${dagId}': its file ${this.shown(file)} failed to import: ${message.replace(/\s*\n\s*/g, ' | ').trim()}${more}`);
+    return new DagImportError(
+      `DAG '${dagId}': its file ${this.shown(file)} failed to import: ${message.replace(/\s*\n\s*/g, ' | ').trim()}${more}`,
+    );
   }
 
   private shown(file: string): string {

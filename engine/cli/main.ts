@@ -25,15 +25,21 @@ const program = new Command('updraft')
   .option('--dags-folder <path>', "folder of DAG files (default: env UPDRAFT_DAGS_FOLDER, else the project's dags/; see 'updraft info')")
   .showHelpAfterError(false)
   // commander's own errors ("error: unknown command ...") get the prefix every other error has.
-  .configureOutput({ outputError: (message, write) => write(message.startsWith('error:') ? `updraft: ${withPluginHint(message.trimEnd().replace(/\n/g, ' '))}\n` : message) })
+  .configureOutput({
+    outputError: (message, write) =>
+      write(message.startsWith('error:') ? `updraft: ${withPluginHint(message.trimEnd().replace(/\n/g, ' '))}\n` : message),
+  })
   .exitOverride();
 
 /** An unknown top-level command may be a plugin's that this project does not load: say where plugins are named. */
 function withPluginHint(message: string): string {
   const name = /^error: unknown command '([^']+)'/.exec(message)?.[1];
   // Top level when the unknown word comes before any known command (`dags lisst` is the dags command's).
-  const topLevel = name !== undefined && process.argv.slice(2).find((arg) => arg === name || program.commands.some((c) => c.name() === arg)) === name;
-  return topLevel ? `${message} (a plugin's commands appear when the project names it in "plugins" of updraft.config.json; 'updraft info' lists the loaded ones)` : message;
+  const topLevel =
+    name !== undefined && process.argv.slice(2).find((arg) => arg === name || program.commands.some((c) => c.name() === arg)) === name;
+  return topLevel
+    ? `${message} (a plugin's commands appear when the project names it in "plugins" of updraft.config.json; 'updraft info' lists the loaded ones)`
+    : message;
 }
 
 let context: CliContext | null = null;
@@ -63,7 +69,10 @@ registerArtifactCommands(program, ctx);
 registerCompletionCommand(program);
 registerInitCommand(program);
 registerInfoCommand(program, ctx);
-program.command('version').description('print the version').action(() => void process.stdout.write(`${version}\n`));
+program
+  .command('version')
+  .description('print the version')
+  .action(() => void process.stdout.write(`${version}\n`));
 
 let failed = false;
 try {

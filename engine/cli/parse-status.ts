@@ -14,8 +14,10 @@ export function ago(then: string, now: Date): string {
  * `DAG folder dags last parsed 2026-01-05T10:00:00.000Z (12 s ago) by scheduler on host-1 in 0.8 s: 3 DAG(s), 1 import error(s)`.
  */
 export function parseStatusLine(folderName: string, parse: DagFolderParseRecord, now: Date): string {
-  return `DAG folder ${folderName} last parsed ${parse.parsedAt} (${ago(parse.parsedAt, now)}) by ${parse.parsedBy} on ${parse.hostname}`
-    + ` in ${(parse.durationMs / 1000).toFixed(1)} s: ${parse.dagCount} DAG(s), ${parse.importErrorCount} import error(s)`;
+  return (
+    `DAG folder ${folderName} last parsed ${parse.parsedAt} (${ago(parse.parsedAt, now)}) by ${parse.parsedBy} on ${parse.hostname}` +
+    ` in ${(parse.durationMs / 1000).toFixed(1)} s: ${parse.dagCount} DAG(s), ${parse.importErrorCount} import error(s)`
+  );
 }
 
 /** The same, as JSON fields (snake_case like every CLI JSON key). */

@@ -92,19 +92,25 @@ function readConfig(file: string): ProjectConfig {
     // yaml is loaded only for a YAML config: a read command should not pay for it.
     raw = file.endsWith('.json') ? JSON.parse(text) : (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
   } catch (error) {
-    throw new InvalidInputError(`${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'} (${(error as Error).message.split('\n')[0]})`);
+    throw new InvalidInputError(
+      `${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'} (${(error as Error).message.split('\n')[0]})`,
+    );
   }
   raw ??= {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidInputError(`${file}: must be an object with the keys ${CONFIG_KEYS.join(', ')}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new InvalidInputError(`${file}: must be an object with the keys ${CONFIG_KEYS.join(', ')}`);
   const config: ProjectConfig = {};
   for (const [key, value] of Object.entries(raw)) {
-    if (!(CONFIG_KEYS as readonly string[]).includes(key)) throw new InvalidInputError(`${file}: unknown key '${key}' (allowed keys: ${CONFIG_KEYS.join(', ')})`);
+    if (!(CONFIG_KEYS as readonly string[]).includes(key))
+      throw new InvalidInputError(`${file}: unknown key '${key}' (allowed keys: ${CONFIG_KEYS.join(', ')})`);
     if (key === 'plugins') {
-      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) throw new InvalidInputError(`${file}: 'plugins' must be a list of plugin names, got ${JSON.stringify(value)}`);
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== ''))
+        throw new InvalidInputError(`${file}: 'plugins' must be a list of plugin names, got ${JSON.stringify(value)}`);
       config.plugins = value as string[];
       continue;
     }
-    if (typeof value !== 'string' || value === '') throw new InvalidInputError(`${file}: '${key}' must be a non-empty path, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'string' || value === '')
+      throw new InvalidInputError(`${file}: '${key}' must be a non-empty path, got ${JSON.stringify(value)}`);
     config[key as (typeof PATH_KEYS)[number]] = value;
   }
   return config;
@@ -118,12 +124,25 @@ export function findProject(from: string): Project | null {
       const config = readConfig(configFile);
       const configured = CONFIG_KEYS.filter((key) => config[key] !== undefined);
       return {
-        root: dir, marker: basename(configFile), configFile, configured,
-        home: resolve(dir, config.home ?? PROJECT_HOME), dagsFolder: resolve(dir, config.dagsFolder ?? PROJECT_DAGS), plugins: config.plugins ?? null,
+        root: dir,
+        marker: basename(configFile),
+        configFile,
+        configured,
+        home: resolve(dir, config.home ?? PROJECT_HOME),
+        dagsFolder: resolve(dir, config.dagsFolder ?? PROJECT_DAGS),
+        plugins: config.plugins ?? null,
       };
     }
     if (isDirectory(join(dir, PROJECT_HOME))) {
-      return { root: dir, marker: `${PROJECT_HOME}/`, configFile: null, configured: [], home: join(dir, PROJECT_HOME), dagsFolder: join(dir, PROJECT_DAGS), plugins: null };
+      return {
+        root: dir,
+        marker: `${PROJECT_HOME}/`,
+        configFile: null,
+        configured: [],
+        home: join(dir, PROJECT_HOME),
+        dagsFolder: join(dir, PROJECT_DAGS),
+        plugins: null,
+      };
     }
     if (dirname(dir) === dir) return null;
   }
@@ -141,14 +160,19 @@ export function resolveLayout(options: LayoutOptions = {}): Layout {
     project!.configured.includes(key) ? `${key} in ${project!.configFile}` : `project ${project!.root} (found ${project!.marker})`;
 
   // An empty variable means unset, not the current directory.
-  const home: Resolved = env.UPDRAFT_HOME ? { path: resolve(cwd, env.UPDRAFT_HOME), source: 'UPDRAFT_HOME' }
-    : project ? { path: project.home, source: projectSource('home') }
-    : { path: userHome(), source: `default ~/updraft (no ${CONFIG_FILES[0]} or ${PROJECT_HOME}/ at or above ${cwd})` };
+  const home: Resolved = env.UPDRAFT_HOME
+    ? { path: resolve(cwd, env.UPDRAFT_HOME), source: 'UPDRAFT_HOME' }
+    : project
+      ? { path: project.home, source: projectSource('home') }
+      : { path: userHome(), source: `default ~/updraft (no ${CONFIG_FILES[0]} or ${PROJECT_HOME}/ at or above ${cwd})` };
 
-  const dagsFolder: Resolved = options.dagsFolder ? { path: resolve(cwd, options.dagsFolder), source: '--dags-folder' }
-    : env.UPDRAFT_DAGS_FOLDER ? { path: resolve(cwd, env.UPDRAFT_DAGS_FOLDER), source: 'UPDRAFT_DAGS_FOLDER' }
-    : project ? { path: project.dagsFolder, source: projectSource('dagsFolder') }
-    : { path: join(home.path, PROJECT_DAGS), source: `${PROJECT_DAGS}/ under the home (no project)` };
+  const dagsFolder: Resolved = options.dagsFolder
+    ? { path: resolve(cwd, options.dagsFolder), source: '--dags-folder' }
+    : env.UPDRAFT_DAGS_FOLDER
+      ? { path: resolve(cwd, env.UPDRAFT_DAGS_FOLDER), source: 'UPDRAFT_DAGS_FOLDER' }
+      : project
+        ? { path: project.dagsFolder, source: projectSource('dagsFolder') }
+        : { path: join(home.path, PROJECT_DAGS), source: `${PROJECT_DAGS}/ under the home (no project)` };
 
   return { project, home, dagsFolder };
 }

@@ -27,8 +27,9 @@ export const fileFingerprint = (file: string): string => contentFingerprint(read
  * while hosts are mid-deploy, and then this host's copy runs, as in Airflow.
  */
 export function localDagFile(location: DagFileLocation & { fingerprint?: string }, dagsFolder: string): string {
-  const candidates = [location.relativeFileloc === null ? null : join(dagsFolder, location.relativeFileloc), location.fileloc]
-    .filter((file): file is string => file !== null && existsSync(file));
+  const candidates = [location.relativeFileloc === null ? null : join(dagsFolder, location.relativeFileloc), location.fileloc].filter(
+    (file): file is string => file !== null && existsSync(file),
+  );
   const same = location.fingerprint === undefined ? undefined : candidates.find((file) => fileFingerprint(file) === location.fingerprint);
   return same ?? candidates[0] ?? location.fileloc;
 }

@@ -73,7 +73,6 @@ export function listDagFiles(folder: string): string[] {
   return files;
 }
 
-
 /**
  * Parses every DAG file in isolation (Airflow's DagBag): a file with a syntax
  * error, a throw at import, an invalid DAG or a hang becomes an import error,
@@ -147,7 +146,10 @@ export async function parseDagFiles(folder: string, files: readonly string[], op
     }
     const duplicate = result.find((spec) => definedIn.get(spec.dagId)!.length > 1);
     if (duplicate) {
-      const others = definedIn.get(duplicate.dagId)!.filter((f) => f !== file).map((f) => relative(folder, f));
+      const others = definedIn
+        .get(duplicate.dagId)!
+        .filter((f) => f !== file)
+        .map((f) => relative(folder, f));
       const message = `DAG id '${duplicate.dagId}' is also defined in ${others.join(', ')}: a DAG id must be unique; neither file is loaded`;
       parse.importErrors.push({ filename: file, message });
       stats[i] = { ...stats[i]!, error: message };

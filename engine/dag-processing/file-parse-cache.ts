@@ -19,7 +19,8 @@ export function fileRefreshIntervalMs(): number {
   const raw = process.env.UPDRAFT_DAG_FILE_REFRESH_INTERVAL;
   if (raw === undefined || raw.trim() === '' || raw.trim() === '0') return Number.POSITIVE_INFINITY;
   const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds < 0) throw new InvalidInputError(`UPDRAFT_DAG_FILE_REFRESH_INTERVAL must be a number of seconds (0: only on change); got '${raw}'`);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new InvalidInputError(`UPDRAFT_DAG_FILE_REFRESH_INTERVAL must be a number of seconds (0: only on change); got '${raw}'`);
   return seconds * 1000;
 }
 
@@ -44,7 +45,10 @@ export class DagFileParseCache {
   /** Every local module some import used, with the fingerprint it had then: a thread may hold that version. */
   private readonly moduleVersions = new Map<string, string>();
 
-  constructor(private readonly refreshAfterMs: number = fileRefreshIntervalMs(), private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly refreshAfterMs: number = fileRefreshIntervalMs(),
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** The last result of `file` when neither it nor a module it imports changed (and it is not due for a refresh). */
   unchanged(file: string, fingerprint: string): CachedFileParse | undefined {

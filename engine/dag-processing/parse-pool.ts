@@ -50,7 +50,8 @@ export function parseHeapLimitMb(): number {
   const raw = process.env.UPDRAFT_DAG_PARSE_HEAP_MB;
   if (raw === undefined || raw.trim() === '') return 1024;
   const mb = Number(raw);
-  if (!Number.isInteger(mb) || mb < 16) throw new InvalidInputError(`UPDRAFT_DAG_PARSE_HEAP_MB must be a whole number of megabytes, at least 16; got '${raw}'`);
+  if (!Number.isInteger(mb) || mb < 16)
+    throw new InvalidInputError(`UPDRAFT_DAG_PARSE_HEAP_MB must be a whole number of megabytes, at least 16; got '${raw}'`);
   return mb;
 }
 
@@ -128,7 +129,8 @@ export class DagParsePool {
    */
   parseTimed(file: string, fingerprint: string, timeoutMs: number): Promise<TimedFileParse> {
     const held = this.exhausted.get(file);
-    if (held && held.fingerprint === fingerprint && this.now() < held.retryAt) return Promise.resolve({ result: held.message, durationMs: 0, settled: false });
+    if (held && held.fingerprint === fingerprint && this.now() < held.retryAt)
+      return Promise.resolve({ result: held.message, durationMs: 0, settled: false });
     return this.importIn(this.take(), file, fingerprint, timeoutMs).then(({ result, durationMs, settled }) => {
       if (result !== HEAP_EXHAUSTED) {
         this.exhausted.delete(file);
@@ -142,7 +144,12 @@ export class DagParsePool {
     });
   }
 
-  private async importIn(thread: ParseThread, file: string, fingerprint: string, timeoutMs: number): Promise<{ result: FileParse | typeof HEAP_EXHAUSTED; durationMs: number; settled: boolean }> {
+  private async importIn(
+    thread: ParseThread,
+    file: string,
+    fingerprint: string,
+    timeoutMs: number,
+  ): Promise<{ result: FileParse | typeof HEAP_EXHAUSTED; durationMs: number; settled: boolean }> {
     const url = `${pathToFileURL(file).href}?v=${fingerprint}&parse=${++this.sequence}`;
     this.busy.add(thread);
     if (!(await thread.ready)) {
@@ -163,9 +170,13 @@ export class DagParsePool {
         thread.imports++;
         finish(m.ok ? m.dags : oneLine(m.message), true, m.durationMs);
       };
-      const onError = (error: Error): void => finish((error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' ? HEAP_EXHAUSTED : oneLine(error.message), false);
+      const onError = (error: Error): void =>
+        finish((error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' ? HEAP_EXHAUSTED : oneLine(error.message), false);
       const onExit = (code: number): void => finish(`file exited the process with code ${code} at import`, false);
-      const timer = setTimeout(() => finish(`import timed out after ${timeoutMs / 1000}s (does the file run a loop or wait at import?)`, false), timeoutMs);
+      const timer = setTimeout(
+        () => finish(`import timed out after ${timeoutMs / 1000}s (does the file run a loop or wait at import?)`, false),
+        timeoutMs,
+      );
       thread.worker.on('message', onMessage).once('error', onError).once('exit', onExit);
       thread.worker.postMessage({ file, url });
     });
@@ -195,7 +206,10 @@ export class DagParsePool {
         worker.off('message', onReady);
         settle(true);
       };
-      worker.on('message', onReady).once('error', () => settle(false)).once('exit', () => settle(false));
+      worker
+        .on('message', onReady)
+        .once('error', () => settle(false))
+        .once('exit', () => settle(false));
     });
     const thread: ParseThread = { worker, ready, startedAt: Date.now(), imports: 0, generation: this.generation };
     // A DAG file's timer may throw or exit after its import, while the thread sits idle:
@@ -208,7 +222,8 @@ export class DagParsePool {
   }
 
   private giveBack(thread: ParseThread): void {
-    if (thread.imports >= this.maxImports || thread.generation !== this.generation || Date.now() - thread.startedAt > this.maxAgeMs) void thread.worker.terminate();
+    if (thread.imports >= this.maxImports || thread.generation !== this.generation || Date.now() - thread.startedAt > this.maxAgeMs)
+      void thread.worker.terminate();
     else this.idle.push(thread);
   }
 }

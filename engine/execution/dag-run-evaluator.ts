@@ -39,22 +39,40 @@ const FAILED_LEAF: ReadonlySet<TaskInstanceState> = new Set([TaskInstanceState.F
  * queued. Finishes the run when no task is unfinished: failed if any leaf
  * failed or is upstream_failed, else success.
  */
-export async function advanceDagRun(store: Store, structure: DagStructure, run: DagRun, now: Date, options: AdvanceOptions): Promise<RunAdvance> {
+export async function advanceDagRun(
+  store: Store,
+  structure: DagStructure,
+  run: DagRun,
+  now: Date,
+  options: AdvanceOptions,
+): Promise<RunAdvance> {
   const { changed } = options;
   let states: Map<string, TaskInstance> | null = null;
   const queued: TaskInstance[] = [];
   if (changed) {
     const decide = changed.flatMap((c) => structure.tasks.get(c)?.downstream ?? []);
-    queued.push(...(await settleDownstream(store, structure, run.dagId, run.runId, { changes: [], decide, queuedBy: options.queuedBy, at: now })));
+    queued.push(
+      ...(await settleDownstream(store, structure, run.dagId, run.runId, { changes: [], decide, queuedBy: options.queuedBy, at: now })),
+    );
   } else {
     // The full read this pass makes anyway also checks the stored counts against it (the safety net).
     states = await repairCounts(store, structure, run.dagId, run.runId);
     if (await verifyIntegrity(store, structure, run, states, now)) states = await repairCounts(store, structure, run.dagId, run.runId);
     const decide = structure.spec.tasks.filter((t) => states!.get(t.taskId)?.state === TaskInstanceState.NONE).map((t) => t.taskId);
-    queued.push(...(await settleDownstream(store, structure, run.dagId, run.runId, { changes: [], decide, queuedBy: options.queuedBy, at: now })));
+    queued.push(
+      ...(await settleDownstream(store, structure, run.dagId, run.runId, { changes: [], decide, queuedBy: options.queuedBy, at: now })),
+    );
     const legacy = [...states.values()].filter((ti) => ti.state === TaskInstanceState.SCHEDULED);
     if (legacy.length > 0) {
-      queued.push(...(await store.tasks.transitionManyReturning(legacy, [TaskInstanceState.SCHEDULED], TaskInstanceState.QUEUED, { queued_at: now.toISOString(), queued_by: options.queuedBy }, now)));
+      queued.push(
+        ...(await store.tasks.transitionManyReturning(
+          legacy,
+          [TaskInstanceState.SCHEDULED],
+          TaskInstanceState.QUEUED,
+          { queued_at: now.toISOString(), queued_by: options.queuedBy },
+          now,
+        )),
+      );
     }
     if (queued.length === 0 && decide.length > 0) states = await store.tasks.latestTries(run.dagId, run.runId);
   }
@@ -67,7 +85,10 @@ export async function advanceDagRun(store: Store, structure: DagStructure, run: 
 /** The trigger rule's decision for `taskId` from a full read of `states` (an upstream task without a try counts as removed). */
 function decide(structure: DagStructure, taskId: string, states: ReadonlyMap<string, TaskInstance>): TriggerDecision {
   const task = structure.tasks.get(taskId)!;
-  return evaluateTriggerRule(task.triggerRule, countUpstream(task.upstream.map((id) => states.get(id)?.state ?? TaskInstanceState.REMOVED)));
+  return evaluateTriggerRule(
+    task.triggerRule,
+    countUpstream(task.upstream.map((id) => states.get(id)?.state ?? TaskInstanceState.REMOVED)),
+  );
 }
 
 /**
@@ -77,11 +98,20 @@ function decide(structure: DagStructure, taskId: string, states: ReadonlyMap<str
  * reads every upstream of a task.
  */
 export function undecidedTasks(structure: DagStructure, taskIds: readonly string[], states: ReadonlyMap<string, TaskInstance>): string[] {
-  return taskIds.filter((id) => structure.tasks.has(id) && states.get(id)?.state === TaskInstanceState.NONE && decide(structure, id, states) !== 'wait');
+  return taskIds.filter(
+    (id) => structure.tasks.has(id) && states.get(id)?.state === TaskInstanceState.NONE && decide(structure, id, states) !== 'wait',
+  );
 }
 
-async function finishIfDone(store: Store, structure: DagStructure, run: DagRun, now: Date, all: Map<string, TaskInstance> | null): Promise<DagRunState | null> {
-  const latest = all ?? (await store.tasks.hasUnfinished(run.dagId, run.runId) ? null : await store.tasks.latestTries(run.dagId, run.runId));
+async function finishIfDone(
+  store: Store,
+  structure: DagStructure,
+  run: DagRun,
+  now: Date,
+  all: Map<string, TaskInstance> | null,
+): Promise<DagRunState | null> {
+  const latest =
+    all ?? ((await store.tasks.hasUnfinished(run.dagId, run.runId)) ? null : await store.tasks.latestTries(run.dagId, run.runId));
   if (!latest) return null;
   const values = [...latest.values()];
   const allDone = values.every((ti) => FINISHED_TASK_STATES.has(ti.state));

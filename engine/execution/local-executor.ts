@@ -33,8 +33,15 @@ export interface LocalRunOptions {
  * as the scheduler and workers — including the hand-off: a finished try
  * queues its downstream, which runs next; tasks run one at a time.
  */
-export async function runDagRunLocally(store: Store, dag: Dag, run: DagRun, clock: Clock, options: LocalRunOptions = {}): Promise<DagRunState> {
-  if (run.state === DagRunState.QUEUED) await store.runs.transition(run.dagId, run.runId, [DagRunState.QUEUED], DagRunState.RUNNING, clock.now());
+export async function runDagRunLocally(
+  store: Store,
+  dag: Dag,
+  run: DagRun,
+  clock: Clock,
+  options: LocalRunOptions = {},
+): Promise<DagRunState> {
+  if (run.state === DagRunState.QUEUED)
+    await store.runs.transition(run.dagId, run.runId, [DagRunState.QUEUED], DagRunState.RUNNING, clock.now());
   // A try marked from outside (`tasks set-state`, the REST API) stops here as on a worker.
   const terminator = new TryTerminator(store, { now: () => clock.now() });
   terminator.start();
@@ -45,14 +52,23 @@ export async function runDagRunLocally(store: Store, dag: Dag, run: DagRun, cloc
   }
 }
 
-async function runLoop(store: Store, dag: Dag, run: DagRun, clock: Clock, options: LocalRunOptions, terminator: TryTerminator): Promise<DagRunState> {
+async function runLoop(
+  store: Store,
+  dag: Dag,
+  run: DagRun,
+  clock: Clock,
+  options: LocalRunOptions,
+  terminator: TryTerminator,
+): Promise<DagRunState> {
   const structure = dag.structure();
   const queuedBy = `dags test ${workerIdentity()}`;
   const owner = { hostname: hostname(), workerId: workerIdentity() };
   for (;;) {
     const step = await store.atomically((tx) => advanceDagRun(tx, structure, run, clock.now(), { queuedBy }));
     if (step.finished) return step.finished;
-    const pending: TaskInstance[] = [...(await store.tasks.latestTries(run.dagId, run.runId)).values()].filter((ti) => ti.state === TaskInstanceState.QUEUED);
+    const pending: TaskInstance[] = [...(await store.tasks.latestTries(run.dagId, run.runId)).values()].filter(
+      (ti) => ti.state === TaskInstanceState.QUEUED,
+    );
     if (pending.length === 0) {
       const current = await store.runs.get(run.dagId, run.runId);
       if (!current) throw new Error(`run ${run.runId} of DAG '${run.dagId}' was deleted while it ran`);
@@ -60,7 +76,7 @@ async function runLoop(store: Store, dag: Dag, run: DagRun, clock: Clock, option
       throw new Error(`run ${run.runId} of DAG '${run.dagId}' cannot progress: no task is ready`);
     }
     for (let next = pending.shift(); next; next = pending.shift()) {
-      for (let key = next; ;) {
+      for (let key = next; ; ) {
         const ti = await tryLifecycleOf(store).tryStarted(key, owner, clock.now());
         if (!ti) break;
         let outcome: TryOutcome;

@@ -19,7 +19,8 @@ export interface OneStatementFinish {
 }
 
 const RUNNING: readonly TaskInstanceState[] = [TaskInstanceState.RUNNING];
-const sameStates = (a: readonly TaskInstanceState[], b: readonly TaskInstanceState[]): boolean => a.length === b.length && a.every((s, i) => s === b[i]);
+const sameStates = (a: readonly TaskInstanceState[], b: readonly TaskInstanceState[]): boolean =>
+  a.length === b.length && a.every((s, i) => s === b[i]);
 
 /**
  * PostgreSQL: a group of finishes with their downstream hand-off, recorded in
@@ -36,7 +37,11 @@ const sameStates = (a: readonly TaskInstanceState[], b: readonly TaskInstanceSta
  * transactional path whole (a branch's skips, a compare-and-set from other
  * states).
  */
-export async function finishGroupInOneStatement(store: Store, requests: readonly OneStatementFinish[], end: Date): Promise<Array<FinishedTry | null>> {
+export async function finishGroupInOneStatement(
+  store: Store,
+  requests: readonly OneStatementFinish[],
+  end: Date,
+): Promise<Array<FinishedTry | null>> {
   const results: Array<FinishedTry | null> = requests.map(() => null);
   const fast = new Map<string, number>();
   const duplicates: number[] = [];
@@ -50,13 +55,33 @@ export async function finishGroupInOneStatement(store: Store, requests: readonly
 
   const rows = [...fast.values()].map((i) => requests[i]!);
   const queuedBy = rows[0]!.options.queuedBy;
-  const finishes = rows.map((r): PlannedFinish => ({ key: r.ti, state: r.settled.state, error: r.settled.error, log: r.options.log ?? null, returnValue: returnValueOf(r.settled) }));
+  const finishes = rows.map(
+    (r): PlannedFinish => ({
+      key: r.ti,
+      state: r.settled.state,
+      error: r.settled.error,
+      log: r.options.log ?? null,
+      returnValue: returnValueOf(r.settled),
+    }),
+  );
   const edges: DownstreamEdge[] = rows.flatMap((r) => {
     const structure = r.options.structure;
     if (!structure || !countOf(r.settled.state)) return [];
-    return (structure.tasks.get(r.ti.taskId)?.downstream ?? []).map((d) => ({ dagId: r.ti.dagId, runId: r.ti.runId, taskId: r.ti.taskId, downstreamTaskId: d, rule: structure.task(d).triggerRule }));
+    return (structure.tasks.get(r.ti.taskId)?.downstream ?? []).map((d) => ({
+      dagId: r.ti.dagId,
+      runId: r.ti.runId,
+      taskId: r.ti.taskId,
+      downstreamTaskId: d,
+      rule: structure.task(d).triggerRule,
+    }));
   });
-  const { recorded, queued, settle } = await finishInOneStatement(store.db, { finishes, edges, plans: plansFor(edges.map((e) => e.rule)), queuedBy, at: end });
+  const { recorded, queued, settle } = await finishInOneStatement(store.db, {
+    finishes,
+    edges,
+    plans: plansFor(edges.map((e) => e.rule)),
+    queuedBy,
+    at: end,
+  });
   for (const i of fast.values()) {
     const r = requests[i]!;
     results[i] = { ...r.settled, recorded: recorded.has(keyString(r.ti)), queued: [] };
@@ -65,7 +90,9 @@ export async function finishGroupInOneStatement(store: Store, requests: readonly
   // Each queued try goes to the hand-off of one recorded finish upstream of it, else of the run's first (the enqueue is idempotent by job id).
   const ownerOf = (ti: TaskInstanceKey): FinishedTry | undefined => {
     const upstream = structureOf(requests, ti)?.tasks.get(ti.taskId)?.upstream ?? [];
-    const inRun = [...fast.values()].filter((i) => results[i]!.recorded && requests[i]!.ti.dagId === ti.dagId && requests[i]!.ti.runId === ti.runId);
+    const inRun = [...fast.values()].filter(
+      (i) => results[i]!.recorded && requests[i]!.ti.dagId === ti.dagId && requests[i]!.ti.runId === ti.runId,
+    );
     const owner = inRun.find((i) => upstream.includes(requests[i]!.ti.taskId)) ?? inRun[0];
     return owner === undefined ? undefined : results[owner]!;
   };
@@ -75,10 +102,15 @@ export async function finishGroupInOneStatement(store: Store, requests: readonly
     const structure = structureOf(requests, group[0]!);
     if (!structure) continue;
     const { dagId, runId } = group[0]!;
-    const more = await store.atomically((tx) => settleDownstream(tx, structure, dagId, runId, { changes: [], decide: group.map((t) => t.taskId), queuedBy, at: end }));
+    const more = await store.atomically((tx) =>
+      settleDownstream(tx, structure, dagId, runId, { changes: [], decide: group.map((t) => t.taskId), queuedBy, at: end }),
+    );
     for (const ti of more) ownerOf(ti)?.queued.push(ti);
   }
-  for (const r of results) r?.queued.sort((a, b) => (structureOf(requests, a)?.position.get(a.taskId) ?? 0) - (structureOf(requests, b)?.position.get(b.taskId) ?? 0));
+  for (const r of results)
+    r?.queued.sort(
+      (a, b) => (structureOf(requests, a)?.position.get(a.taskId) ?? 0) - (structureOf(requests, b)?.position.get(b.taskId) ?? 0),
+    );
   return results;
 }
 

@@ -14,7 +14,13 @@ const WITHDRAWABLE: readonly TaskInstanceState[] = NOT_FINISHED_TASK_STATES.filt
  * finish (finished tries keep their history). Returns true when it changed
  * anything, so the caller re-reads the run's tries.
  */
-export async function verifyIntegrity(store: Store, structure: DagStructure, run: DagRun, latest: ReadonlyMap<string, TaskInstance>, now: Date): Promise<boolean> {
+export async function verifyIntegrity(
+  store: Store,
+  structure: DagStructure,
+  run: DagRun,
+  latest: ReadonlyMap<string, TaskInstance>,
+  now: Date,
+): Promise<boolean> {
   const added = structure.spec.tasks.filter((t) => !latest.has(t.taskId));
   if (added.length > 0) await store.tasks.createFirstTries(run.dagId, run.runId, added, now);
   let removed = 0;

@@ -84,9 +84,10 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
 
   // A task reads the values of the tasks upstream of it: only those are loaded, and none for an operator that reads none.
   // An offloaded value is read from the artifact store here: the task reads it synchronously.
-  const xcoms = input.dryRun || !taskSpec || task?.readsXCom === false
-    ? new Map<string, unknown>()
-    : await resolveXComValues(store, await store.xcom.forRun(run.dagId, run.runId, structure.ancestorsOf(ti.taskId)));
+  const xcoms =
+    input.dryRun || !taskSpec || task?.readsXCom === false
+      ? new Map<string, unknown>()
+      : await resolveXComValues(store, await store.xcom.forRun(run.dagId, run.runId, structure.ancestorsOf(ti.taskId)));
   const pulled = (taskId: string): unknown => {
     const value = xcoms.get(taskId);
     if (value instanceof UnreadableXCom) throw value.error;
@@ -119,7 +120,8 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
     log: log.forTask,
     signal: controller.signal,
     xcom<T>(source: XComSource<T>): T {
-      if (!xcoms.has(source.taskId)) throw new Error(`task '${ti.taskId}': no XCom value from upstream task '${source.taskId}' in run ${run.runId}`);
+      if (!xcoms.has(source.taskId))
+        throw new Error(`task '${ti.taskId}': no XCom value from upstream task '${source.taskId}' in run ${run.runId}`);
       return pulled(source.taskId) as T;
     },
     xcomPull: pulled,
@@ -136,7 +138,10 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
     if (!task || !taskSpec) throw new FailWithoutRetryError(`task '${ti.taskId}' is no longer in DAG '${run.dagId}'`);
     if (terminated) throw terminated;
     if (logCap.error) throw new FailWithoutRetryError(logCap.error);
-    const value = await untilTerminated(withTimeout(() => task.execute(context), taskSpec.executionTimeoutMs, controller), input.terminate);
+    const value = await untilTerminated(
+      withTimeout(() => task.execute(context), taskSpec.executionTimeoutMs, controller),
+      input.terminate,
+    );
     executed = true;
     if (terminated) throw terminated;
     const skip = task.tasksToSkip(value, dag);
@@ -175,7 +180,13 @@ export async function runTaskTry(input: TaskTryInput): Promise<TryOutcome> {
   if (settled.state !== TaskInstanceState.SKIPPED) log.info(`Marking task as ${settled.state.toUpperCase()}`);
   let outcome: FinishedTry = { ...settled, recorded: true, queued: [] };
   if (!input.dryRun) {
-    outcome = await tryLifecycleOf(store).finishTry(ti, run, settled, { structure, queuedBy: input.queuedBy ?? `worker ${workerIdentity()}`, log: log.take() }, clock.now());
+    outcome = await tryLifecycleOf(store).finishTry(
+      ti,
+      run,
+      settled,
+      { structure, queuedBy: input.queuedBy ?? `worker ${workerIdentity()}`, log: log.take() },
+      clock.now(),
+    );
     if (!outcome.recorded) log.warn('This try was already finished elsewhere (lost compare-and-set); result discarded');
     if (!outcome.recorded && offloaded) await discardOffloaded(store, offloaded, log);
   }
@@ -221,7 +232,12 @@ function untilTerminated<T>(task: Promise<T>, terminate: AbortSignal | undefined
 }
 
 /** A terminated try records nothing of its own: its log keeps what it wrote and why it stopped (unless its run is gone). */
-async function endTerminated(terminated: TryTerminatedError, log: TaskLogBuffer, store: Store | null, key: TaskInstanceKey): Promise<TerminatedTry> {
+async function endTerminated(
+  terminated: TryTerminatedError,
+  log: TaskLogBuffer,
+  store: Store | null,
+  key: TaskInstanceKey,
+): Promise<TerminatedTry> {
   if (terminated.newState === null) {
     log.take();
     await log.flush();
@@ -258,7 +274,8 @@ async function runCallback(
 ): Promise<void> {
   try {
     if (state === TaskInstanceState.SUCCESS && options.onSuccessCallback) await options.onSuccessCallback(context);
-    if (state === TaskInstanceState.FAILED && options.onFailureCallback) await options.onFailureCallback(context, error ?? new Error('failed'));
+    if (state === TaskInstanceState.FAILED && options.onFailureCallback)
+      await options.onFailureCallback(context, error ?? new Error('failed'));
   } catch (callbackError) {
     log.error(`callback failed: ${(callbackError as Error).message}`);
   }

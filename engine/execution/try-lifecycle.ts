@@ -45,14 +45,25 @@ async function finishGroup(store: Store, requests: readonly FinishRequest[]): Pr
   const moved = new Set<string>();
   for (const group of outcomes.values()) {
     const { settled, options } = group[0]!;
-    for (const key of await store.tasks.finishMany(group.map((r) => r.ti), options.from ?? RUNNING, settled.state, settled.error, end)) moved.add(keyString(key));
+    for (const key of await store.tasks.finishMany(
+      group.map((r) => r.ti),
+      options.from ?? RUNNING,
+      settled.state,
+      settled.error,
+      end,
+    ))
+      moved.add(keyString(key));
   }
   // The same try finished twice in one group (a duplicate delivery) is recorded once, for its first request.
   const recorded = requests.filter((r) => moved.delete(keyString(r.ti)));
   const won = new Set(recorded);
-  await store.logs.appendMany(recorded.flatMap((r) => (r.options.log ? [{ key: r.ti, ...r.options.log }] : [])), end);
+  await store.logs.appendMany(
+    recorded.flatMap((r) => (r.options.log ? [{ key: r.ti, ...r.options.log }] : [])),
+    end,
+  );
   await store.xcom.setMany(
-    recorded.filter((r) => r.settled.state === TaskInstanceState.SUCCESS && r.settled.value !== undefined && r.settled.value !== null)
+    recorded
+      .filter((r) => r.settled.state === TaskInstanceState.SUCCESS && r.settled.value !== undefined && r.settled.value !== null)
       .map((r) => ({ dagId: r.ti.dagId, runId: r.ti.runId, taskId: r.ti.taskId, value: r.settled.value })),
     end,
   );
@@ -62,7 +73,8 @@ async function finishGroup(store: Store, requests: readonly FinishRequest[]): Pr
     const changes: OutcomeChange[] = group.map((r) => ({ taskId: r.ti.taskId, from: null, to: r.settled.state }));
     for (const r of group) {
       for (const batch of chunks(r.settled.skip)) {
-        for (const taskId of await store.tasks.skipUndecided(r.ti.dagId, r.ti.runId, batch, end)) changes.push({ taskId, from: null, to: TaskInstanceState.SKIPPED });
+        for (const taskId of await store.tasks.skipUndecided(r.ti.dagId, r.ti.runId, batch, end))
+          changes.push({ taskId, from: null, to: TaskInstanceState.SKIPPED });
       }
     }
     // Without the DAG (deleted meanwhile) nothing downstream can be counted or decided.
@@ -94,11 +106,22 @@ async function startGroup(store: Store, requests: readonly StartRequest[], owner
   const now = requests[0]!.now;
   const patch = { start_date: now.toISOString(), hostname: owner.hostname, worker_id: owner.workerId, end_date: null, error: null };
   const started = new Map<string, TaskInstance>();
-  for (const ti of await store.tasks.transitionManyReturning(requests.map((r) => r.key), STARTABLE, TaskInstanceState.RUNNING, patch, now)) started.set(keyString(ti), ti);
+  for (const ti of await store.tasks.transitionManyReturning(
+    requests.map((r) => r.key),
+    STARTABLE,
+    TaskInstanceState.RUNNING,
+    patch,
+    now,
+  ))
+    started.set(keyString(ti), ti);
   const results: Array<TaskInstance | undefined> = [];
   for (const { key } of requests) {
     let ti = started.get(keyString(key));
-    if (!ti && key.tryNumber > 1 && (await store.tasks.openNextTry(key, [TaskInstanceState.UP_FOR_RETRY], TaskInstanceState.RUNNING, patch, now))) {
+    if (
+      !ti &&
+      key.tryNumber > 1 &&
+      (await store.tasks.openNextTry(key, [TaskInstanceState.UP_FOR_RETRY], TaskInstanceState.RUNNING, patch, now))
+    ) {
       ti = await store.tasks.get(key);
     }
     // The same try asked twice in one group (a duplicate delivery) starts once.
@@ -122,7 +145,8 @@ export class TryLifecycle {
   private openFinishes: FinishRequest[] | null = null;
   /** PostgreSQL: finishes asked for in one turn of the event loop, in one statement where they can. */
   private readonly oneStatementFinishes = new CallBatcher((requests: FinishRequest[]) =>
-    finishGroupInOneStatement(this.store, requests, new Date(Math.max(...requests.map((r) => r.now.getTime())))));
+    finishGroupInOneStatement(this.store, requests, new Date(Math.max(...requests.map((r) => r.now.getTime())))),
+  );
 
   constructor(private readonly store: Store) {}
 
@@ -163,7 +187,10 @@ export class TryLifecycle {
       const request: FinishRequest = { ti, run, settled, options, now, resolve, reject };
       if (this.store.dialect !== 'postgres' || this.store.inTransaction) return this.finishInBatch([request]);
       // Null: this finish takes the transactional path (and all of its group's if the statement failed: it then wrote nothing).
-      this.oneStatementFinishes.call(request).then((finished) => (finished ? resolve(finished) : this.finishInBatch([request])), () => this.finishInBatch([request]));
+      this.oneStatementFinishes.call(request).then(
+        (finished) => (finished ? resolve(finished) : this.finishInBatch([request])),
+        () => this.finishInBatch([request]),
+      );
     });
   }
 
@@ -180,7 +207,10 @@ export class TryLifecycle {
         if (this.openFinishes === requests) this.openFinishes = null;
         return finishGroup(store, requests);
       })
-      .then((results) => requests.forEach((r, i) => r.resolve(results[i]!)), (error: unknown) => requests.forEach((r) => r.reject(error)));
+      .then(
+        (results) => requests.forEach((r, i) => r.resolve(results[i]!)),
+        (error: unknown) => requests.forEach((r) => r.reject(error)),
+      );
   }
 
   /**
@@ -193,7 +223,10 @@ export class TryLifecycle {
     const settled = settleTry(ti, { kind: 'failed', error: message, retryable: true }, run.logicalDate);
     const finished = await this.finishTry(ti, run, settled, { ...options, log: null }, now);
     if (finished.recorded) {
-      const lines = [formatLogLine(ti.taskId, 'ERROR', message, now), formatLogLine(ti.taskId, 'INFO', `Marking task as ${settled.state.toUpperCase()}`, now)];
+      const lines = [
+        formatLogLine(ti.taskId, 'ERROR', message, now),
+        formatLogLine(ti.taskId, 'INFO', `Marking task as ${settled.state.toUpperCase()}`, now),
+      ];
       await this.store.logs.appendAfterLast(ti, `${lines.join('\n')}\n`, now);
     }
     return finished;

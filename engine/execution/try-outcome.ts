@@ -59,7 +59,8 @@ export interface FinishOptions {
  * allows it, after a delay from the policy the try was created with.
  */
 export function settleTry(ti: TaskInstance, result: TryResult, logicalDate: string): SettledTry {
-  if (result.kind === 'success') return { state: TaskInstanceState.SUCCESS, error: null, retryDelayMs: null, skip: result.skip ?? [], value: result.value };
+  if (result.kind === 'success')
+    return { state: TaskInstanceState.SUCCESS, error: null, retryDelayMs: null, skip: result.skip ?? [], value: result.value };
   if (result.kind === 'skipped') return { state: TaskInstanceState.SKIPPED, error: null, retryDelayMs: null, skip: [] };
   const retry = result.retryable && ti.tryNumber < ti.maxTries;
   return {

@@ -45,7 +45,6 @@ export interface TryTerminatorOptions {
   inThread?: boolean;
 }
 
-
 interface Watched {
   key: TaskInstanceKey;
   controller: AbortController;
@@ -72,7 +71,10 @@ export class TryTerminator {
   private endedTimer: NodeJS.Timeout | null = null;
   private readonly flushMs: number;
 
-  constructor(private readonly store: Store, private readonly options: TryTerminatorOptions = {}) {
+  constructor(
+    private readonly store: Store,
+    private readonly options: TryTerminatorOptions = {},
+  ) {
     this.intervalMs = options.intervalMs ?? tryHeartbeatMs();
     this.flushMs = Math.min(250, this.intervalMs / 2);
   }
@@ -134,14 +136,21 @@ export class TryTerminator {
   }
 
   private startThread(): void {
-    const data: HeartbeatThreadData = { location: this.store.location, intervalMs: this.intervalMs, clockOffsetMs: (this.options.now?.() ?? new Date()).getTime() - Date.now() };
+    const data: HeartbeatThreadData = {
+      location: this.store.location,
+      intervalMs: this.intervalMs,
+      clockOffsetMs: (this.options.now?.() ?? new Date()).getTime() - Date.now(),
+    };
     const thread = new Worker(HEARTBEAT_THREAD, { workerData: data });
     this.thread = thread;
     for (const id of this.watched.keys()) thread.postMessage({ watch: id } satisfies HeartbeatCommand);
     thread.on('message', (report: HeartbeatReport) => {
       if ('error' in report) return this.options.onError?.(new Error(report.error));
       const beaten = new Set(report.beaten);
-      void this.abortChanged([...this.watched.values()].filter((e) => beaten.has(keyString(e.key))), new Set(report.running)).catch((error: unknown) => this.options.onError?.(error));
+      void this.abortChanged(
+        [...this.watched.values()].filter((e) => beaten.has(keyString(e.key))),
+        new Set(report.running),
+      ).catch((error: unknown) => this.options.onError?.(error));
     });
     // A thread that could not start (or died) leaves the beats to this event loop.
     thread.on('error', (error) => {
@@ -155,14 +164,26 @@ export class TryTerminator {
 
   /** One beat (a beat still in progress is not doubled). */
   beat(): Promise<void> {
-    this.beating ??= this.beatOnce().catch((error: unknown) => this.options.onError?.(error)).finally(() => (this.beating = null));
+    this.beating ??= this.beatOnce()
+      .catch((error: unknown) => this.options.onError?.(error))
+      .finally(() => (this.beating = null));
     return this.beating;
   }
 
   private async beatOnce(): Promise<void> {
     const entries = [...this.watched.values()];
     if (entries.length === 0) return;
-    await this.abortChanged(entries, new Set((await this.store.tasks.heartbeat(entries.map((e) => e.key), this.options.now?.() ?? new Date())).map(keyString)));
+    await this.abortChanged(
+      entries,
+      new Set(
+        (
+          await this.store.tasks.heartbeat(
+            entries.map((e) => e.key),
+            this.options.now?.() ?? new Date(),
+          )
+        ).map(keyString),
+      ),
+    );
   }
 
   /** `entries` were beaten for; those not found `running` were changed from outside: their signals abort. */

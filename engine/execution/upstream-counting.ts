@@ -42,14 +42,28 @@ export function countDeltas(structure: DagStructure, changes: readonly OutcomeCh
 }
 
 /** Records changes of outcome made from outside a finish (clear, mark, a run failed, integrity): their downstream counts move in one statement. */
-export async function recordOutcomeChanges(store: Store, structure: DagStructure, dagId: string, runId: string, changes: readonly OutcomeChange[]): Promise<void> {
+export async function recordOutcomeChanges(
+  store: Store,
+  structure: DagStructure,
+  dagId: string,
+  runId: string,
+  changes: readonly OutcomeChange[],
+): Promise<void> {
   await store.upstream.add(dagId, runId, countDeltas(structure, changes));
 }
 
 /** The counts of every task of the run from a full read of its tries (an upstream task without a try counts nothing). */
-export function countAll(structure: DagStructure, states: ReadonlyMap<string, TaskInstance>): Array<{ taskId: string; counts: UpstreamCounts }> {
+export function countAll(
+  structure: DagStructure,
+  states: ReadonlyMap<string, TaskInstance>,
+): Array<{ taskId: string; counts: UpstreamCounts }> {
   return structure.spec.tasks.map((t) => {
-    const counts = countUpstream(t.upstream.flatMap((id) => { const s = states.get(id)?.state; return s ? [s] : []; }));
+    const counts = countUpstream(
+      t.upstream.flatMap((id) => {
+        const s = states.get(id)?.state;
+        return s ? [s] : [];
+      }),
+    );
     return { taskId: t.taskId, counts: { ...counts, total: t.upstream.length } };
   });
 }
@@ -64,7 +78,12 @@ const MOVING = ['success', 'skipped', 'failed', 'upstream_failed', 'removed', 'd
  * the DAG mid-run. Differences are applied as deltas, so finishes committed
  * meanwhile stay counted. Returns the run's current tries as read.
  */
-export async function repairCounts(store: Store, structure: DagStructure, dagId: string, runId: string): Promise<Map<string, TaskInstance>> {
+export async function repairCounts(
+  store: Store,
+  structure: DagStructure,
+  dagId: string,
+  runId: string,
+): Promise<Map<string, TaskInstance>> {
   const { counts, tries } = await store.upstream.snapshot(dagId, runId);
   const latest = new Map<string, TaskInstance>();
   for (const ti of tries) latest.set(ti.taskId, ti);
@@ -106,7 +125,13 @@ export interface SettleInput {
  * tries queued. Never reads an upstream try: a finish costs O(1) per
  * downstream edge, whatever the fan-in (ADR 13).
  */
-export async function settleDownstream(store: Store, structure: DagStructure, dagId: string, runId: string, input: SettleInput): Promise<TaskInstance[]> {
+export async function settleDownstream(
+  store: Store,
+  structure: DagStructure,
+  dagId: string,
+  runId: string,
+  input: SettleInput,
+): Promise<TaskInstance[]> {
   const queued: TaskInstance[] = [];
   let changes = input.changes;
   let extra = input.decide ?? [];

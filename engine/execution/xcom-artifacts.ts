@@ -70,7 +70,12 @@ const stores = new Map<string, ArtifactStore>();
  * opens it): UPDRAFT_ARTIFACTS_URL, else the store's own PostgreSQL database or home.
  */
 export function xcomArtifactStore(store: Store): ArtifactStore {
-  const identity = [process.env.UPDRAFT_ARTIFACTS_URL ?? '', store.location.url ?? process.env.UPDRAFT_DATABASE_URL ?? '', store.location.home ?? '', process.env.UPDRAFT_HOME ?? ''].join('\0');
+  const identity = [
+    process.env.UPDRAFT_ARTIFACTS_URL ?? '',
+    store.location.url ?? process.env.UPDRAFT_DATABASE_URL ?? '',
+    store.location.home ?? '',
+    process.env.UPDRAFT_HOME ?? '',
+  ].join('\0');
   let artifacts = stores.get(identity);
   if (!artifacts) {
     artifacts = openArtifactStore({ databaseUrl: store.location.url, home: store.location.home });
@@ -116,9 +121,14 @@ export async function boundXComValue(store: Store, owner: XComOwner, value: unkn
   if (json === undefined) return { value, offloaded: null };
   const limits = xcomLimits();
   // UTF-8 takes at most 3 bytes per UTF-16 unit: most values are measured without encoding them.
-  const size = json.length * 3 < Math.min(limits.maxBytes, limits.inlineBytes < 0 ? Infinity : limits.inlineBytes) ? json.length : Buffer.byteLength(json);
+  const size =
+    json.length * 3 < Math.min(limits.maxBytes, limits.inlineBytes < 0 ? Infinity : limits.inlineBytes)
+      ? json.length
+      : Buffer.byteLength(json);
   if (size > limits.maxBytes) {
-    throw new XComTooLargeError(`task '${owner.taskId}' of DAG '${owner.dagId}' returned an XCom of ${size} bytes, over the maximum of ${limits.maxBytes} bytes (UPDRAFT_XCOM_MAX_SIZE); nothing was stored`);
+    throw new XComTooLargeError(
+      `task '${owner.taskId}' of DAG '${owner.dagId}' returned an XCom of ${size} bytes, over the maximum of ${limits.maxBytes} bytes (UPDRAFT_XCOM_MAX_SIZE); nothing was stored`,
+    );
   }
   const large = limits.inlineBytes >= 0 && size >= limits.inlineBytes;
   if (!write || (!large && !isXComReference(value))) return { value, offloaded: null };

@@ -14,16 +14,34 @@ export type Service = 'redis' | 'postgres';
 
 /** Network errors and the drivers' "connection is closed" errors: the state records' to report, not every caller's. */
 const CONNECTION_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
   // PostgreSQL: the server shut down or is starting; connection failures (SQLSTATE class 08).
-  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
 ]);
-const CONNECTION_MESSAGE = /Connection is closed|Connection terminated|ECONNREFUSED|Stream isn't writeable|connect ETIMEDOUT|MaxRetriesPerRequest|timeout exceeded when trying to connect|Client has encountered a connection error/i;
+const CONNECTION_MESSAGE =
+  /Connection is closed|Connection terminated|ECONNREFUSED|Stream isn't writeable|connect ETIMEDOUT|MaxRetriesPerRequest|timeout exceeded when trying to connect|Client has encountered a connection error/i;
 
 export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as NodeJS.ErrnoException).code;
-  return (code !== undefined && CONNECTION_CODES.has(code)) || CONNECTION_MESSAGE.test(error.message) || error.name === 'ConnectionClosedError';
+  return (
+    (code !== undefined && CONNECTION_CODES.has(code)) || CONNECTION_MESSAGE.test(error.message) || error.name === 'ConnectionClosedError'
+  );
 }
 
 let sink: Logger | null = null;
@@ -65,7 +83,10 @@ export class ConnectionState {
   private downSince = 0;
   private retryingLogged = false;
 
-  constructor(readonly service: Service, readonly address: string) {}
+  constructor(
+    readonly service: Service,
+    readonly address: string,
+  ) {}
 
   get isDown(): boolean {
     return this.failing.size > 0;
@@ -75,7 +96,11 @@ export class ConnectionState {
   up(connection: object): void {
     this.everUp.add(connection);
     if (!this.failing.delete(connection) || this.failing.size > 0) return;
-    record('info', { event: 'connection_back', service: this.service, address: this.address, down_ms: Date.now() - this.downSince }, `${label(this.service)} at ${this.address}: connection back`);
+    record(
+      'info',
+      { event: 'connection_back', service: this.service, address: this.address, down_ms: Date.now() - this.downSince },
+      `${label(this.service)} at ${this.address}: connection back`,
+    );
   }
 
   /** A connection failed; `error` says why. Ignored for a connection that never came up. */
@@ -86,15 +111,28 @@ export class ConnectionState {
     this.downSince = Date.now();
     this.retryingLogged = false;
     const reason = oneLineReason(error);
-    record('warn', { event: 'connection_lost', service: this.service, address: this.address, reason }, `${label(this.service)} at ${this.address}: connection lost (${reason})`);
+    record(
+      'warn',
+      { event: 'connection_lost', service: this.service, address: this.address, reason },
+      `${label(this.service)} at ${this.address}: connection lost (${reason})`,
+    );
   }
 
   /** A failed connection will be tried again; logged once per outage with the back-off that spaces the attempts. */
   retrying(connection: object, backoff: string, delayMs?: number): void {
     if (!this.failing.has(connection) || this.retryingLogged) return;
     this.retryingLogged = true;
-    record('info', { event: 'connection_retrying', service: this.service, address: this.address, backoff, ...(delayMs === undefined ? {} : { delay_ms: delayMs }) },
-      `${label(this.service)} at ${this.address}: retrying (${backoff})`);
+    record(
+      'info',
+      {
+        event: 'connection_retrying',
+        service: this.service,
+        address: this.address,
+        backoff,
+        ...(delayMs === undefined ? {} : { delay_ms: delayMs }),
+      },
+      `${label(this.service)} at ${this.address}: retrying (${backoff})`,
+    );
   }
 
   /** A connection closed on purpose: it is no longer watched. */

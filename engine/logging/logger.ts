@@ -61,7 +61,12 @@ function loggerOptions(component: string): LoggerOptions {
       streamWrite: redact,
       logMethod(args, method, level) {
         const fields = args[0] as unknown;
-        const outage = level >= WARN && typeof fields === 'object' && fields !== null && isConnectionError((fields as { err?: unknown }).err) && anyConnectionDown();
+        const outage =
+          level >= WARN &&
+          typeof fields === 'object' &&
+          fields !== null &&
+          isConnectionError((fields as { err?: unknown }).err) &&
+          anyConnectionDown();
         if (outage) this.debug.apply(this, args);
         else method.apply(this, args);
       },

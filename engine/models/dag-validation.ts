@@ -10,9 +10,7 @@ export const QUEUE_NAME = /^[A-Za-z0-9_-]{1,100}$/;
 
 export function assertValidId(kind: 'DAG' | 'task', id: unknown, where: string): asserts id is string {
   if (typeof id !== 'string' || !ID.test(id)) {
-    throw new DagValidationError(
-      `${where}: bad ${kind} id ${JSON.stringify(id)} (use 1-250 letters, digits, '_', '-', '.')`,
-    );
+    throw new DagValidationError(`${where}: bad ${kind} id ${JSON.stringify(id)} (use 1-250 letters, digits, '_', '-', '.')`);
   }
 }
 

@@ -144,13 +144,15 @@ export class Dag<T extends TaskNode = TaskNode> implements DagGraph {
 
   private resolveTaskDefaults(o: TaskDefaults, where: string) {
     const retries = o.retries ?? 0;
-    if (!Number.isInteger(retries) || retries < 0) throw new DagValidationError(`${where}: retries must be a non-negative integer, got ${retries}`);
+    if (!Number.isInteger(retries) || retries < 0)
+      throw new DagValidationError(`${where}: retries must be a non-negative integer, got ${retries}`);
     const triggerRule = o.triggerRule ?? TriggerRule.ALL_SUCCESS;
     if (!isTriggerRule(triggerRule)) throw new DagValidationError(`${where}: unknown trigger rule '${String(triggerRule)}'`);
     const queue = o.queue ?? 'default';
     if (!QUEUE_NAME.test(queue)) throw new DagValidationError(`${where}: bad queue name '${queue}'`);
     const isolation = o.isolation ?? 'none';
-    if (isolation !== 'none' && isolation !== 'process') throw new DagValidationError(`${where}: isolation must be 'none' or 'process', got '${String(isolation)}'`);
+    if (isolation !== 'none' && isolation !== 'process')
+      throw new DagValidationError(`${where}: isolation must be 'none' or 'process', got '${String(isolation)}'`);
     return {
       owner: o.owner ?? 'updraft',
       triggerRule,

@@ -13,7 +13,8 @@ const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/;
 /** Parses a {@link Duration} into milliseconds; `what` names the option in the error. */
 export function parseDuration(value: Duration, what: string): number {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) throw new DagValidationError(`${what}: duration must be a non-negative number of seconds, got ${value}`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new DagValidationError(`${what}: duration must be a non-negative number of seconds, got ${value}`);
     return Math.round(value * 1000);
   }
   const text = value.trim();

@@ -41,8 +41,10 @@ export class AlreadyExistsError extends UpdraftError {}
  */
 export class TryTerminatedError extends UpdraftError {
   constructor(readonly newState: string | null) {
-    super(newState === null
-      ? 'task instance deleted from outside (its run was deleted); terminating'
-      : `task instance state changed to ${newState} from outside; terminating`);
+    super(
+      newState === null
+        ? 'task instance deleted from outside (its run was deleted); terminating'
+        : `task instance state changed to ${newState} from outside; terminating`,
+    );
   }
 }

@@ -12,11 +12,7 @@ export interface RetryPolicy {
  * `retryDelay * 2^(try-1)` plus a deterministic jitter below that amount
  * (a hash of dag, task, logical date and try), capped by `maxRetryDelay`.
  */
-export function retryDelayMs(
-  policy: RetryPolicy,
-  failedTry: number,
-  key: { dagId: string; taskId: string; logicalDate: string },
-): number {
+export function retryDelayMs(policy: RetryPolicy, failedTry: number, key: { dagId: string; taskId: string; logicalDate: string }): number {
   let delayMs = policy.retryDelayMs;
   if (policy.retryExponentialBackoff) {
     const minBackoffSeconds = Math.max(1, Math.ceil((policy.retryDelayMs / 1000) * 2 ** (failedTry - 1)));

@@ -5,7 +5,8 @@ export const CONF_LIMITS = { maxBytes: 64 * 1024, maxDepth: 32 } as const;
 
 /** Checks a run conf (CLI and REST alike): a JSON object, at most {@link CONF_LIMITS} in size and nesting. */
 export function validateConf(conf: unknown, where: string): Record<string, unknown> {
-  if (typeof conf !== 'object' || conf === null || Array.isArray(conf)) throw new InvalidInputError(`${where} must be a JSON object, e.g. '{"model": "churn"}'`);
+  if (typeof conf !== 'object' || conf === null || Array.isArray(conf))
+    throw new InvalidInputError(`${where} must be a JSON object, e.g. '{"model": "churn"}'`);
   // Iterative, stopping at the limit: a conf nested 100,000 deep must not overflow the stack here.
   const stack: Array<[unknown, number]> = [[conf, 1]];
   while (stack.length > 0) {
@@ -14,6 +15,9 @@ export function validateConf(conf: unknown, where: string): Record<string, unkno
     for (const child of Object.values(value as object)) if (typeof child === 'object' && child !== null) stack.push([child, level + 1]);
   }
   const bytes = Buffer.byteLength(JSON.stringify(conf));
-  if (bytes > CONF_LIMITS.maxBytes) throw new InvalidInputError(`${where} is ${bytes} bytes; the limit is ${CONF_LIMITS.maxBytes} bytes (64 KiB): pass large inputs as files or artifact URIs`);
+  if (bytes > CONF_LIMITS.maxBytes)
+    throw new InvalidInputError(
+      `${where} is ${bytes} bytes; the limit is ${CONF_LIMITS.maxBytes} bytes (64 KiB): pass large inputs as files or artifact URIs`,
+    );
   return conf as Record<string, unknown>;
 }

@@ -26,7 +26,16 @@ export const SECRET_ENV_VARS: Readonly<Record<string, SecretKind>> = {
  * (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`, `SMTP_PASSWORD`, `OPENAI_API_KEY`).
  * Matched as whole `_`-separated words, so `KEYBOARD_LAYOUT` or `TOKENIZERS_PARALLELISM` stay.
  */
-const SECRET_NAME_WORDS: ReadonlySet<string> = new Set(['PASSWORD', 'PASSWD', 'PASSPHRASE', 'TOKEN', 'SECRET', 'KEY', 'APIKEY', 'CREDENTIALS']);
+const SECRET_NAME_WORDS: ReadonlySet<string> = new Set([
+  'PASSWORD',
+  'PASSWD',
+  'PASSPHRASE',
+  'TOKEN',
+  'SECRET',
+  'KEY',
+  'APIKEY',
+  'CREDENTIALS',
+]);
 
 /** `scheme://user:password@`: a URL carrying a password, whatever variable holds it. */
 const URL_WITH_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:[^\s/?#]+@/i;

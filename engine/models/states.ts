@@ -68,10 +68,6 @@ export const UNFINISHED_TASK_STATES: ReadonlySet<TaskInstanceState> = new Set([
 /** Every state a try can still move on from: not yet decided (`none`) or owned by some process. */
 export const NOT_FINISHED_TASK_STATES: readonly TaskInstanceState[] = [TaskInstanceState.NONE, ...UNFINISHED_TASK_STATES];
 
-export const FINISHED_DAG_RUN_STATES: ReadonlySet<DagRunState> = new Set([
-  DagRunState.SUCCESS,
-  DagRunState.FAILED,
-]);
+export const FINISHED_DAG_RUN_STATES: ReadonlySet<DagRunState> = new Set([DagRunState.SUCCESS, DagRunState.FAILED]);
 
-export const isDagRunState = (value: string): value is DagRunState =>
-  (Object.values(DagRunState) as string[]).includes(value);
+export const isDagRunState = (value: string): value is DagRunState => (Object.values(DagRunState) as string[]).includes(value);

@@ -25,4 +25,9 @@ export const runKeyString = (dagId: string, runId: string): string => `${dagId}\
 export const runKeyParts = (key: string): [dagId: string, runId: string] => key.split('\u0000') as [string, string];
 
 /** The key alone, without the extra fields a TaskInstance row carries (what goes into a job). */
-export const keyOf = (k: TaskInstanceKey): TaskInstanceKey => ({ dagId: k.dagId, runId: k.runId, taskId: k.taskId, tryNumber: k.tryNumber });
+export const keyOf = (k: TaskInstanceKey): TaskInstanceKey => ({
+  dagId: k.dagId,
+  runId: k.runId,
+  taskId: k.taskId,
+  tryNumber: k.tryNumber,
+});

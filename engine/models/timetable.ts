@@ -3,15 +3,7 @@ import { DagValidationError } from './errors.ts';
 import { isIntervalString, parseDuration } from './duration.ts';
 
 /** A DAG's `schedule`: `null` (manual only), a preset, a 5-field cron string, or an interval. */
-export type Schedule =
-  | null
-  | '@once'
-  | '@hourly'
-  | '@daily'
-  | '@weekly'
-  | '@monthly'
-  | '@yearly'
-  | (string & {});
+export type Schedule = null | '@once' | '@hourly' | '@daily' | '@weekly' | '@monthly' | '@yearly' | (string & {});
 
 export interface DataInterval {
   start: Date;
@@ -72,7 +64,10 @@ class OnceTimetable extends NullTimetable {
 /** Airflow's CronDataIntervalTimetable: a run covers [tick, next tick) and is created once that interval ends. */
 class CronTimetable implements Timetable {
   readonly periodic = true;
-  constructor(readonly description: string, private readonly expression: string) {}
+  constructor(
+    readonly description: string,
+    private readonly expression: string,
+  ) {}
 
   private after(date: Date): Date {
     return CronExpressionParser.parse(this.expression, { currentDate: date, tz: 'UTC' }).next().toDate();
@@ -113,7 +108,10 @@ class CronTimetable implements Timetable {
 /** Airflow's DeltaDataIntervalTimetable, anchored at startDate: intervals [start + kΔ, start + (k+1)Δ). */
 class DeltaTimetable implements Timetable {
   readonly periodic = true;
-  constructor(readonly description: string, private readonly deltaMs: number) {}
+  constructor(
+    readonly description: string,
+    private readonly deltaMs: number,
+  ) {}
 
   nextDagRunInfo(last: DataInterval | null, r: TimetableRestriction, now: Date): DagRunInfo | null {
     const anchor = r.earliest.getTime();
@@ -148,7 +146,9 @@ export function createTimetable(schedule: Schedule, what: string): Timetable {
   }
   const fields = schedule.trim().split(/\s+/);
   if (fields.length !== 5) {
-    throw new DagValidationError(`${what}: bad cron '${schedule}': expected 5 fields (minute hour day month weekday), got ${fields.length}`);
+    throw new DagValidationError(
+      `${what}: bad cron '${schedule}': expected 5 fields (minute hour day month weekday), got ${fields.length}`,
+    );
   }
   try {
     CronExpressionParser.parse(schedule, { tz: 'UTC' });

@@ -20,7 +20,17 @@ export interface UpstreamCounts {
 }
 
 export type UpstreamCountName = keyof UpstreamCounts;
-export const UPSTREAM_COUNT_NAMES: readonly UpstreamCountName[] = ['total', 'success', 'skipped', 'failed', 'upstream_failed', 'removed', 'done', 'success_setup', 'skipped_setup'];
+export const UPSTREAM_COUNT_NAMES: readonly UpstreamCountName[] = [
+  'total',
+  'success',
+  'skipped',
+  'failed',
+  'upstream_failed',
+  'removed',
+  'done',
+  'success_setup',
+  'skipped_setup',
+];
 
 /** What the trigger rule makes of a task whose try is in state `none`. */
 export type TriggerDecision = 'run' | 'skip' | 'upstream_failed' | 'wait';

@@ -7,7 +7,13 @@ import { notifyScheduler } from './dag-commands.ts';
 import { purgeXComArtifacts, xcomPrefix } from '../execution/xcom-artifacts.ts';
 import { recordOutcomeChanges, type OutcomeChange } from '../execution/upstream-counting.ts';
 
-const CLEARABLE: readonly TaskInstanceState[] = [TaskInstanceState.SUCCESS, TaskInstanceState.FAILED, TaskInstanceState.SKIPPED, TaskInstanceState.UPSTREAM_FAILED, TaskInstanceState.UP_FOR_RETRY];
+const CLEARABLE: readonly TaskInstanceState[] = [
+  TaskInstanceState.SUCCESS,
+  TaskInstanceState.FAILED,
+  TaskInstanceState.SKIPPED,
+  TaskInstanceState.UPSTREAM_FAILED,
+  TaskInstanceState.UP_FOR_RETRY,
+];
 const FAILED: readonly TaskInstanceState[] = [TaskInstanceState.FAILED, TaskInstanceState.UPSTREAM_FAILED];
 
 export interface ClearOptions {
@@ -27,7 +33,13 @@ export interface ClearOptions {
  * task's XCom when it runs again), offloaded ones from the artifact store too;
  * the run goes back to `queued` and the scheduler is woken. Shared by `updraft tasks clear` and the REST API.
  */
-export async function clearTaskInstances(store: Store, dag: DagRow, run: DagRun, options: ClearOptions, now: Date): Promise<Array<{ task_id: string; try_number: number }>> {
+export async function clearTaskInstances(
+  store: Store,
+  dag: DagRow,
+  run: DagRun,
+  options: ClearOptions,
+  now: Date,
+): Promise<Array<{ task_id: string; try_number: number }>> {
   const structure = new DagStructure(dag.spec);
   const latest = await store.tasks.latestTries(run.dagId, run.runId);
   const chosen = new Set(dag.spec.tasks.filter((t) => !options.match || options.match(t.taskId)).map((t) => t.taskId));
@@ -41,7 +53,10 @@ export async function clearTaskInstances(store: Store, dag: DagRow, run: DagRun,
       if (!ti || !chosen.has(task.taskId) || !CLEARABLE.includes(ti.state)) continue;
       if (options.onlyFailed && !FAILED.includes(ti.state)) continue;
       const next = { ...ti, tryNumber: ti.tryNumber + 1 };
-      if (options.dryRun || (await tx.tasks.openNextTry(next, [ti.state], TaskInstanceState.NONE, { max_tries: next.tryNumber + task.retries }, now))) {
+      if (
+        options.dryRun ||
+        (await tx.tasks.openNextTry(next, [ti.state], TaskInstanceState.NONE, { max_tries: next.tryNumber + task.retries }, now))
+      ) {
         opened.push({ task_id: task.taskId, try_number: next.tryNumber });
         changes.push({ taskId: task.taskId, from: ti.state, to: TaskInstanceState.NONE });
       }

@@ -42,25 +42,41 @@ export interface BackfillRequest {
  * Creates a queued `backfill` run per interval of the DAG's timetable between
  * two logical dates. An interval that already has a run keeps it: `skipped` counts them.
  */
-export async function createBackfillRuns(store: Store, dag: DagRow, request: BackfillRequest, now: Date): Promise<{ runs: DagRun[]; skipped: number }> {
+export async function createBackfillRuns(
+  store: Store,
+  dag: DagRow,
+  request: BackfillRequest,
+  now: Date,
+): Promise<{ runs: DagRun[]; skipped: number }> {
   if (request.end < request.start) throw new InvalidInputError('--end-date is before --start-date');
-  if (!dag.spec.schedule || dag.spec.schedule === '@once') throw new InvalidInputError(`DAG '${dag.dagId}' has no periodic schedule to backfill`);
+  if (!dag.spec.schedule || dag.spec.schedule === '@once')
+    throw new InvalidInputError(`DAG '${dag.dagId}' has no periodic schedule to backfill`);
   const conf = validateConf(request.conf ?? {}, `run conf for DAG '${dag.dagId}'`);
   const timetable = createTimetable(dag.spec.schedule, `DAG '${dag.dagId}'`);
   const runs: DagRun[] = [];
   let skipped = 0;
-  for (let last: { start: Date; end: Date } | null = null; ;) {
+  for (let last: { start: Date; end: Date } | null = null; ; ) {
     const info = timetable.nextDagRunInfo(last, { earliest: request.start, latest: request.end, catchup: true }, new Date(8.64e15));
     if (!info) break;
     last = info.dataInterval;
     const runId = defaultRunId(DagRunType.BACKFILL, info.logicalDate);
-    const run = await store.runs.create(dag.spec, { runId, runType: DagRunType.BACKFILL, logicalDate: info.logicalDate, dataInterval: info.dataInterval, conf, executor: request.executor }, now);
+    const run = await store.runs.create(
+      dag.spec,
+      {
+        runId,
+        runType: DagRunType.BACKFILL,
+        logicalDate: info.logicalDate,
+        dataInterval: info.dataInterval,
+        conf,
+        executor: request.executor,
+      },
+      now,
+    );
     if (run) runs.push(run);
     else skipped++;
   }
   return { runs, skipped };
 }
-
 
 /**
  * Creates a queued manual run and wakes the scheduler. Throws AlreadyExistsError
@@ -69,11 +85,16 @@ export async function createBackfillRuns(store: Store, dag: DagRow, request: Bac
  * `manual__<logical date>` id following it), so concurrent triggers all succeed.
  */
 export async function triggerDagRun(store: Store, dag: DagRow, request: TriggerRequest, now: Date): Promise<TriggeredRun> {
-  if (request.runId !== undefined && !isRunId(request.runId)) throw new InvalidInputError(`bad run id '${request.runId}' (1-250 letters, digits, _ . ~ : + -)`);
+  if (request.runId !== undefined && !isRunId(request.runId))
+    throw new InvalidInputError(`bad run id '${request.runId}' (1-250 letters, digits, _ . ~ : + -)`);
   const conf = validateConf(request.conf ?? {}, `run conf for DAG '${dag.dagId}'`);
   const timetable = createTimetable(dag.spec.schedule, `DAG '${dag.dagId}'`);
   const { runId, logicalDate } = request;
-  const run = await store.runs.createTriggered(dag.spec, { runType: DagRunType.MANUAL, runId, logicalDate, earliest: now, dataIntervalOf: (date) => timetable.manualDataInterval(date), conf }, now);
+  const run = await store.runs.createTriggered(
+    dag.spec,
+    { runType: DagRunType.MANUAL, runId, logicalDate, earliest: now, dataIntervalOf: (date) => timetable.manualDataInterval(date), conf },
+    now,
+  );
   if (!run) {
     const id = runId ?? (logicalDate && defaultRunId(DagRunType.MANUAL, logicalDate));
     const clashes = [id && `id '${id}'`, logicalDate && `logical date ${logicalDate.toISOString()}`].filter(Boolean).join(' or ');

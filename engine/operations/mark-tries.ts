@@ -72,19 +72,33 @@ function patchFor(ti: TaskInstance, to: TaskInstanceState, now: Date): TaskInsta
  * Returns the changes that applied. A running try's worker notices at its
  * next heartbeat and terminates it (TryTerminator).
  */
-export function applyStateChanges(store: Store, changes: readonly StateChange[], now: Date, alsoInTransaction?: (tx: Store) => Promise<unknown>): Promise<StateChange[]> {
+export function applyStateChanges(
+  store: Store,
+  changes: readonly StateChange[],
+  now: Date,
+  alsoInTransaction?: (tx: Store) => Promise<unknown>,
+): Promise<StateChange[]> {
   return store.atomically(async (tx) => {
     const applied: StateChange[] = [];
     for (const change of changes) {
-      if (await tx.tasks.transition(change.ti, [change.ti.state], change.to, patchFor(change.ti, change.to, now), now)) applied.push(change);
+      if (await tx.tasks.transition(change.ti, [change.ti.state], change.to, patchFor(change.ti, change.to, now), now))
+        applied.push(change);
     }
     // The downstream counts move with the outcomes, in the same transaction (ADR 13).
     const byRun = new Map<string, StateChange[]>();
-    for (const c of applied) byRun.set(runKeyString(c.ti.dagId, c.ti.runId), [...(byRun.get(runKeyString(c.ti.dagId, c.ti.runId)) ?? []), c]);
+    for (const c of applied)
+      byRun.set(runKeyString(c.ti.dagId, c.ti.runId), [...(byRun.get(runKeyString(c.ti.dagId, c.ti.runId)) ?? []), c]);
     for (const group of byRun.values()) {
       const { dagId, runId } = group[0]!.ti;
       const dag = await tx.dags.get(dagId);
-      if (dag) await recordOutcomeChanges(tx, new DagStructure(dag.spec), dagId, runId, group.map((c) => ({ taskId: c.ti.taskId, from: c.ti.state, to: c.to })));
+      if (dag)
+        await recordOutcomeChanges(
+          tx,
+          new DagStructure(dag.spec),
+          dagId,
+          runId,
+          group.map((c) => ({ taskId: c.ti.taskId, from: c.ti.state, to: c.to })),
+        );
     }
     await alsoInTransaction?.(tx);
     return applied;

@@ -18,10 +18,15 @@ const since = (job: { latestHeartbeat: string } | undefined): string => (job ? `
 
 /** Throws HandOffError unless a live scheduler would start the DAG's queued runs now. */
 export async function assertSchedulerTakesRuns(store: Store, dag: DagRow, now: Date = new Date()): Promise<void> {
-  if (dag.isPaused) throw new HandOffError(`DAG '${dag.dagId}' is paused, so the scheduler starts none of its runs: 'updraft dags unpause ${dag.dagId}' first, or backfill here without --via-scheduler`);
+  if (dag.isPaused)
+    throw new HandOffError(
+      `DAG '${dag.dagId}' is paused, so the scheduler starts none of its runs: 'updraft dags unpause ${dag.dagId}' first, or backfill here without --via-scheduler`,
+    );
   const scheduler = await store.schedulerJobs.latest('SchedulerJob');
   if (!scheduler || !isAlive(scheduler, now)) {
-    throw new HandOffError(`no scheduler has a heartbeat in the last ${SCHEDULER_HEALTH_THRESHOLD_MS / 1000} s (${since(scheduler)}): start 'updraft scheduler', or backfill here without --via-scheduler; no run was created`);
+    throw new HandOffError(
+      `no scheduler has a heartbeat in the last ${SCHEDULER_HEALTH_THRESHOLD_MS / 1000} s (${since(scheduler)}): start 'updraft scheduler', or backfill here without --via-scheduler; no run was created`,
+    );
   }
 }
 
@@ -39,7 +44,12 @@ export interface WaitForRunsOptions {
  * HandOffError (the runs stay the scheduler's) once the DAG is paused, or,
  * from `graceMs` on, when no scheduler or no worker is alive.
  */
-export async function waitForSchedulerRuns(store: Store, dagId: string, runIds: readonly string[], options: WaitForRunsOptions = {}): Promise<Map<string, DagRunState>> {
+export async function waitForSchedulerRuns(
+  store: Store,
+  dagId: string,
+  runIds: readonly string[],
+  options: WaitForRunsOptions = {},
+): Promise<Map<string, DagRunState>> {
   const pollMs = options.pollMs ?? 500;
   const graceMs = options.graceMs ?? SCHEDULER_HEALTH_THRESHOLD_MS;
   const states = new Map<string, DagRunState>();
@@ -53,12 +63,19 @@ export async function waitForSchedulerRuns(store: Store, dagId: string, runIds: 
     options.onProgress?.(states.size);
     if (states.size === runIds.length) return states;
     const unfinished = `${runIds.length - states.size} of ${runIds.length} run(s) unfinished stay with the scheduler`;
-    if ((await store.dags.get(dagId))?.isPaused) throw new HandOffError(`stopped waiting: DAG '${dagId}' was paused; ${unfinished} and go on when it is unpaused`);
+    if ((await store.dags.get(dagId))?.isPaused)
+      throw new HandOffError(`stopped waiting: DAG '${dagId}' was paused; ${unfinished} and go on when it is unpaused`);
     // A job counts as gone once its heartbeat is stale (isAlive); one that never beat gets graceMs from the start.
-    for (const [type, what] of [['SchedulerJob', 'scheduler'], ['WorkerJob', 'worker']] as const) {
+    for (const [type, what] of [
+      ['SchedulerJob', 'scheduler'],
+      ['WorkerJob', 'worker'],
+    ] as const) {
       const job = await store.schedulerJobs.latest(type);
       if (job && isAlive(job)) continue;
-      if (Date.now() - began >= graceMs) throw new HandOffError(`stopped waiting: no ${what} has a heartbeat (${since(job)}); ${unfinished} and go on when 'updraft ${what}' runs`);
+      if (Date.now() - began >= graceMs)
+        throw new HandOffError(
+          `stopped waiting: no ${what} has a heartbeat (${since(job)}); ${unfinished} and go on when 'updraft ${what}' runs`,
+        );
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }

@@ -23,7 +23,8 @@ function impliedChanges(run: DagRun, state: SettableRunState, latest: Iterable<T
   for (const ti of latest) {
     if (state === DagRunState.SUCCESS && ti.state !== TaskInstanceState.SUCCESS) changes.push({ ti, run, to: TaskInstanceState.SUCCESS });
     if (state === DagRunState.FAILED && ti.state === TaskInstanceState.RUNNING) changes.push({ ti, run, to: TaskInstanceState.FAILED });
-    else if (state === DagRunState.FAILED && NOT_FINISHED_TASK_STATES.includes(ti.state)) changes.push({ ti, run, to: TaskInstanceState.SKIPPED });
+    else if (state === DagRunState.FAILED && NOT_FINISHED_TASK_STATES.includes(ti.state))
+      changes.push({ ti, run, to: TaskInstanceState.SKIPPED });
   }
   return changes;
 }
@@ -44,11 +45,19 @@ export interface DagRunStateChange {
  * heartbeat. `queued` hands the run back to the scheduler to run whatever is
  * not done.
  */
-export async function setDagRunState(store: Store, dag: DagRow, run: DagRun, state: SettableRunState, options: { dryRun?: boolean }, now: Date): Promise<DagRunStateChange> {
+export async function setDagRunState(
+  store: Store,
+  dag: DagRow,
+  run: DagRun,
+  state: SettableRunState,
+  options: { dryRun?: boolean },
+  now: Date,
+): Promise<DagRunStateChange> {
   const structure = new DagStructure(dag.spec);
   const read = async (): Promise<StateChange[]> => {
-    const latest = [...(await store.tasks.latestTries(run.dagId, run.runId)).values()]
-      .sort((a, b) => (structure.position.get(a.taskId) ?? 0) - (structure.position.get(b.taskId) ?? 0));
+    const latest = [...(await store.tasks.latestTries(run.dagId, run.runId)).values()].sort(
+      (a, b) => (structure.position.get(a.taskId) ?? 0) - (structure.position.get(b.taskId) ?? 0),
+    );
     return impliedChanges(run, state, latest);
   };
   let pending = await read();
@@ -58,9 +67,16 @@ export async function setDagRunState(store: Store, dag: DagRow, run: DagRun, sta
   const moveRun = async (tx: Store): Promise<void> => {
     if (state === DagRunState.QUEUED) {
       const finished = [DagRunState.SUCCESS, DagRunState.FAILED];
-      if (!(await tx.runs.reopen(run.dagId, run.runId, finished, now))) await tx.runs.transition(run.dagId, run.runId, [DagRunState.RUNNING], DagRunState.QUEUED, now);
+      if (!(await tx.runs.reopen(run.dagId, run.runId, finished, now)))
+        await tx.runs.transition(run.dagId, run.runId, [DagRunState.RUNNING], DagRunState.QUEUED, now);
     } else {
-      await tx.runs.transition(run.dagId, run.runId, ALL_RUN_STATES.filter((s) => s !== state), state, now);
+      await tx.runs.transition(
+        run.dagId,
+        run.runId,
+        ALL_RUN_STATES.filter((s) => s !== state),
+        state,
+        now,
+      );
     }
   };
   let moved = await applyStateChanges(store, pending, now, moveRun);

@@ -32,7 +32,13 @@ export interface SetTaskInstanceStateRequest {
  * again). A running try is terminated by its worker within a heartbeat.
  * Returns the changes made (with `dryRun`, the changes that would be made).
  */
-export async function setTaskInstanceState(store: Store, dag: DagRow, run: DagRun, request: SetTaskInstanceStateRequest, now: Date): Promise<StateChange[]> {
+export async function setTaskInstanceState(
+  store: Store,
+  dag: DagRow,
+  run: DagRun,
+  request: SetTaskInstanceStateRequest,
+  now: Date,
+): Promise<StateChange[]> {
   const structure = new DagStructure(dag.spec);
   if (!structure.tasks.has(request.taskId)) throw new NotFoundError(`DAG '${dag.dagId}' has no task '${request.taskId}'`);
   const taskIds = new Set([request.taskId]);
@@ -42,7 +48,8 @@ export async function setTaskInstanceState(store: Store, dag: DagRow, run: DagRu
   const runs = [run];
   if (request.future || request.past) {
     for (const other of await store.runs.list(dag.dagId)) {
-      if ((request.future && other.logicalDate > run.logicalDate) || (request.past && other.logicalDate < run.logicalDate)) runs.push(other);
+      if ((request.future && other.logicalDate > run.logicalDate) || (request.past && other.logicalDate < run.logicalDate))
+        runs.push(other);
     }
   }
   const changes: StateChange[] = [];

@@ -23,7 +23,13 @@ export async function xcomEntries(store: Store, dagId: string, runId: string, ta
  * artifact store (verified) and passed on as it was written, never parsed, so
  * a large one costs its bytes once. Shared by the CLI and the REST API.
  */
-export async function xcomEntry(store: Store, dagId: string, runId: string, taskId: string, key: string): Promise<{ row: XComEntryRow; json: Buffer }> {
+export async function xcomEntry(
+  store: Store,
+  dagId: string,
+  runId: string,
+  taskId: string,
+  key: string,
+): Promise<{ row: XComEntryRow; json: Buffer }> {
   const entry = (await store.xcom.entriesOf(dagId, runId, taskId)).find((e) => e.key === key);
   if (!entry) throw new NotFoundError(`task '${taskId}' of run '${runId}' of DAG '${dagId}' has no XCom '${key}'`);
   const row = { dag_id: dagId, run_id: runId, task_id: taskId, map_index: -1, key, timestamp: entry.timestamp };

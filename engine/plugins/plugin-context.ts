@@ -16,7 +16,10 @@ export function pluginContext(pluginName: string, resources: PluginResources): P
 
 /** One line per call on stderr (stdout is a command's output), redacted as every other line the engine writes. */
 export function stderrLog(pluginName: string): PluginLogger {
-  const line = (level: string) => (message: string): void => void process.stderr.write(`${redact(`updraft: ${pluginName}: ${level}${message}`)}\n`);
+  const line =
+    (level: string) =>
+    (message: string): void =>
+      void process.stderr.write(`${redact(`updraft: ${pluginName}: ${level}${message}`)}\n`);
   return { info: line(''), warn: line('warning: '), error: line('error: ') };
 }
 
@@ -52,7 +55,8 @@ async function openWith(plugin: UpdraftPlugin): Promise<PluginStore> {
 /** What the webserver hands every plugin's routes: its store, and one artifact store opened on first use, which `close` closes. */
 export function pluginRouteDeps(store: PluginStore): { deps: PluginRouteDeps; close(): Promise<void> } {
   let artifacts: Promise<ArtifactStore> | null = null;
-  const open = (): Promise<ArtifactStore> => (artifacts ??= import('../artifacts/open-artifact-store.ts').then(({ openArtifactStore }) => openArtifactStore()));
+  const open = (): Promise<ArtifactStore> =>
+    (artifacts ??= import('../artifacts/open-artifact-store.ts').then(({ openArtifactStore }) => openArtifactStore()));
   // One that failed to open has nothing to close.
   return { deps: { store, artifacts: open }, close: async () => (await artifacts?.catch(() => null))?.close() };
 }

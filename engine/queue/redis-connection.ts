@@ -62,7 +62,12 @@ function watchRedis(client: Redis, address: string): void {
  * state records' to report (see {@link createRedis}): it is kept to debug
  * level, one line; anything else is logged as `message`.
  */
-export function logQueueErrors(emitter: { on(event: 'error', listener: (error: Error) => void): unknown }, log: Logger | null, message: string, fields: Record<string, unknown> = {}): void {
+export function logQueueErrors(
+  emitter: { on(event: 'error', listener: (error: Error) => void): unknown },
+  log: Logger | null,
+  message: string,
+  fields: Record<string, unknown> = {},
+): void {
   emitter.on('error', (error: Error) => {
     if (isConnectionError(error)) log?.debug({ ...fields, reason: oneLineReason(error) }, `${message} (connection)`);
     else if (log) log.error({ ...fields, err: error }, message);
@@ -103,7 +108,11 @@ function describeFailure(url: string, error: unknown): RedisProbe {
     return { ok: false, refusedPassword: true, message: `Redis at ${address} refused the password: put the right one in REDIS_URL` };
   }
   if (/^NOAUTH/i.test(text)) {
-    return { ok: false, refusedPassword: true, message: `Redis at ${address} requires a password and none was given: put it in REDIS_URL (redis://:<password>@${address})` };
+    return {
+      ok: false,
+      refusedPassword: true,
+      message: `Redis at ${address} requires a password and none was given: put it in REDIS_URL (redis://:<password>@${address})`,
+    };
   }
   return { ok: false, refusedPassword: false, message: `no Redis answers at ${redact(url)} (${oneLineReason(error)})` };
 }

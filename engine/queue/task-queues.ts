@@ -21,7 +21,12 @@ const TASK_JOB_OPTIONS: JobsOptions = {
 };
 
 /** The job of the try after `ti`, due after `delayMs`. */
-const nextTry = (ti: TaskInstanceKey & { queue: string }, delayMs: number) => ({ ...keyOf(ti), tryNumber: ti.tryNumber + 1, queue: ti.queue, delayMs: Math.max(0, delayMs) });
+const nextTry = (ti: TaskInstanceKey & { queue: string }, delayMs: number) => ({
+  ...keyOf(ti),
+  tryNumber: ti.tryNumber + 1,
+  queue: ti.queue,
+  delayMs: Math.max(0, delayMs),
+});
 
 /** Producer side of Updraft's queues: tasks for workers, events for the scheduler. */
 /** What {@link TaskQueues.handOff} needs of a recorded finish (execution's FinishedTry). */
@@ -41,7 +46,10 @@ export class TaskQueues {
    * @param deploymentId - the store's deployment id, carried by every task job
    *   and its id; only event-only users (the CLI waking the scheduler) omit it.
    */
-  constructor(options: QueueConnectionOptions = {}, private readonly deploymentId?: string) {
+  constructor(
+    options: QueueConnectionOptions = {},
+    private readonly deploymentId?: string,
+  ) {
     this.connection = createRedis(options);
     this.prefix = redisPrefix(options);
   }
@@ -65,7 +73,7 @@ export class TaskQueues {
 
   /** Adds tries to their queues (idempotent by job id). */
   async enqueue(tries: ReadonlyArray<TaskInstanceKey & { queue: string; delayMs?: number }>): Promise<void> {
-    const byQueue = new Map<string, typeof tries[number][]>();
+    const byQueue = new Map<string, (typeof tries)[number][]>();
     for (const t of tries) byQueue.get(t.queue)?.push(t) ?? byQueue.set(t.queue, [t]);
     for (const [queue, items] of byQueue) {
       const jobs = items.map((t) => ({

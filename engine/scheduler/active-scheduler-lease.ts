@@ -15,7 +15,11 @@ const POLL_MS = 1000;
 export class ActiveSchedulerLease {
   private readonly host = hostname();
 
-  constructor(private readonly store: Store, private readonly holder: string, private readonly log: Logger) {}
+  constructor(
+    private readonly store: Store,
+    private readonly holder: string,
+    private readonly log: Logger,
+  ) {}
 
   /** Resolves once this scheduler holds the lease; says once, in one line, that it stands by. */
   async acquire(): Promise<void> {
@@ -23,12 +27,16 @@ export class ActiveSchedulerLease {
     for (;;) {
       const state = await this.store.schedulerLease.acquire(this.holder, this.host, LEASE_TTL_MS);
       if (state.acquired) {
-        if (waitedFor) this.log.info({ previous: waitedFor }, `taking over as the active scheduler: ${waitedFor} stopped renewing its lease`);
+        if (waitedFor)
+          this.log.info({ previous: waitedFor }, `taking over as the active scheduler: ${waitedFor} stopped renewing its lease`);
         return;
       }
       if (waitedFor !== state.holder) {
         waitedFor = state.holder;
-        this.log.info({ active: state.holder, active_hostname: state.hostname }, `standing by: scheduler ${state.holder} on ${state.hostname} is active on this SQLite store (one at a time); this one takes over if it stops`);
+        this.log.info(
+          { active: state.holder, active_hostname: state.hostname },
+          `standing by: scheduler ${state.holder} on ${state.hostname} is active on this SQLite store (one at a time); this one takes over if it stops`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }

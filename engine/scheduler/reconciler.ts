@@ -67,7 +67,10 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
       const queuedFor = now.getTime() - new Date(ti.queuedAt ?? ti.updatedAt).getTime();
       if (queuedFor > ctx.taskQueuedTimeoutMs) {
         await queues.removeJob(ti.queue, ti);
-        await settle(`task stuck in queued for ${Math.round(queuedFor / 1000)}s (task_queued_timeout ${ctx.taskQueuedTimeoutMs / 1000}s): is a worker consuming queue '${ti.queue}'?`, TaskInstanceState.QUEUED);
+        await settle(
+          `task stuck in queued for ${Math.round(queuedFor / 1000)}s (task_queued_timeout ${ctx.taskQueuedTimeoutMs / 1000}s): is a worker consuming queue '${ti.queue}'?`,
+          TaskInstanceState.QUEUED,
+        );
       } else if (queuedFor >= QUEUED_GRACE_MS) {
         queued.push(ti);
       }
@@ -84,7 +87,10 @@ export async function reconcile(ctx: ReconcileContext): Promise<Set<string>> {
   for (const ti of queued) byQueue.get(ti.queue)?.push(ti) ?? byQueue.set(ti.queue, [ti]);
   for (const [queue, group] of byQueue) {
     const presence = await queues.jobPresence(queue, group);
-    const suspects = await stillQueued(store, group.filter((_, i) => presence[i] !== 'pending'));
+    const suspects = await stillQueued(
+      store,
+      group.filter((_, i) => presence[i] !== 'pending'),
+    );
     for (const [i, ti] of group.entries()) {
       if (!suspects.has(ti)) continue;
       const fields = { dag_id: ti.dagId, run_id: ti.runId, task_id: ti.taskId, try_number: ti.tryNumber };
@@ -126,7 +132,14 @@ export async function failZombies(ctx: ReconcileContext): Promise<Set<string>> {
 }
 
 /** Fails a try found lost or stuck (compare-and-set from `from`) and enqueues its retry or downstream; false when another process moved it first. */
-async function failLost(ctx: ReconcileContext, ti: TaskInstance, run: DagRun, message: string, from: TaskInstanceState, now: Date): Promise<boolean> {
+async function failLost(
+  ctx: ReconcileContext,
+  ti: TaskInstance,
+  run: DagRun,
+  message: string,
+  from: TaskInstanceState,
+  now: Date,
+): Promise<boolean> {
   const structure = (await ctx.structureOf(ti.dagId)) ?? null;
   const outcome = await tryLifecycleOf(ctx.store).failLostTry(ti, run, message, { structure, queuedBy: ctx.queuedBy, from: [from] }, now);
   if (!outcome.recorded) return false;
@@ -149,10 +162,15 @@ async function stillQueued(store: Store, tries: readonly TaskInstance[]): Promis
   }
   const still = new Set<TaskInstance>();
   for (const group of byRun.values()) {
-    const now = await store.tasks.latestTriesFor(group[0]!.dagId, group[0]!.runId, group.map((ti) => ti.taskId));
+    const now = await store.tasks.latestTriesFor(
+      group[0]!.dagId,
+      group[0]!.runId,
+      group.map((ti) => ti.taskId),
+    );
     for (const ti of group) {
       const current = now.get(ti.taskId);
-      if (current?.tryNumber === ti.tryNumber && current.state === TaskInstanceState.QUEUED && current.queuedAt === ti.queuedAt) still.add(ti);
+      if (current?.tryNumber === ti.tryNumber && current.state === TaskInstanceState.QUEUED && current.queuedAt === ti.queuedAt)
+        still.add(ti);
     }
   }
   return still;

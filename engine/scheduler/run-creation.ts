@@ -13,11 +13,15 @@ export async function nextRunInfo(store: Store, spec: DagSpec, now: Date): Promi
   if (!spec.startDate) return null;
   const timetable = createTimetable(spec.schedule, `DAG '${spec.dagId}'`);
   const last = await store.runs.lastAutomatedInterval(spec.dagId);
-  return timetable.nextDagRunInfo(last, {
-    earliest: new Date(spec.startDate),
-    latest: spec.endDate ? new Date(spec.endDate) : null,
-    catchup: spec.catchup,
-  }, now);
+  return timetable.nextDagRunInfo(
+    last,
+    {
+      earliest: new Date(spec.startDate),
+      latest: spec.endDate ? new Date(spec.endDate) : null,
+      catchup: spec.catchup,
+    },
+    now,
+  );
 }
 
 /**
@@ -33,13 +37,17 @@ export async function createDueRuns(store: Store, dag: SchedulableDag, now: Date
     if (active >= dag.spec.maxActiveRuns) break;
     const info = await nextRunInfo(store, dag.spec, now);
     if (!info || info.runAfter > now) break;
-    const run = await store.runs.create(dag.spec, {
-      runId: defaultRunId(DagRunType.SCHEDULED, info.logicalDate),
-      runType: DagRunType.SCHEDULED,
-      logicalDate: info.logicalDate,
-      dataInterval: info.dataInterval,
-      conf: {},
-    }, now);
+    const run = await store.runs.create(
+      dag.spec,
+      {
+        runId: defaultRunId(DagRunType.SCHEDULED, info.logicalDate),
+        runType: DagRunType.SCHEDULED,
+        logicalDate: info.logicalDate,
+        dataInterval: info.dataInterval,
+        conf: {},
+      },
+      now,
+    );
     if (!run) break;
     created.push(run);
   }

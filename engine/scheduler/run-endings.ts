@@ -29,11 +29,13 @@ async function failRun(ctx: RunEndContext, run: DagRun, now: Date, message: stri
   // One transaction: no reader ever sees the run failed while its tasks still run.
   const structure = await ctx.structureOf(run.dagId);
   const failed = await ctx.store.atomically(async (store) => {
-    if (!(await store.runs.transition(run.dagId, run.runId, [DagRunState.QUEUED, DagRunState.RUNNING], DagRunState.FAILED, now))) return false;
+    if (!(await store.runs.transition(run.dagId, run.runId, [DagRunState.QUEUED, DagRunState.RUNNING], DagRunState.FAILED, now)))
+      return false;
     const skipped: OutcomeChange[] = [];
     for (const ti of (await store.tasks.latestTries(run.dagId, run.runId)).values()) {
       if (!NOT_FINISHED_TASK_STATES.includes(ti.state)) continue;
-      if (await store.tasks.transition(ti, [ti.state], TaskInstanceState.SKIPPED, { end_date: now.toISOString() }, now)) skipped.push({ taskId: ti.taskId, from: ti.state, to: TaskInstanceState.SKIPPED });
+      if (await store.tasks.transition(ti, [ti.state], TaskInstanceState.SKIPPED, { end_date: now.toISOString() }, now))
+        skipped.push({ taskId: ti.taskId, from: ti.state, to: TaskInstanceState.SKIPPED });
     }
     // A run cleared later decides from these counts: they move with the skips (ADR 13).
     if (structure) await recordOutcomeChanges(store, structure, run.dagId, run.runId, skipped);
@@ -64,6 +66,8 @@ export async function failOrphanedLocalRuns(ctx: RunEndContext, now: Date): Prom
   for (const run of await ctx.store.runs.listByState([DagRunState.QUEUED, DagRunState.RUNNING])) {
     const pid = run.executor ? localExecutorPid(run.executor, hostname()) : null;
     if (pid === null || processAlive(pid)) continue;
-    await failRun(ctx, run, now, `the process that executed this run (${run.executor}) is gone: failed, unfinished tasks skipped`, { executor: run.executor });
+    await failRun(ctx, run, now, `the process that executed this run (${run.executor}) is gone: failed, unfinished tasks skipped`, {
+      executor: run.executor,
+    });
   }
 }

@@ -64,7 +64,11 @@ export class Scheduler {
   /** SQLite only: the lease that makes this the one active scheduler. */
   private lease: ActiveSchedulerLease | null = null;
 
-  constructor(private readonly store: Store, options: SchedulerOptions = {}, log?: Logger) {
+  constructor(
+    private readonly store: Store,
+    options: SchedulerOptions = {},
+    log?: Logger,
+  ) {
     this.clock = options.clock ?? clockFromEnv();
     this.queues = new TaskQueues(options, store.deploymentId);
     this.log = log ?? createLogger('scheduler');
@@ -110,21 +114,27 @@ export class Scheduler {
     await Promise.all([...this.advancing.values()].map((a) => a.done));
     await this.queues.close();
     // Last: a standing-by scheduler takes over now instead of after the lease expires.
-    await this.lease?.release().catch((err: unknown) => this.log.warn({ err }, 'could not release the scheduler lease (it expires by itself)'));
+    await this.lease
+      ?.release()
+      .catch((err: unknown) => this.log.warn({ err }, 'could not release the scheduler lease (it expires by itself)'));
     this.log.info({ store_statements: this.store.counts.statements, store_commits: this.store.counts.commits }, 'scheduler stopped');
   }
 
   private every(ms: number, fn: () => Promise<unknown>): void {
     let busy: Promise<unknown> | null = null;
-    this.timers.push(setInterval(() => {
-      if (busy || this.stopped) return;
-      const running = fn().catch((err) => this.log.error({ err }, 'scheduler loop error')).finally(() => {
-        busy = null;
-        this.loops.delete(running);
-      });
-      busy = running;
-      this.loops.add(running);
-    }, ms));
+    this.timers.push(
+      setInterval(() => {
+        if (busy || this.stopped) return;
+        const running = fn()
+          .catch((err) => this.log.error({ err }, 'scheduler loop error'))
+          .finally(() => {
+            busy = null;
+            this.loops.delete(running);
+          });
+        busy = running;
+        this.loops.add(running);
+      }, ms),
+    );
   }
 
   private requestReparse(): void {
@@ -182,7 +192,11 @@ export class Scheduler {
       await this.scheduleDag({ ...flags, spec }, now);
     }
     await timeOutRuns(this.runEnds, now);
-    await this.store.schedulerJobs.heartbeat({ ...this.job, latestHeartbeat: new Date().toISOString(), lastLoopMs: performance.now() - began });
+    await this.store.schedulerJobs.heartbeat({
+      ...this.job,
+      latestHeartbeat: new Date().toISOString(),
+      lastLoopMs: performance.now() - began,
+    });
   }
 
   /**
@@ -288,13 +302,18 @@ export class Scheduler {
     if (!structure) return;
     // Leaves that finished have no downstream to evaluate: they can only end the run, and
     // while any try is unfinished they cannot (a wide DAG's completions cost one read each).
-    if (changed?.every((id) => structure.tasks.get(id)?.downstream.length === 0) && (await this.store.tasks.hasUnfinished(dagId, runId))) return 'unfinished';
+    if (changed?.every((id) => structure.tasks.get(id)?.downstream.length === 0) && (await this.store.tasks.hasUnfinished(dagId, runId)))
+      return 'unfinished';
     // One transaction decides what is ready and marks it queued; BullMQ hears of it after the commit.
     const step = await this.store.atomically(async (tx) => {
       await tx.runs.lockForPass(dagId, runId);
       return advanceDagRun(tx, structure, run, this.clock.now(), { changed, queuedBy: this.queuedBy });
     });
-    if (changed && step.queued.length > 0) this.log.warn({ dag_id: dagId, run_id: runId, tasks: step.queued.map((t) => t.taskId) }, 'scheduler queued tasks a worker hand-off should have queued');
+    if (changed && step.queued.length > 0)
+      this.log.warn(
+        { dag_id: dagId, run_id: runId, tasks: step.queued.map((t) => t.taskId) },
+        'scheduler queued tasks a worker hand-off should have queued',
+      );
     await enqueueTries(this.queues, step.queued);
     if (step.finished) {
       this.log.info({ dag_id: dagId, run_id: runId, state: step.finished }, 'run finished');

@@ -24,18 +24,34 @@ export class DagFolderParseRepository {
 
   async record(parse: Omit<DagFolderParseRecord, 'hostname'>): Promise<void> {
     const row = {
-      folder: parse.folder, parsed_at: parse.parsedAt, parsed_by: parse.parsedBy, hostname: hostname(),
-      duration_ms: parse.durationMs, dag_count: parse.dagCount, import_error_count: parse.importErrorCount,
+      folder: parse.folder,
+      parsed_at: parse.parsedAt,
+      parsed_by: parse.parsedBy,
+      hostname: hostname(),
+      duration_ms: parse.durationMs,
+      dag_count: parse.dagCount,
+      import_error_count: parse.importErrorCount,
     };
     const { folder: _, ...update } = row;
-    await this.db.insertInto('dag_folder_parse').values(row).onConflict((oc) => oc.column('folder').doUpdateSet(update)).execute();
+    await this.db
+      .insertInto('dag_folder_parse')
+      .values(row)
+      .onConflict((oc) => oc.column('folder').doUpdateSet(update))
+      .execute();
   }
 
   async get(folder: string): Promise<DagFolderParseRecord | undefined> {
     const row = await this.db.selectFrom('dag_folder_parse').selectAll().where('folder', '=', folder).executeTakeFirst();
-    return row && {
-      folder: row.folder, parsedAt: row.parsed_at, parsedBy: row.parsed_by as FolderParser, hostname: row.hostname,
-      durationMs: row.duration_ms, dagCount: row.dag_count, importErrorCount: row.import_error_count,
-    };
+    return (
+      row && {
+        folder: row.folder,
+        parsedAt: row.parsed_at,
+        parsedBy: row.parsed_by as FolderParser,
+        hostname: row.hostname,
+        durationMs: row.duration_ms,
+        dagCount: row.dag_count,
+        importErrorCount: row.import_error_count,
+      }
+    );
   }
 }

@@ -21,7 +21,14 @@ export class DagRepository {
 
   /** Records a parsed DAG; a new one starts paused when `pausedIfNew`, a known one keeps its paused flag. */
   async upsert(spec: DagSpec, location: DagFileLocation, fingerprint: string, parsedAt: string, pausedIfNew = false): Promise<void> {
-    const values = { fileloc: location.fileloc, relative_fileloc: location.relativeFileloc, fingerprint, spec: JSON.stringify(spec), last_parsed_at: parsedAt, is_active: 1 };
+    const values = {
+      fileloc: location.fileloc,
+      relative_fileloc: location.relativeFileloc,
+      fingerprint,
+      spec: JSON.stringify(spec),
+      last_parsed_at: parsedAt,
+      is_active: 1,
+    };
     await this.db
       .insertInto('dag')
       .values({ dag_id: spec.dagId, is_paused: pausedIfNew ? 1 : 0, ...values })
@@ -44,7 +51,11 @@ export class DagRepository {
 
   /** Where a DAG's file is, without reading its spec (a worker's per-task lookup). */
   async location(dagId: string): Promise<(DagFileLocation & { fingerprint: string }) | undefined> {
-    const row = await this.db.selectFrom('dag').select(['fileloc', 'relative_fileloc', 'fingerprint']).where('dag_id', '=', dagId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('dag')
+      .select(['fileloc', 'relative_fileloc', 'fingerprint'])
+      .where('dag_id', '=', dagId)
+      .executeTakeFirst();
     return row && { fileloc: row.fileloc, relativeFileloc: row.relative_fileloc, fingerprint: row.fingerprint };
   }
 
@@ -74,12 +85,25 @@ export class DagRepository {
 
   /** Returns false when the DAG is unknown. */
   async setPaused(dagId: string, paused: boolean): Promise<boolean> {
-    const result = await this.db.updateTable('dag').set({ is_paused: paused ? 1 : 0 }).where('dag_id', '=', dagId).executeTakeFirst();
+    const result = await this.db
+      .updateTable('dag')
+      .set({ is_paused: paused ? 1 : 0 })
+      .where('dag_id', '=', dagId)
+      .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
 }
 
-function toDagRow(row: { dag_id: string; fileloc: string; relative_fileloc: string | null; fingerprint: string; is_paused: number; is_active: number; spec: string; last_parsed_at: string }): DagRow {
+function toDagRow(row: {
+  dag_id: string;
+  fileloc: string;
+  relative_fileloc: string | null;
+  fingerprint: string;
+  is_paused: number;
+  is_active: number;
+  spec: string;
+  last_parsed_at: string;
+}): DagRow {
   return {
     dagId: row.dag_id,
     fileloc: row.fileloc,

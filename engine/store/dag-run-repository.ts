@@ -49,11 +49,16 @@ export interface TriggeredDagRun {
 }
 
 /** A concurrent transaction inserted the same key first (PostgreSQL reads committed data only, so both saw it free). */
-const isUniqueViolation = (error: unknown): boolean => ['23505', 'SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_CONSTRAINT_UNIQUE'].includes(String((error as { code?: unknown } | null)?.code));
+const isUniqueViolation = (error: unknown): boolean =>
+  ['23505', 'SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_CONSTRAINT_UNIQUE'].includes(String((error as { code?: unknown } | null)?.code));
 
 export class DagRunRepository {
   /** @param write - the Store's write transaction (see Store.write): joins the open one when the Store is a view on it. */
-  constructor(private readonly db: Db, private readonly dialect: 'sqlite' | 'postgres', private readonly write: WriteTransaction) {}
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: 'sqlite' | 'postgres',
+    private readonly write: WriteTransaction,
+  ) {}
 
   /**
    * Creates a run and a first try (state `none`) for each of its tasks, in one
@@ -86,15 +91,32 @@ export class DagRunRepository {
         return await this.write(async (tx) => {
           const db = tx as Db;
           // PostgreSQL reads only committed rows: triggers of one DAG take turns (SQLite's write transactions already do).
-          if (this.dialect === 'postgres') await db.selectFrom('dag').select('dag_id').where('dag_id', '=', spec.dagId).forUpdate().executeTakeFirst();
+          if (this.dialect === 'postgres')
+            await db.selectFrom('dag').select('dag_id').where('dag_id', '=', spec.dagId).forUpdate().executeTakeFirst();
           const taken = async (column: 'run_id' | 'logical_date', value: string): Promise<boolean> =>
-            (await db.selectFrom('dag_run').select('run_id').where('dag_id', '=', spec.dagId).where(column, '=', value).executeTakeFirst()) !== undefined;
+            (await db
+              .selectFrom('dag_run')
+              .select('run_id')
+              .where('dag_id', '=', spec.dagId)
+              .where(column, '=', value)
+              .executeTakeFirst()) !== undefined;
           if (run.runId !== undefined && (await taken('run_id', run.runId))) return null;
-          const logicalDate = run.logicalDate ?? (await firstFreeLogicalDate(db, spec.dagId, run.earliest, run.runId === undefined ? run.runType : undefined));
+          const logicalDate =
+            run.logicalDate ??
+            (await firstFreeLogicalDate(db, spec.dagId, run.earliest, run.runId === undefined ? run.runType : undefined));
           const runId = run.runId ?? defaultRunId(run.runType, logicalDate);
           // A named date must be free, and so must the run id derived from it (a user may have given that id to a run at another date).
-          if (run.logicalDate !== undefined && ((await taken('logical_date', logicalDate.toISOString())) || (run.runId === undefined && (await taken('run_id', runId))))) return null;
-          return this.insert(db, spec, { runId, runType: run.runType, logicalDate, dataInterval: run.dataIntervalOf(logicalDate), conf: run.conf }, now);
+          if (
+            run.logicalDate !== undefined &&
+            ((await taken('logical_date', logicalDate.toISOString())) || (run.runId === undefined && (await taken('run_id', runId))))
+          )
+            return null;
+          return this.insert(
+            db,
+            spec,
+            { runId, runType: run.runType, logicalDate, dataInterval: run.dataIntervalOf(logicalDate), conf: run.conf },
+            now,
+          );
         });
       } catch (error) {
         // A run the scheduler created meanwhile at the same instant (it does not take the DAG's turn): read again.
@@ -134,7 +156,13 @@ export class DagRunRepository {
    */
   async lockForPass(dagId: string, runId: string): Promise<void> {
     if (this.dialect === 'sqlite') return;
-    await this.db.selectFrom('dag_run').select('run_id').where('dag_id', '=', dagId).where('run_id', '=', runId).forUpdate().executeTakeFirst();
+    await this.db
+      .selectFrom('dag_run')
+      .select('run_id')
+      .where('dag_id', '=', dagId)
+      .where('run_id', '=', runId)
+      .forUpdate()
+      .executeTakeFirst();
   }
 
   async get(dagId: string, runId: string): Promise<DagRun | undefined> {
@@ -152,25 +180,41 @@ export class DagRunRepository {
   }
 
   async count(dagId: string, state?: DagRunState): Promise<number> {
-    let query = this.db.selectFrom('dag_run').select((eb) => eb.fn.countAll<number>().as('n')).where('dag_id', '=', dagId);
+    let query = this.db
+      .selectFrom('dag_run')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('dag_id', '=', dagId);
     if (state) query = query.where('state', '=', state);
     return Number((await query.executeTakeFirst())?.n ?? 0);
   }
 
   /** How many runs are in each state (the webserver's metrics). */
   async countByState(): Promise<Map<string, number>> {
-    const rows = await this.db.selectFrom('dag_run').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
+    const rows = await this.db
+      .selectFrom('dag_run')
+      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('state')
+      .execute();
     return new Map(rows.map((r) => [r.state, Number(r.n)]));
   }
 
   /** The DAGs that have a run in one of `states`. */
   async dagIdsWithRunsIn(states: readonly DagRunState[]): Promise<Set<string>> {
-    const rows = await this.db.selectFrom('dag_run').select('dag_id').distinct().where('state', 'in', [...states]).execute();
+    const rows = await this.db
+      .selectFrom('dag_run')
+      .select('dag_id')
+      .distinct()
+      .where('state', 'in', [...states])
+      .execute();
     return new Set(rows.map((r) => r.dag_id));
   }
 
   async listByState(states: readonly DagRunState[], dagId?: string): Promise<DagRun[]> {
-    let query = this.db.selectFrom('dag_run').selectAll().where('state', 'in', [...states]).orderBy('logical_date');
+    let query = this.db
+      .selectFrom('dag_run')
+      .selectAll()
+      .where('state', 'in', [...states])
+      .orderBy('logical_date');
     if (dagId) query = query.where('dag_id', '=', dagId);
     return (await query.execute()).map(toDagRun);
   }

@@ -106,7 +106,9 @@ export async function openDatabase(options: DatabaseOptions = {}, counts: Statem
     }
     // From here on lock waits happen in the driver, without blocking the event loop.
     sqlite.pragma('busy_timeout = 0');
-    db = new Kysely<Database>({ dialect: new CountingDialect(new LockWaitSqliteDialect({ database: withStatementCache(sqlite) }, file), counts) });
+    db = new Kysely<Database>({
+      dialect: new CountingDialect(new LockWaitSqliteDialect({ database: withStatementCache(sqlite) }, file), counts),
+    });
   }
   await migrate(db, options.migrations);
   return db;
@@ -155,7 +157,10 @@ export async function migrate(db: Db, plugins: Readonly<Record<string, Migration
     const executed = await executedMigrations(db);
     const last = [...executed].sort().at(-1) ?? '';
     const late = Object.keys(MIGRATIONS).find((name) => name < last && !executed.includes(name));
-    if (late) throw new UpdraftError(`store migration '${late}' sorts before '${last}', which this store already ran: engine migrations must be named in order`);
+    if (late)
+      throw new UpdraftError(
+        `store migration '${late}' sorts before '${last}', which this store already ran: engine migrations must be named in order`,
+      );
     const known = { ...MIGRATIONS, ...plugins };
     const recordedOnly = Object.fromEntries(executed.filter((name) => !(name in known)).map((name) => [name, RECORDED_ONLY]));
     const provider: MigrationProvider = { getMigrations: async () => ({ ...recordedOnly, ...known }) };
@@ -167,7 +172,11 @@ export async function migrate(db: Db, plugins: Readonly<Record<string, Migration
 }
 
 /** Stands for a migration the store ran and no loaded plugin provides: already applied, never run. */
-const RECORDED_ONLY: Migration = { up: async () => { throw new UpdraftError('a migration recorded by the store but provided by no loaded plugin cannot be run'); } };
+const RECORDED_ONLY: Migration = {
+  up: async () => {
+    throw new UpdraftError('a migration recorded by the store but provided by no loaded plugin cannot be run');
+  },
+};
 
 /** The names of the migrations this store ran (none for a new store). */
 async function executedMigrations(db: Db): Promise<string[]> {

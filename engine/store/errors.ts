@@ -12,8 +12,13 @@ export const isCorruptionError = (error: unknown): boolean => CORRUPT_CODES.test
  * file and how to recover, instead of a driver stack.
  */
 export class StoreCorruptError extends UpdraftError {
-  constructor(readonly file: string, cause: unknown) {
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
     const code = String((cause as { code?: unknown } | null)?.code ?? 'SQLITE_CORRUPT');
-    super(`store ${file} is corrupt (${code}: ${(cause as Error).message}): restore a backup or move it aside (a new, empty store is made in its place); \`sqlite3 ${file} .recover | sqlite3 recovered.db\` salvages what it can`);
+    super(
+      `store ${file} is corrupt (${code}: ${(cause as Error).message}): restore a backup or move it aside (a new, empty store is made in its place); \`sqlite3 ${file} .recover | sqlite3 recovered.db\` salvages what it can`,
+    );
   }
 }

@@ -16,15 +16,26 @@ export const defaultRunId = (runType: DagRunType, logicalDate: Date): string => 
  * consecutive ones. One read per second of taken dates; run it inside the
  * write transaction that inserts the run.
  */
-export async function firstFreeLogicalDate(db: Kysely<Database>, dagId: string, earliest: Date, derivedRunIdOf?: DagRunType): Promise<Date> {
+export async function firstFreeLogicalDate(
+  db: Kysely<Database>,
+  dagId: string,
+  earliest: Date,
+  derivedRunIdOf?: DagRunType,
+): Promise<Date> {
   for (let start = earliest.getTime(); ; start += WINDOW_MS) {
     const from = new Date(start);
     const to = new Date(start + WINDOW_MS);
-    const rows = await db.selectFrom('dag_run').select(['logical_date', 'run_id']).where('dag_id', '=', dagId)
+    const rows = await db
+      .selectFrom('dag_run')
+      .select(['logical_date', 'run_id'])
+      .where('dag_id', '=', dagId)
       .where((eb) => {
         const dates = eb.and([eb('logical_date', '>=', from.toISOString()), eb('logical_date', '<', to.toISOString())]);
         if (derivedRunIdOf === undefined) return dates;
-        return eb.or([dates, eb.and([eb('run_id', '>=', defaultRunId(derivedRunIdOf, from)), eb('run_id', '<', defaultRunId(derivedRunIdOf, to))])]);
+        return eb.or([
+          dates,
+          eb.and([eb('run_id', '>=', defaultRunId(derivedRunIdOf, from)), eb('run_id', '<', defaultRunId(derivedRunIdOf, to))]),
+        ]);
       })
       .execute();
     const dates = new Set(rows.map((r) => r.logical_date));

@@ -9,7 +9,10 @@ import { UpdraftError } from '../models/errors.ts';
  * driver's (SQLSTATE or errno), so a connection error is still known as one.
  */
 export class PostgresConnectionError extends UpdraftError {
-  constructor(message: string, readonly code: string | undefined) {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
     super(message);
   }
 }
@@ -38,13 +41,21 @@ export function describeConnectFailure(url: string, error: unknown): PostgresCon
     case '28P01':
       return new PostgresConnectionError(`${at} refused user ${user}'s password: check the password in UPDRAFT_DATABASE_URL`, code);
     case '3D000':
-      return new PostgresConnectionError(`database ${database} does not exist on ${at}: create it (createdb ${database}) or name another in UPDRAFT_DATABASE_URL`, code);
+      return new PostgresConnectionError(
+        `database ${database} does not exist on ${at}: create it (createdb ${database}) or name another in UPDRAFT_DATABASE_URL`,
+        code,
+      );
     case '28000':
-      return new PostgresConnectionError(/role .* does not exist/i.test((error as Error).message)
-        ? `role ${user} does not exist on ${at}: create it or name another user in UPDRAFT_DATABASE_URL`
-        : `${at} refused user ${user} (${oneLineReason(error)})`, code);
+      return new PostgresConnectionError(
+        /role .* does not exist/i.test((error as Error).message)
+          ? `role ${user} does not exist on ${at}: create it or name another user in UPDRAFT_DATABASE_URL`
+          : `${at} refused user ${user} (${oneLineReason(error)})`,
+        code,
+      );
     default:
-      return isConnectionError(error) ? new PostgresConnectionError(`no PostgreSQL answers at ${address} (${oneLineReason(error)})`, code) : null;
+      return isConnectionError(error)
+        ? new PostgresConnectionError(`no PostgreSQL answers at ${address} (${oneLineReason(error)})`, code)
+        : null;
   }
 }
 
@@ -70,7 +81,7 @@ export function watchedConnect(pool: pg.Pool, url: string, connect: () => Promis
       return client;
     } catch (error) {
       state.lost(pool, error);
-      if (++failures === 2) state.retrying(pool, 'a new connection on each query, as the process\'s loops come round');
+      if (++failures === 2) state.retrying(pool, "a new connection on each query, as the process's loops come round");
       throw describeConnectFailure(url, error) ?? error;
     }
   };

@@ -46,7 +46,8 @@ export async function finishInOneStatement(db: Db, plan: FinishPlan): Promise<On
   const logs = rows.filter((r) => r.log);
   const xcoms = rows.filter((r) => r.returnValue !== undefined);
   // Only the parts this group needs: planning the statement is a good share of its cost.
-  const parts = [sql`
+  const parts = [
+    sql`
     f (dag_id, run_id, task_id, try_number, state, error) as (
       select * from unnest(${column(rows, (r) => r.key.dagId)}::text[], ${column(rows, (r) => r.key.runId)}::text[], ${column(rows, (r) => r.key.taskId)}::text[],
                            ${column(rows, (r) => r.key.tryNumber)}::int[], ${column(rows, (r) => r.state)}::text[], ${column(rows, (r) => r.error)}::text[])
@@ -59,8 +60,10 @@ export async function finishInOneStatement(db: Db, plan: FinishPlan): Promise<On
        where ti.dag_id = f.dag_id and ti.run_id = f.run_id and ti.task_id = f.task_id and ti.try_number = f.try_number and case when ti.state = ${TaskInstanceState.RUNNING} then true else false end
       returning ti.dag_id, ti.run_id, ti.task_id, ti.try_number, ti.state
     )
-  `];
-  if (logs.length > 0) parts.push(sql`
+  `,
+  ];
+  if (logs.length > 0)
+    parts.push(sql`
     logs as (
       insert into task_log (dag_id, run_id, task_id, try_number, chunk, content, "timestamp")
       select l.dag_id, l.run_id, l.task_id, l.try_number, l.chunk, l.content, ${at}
@@ -71,7 +74,8 @@ export async function finishInOneStatement(db: Db, plan: FinishPlan): Promise<On
       on conflict do nothing
     )
   `);
-  if (xcoms.length > 0) parts.push(sql`
+  if (xcoms.length > 0)
+    parts.push(sql`
     xc as (
       insert into xcom (dag_id, run_id, task_id, key, value, "timestamp")
       select x.dag_id, x.run_id, x.task_id, 'return_value', x.value, ${at}
@@ -82,7 +86,8 @@ export async function finishInOneStatement(db: Db, plan: FinishPlan): Promise<On
       on conflict (dag_id, run_id, task_id, key) do update set value = excluded.value, "timestamp" = excluded."timestamp"
     )
   `);
-  if (edges.length > 0) parts.push(sql`
+  if (edges.length > 0)
+    parts.push(sql`
     added as (
       select e.dag_id, e.run_id, e.down_id as task_id, min(e.rule) as rule,
              ${sql.join(OUTCOMES.map((o) => sql`count(*) filter (where fin.state = ${o}) as ${sql.raw(o)}`))},
@@ -111,14 +116,21 @@ export async function finishInOneStatement(db: Db, plan: FinishPlan): Promise<On
       returning ti.*
     )
   `);
-  const { rows: [answer] } = await executePrepared(db, sql<{ finished: Array<[string, string, string, number]>; queued: TaskInstanceTable[]; settle: Array<[string, string, string]> }>`
+  const {
+    rows: [answer],
+  } = await executePrepared(
+    db,
+    sql<{ finished: Array<[string, string, string, number]>; queued: TaskInstanceTable[]; settle: Array<[string, string, string]> }>`
     with ${sql.join(parts, sql`,`)}
     select (select coalesce(json_agg(json_build_array(dag_id, run_id, task_id, try_number)), '[]') from fin) as finished,
            ${edges.length > 0 ? sql`(select coalesce(json_agg(q), '[]') from q)` : sql`'[]'::json`} as queued,
-           ${edges.length > 0
-             ? sql`(select coalesce(json_agg(json_build_array(dag_id, run_id, task_id)), '[]') from decided where next_state in (${TaskInstanceState.SKIPPED}, ${TaskInstanceState.UPSTREAM_FAILED}))`
-             : sql`'[]'::json`} as settle
-  `);
+           ${
+             edges.length > 0
+               ? sql`(select coalesce(json_agg(json_build_array(dag_id, run_id, task_id)), '[]') from decided where next_state in (${TaskInstanceState.SKIPPED}, ${TaskInstanceState.UPSTREAM_FAILED}))`
+               : sql`'[]'::json`
+           } as settle
+  `,
+  );
   return {
     recorded: new Set(answer!.finished.map(([dagId, runId, taskId, tryNumber]) => keyString({ dagId, runId, taskId, tryNumber }))),
     queued: answer!.queued.map(toTaskInstance),

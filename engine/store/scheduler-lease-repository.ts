@@ -20,12 +20,14 @@ export class SchedulerLeaseRepository {
   /** Takes or renews the lease for `ttlMs`; tells who holds it otherwise. */
   async acquire(holder: string, hostname: string, ttlMs: number, now = new Date()): Promise<LeaseState> {
     const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
-    const inserted = await this.db.insertInto('scheduler_lease')
+    const inserted = await this.db
+      .insertInto('scheduler_lease')
       .values({ name: NAME, holder, hostname, expires_at: expiresAt })
       .onConflict((oc) => oc.column('name').doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return { acquired: true, holder, hostname };
-    const taken = await this.db.updateTable('scheduler_lease')
+    const taken = await this.db
+      .updateTable('scheduler_lease')
       .set({ holder, hostname, expires_at: expiresAt })
       .where('name', '=', NAME)
       .where((eb) => eb.or([eb('holder', '=', holder), eb('expires_at', '<', now.toISOString())]))
@@ -37,6 +39,11 @@ export class SchedulerLeaseRepository {
 
   /** Gives the lease up at once (a clean stop): a standing-by scheduler takes over without waiting for expiry. */
   async release(holder: string): Promise<void> {
-    await this.db.updateTable('scheduler_lease').set({ expires_at: new Date(0).toISOString() }).where('name', '=', NAME).where('holder', '=', holder).execute();
+    await this.db
+      .updateTable('scheduler_lease')
+      .set({ expires_at: new Date(0).toISOString() })
+      .where('name', '=', NAME)
+      .where('holder', '=', holder)
+      .execute();
   }
 }

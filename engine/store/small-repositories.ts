@@ -11,8 +11,21 @@ export class XComRepository {
     for (const batch of chunks(values, 200)) {
       await this.db
         .insertInto('xcom')
-        .values(batch.map((v) => ({ dag_id: v.dagId, run_id: v.runId, task_id: v.taskId, key: 'return_value', value: JSON.stringify(v.value ?? null), timestamp: now.toISOString() })))
-        .onConflict((oc) => oc.columns(['dag_id', 'run_id', 'task_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), timestamp: eb.ref('excluded.timestamp') })))
+        .values(
+          batch.map((v) => ({
+            dag_id: v.dagId,
+            run_id: v.runId,
+            task_id: v.taskId,
+            key: 'return_value',
+            value: JSON.stringify(v.value ?? null),
+            timestamp: now.toISOString(),
+          })),
+        )
+        .onConflict((oc) =>
+          oc
+            .columns(['dag_id', 'run_id', 'task_id', 'key'])
+            .doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), timestamp: eb.ref('excluded.timestamp') })),
+        )
         .execute();
     }
   }
@@ -20,7 +33,12 @@ export class XComRepository {
   /** Return values in a run, by task id: of `taskIds` only when given. */
   async forRun(dagId: string, runId: string, taskIds?: readonly string[]): Promise<Map<string, unknown>> {
     const values = new Map<string, unknown>();
-    const query = this.db.selectFrom('xcom').select(['task_id', 'value']).where('dag_id', '=', dagId).where('run_id', '=', runId).where('key', '=', 'return_value');
+    const query = this.db
+      .selectFrom('xcom')
+      .select(['task_id', 'value'])
+      .where('dag_id', '=', dagId)
+      .where('run_id', '=', runId)
+      .where('key', '=', 'return_value');
     const batches = taskIds === undefined ? [null] : chunks(taskIds);
     for (const batch of batches) {
       const rows = await (batch ? query.where('task_id', 'in', batch) : query).execute();
@@ -31,8 +49,14 @@ export class XComRepository {
 
   /** One task's XComs in a run (key, JSON value as stored, timestamp), by key. */
   async entriesOf(dagId: string, runId: string, taskId: string): Promise<Array<{ key: string; value: unknown; timestamp: string }>> {
-    const rows = await this.db.selectFrom('xcom').select(['key', 'value', 'timestamp'])
-      .where('dag_id', '=', dagId).where('run_id', '=', runId).where('task_id', '=', taskId).orderBy('key').execute();
+    const rows = await this.db
+      .selectFrom('xcom')
+      .select(['key', 'value', 'timestamp'])
+      .where('dag_id', '=', dagId)
+      .where('run_id', '=', runId)
+      .where('task_id', '=', taskId)
+      .orderBy('key')
+      .execute();
     return rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as unknown, timestamp: r.timestamp }));
   }
 
@@ -53,7 +77,17 @@ export class TaskLogRepository {
     for (const batch of chunks(chunksOf, 200)) {
       await this.db
         .insertInto('task_log')
-        .values(batch.map(({ key, chunk, content }) => ({ dag_id: key.dagId, run_id: key.runId, task_id: key.taskId, try_number: key.tryNumber, chunk, content, timestamp: now.toISOString() })))
+        .values(
+          batch.map(({ key, chunk, content }) => ({
+            dag_id: key.dagId,
+            run_id: key.runId,
+            task_id: key.taskId,
+            try_number: key.tryNumber,
+            chunk,
+            content,
+            timestamp: now.toISOString(),
+          })),
+        )
         .onConflict((oc) => oc.doNothing())
         .execute();
     }
@@ -62,7 +96,15 @@ export class TaskLogRepository {
   async append(key: TaskInstanceKey, chunk: number, content: string, now: Date): Promise<void> {
     await this.db
       .insertInto('task_log')
-      .values({ dag_id: key.dagId, run_id: key.runId, task_id: key.taskId, try_number: key.tryNumber, chunk, content, timestamp: now.toISOString() })
+      .values({
+        dag_id: key.dagId,
+        run_id: key.runId,
+        task_id: key.taskId,
+        try_number: key.tryNumber,
+        chunk,
+        content,
+        timestamp: now.toISOString(),
+      })
       .onConflict((oc) => oc.doNothing())
       .execute();
   }
@@ -72,17 +114,34 @@ export class TaskLogRepository {
     const last = await this.db
       .selectFrom('task_log')
       .select((eb) => eb.fn.max('chunk').as('chunk'))
-      .where('dag_id', '=', key.dagId).where('run_id', '=', key.runId).where('task_id', '=', key.taskId).where('try_number', '=', key.tryNumber)
+      .where('dag_id', '=', key.dagId)
+      .where('run_id', '=', key.runId)
+      .where('task_id', '=', key.taskId)
+      .where('try_number', '=', key.tryNumber)
       .executeTakeFirst();
     await this.append(key, last?.chunk === null || last?.chunk === undefined ? 0 : Number(last.chunk) + 1, content, now);
   }
 
   /** Removes a try's log chunks if the try itself is gone (a deleted run whose try kept writing until it was terminated). */
   async deleteIfOrphaned(key: TaskInstanceKey): Promise<void> {
-    await this.db.deleteFrom('task_log')
-      .where('dag_id', '=', key.dagId).where('run_id', '=', key.runId).where('task_id', '=', key.taskId).where('try_number', '=', key.tryNumber)
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('task_instance as ti').select('ti.state')
-        .where('ti.dag_id', '=', key.dagId).where('ti.run_id', '=', key.runId).where('ti.task_id', '=', key.taskId).where('ti.try_number', '=', key.tryNumber))))
+    await this.db
+      .deleteFrom('task_log')
+      .where('dag_id', '=', key.dagId)
+      .where('run_id', '=', key.runId)
+      .where('task_id', '=', key.taskId)
+      .where('try_number', '=', key.tryNumber)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('task_instance as ti')
+              .select('ti.state')
+              .where('ti.dag_id', '=', key.dagId)
+              .where('ti.run_id', '=', key.runId)
+              .where('ti.task_id', '=', key.taskId)
+              .where('ti.try_number', '=', key.tryNumber),
+          ),
+        ),
+      )
       .execute();
   }
 
@@ -108,7 +167,10 @@ export class ImportErrorRepository {
   async replaceAll(errors: ReadonlyArray<{ filename: string; message: string }>, now: Date): Promise<void> {
     await this.db.deleteFrom('import_error').execute();
     if (errors.length > 0) {
-      await this.db.insertInto('import_error').values(errors.map((e) => ({ ...e, timestamp: now.toISOString() }))).execute();
+      await this.db
+        .insertInto('import_error')
+        .values(errors.map((e) => ({ ...e, timestamp: now.toISOString() })))
+        .execute();
     }
   }
 
@@ -116,7 +178,10 @@ export class ImportErrorRepository {
   async replaceFor(filenames: readonly string[], errors: ReadonlyArray<{ filename: string; message: string }>, now: Date): Promise<void> {
     if (filenames.length > 0) await this.db.deleteFrom('import_error').where('filename', 'in', filenames).execute();
     if (errors.length > 0) {
-      await this.db.insertInto('import_error').values(errors.map((e) => ({ ...e, timestamp: now.toISOString() }))).execute();
+      await this.db
+        .insertInto('import_error')
+        .values(errors.map((e) => ({ ...e, timestamp: now.toISOString() })))
+        .execute();
     }
   }
 
@@ -152,9 +217,20 @@ export class SchedulerJobRepository {
   constructor(private readonly db: Db) {}
 
   async heartbeat(job: SchedulerJob): Promise<void> {
-    const row = { id: job.id, job_type: job.jobType ?? 'SchedulerJob', hostname: job.hostname, started_at: job.startedAt, latest_heartbeat: job.latestHeartbeat, last_loop_ms: job.lastLoopMs, queues: job.queues?.join(',') ?? null };
-    await this.db.insertInto('scheduler_job').values(row)
-      .onConflict((oc) => oc.column('id').doUpdateSet({ latest_heartbeat: row.latest_heartbeat, last_loop_ms: row.last_loop_ms })).execute();
+    const row = {
+      id: job.id,
+      job_type: job.jobType ?? 'SchedulerJob',
+      hostname: job.hostname,
+      started_at: job.startedAt,
+      latest_heartbeat: job.latestHeartbeat,
+      last_loop_ms: job.lastLoopMs,
+      queues: job.queues?.join(',') ?? null,
+    };
+    await this.db
+      .insertInto('scheduler_job')
+      .values(row)
+      .onConflict((oc) => oc.column('id').doUpdateSet({ latest_heartbeat: row.latest_heartbeat, last_loop_ms: row.last_loop_ms }))
+      .execute();
   }
 
   /** Forgets schedulers that have not beaten since `before` (each start adds a row). */
@@ -167,6 +243,15 @@ export class SchedulerJobRepository {
     let query = this.db.selectFrom('scheduler_job').selectAll().where('job_type', '=', jobType);
     if (hostname !== undefined) query = query.where('hostname', '=', hostname);
     const row = await query.orderBy('latest_heartbeat', 'desc').limit(1).executeTakeFirst();
-    return row && { id: row.id, jobType: row.job_type as JobType, hostname: row.hostname, startedAt: row.started_at, latestHeartbeat: row.latest_heartbeat, lastLoopMs: row.last_loop_ms };
+    return (
+      row && {
+        id: row.id,
+        jobType: row.job_type as JobType,
+        hostname: row.hostname,
+        startedAt: row.started_at,
+        latestHeartbeat: row.latest_heartbeat,
+        lastLoopMs: row.last_loop_ms,
+      }
+    );
   }
 }

@@ -19,7 +19,10 @@ export const LOCK_WAIT_MS = 30_000;
  */
 export class LockWaitSqliteDialect extends SqliteDialect {
   /** `file`: the database's path, named when SQLite finds it corrupt. */
-  constructor(private readonly settings: SqliteDialectConfig, private readonly file: string) {
+  constructor(
+    private readonly settings: SqliteDialectConfig,
+    private readonly file: string,
+  ) {
     super(settings);
   }
 
@@ -31,7 +34,10 @@ export class LockWaitSqliteDialect extends SqliteDialect {
 class LockWaitDriver implements Driver {
   private readonly wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>();
 
-  constructor(private readonly inner: SqliteDriver, private readonly file: string) {}
+  constructor(
+    private readonly inner: SqliteDriver,
+    private readonly file: string,
+  ) {}
 
   init(): Promise<void> {
     return this.inner.init();
@@ -74,7 +80,10 @@ const SPIN_ATTEMPTS = 20;
 const RETRYABLE = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_RECOVERY']);
 
 class LockWaitConnection implements DatabaseConnection {
-  constructor(private readonly inner: DatabaseConnection, private readonly file: string) {}
+  constructor(
+    private readonly inner: DatabaseConnection,
+    private readonly file: string,
+  ) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const deadline = Date.now() + LOCK_WAIT_MS;
@@ -86,7 +95,9 @@ class LockWaitConnection implements DatabaseConnection {
         if (isCorruptionError(error)) throw new StoreCorruptError(this.file, error);
         const code = (error as { code?: string }).code;
         if (!code || !RETRYABLE.has(code) || Date.now() > deadline) throw error;
-        await (attempt < SPIN_ATTEMPTS ? new Promise<void>((resolve) => setImmediate(resolve)) : new Promise<void>((resolve) => setTimeout(resolve, 1)));
+        await (attempt < SPIN_ATTEMPTS
+          ? new Promise<void>((resolve) => setImmediate(resolve))
+          : new Promise<void>((resolve) => setTimeout(resolve, 1)));
       }
     }
   }
@@ -95,4 +106,3 @@ class LockWaitConnection implements DatabaseConnection {
     return this.inner.streamQuery<R>(query, chunkSize);
   }
 }
-

@@ -16,7 +16,10 @@ const COMMIT = /^\s*commit\b/i;
 
 /** Wraps a dialect so that every statement (BEGIN and COMMIT included) is counted once, however often a driver retries it. */
 export class CountingDialect implements Dialect {
-  constructor(private readonly inner: Dialect, private readonly counts: StatementCounts) {}
+  constructor(
+    private readonly inner: Dialect,
+    private readonly counts: StatementCounts,
+  ) {}
 
   createAdapter(): ReturnType<Dialect['createAdapter']> {
     return this.inner.createAdapter();
@@ -39,7 +42,10 @@ class CountingDriver implements Driver {
   private readonly wrapped = new WeakMap<DatabaseConnection, CountingConnection>();
   private readonly unwrapped = new WeakMap<DatabaseConnection, DatabaseConnection>();
 
-  constructor(private readonly inner: Driver, private readonly counts: StatementCounts) {}
+  constructor(
+    private readonly inner: Driver,
+    private readonly counts: StatementCounts,
+  ) {}
 
   init(): Promise<void> {
     return this.inner.init();
@@ -86,7 +92,10 @@ class CountingDriver implements Driver {
 }
 
 class CountingConnection implements DatabaseConnection {
-  constructor(private readonly inner: DatabaseConnection, private readonly counts: StatementCounts) {}
+  constructor(
+    private readonly inner: DatabaseConnection,
+    private readonly counts: StatementCounts,
+  ) {}
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     this.counts.statements++;

@@ -163,7 +163,10 @@ export class Store {
   async answers(timeoutMs = 1500): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-    const probe = sql`select 1`.execute(this.db).then(() => true, () => false);
+    const probe = sql`select 1`.execute(this.db).then(
+      () => true,
+      () => false,
+    );
     try {
       return await Promise.race([probe, timeout]);
     } finally {

@@ -28,7 +28,12 @@ export interface TaskInstance extends TaskInstanceKey {
 }
 
 /** Columns a transition may set besides the state. */
-export type TaskInstancePatch = Partial<Pick<TaskInstanceTable, 'queued_at' | 'queued_by' | 'start_date' | 'end_date' | 'duration_ms' | 'hostname' | 'worker_id' | 'error' | 'max_tries'>>;
+export type TaskInstancePatch = Partial<
+  Pick<
+    TaskInstanceTable,
+    'queued_at' | 'queued_by' | 'start_date' | 'end_date' | 'duration_ms' | 'hostname' | 'worker_id' | 'error' | 'max_tries'
+  >
+>;
 
 /** `WHERE` clause for `task_instance as ti`: no newer try of the same task exists. */
 const isNewestTry = ({ not, exists, selectFrom }: ExpressionBuilder<Database & { ti: TaskInstanceTable }, 'ti'>) =>
@@ -59,7 +64,10 @@ function splitBySupersedable(states: readonly TaskInstanceState[]): Array<[TaskI
 }
 
 export class TaskInstanceRepository {
-  constructor(private readonly db: Db, private readonly dialect: 'sqlite' | 'postgres' = 'sqlite') {}
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: 'sqlite' | 'postgres' = 'sqlite',
+  ) {}
 
   /**
    * `WHERE` the try's key is one of `keys`. SQLite: a row-value `IN` list.
@@ -68,9 +76,14 @@ export class TaskInstanceRepository {
    * tuples took ~30 ms, four times what running it does.
    */
   private keyIn(keys: readonly TaskInstanceKey[]) {
-    return (eb: ExpressionBuilder<Database, 'task_instance'>) => this.dialect === 'postgres'
-      ? sql<boolean>`(dag_id, run_id, task_id, try_number) in (select * from unnest(${keys.map((k) => k.dagId)}::text[], ${keys.map((k) => k.runId)}::text[], ${keys.map((k) => k.taskId)}::text[], ${keys.map((k) => k.tryNumber)}::int[]))`
-      : eb(eb.refTuple('dag_id', 'run_id', 'task_id', 'try_number'), 'in', keys.map((k) => eb.tuple(k.dagId, k.runId, k.taskId, k.tryNumber)));
+    return (eb: ExpressionBuilder<Database, 'task_instance'>) =>
+      this.dialect === 'postgres'
+        ? sql<boolean>`(dag_id, run_id, task_id, try_number) in (select * from unnest(${keys.map((k) => k.dagId)}::text[], ${keys.map((k) => k.runId)}::text[], ${keys.map((k) => k.taskId)}::text[], ${keys.map((k) => k.tryNumber)}::int[]))`
+        : eb(
+            eb.refTuple('dag_id', 'run_id', 'task_id', 'try_number'),
+            'in',
+            keys.map((k) => eb.tuple(k.dagId, k.runId, k.taskId, k.tryNumber)),
+          );
   }
 
   /**
@@ -163,8 +176,12 @@ export class TaskInstanceRepository {
   async waitingToStart(runs: ReadonlyArray<{ dagId: string; runId: string; besides: readonly string[] }>): Promise<Set<string>> {
     const waiting = new Set<string>();
     for (const { dagId, runId, besides } of runs) {
-      let query = this.db.selectFrom('task_instance').select('task_id')
-        .where('state', 'in', [TaskInstanceState.NONE, TaskInstanceState.QUEUED]).where('dag_id', '=', dagId).where('run_id', '=', runId);
+      let query = this.db
+        .selectFrom('task_instance')
+        .select('task_id')
+        .where('state', 'in', [TaskInstanceState.NONE, TaskInstanceState.QUEUED])
+        .where('dag_id', '=', dagId)
+        .where('run_id', '=', runId);
       if (besides.length > 0) query = query.where('task_id', 'not in', [...besides]);
       if (await query.limit(1).executeTakeFirst()) waiting.add(runKeyString(dagId, runId));
     }
@@ -173,8 +190,12 @@ export class TaskInstanceRepository {
 
   /** Running tries, across all runs, whose heartbeat (`updated_at`) is older than `cutoff`: the zombie check. */
   async runningSilentSince(cutoff: Date): Promise<TaskInstance[]> {
-    const rows = await this.db.selectFrom('task_instance').selectAll()
-      .where('state', '=', TaskInstanceState.RUNNING).where('updated_at', '<', cutoff.toISOString()).execute();
+    const rows = await this.db
+      .selectFrom('task_instance')
+      .selectAll()
+      .where('state', '=', TaskInstanceState.RUNNING)
+      .where('updated_at', '<', cutoff.toISOString())
+      .execute();
     return rows.map(toTaskInstance);
   }
 
@@ -193,7 +214,13 @@ export class TaskInstanceRepository {
    * Compare-and-set: moves the try to `to` only if it is in one of `from`.
    * Returns false when another process got there first; the caller drops its work.
    */
-  async transition(key: TaskInstanceKey, from: readonly TaskInstanceState[], to: TaskInstanceState, patch: TaskInstancePatch, now: Date): Promise<boolean> {
+  async transition(
+    key: TaskInstanceKey,
+    from: readonly TaskInstanceState[],
+    to: TaskInstanceState,
+    patch: TaskInstancePatch,
+    now: Date,
+  ): Promise<boolean> {
     const result = await this.db
       .updateTable('task_instance')
       .set({ ...patch, state: to, updated_at: now.toISOString() })
@@ -206,11 +233,16 @@ export class TaskInstanceRepository {
     return result.numUpdatedRows > 0n;
   }
 
-
   /**
    * {@link transition} for many tries in one statement, returning the rows: the tries that were in one of `from` move, and come back.
    */
-  async transitionManyReturning(keys: readonly TaskInstanceKey[], from: readonly TaskInstanceState[], to: TaskInstanceState, patch: TaskInstancePatch, now: Date): Promise<TaskInstance[]> {
+  async transitionManyReturning(
+    keys: readonly TaskInstanceKey[],
+    from: readonly TaskInstanceState[],
+    to: TaskInstanceState,
+    patch: TaskInstancePatch,
+    now: Date,
+  ): Promise<TaskInstance[]> {
     const moved: TaskInstance[] = [];
     for (const batch of chunks(keys, 200)) {
       const rows = await this.db
@@ -230,11 +262,18 @@ export class TaskInstanceRepository {
    * with `error`, ending at `end` (their duration computed from their own
    * start in SQL); returns the keys that moved.
    */
-  async finishMany(keys: readonly TaskInstanceKey[], from: readonly TaskInstanceState[], to: TaskInstanceState, error: string | null, end: Date): Promise<TaskInstanceKey[]> {
+  async finishMany(
+    keys: readonly TaskInstanceKey[],
+    from: readonly TaskInstanceState[],
+    to: TaskInstanceState,
+    error: string | null,
+    end: Date,
+  ): Promise<TaskInstanceKey[]> {
     const at = end.toISOString();
-    const duration = this.dialect === 'sqlite'
-      ? sql<number>`cast(round((julianday(${at}) - julianday(start_date)) * 86400000) as integer)`
-      : sql<number>`round(extract(epoch from (${at}::timestamptz - start_date::timestamptz)) * 1000)::integer`;
+    const duration =
+      this.dialect === 'sqlite'
+        ? sql<number>`cast(round((julianday(${at}) - julianday(start_date)) * 86400000) as integer)`
+        : sql<number>`round(extract(epoch from (${at}::timestamptz - start_date::timestamptz)) * 1000)::integer`;
     const moved: TaskInstanceKey[] = [];
     for (const batch of chunks(keys, 200)) {
       const rows = await this.db
@@ -251,9 +290,12 @@ export class TaskInstanceRepository {
 
   /** Tries of `taskIds` not yet decided (`none`) become `skipped` (a branch or short-circuit decided so); returns the task ids that moved. */
   async skipUndecided(dagId: string, runId: string, taskIds: readonly string[], now: Date): Promise<string[]> {
-    const rows = await this.db.updateTable('task_instance')
+    const rows = await this.db
+      .updateTable('task_instance')
       .set({ state: TaskInstanceState.SKIPPED, end_date: now.toISOString(), updated_at: now.toISOString() })
-      .where('dag_id', '=', dagId).where('run_id', '=', runId).where('task_id', 'in', [...taskIds])
+      .where('dag_id', '=', dagId)
+      .where('run_id', '=', runId)
+      .where('task_id', 'in', [...taskIds])
       .where('state', '=', TaskInstanceState.NONE)
       .returning('task_id')
       .execute();
@@ -262,7 +304,11 @@ export class TaskInstanceRepository {
 
   /** How many tries are in each state (the webserver's metrics). */
   async countByState(): Promise<Map<string, number>> {
-    const rows = await this.db.selectFrom('task_instance').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
+    const rows = await this.db
+      .selectFrom('task_instance')
+      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('state')
+      .execute();
     return new Map(rows.map((r) => [r.state, Number(r.n)]));
   }
 
@@ -271,11 +317,22 @@ export class TaskInstanceRepository {
     for (const batch of chunks(tasks)) {
       await this.db
         .insertInto('task_instance')
-        .values(batch.map((t) => ({
-          dag_id: dagId, run_id: runId, task_id: t.taskId, try_number: 1, state: TaskInstanceState.NONE,
-          operator: t.operator, queue: t.queue, max_tries: t.retries + 1, updated_at: now.toISOString(),
-          retry_delay_ms: t.retryDelayMs, retry_exponential_backoff: t.retryExponentialBackoff ? 1 : 0, max_retry_delay_ms: t.maxRetryDelayMs,
-        })))
+        .values(
+          batch.map((t) => ({
+            dag_id: dagId,
+            run_id: runId,
+            task_id: t.taskId,
+            try_number: 1,
+            state: TaskInstanceState.NONE,
+            operator: t.operator,
+            queue: t.queue,
+            max_tries: t.retries + 1,
+            updated_at: now.toISOString(),
+            retry_delay_ms: t.retryDelayMs,
+            retry_exponential_backoff: t.retryExponentialBackoff ? 1 : 0,
+            max_retry_delay_ms: t.maxRetryDelayMs,
+          })),
+        )
         .onConflict((oc) => oc.doNothing())
         .execute();
       // Their upstream counts (ADR 13): none done yet, `total` from the DAG's structure.
@@ -317,7 +374,15 @@ export class TaskInstanceRepository {
         .select(['dag_id', 'run_id', 'task_id', 'try_number', 'state'])
         .where(this.keyIn(batch))
         .execute();
-      found.push(...rows.map((r) => ({ dagId: r.dag_id, runId: r.run_id, taskId: r.task_id, tryNumber: r.try_number, state: r.state as TaskInstanceState })));
+      found.push(
+        ...rows.map((r) => ({
+          dagId: r.dag_id,
+          runId: r.run_id,
+          taskId: r.task_id,
+          tryNumber: r.try_number,
+          state: r.state as TaskInstanceState,
+        })),
+      );
     }
     return found;
   }
@@ -327,11 +392,35 @@ export class TaskInstanceRepository {
    * previous try is in one of `previousStates` and no such try exists yet: one
    * INSERT ... SELECT, so two processes cannot both open it.
    */
-  async openNextTry(key: TaskInstanceKey, previousStates: readonly TaskInstanceState[], state: TaskInstanceState, patch: TaskInstancePatch, now: Date): Promise<boolean> {
+  async openNextTry(
+    key: TaskInstanceKey,
+    previousStates: readonly TaskInstanceState[],
+    state: TaskInstanceState,
+    patch: TaskInstancePatch,
+    now: Date,
+  ): Promise<boolean> {
     const at = now.toISOString();
     const result = await this.db
       .insertInto('task_instance')
-      .columns(['dag_id', 'run_id', 'task_id', 'try_number', 'state', 'operator', 'queue', 'max_tries', 'queued_at', 'queued_by', 'start_date', 'hostname', 'worker_id', 'updated_at', 'retry_delay_ms', 'retry_exponential_backoff', 'max_retry_delay_ms'])
+      .columns([
+        'dag_id',
+        'run_id',
+        'task_id',
+        'try_number',
+        'state',
+        'operator',
+        'queue',
+        'max_tries',
+        'queued_at',
+        'queued_by',
+        'start_date',
+        'hostname',
+        'worker_id',
+        'updated_at',
+        'retry_delay_ms',
+        'retry_exponential_backoff',
+        'max_retry_delay_ms',
+      ])
       .expression((eb) =>
         eb
           .selectFrom('task_instance as prev')
@@ -387,7 +476,11 @@ export function toTaskInstance(row: Selectable<TaskInstanceTable>): TaskInstance
     error: row.error,
     updatedAt: row.updated_at,
     // Rows from before migration 006 have no policy: retry at once.
-    retryPolicy: { retryDelayMs: row.retry_delay_ms ?? 0, retryExponentialBackoff: row.retry_exponential_backoff === 1, maxRetryDelayMs: row.max_retry_delay_ms },
+    retryPolicy: {
+      retryDelayMs: row.retry_delay_ms ?? 0,
+      retryExponentialBackoff: row.retry_exponential_backoff === 1,
+      maxRetryDelayMs: row.max_retry_delay_ms,
+    },
     queuedBy: row.queued_by,
   };
 }

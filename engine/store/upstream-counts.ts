@@ -1,7 +1,14 @@
 import { sql, type RawBuilder } from 'kysely';
 import { TaskInstanceState } from '../models/states.ts';
 import type { TriggerRule } from '../models/trigger-rule.ts';
-import { UPSTREAM_COUNT_NAMES, type CountComparison, type TriggerDecision, type TriggerRulePlan, type UpstreamCountDelta, type UpstreamCounts } from '../models/trigger-rule-plan.ts';
+import {
+  UPSTREAM_COUNT_NAMES,
+  type CountComparison,
+  type TriggerDecision,
+  type TriggerRulePlan,
+  type UpstreamCountDelta,
+  type UpstreamCounts,
+} from '../models/trigger-rule-plan.ts';
 import { chunks } from '../utils/chunks.ts';
 import type { Db } from './db.ts';
 import type { TaskInstanceTable } from './schema.ts';
@@ -37,7 +44,17 @@ function comparison(c: CountComparison, counts: string): RawBuilder<unknown> {
  */
 export function decisionSql(plans: readonly TriggerRulePlan[], counts: string, rule: string): RawBuilder<string> {
   const byRule = plans.map((plan) => {
-    const steps = plan.steps.map((s) => sql`when ${s.when.length === 0 ? sql`1 = 1` : sql.join(s.when.map((c) => comparison(c, counts)), sql` and `)} then ${sql.lit(DECISION_STATE[s.decision])}`);
+    const steps = plan.steps.map(
+      (s) =>
+        sql`when ${
+          s.when.length === 0
+            ? sql`1 = 1`
+            : sql.join(
+                s.when.map((c) => comparison(c, counts)),
+                sql` and `,
+              )
+        } then ${sql.lit(DECISION_STATE[s.decision])}`,
+    );
     return sql`when ${sql.lit(plan.rule)} then case ${sql.join(steps, sql` `)} else ${sql.lit(TaskInstanceState.NONE)} end`;
   });
   return sql<string>`case ${sql.ref(rule)} ${sql.join(byRule, sql` `)} else ${sql.lit(TaskInstanceState.NONE)} end`;
@@ -49,10 +66,18 @@ export function decisionSql(plans: readonly TriggerRulePlan[], counts: string, r
  * that applies a trigger rule's plan ({@link decisionSql}).
  */
 export class UpstreamCountRepository {
-  constructor(private readonly db: Db, private readonly dialect: 'sqlite' | 'postgres' = 'sqlite') {}
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: 'sqlite' | 'postgres' = 'sqlite',
+  ) {}
 
   /** A table of rows as a FROM item `alias (names…)`: VALUES on SQLite, unnest of one array per column on PostgreSQL. */
-  private rowsOf(alias: string, names: readonly string[], types: readonly ('text' | 'int')[], rows: ReadonlyArray<ReadonlyArray<string | number>>): RawBuilder<unknown> {
+  private rowsOf(
+    alias: string,
+    names: readonly string[],
+    types: readonly ('text' | 'int')[],
+    rows: ReadonlyArray<ReadonlyArray<string | number>>,
+  ): RawBuilder<unknown> {
     if (this.dialect === 'postgres') {
       const columns = names.map((_, i) => sql`${rows.map((r) => r[i]!)}::${sql.raw(types[i]!)}[]`);
       return sql`unnest(${sql.join(columns)}) as ${sql.raw(alias)} (${sql.raw(names.join(', '))})`;
@@ -82,14 +107,27 @@ export class UpstreamCountRepository {
    * moves to queued (with `queued_by`), skipped or upstream_failed; the tries
    * that moved come back.
    */
-  async decide(dagId: string, runId: string, targets: readonly DecisionTarget[], plans: readonly TriggerRulePlan[], queuedBy: string, at: Date): Promise<TaskInstance[]> {
+  async decide(
+    dagId: string,
+    runId: string,
+    targets: readonly DecisionTarget[],
+    plans: readonly TriggerRulePlan[],
+    queuedBy: string,
+    at: Date,
+  ): Promise<TaskInstance[]> {
     const when = at.toISOString();
     const moved: TaskInstance[] = [];
-    const none = this.dialect === 'postgres'
-      ? sql`case when ti.state = ${TaskInstanceState.NONE} then true else false end`
-      : sql`+ti.state = ${TaskInstanceState.NONE}`;
+    const none =
+      this.dialect === 'postgres'
+        ? sql`case when ti.state = ${TaskInstanceState.NONE} then true else false end`
+        : sql`+ti.state = ${TaskInstanceState.NONE}`;
     for (const batch of chunks(targets)) {
-      const rules = this.rowsOf('r', ['task_id', 'rule'], ['text', 'text'], batch.map((t) => [t.taskId, t.rule]));
+      const rules = this.rowsOf(
+        'r',
+        ['task_id', 'rule'],
+        ['text', 'text'],
+        batch.map((t) => [t.taskId, t.rule]),
+      );
       const { rows } = await sql<TaskInstanceTable>`
         update task_instance as ti
            set state = d.next_state,
@@ -117,34 +155,60 @@ export class UpstreamCountRepository {
   async snapshot(dagId: string, runId: string): Promise<{ counts: Map<string, UpstreamCounts>; tries: TaskInstance[] }> {
     if (this.dialect === 'sqlite') {
       const counts = await this.ofRun(dagId, runId);
-      const tries = await this.db.selectFrom('task_instance').selectAll().where('dag_id', '=', dagId).where('run_id', '=', runId).orderBy('task_id').orderBy('try_number').execute();
+      const tries = await this.db
+        .selectFrom('task_instance')
+        .selectAll()
+        .where('dag_id', '=', dagId)
+        .where('run_id', '=', runId)
+        .orderBy('task_id')
+        .orderBy('try_number')
+        .execute();
       return { counts, tries: tries.map(toTaskInstance) };
     }
-    const { rows: [answer] } = await sql<{ counts: Array<Record<string, string | number>>; tries: TaskInstanceTable[] }>`
+    const {
+      rows: [answer],
+    } = await sql<{ counts: Array<Record<string, string | number>>; tries: TaskInstanceTable[] }>`
       select (select coalesce(json_agg(c), '[]') from task_instance_upstream c where c.dag_id = ${dagId} and c.run_id = ${runId}) as counts,
              (select coalesce(json_agg(t order by t.task_id, t.try_number), '[]') from task_instance t where t.dag_id = ${dagId} and t.run_id = ${runId}) as tries
     `.execute(this.db);
-    const counts = new Map(answer!.counts.map((row) => [String(row.task_id), Object.fromEntries(UPSTREAM_COUNT_NAMES.map((n) => [n, Number(row[n])])) as unknown as UpstreamCounts]));
+    const counts = new Map(
+      answer!.counts.map((row) => [
+        String(row.task_id),
+        Object.fromEntries(UPSTREAM_COUNT_NAMES.map((n) => [n, Number(row[n])])) as unknown as UpstreamCounts,
+      ]),
+    );
     return { counts, tries: answer!.tries.map(toTaskInstance) };
   }
 
   /** Sets `total` of these tasks: the DAG's structure changed under a running run (finishes never change it). */
   async setTotals(dagId: string, runId: string, totals: ReadonlyArray<{ taskId: string; total: number }>): Promise<void> {
     for (const { taskId, total } of totals) {
-      await this.db.updateTable('task_instance_upstream').set({ total }).where('dag_id', '=', dagId).where('run_id', '=', runId).where('task_id', '=', taskId).execute();
+      await this.db
+        .updateTable('task_instance_upstream')
+        .set({ total })
+        .where('dag_id', '=', dagId)
+        .where('run_id', '=', runId)
+        .where('task_id', '=', taskId)
+        .execute();
     }
   }
 
   /** The stored counts of a run's tasks. */
   async ofRun(dagId: string, runId: string): Promise<Map<string, UpstreamCounts>> {
-    const rows = await this.db.selectFrom('task_instance_upstream').selectAll().where('dag_id', '=', dagId).where('run_id', '=', runId).execute();
+    const rows = await this.db
+      .selectFrom('task_instance_upstream')
+      .selectAll()
+      .where('dag_id', '=', dagId)
+      .where('run_id', '=', runId)
+      .execute();
     return new Map(rows.map(({ dag_id: _d, run_id: _r, task_id, ...counts }) => [task_id, counts]));
   }
 
   /** Writes rows for tasks that have none (a run older than the counts); existing rows are left alone. */
   async createMissing(dagId: string, runId: string, rows: ReadonlyArray<{ taskId: string; counts: UpstreamCounts }>): Promise<void> {
     for (const batch of chunks(rows)) {
-      await this.db.insertInto('task_instance_upstream')
+      await this.db
+        .insertInto('task_instance_upstream')
         .values(batch.map((r) => ({ dag_id: dagId, run_id: runId, task_id: r.taskId, ...r.counts })))
         .onConflict((oc) => oc.doNothing())
         .execute();

@@ -4,8 +4,7 @@ import { Option } from 'commander';
 /** How a command prints its result: the same choice (`-o table|json`) on every command, the engine's and the plugins'. */
 export type OutputFormat = 'table' | 'json';
 
-export const outputOption = (): Option =>
-  new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table');
+export const outputOption = (): Option => new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table');
 
 /**
  * Prints rows as a table or as a JSON array. JSON keys are the row keys
@@ -50,7 +49,11 @@ export function drawTable(head: readonly string[], cells: readonly string[][]): 
 
 export function printObject(value: Record<string, unknown>, format: OutputFormat): void {
   if (format === 'json') process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-  else printRows(Object.entries(value).map(([key, v]) => ({ key, value: v })), 'table');
+  else
+    printRows(
+      Object.entries(value).map(([key, v]) => ({ key, value: v })),
+      'table',
+    );
 }
 
 function cell(value: unknown): string {

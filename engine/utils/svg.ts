@@ -34,8 +34,20 @@ export const percent = (share: number): string => `${Number((100 * share).toPrec
 
 /** The root element, with a title for screen readers and a viewBox so it scales to its container. */
 export function svgRoot(width: number, height: number, title: string, attributes: Attributes, ...children: string[]): string {
-  return el('svg', { xmlns: 'http://www.w3.org/2000/svg', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': title, ...attributes },
-    el('title', {}, escapeXml(title)), ...children);
+  return el(
+    'svg',
+    {
+      xmlns: 'http://www.w3.org/2000/svg',
+      viewBox: `0 0 ${width} ${height}`,
+      width,
+      height,
+      role: 'img',
+      'aria-label': title,
+      ...attributes,
+    },
+    el('title', {}, escapeXml(title)),
+    ...children,
+  );
 }
 
 /** Series colours, shared by both charts so reference / current read the same everywhere. */

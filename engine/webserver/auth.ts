@@ -26,7 +26,9 @@ export async function isLoopback(host: string): Promise<boolean> {
   try {
     addresses = await lookup(host, { all: true, verbatim: true });
   } catch (error) {
-    throw new InvalidInputError(`--host ${host} does not resolve (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): give an address or a name this machine resolves`);
+    throw new InvalidInputError(
+      `--host ${host} does not resolve (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): give an address or a name this machine resolves`,
+    );
   }
   return addresses.length > 0 && addresses.every((a) => isLoopbackAddress(a.address));
 }
@@ -34,7 +36,9 @@ export async function isLoopback(host: string): Promise<boolean> {
 /** Refuses a short API token (one line at start-up, naming the setting). */
 export function assertApiToken(token: string | undefined): void {
   if (token !== undefined && token.length < MIN_API_TOKEN_LENGTH) {
-    throw new InvalidInputError(`UPDRAFT_API_TOKEN is ${token.length} character(s) long: it must be at least ${MIN_API_TOKEN_LENGTH} (e.g. openssl rand -hex 24)`);
+    throw new InvalidInputError(
+      `UPDRAFT_API_TOKEN is ${token.length} character(s) long: it must be at least ${MIN_API_TOKEN_LENGTH} (e.g. openssl rand -hex 24)`,
+    );
   }
 }
 
@@ -42,7 +46,9 @@ export function assertApiToken(token: string | undefined): void {
 export async function assertSafeBinding(host: string, token: string | undefined): Promise<void> {
   assertApiToken(token);
   if (!(await isLoopback(host)) && !token) {
-    throw new InvalidInputError(`refusing to listen on ${host} without an API token: set UPDRAFT_API_TOKEN (every write must then carry it), or bind 127.0.0.1`);
+    throw new InvalidInputError(
+      `refusing to listen on ${host} without an API token: set UPDRAFT_API_TOKEN (every write must then carry it), or bind 127.0.0.1`,
+    );
   }
 }
 

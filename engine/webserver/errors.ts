@@ -2,7 +2,10 @@ import { AlreadyExistsError, InvalidInputError, NotFoundError, UpdraftError } fr
 
 /** An error answered with its own HTTP status; its message is safe to show. */
 export class HttpError extends UpdraftError {
-  constructor(readonly statusCode: number, message: string) {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -15,8 +18,15 @@ export class UnauthorizedError extends HttpError {
 }
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
-  413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 /** Airflow's API answers errors as RFC 7807 problem details; so do we. */

@@ -9,7 +9,8 @@ import type { FastifyInstance } from 'fastify';
  */
 export function addEtags(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
-    if (request.method !== 'GET' || reply.statusCode !== 200 || !request.url.startsWith('/api/v1/') || typeof payload !== 'string') return payload;
+    if (request.method !== 'GET' || reply.statusCode !== 200 || !request.url.startsWith('/api/v1/') || typeof payload !== 'string')
+      return payload;
     const tag = `"${createHash('sha1').update(payload).digest('base64url')}"`;
     reply.header('etag', tag);
     // Revalidate on every use: the data changes while a run goes on.

@@ -28,7 +28,9 @@ import { pluginUi } from './plugin-ui.ts';
 
 const UI_FOLDER = join(import.meta.dirname, 'ui');
 /** The graph view's layout library, served from node_modules as it is installed (no copy to go stale). */
-const DAGRE_ESM = createRequire(import.meta.url).resolve('@dagrejs/dagre').replace(/dagre\.[a-z]+$/, 'dagre.esm.js');
+const DAGRE_ESM = createRequire(import.meta.url)
+  .resolve('@dagrejs/dagre')
+  .replace(/dagre\.[a-z]+$/, 'dagre.esm.js');
 /** Every page is the one HTML shell; the path picks the page module (ui/main.js). Plugins add theirs. */
 const PAGES = ['/', '/health'];
 
@@ -62,15 +64,22 @@ export async function createWebserver(options: WebserverOptions): Promise<Fastif
     const status = statusOf(error);
     if (status >= 500) request.log.error({ err: error, url: request.url }, 'request failed');
     // A 500 says nothing about its cause: no stack traces or internals leave the server.
-    const detail = status >= 500
-      ? 'internal error (see the webserver log)'
-      : status === 413 ? `request body over the limit of ${BODY_LIMIT_BYTES} bytes (1 MiB)` : (error as Error).message;
+    const detail =
+      status >= 500
+        ? 'internal error (see the webserver log)'
+        : status === 413
+          ? `request body over the limit of ${BODY_LIMIT_BYTES} bytes (1 MiB)`
+          : (error as Error).message;
     return reply.status(status).type('application/problem+json').send(problem(status, detail));
   });
   app.setNotFoundHandler((request, reply) => {
     // A person who follows a dead link gets the UI's 404 page; a program gets a problem document.
-    if (request.method === 'GET' && !request.url.startsWith('/api/') && request.headers.accept?.includes('text/html')) return reply.status(404).sendFile('index.html');
-    return reply.status(404).type('application/problem+json').send(problem(404, `no route ${request.method} ${request.url.split('?')[0]}`));
+    if (request.method === 'GET' && !request.url.startsWith('/api/') && request.headers.accept?.includes('text/html'))
+      return reply.status(404).sendFile('index.html');
+    return reply
+      .status(404)
+      .type('application/problem+json')
+      .send(problem(404, `no route ${request.method} ${request.url.split('?')[0]}`));
   });
   addEtags(app);
 
@@ -95,7 +104,8 @@ export async function createWebserver(options: WebserverOptions): Promise<Fastif
 
   await app.register(fastifyStatic, { root: UI_FOLDER, prefix: '/static/', index: false });
   const pluginPages = await pluginUi(app, plugins);
-  for (const page of [...PAGES, ...pluginPages]) app.get(page, { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
+  for (const page of [...PAGES, ...pluginPages])
+    app.get(page, { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
   // An unknown DAG is a real 404 (the page then shows "not found" and no Trigger button).
   app.get<{ Params: { dag_id: string } }>('/dags/:dag_id', { schema: { hide: true } }, async (request, reply) => {
     const dag = await options.store.dags.get(request.params.dag_id);
@@ -103,7 +113,8 @@ export async function createWebserver(options: WebserverOptions): Promise<Fastif
   });
   app.get('/favicon.ico', { schema: { hide: true } }, (_request, reply) => reply.type('image/svg+xml').sendFile('favicon.svg'));
   app.get('/vendor/dagre.esm.js', { schema: { hide: true } }, (_request, reply) =>
-    reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=3600').send(createReadStream(DAGRE_ESM)));
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=3600').send(createReadStream(DAGRE_ESM)),
+  );
 
   app.addHook('onClose', async () => metrics.close());
   return app;
@@ -117,8 +128,12 @@ export async function startWebserver(options: WebserverOptions): Promise<{ app: 
     await app.listen({ host, port: options.port ?? 8080 });
   } catch (error) {
     await app.close();
-    if ((error as { code?: string }).code === 'EADDRINUSE') throw new InvalidInputError(`port ${options.port ?? 8080} is in use on ${host} (another webserver?): choose another with --port`);
-    if ((error as { code?: string }).code === 'EACCES') throw new InvalidInputError(`port ${options.port ?? 8080} on ${host} needs privileges this process does not have: choose a port above 1023 with --port`);
+    if ((error as { code?: string }).code === 'EADDRINUSE')
+      throw new InvalidInputError(`port ${options.port ?? 8080} is in use on ${host} (another webserver?): choose another with --port`);
+    if ((error as { code?: string }).code === 'EACCES')
+      throw new InvalidInputError(
+        `port ${options.port ?? 8080} on ${host} needs privileges this process does not have: choose a port above 1023 with --port`,
+      );
     throw error;
   }
   const address = app.server.address();

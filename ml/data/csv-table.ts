@@ -68,7 +68,9 @@ export class CsvTable {
       const cell = row[i]!;
       const value = Number(cell);
       if (cell === '' || !Number.isFinite(value)) {
-        throw new DataValidationError(`${this.file}: column '${column}' row ${r + 2}: ${cell === '' ? 'empty cell' : `'${cell}' is not a finite number`}`);
+        throw new DataValidationError(
+          `${this.file}: column '${column}' row ${r + 2}: ${cell === '' ? 'empty cell' : `'${cell}' is not a finite number`}`,
+        );
       }
       out[r] = value;
     });

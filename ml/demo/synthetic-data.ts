@@ -19,11 +19,17 @@ const FEATURES = ['tenure_months', 'monthly_charges', 'support_calls', 'usage_gb
  * exp(−|risk|/width), its label drawn afterwards: covariate shift toward the
  * decision boundary, P(churn | features) unchanged.
  */
-export function churnRows(n: number, seed: number, shift: Shift = { monthlyCharges: 0, usageGb: 0 }, withLabel = true, nearBoundary?: number): string {
+export function churnRows(
+  n: number,
+  seed: number,
+  shift: Shift = { monthlyCharges: 0, usageGb: 0 },
+  withLabel = true,
+  nearBoundary?: number,
+): string {
   const random = rng(seed);
   const normal = (mean: number, sd: number) => mean + sd * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const lines = [withLabel ? [...FEATURES, 'churned'].join(',') : FEATURES.join(',')];
-  for (let i = 0; i < n;) {
+  for (let i = 0; i < n; ) {
     const tenure = Math.max(1, Math.round(normal(30, 15)));
     const charges = Math.max(10, normal(70 + shift.monthlyCharges, 20));
     const calls = Math.max(0, Math.round(normal(2, 1.5)));

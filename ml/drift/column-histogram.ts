@@ -32,7 +32,9 @@ function categoricalHistogram(data: ColumnSamples): ColumnHistogram {
   const { reference, current } = labels(data);
   const all = categoryCounts(reference, current, data.numeric);
   if (all.categories.length <= MAX_CATEGORIES) return { kind: 'categorical', ...all };
-  const order = all.categories.map((_, i) => i).sort((a, b) => all.reference[b]! + all.current[b]! - (all.reference[a]! + all.current[a]!) || a - b);
+  const order = all.categories
+    .map((_, i) => i)
+    .sort((a, b) => all.reference[b]! + all.current[b]! - (all.reference[a]! + all.current[a]!) || a - b);
   const kept = order.slice(0, MAX_CATEGORIES - 1).sort((a, b) => a - b);
   const rest = order.slice(MAX_CATEGORIES - 1);
   const sum = (counts: number[]) => rest.reduce((s, i) => s + counts[i]!, 0);

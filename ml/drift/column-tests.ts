@@ -91,4 +91,5 @@ export function runColumnTest(test: DriftTest, data: ColumnSamples): ColumnTestR
 }
 
 /** Population Stability Index: reference deciles for numbers, categories for text. */
-export const psiOf = (data: ColumnSamples): number => (data.numeric ? psiNumeric(data.reference, data.current) : psiCategorical(data.reference, data.current));
+export const psiOf = (data: ColumnSamples): number =>
+  data.numeric ? psiNumeric(data.reference, data.current) : psiCategorical(data.reference, data.current);

@@ -11,7 +11,14 @@ export type DriftTest = Exclude<DriftMethod, 'auto'> | 'z';
 export const P_VALUE_TESTS: ReadonlySet<DriftTest> = new Set<DriftTest>(['ks', 'chi2', 'z']);
 
 /** Evidently's default thresholds: a significance level for p-value tests, a distance for the others. */
-export const DEFAULT_THRESHOLD: Readonly<Record<DriftTest, number>> = { ks: 0.05, chi2: 0.05, z: 0.05, psi: 0.1, wasserstein: 0.1, jensenshannon: 0.1 };
+export const DEFAULT_THRESHOLD: Readonly<Record<DriftTest, number>> = {
+  ks: 0.05,
+  chi2: 0.05,
+  z: 0.05,
+  psi: 0.1,
+  wasserstein: 0.1,
+  jensenshannon: 0.1,
+};
 
 /** Up to this many reference rows `auto` uses p-value tests; above it, distances (a test on a big sample flags differences too small to matter). */
 export const AUTO_MAX_TEST_ROWS = 1000;
@@ -50,10 +57,14 @@ export function chooseTest(method: DriftMethod, p: ColumnProfile): DriftTest {
     return categorical ? 'jensenshannon' : 'wasserstein';
   }
   if ((method === 'ks' || method === 'wasserstein') && !p.numeric) {
-    throw new DriftMethodError(`${p.source}: column '${p.column}' is not numeric; method '${method}' compares numeric columns only (limit the columns, or use auto)`);
+    throw new DriftMethodError(
+      `${p.source}: column '${p.column}' is not numeric; method '${method}' compares numeric columns only (limit the columns, or use auto)`,
+    );
   }
   if (method === 'chi2' && !categorical) {
-    throw new DriftMethodError(`${p.source}: column '${p.column}' is numeric with more than ${AUTO_MAX_CATEGORICAL_DISTINCT} distinct values; method 'chi2' compares categorical columns only (limit the columns, or use auto)`);
+    throw new DriftMethodError(
+      `${p.source}: column '${p.column}' is numeric with more than ${AUTO_MAX_CATEGORICAL_DISTINCT} distinct values; method 'chi2' compares categorical columns only (limit the columns, or use auto)`,
+    );
   }
   return method;
 }

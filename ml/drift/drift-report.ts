@@ -5,8 +5,15 @@ import { columnHistogram, type ColumnHistogram } from './column-histogram.ts';
 import { distinctUpTo, type ColumnSamples } from './column-samples.ts';
 import { psiOf, runColumnTest } from './column-tests.ts';
 import {
-  AUTO_MAX_CATEGORICAL_DISTINCT, chooseTest, comparedAsCategories, DEFAULT_THRESHOLD, DriftMethodError, P_VALUE_TESTS,
-  type ColumnProfile, type DriftMethod, type DriftTest,
+  AUTO_MAX_CATEGORICAL_DISTINCT,
+  chooseTest,
+  comparedAsCategories,
+  DEFAULT_THRESHOLD,
+  DriftMethodError,
+  P_VALUE_TESTS,
+  type ColumnProfile,
+  type DriftMethod,
+  type DriftTest,
 } from './drift-methods.ts';
 
 export interface DriftOptions {
@@ -74,7 +81,8 @@ function checkOptions(o: DriftOptions): void {
   const positive = (x: number | undefined) => x === undefined || (Number.isFinite(x) && x > 0);
   if (!positive(o.threshold)) throw new DriftMethodError(`drift threshold must be a positive number, got ${o.threshold}`);
   if (!(positive(o.alpha) && (o.alpha ?? 0) < 1)) throw new DriftMethodError(`drift alpha must be between 0 and 1, got ${o.alpha}`);
-  if (o.share !== undefined && !(o.share > 0 && o.share <= 1)) throw new DriftMethodError(`drift share must be above 0 and at most 1, got ${o.share}`);
+  if (o.share !== undefined && !(o.share > 0 && o.share <= 1))
+    throw new DriftMethodError(`drift share must be above 0 and at most 1, got ${o.share}`);
 }
 
 function columnSamples(reference: CsvTable, current: CsvTable, column: string): ColumnSamples {
@@ -107,20 +115,35 @@ export function detectDrift(reference: CsvTable, current: CsvTable, options: Dri
   const raw = columns.map((column) => {
     const data = columnSamples(reference, current, column);
     const profile: ColumnProfile = {
-      column, numeric: data.numeric, distinct: distinctUpTo(AUTO_MAX_CATEGORICAL_DISTINCT, data.reference, data.current),
-      referenceRows: data.reference.length, source: reference.file,
+      column,
+      numeric: data.numeric,
+      distinct: distinctUpTo(AUTO_MAX_CATEGORICAL_DISTINCT, data.reference, data.current),
+      referenceRows: data.reference.length,
+      source: reference.file,
     };
     const test = chooseTest(method, profile);
     if (P_VALUE_TESTS.has(test) && alpha >= 1) {
-      throw new DriftMethodError(`drift threshold ${alpha} is no significance level (it must be below 1), and column '${column}' gets the p-value test '${test}'`);
+      throw new DriftMethodError(
+        `drift threshold ${alpha} is no significance level (it must be below 1), and column '${column}' gets the p-value test '${test}'`,
+      );
     }
     return {
-      column, test, ...runColumnTest(test, data), psi: psiOf(data), n_reference: data.reference.length, n_current: data.current.length,
+      column,
+      test,
+      ...runColumnTest(test, data),
+      psi: psiOf(data),
+      n_reference: data.reference.length,
+      n_current: data.current.length,
       histogram: columnHistogram(data, comparedAsCategories(profile)),
     };
   });
   const tested = raw.filter((r) => r.pValue !== null);
-  const adjusted = new Map(adjustPValues(tested.map((r) => r.pValue!), correction).map((p, i) => [tested[i]!, p]));
+  const adjusted = new Map(
+    adjustPValues(
+      tested.map((r) => r.pValue!),
+      correction,
+    ).map((p, i) => [tested[i]!, p]),
+  );
   const result = raw.map((r): ColumnDrift => {
     const threshold = P_VALUE_TESTS.has(r.test) ? alpha : (options.threshold ?? DEFAULT_THRESHOLD[r.test]);
     const pAdjusted = adjusted.get(r) ?? null;

@@ -58,8 +58,12 @@ export function estimateChunks(rows: readonly ScoredPrediction[], calibrator: Ca
   const classIndex = new Map(calibrator.classes.map((c, i) => [c, i]));
   const probabilities = rows.map((r) => {
     const predicted = classIndex.get(r.prediction);
-    if (predicted === undefined) throw new DataValidationError(`prediction '${r.id}': class '${r.prediction}' is not one of the model's classes (${calibrator.classes.join(', ')})`);
-    if (!(r.score >= 0 && r.score <= 1)) throw new DataValidationError(`prediction '${r.id}': score ${r.score} is not a vote share in [0, 1]`);
+    if (predicted === undefined)
+      throw new DataValidationError(
+        `prediction '${r.id}': class '${r.prediction}' is not one of the model's classes (${calibrator.classes.join(', ')})`,
+      );
+    if (!(r.score >= 0 && r.score <= 1))
+      throw new DataValidationError(`prediction '${r.id}': score ${r.score} is not a vote share in [0, 1]`);
     return probabilityCorrect(calibrator, predicted, r.score);
   });
   const chunks: ChunkEstimate[] = [];
@@ -73,9 +77,15 @@ export function estimateChunks(rows: readonly ScoredPrediction[], calibrator: Ca
     const labelled = slice.filter((r) => r.actual !== null);
     const complete = slice.length === chunkSize;
     chunks.push({
-      index, start: slice[0]!.timestamp, end: slice.at(-1)!.timestamp, rows: slice.length, complete, estimated_accuracy: estimated,
+      index,
+      start: slice[0]!.timestamp,
+      end: slice.at(-1)!.timestamp,
+      rows: slice.length,
+      complete,
+      estimated_accuracy: estimated,
       realized_accuracy: labelled.length ? labelled.filter((r) => r.actual === r.prediction).length / labelled.length : null,
-      labelled: labelled.length, alert: complete && estimated < threshold,
+      labelled: labelled.length,
+      alert: complete && estimated < threshold,
     });
   });
   const latest = chunks.at(-1)?.complete ? chunks.at(-1)! : null;
@@ -83,9 +93,16 @@ export function estimateChunks(rows: readonly ScoredPrediction[], calibrator: Ca
     ? `estimated accuracy ${latest.estimated_accuracy.toFixed(4)} ${latest.alert ? '<' : '>='} ${threshold} on the newest ${latest.rows} predictions`
     : `only ${rows.length} scored predictions (< chunk size ${chunkSize}): no estimate yet`;
   return {
-    method: 'cbpe', metric: 'accuracy', threshold, chunk_size: chunkSize, rows: rows.length,
+    method: 'cbpe',
+    metric: 'accuracy',
+    threshold,
+    chunk_size: chunkSize,
+    rows: rows.length,
     estimated_accuracy: rows.length ? probabilities.reduce((s, p) => s + p, 0) / rows.length : null,
-    chunks, latest, alert: latest?.alert ?? false, reason,
+    chunks,
+    latest,
+    alert: latest?.alert ?? false,
+    reason,
   };
 }
 
@@ -107,19 +124,34 @@ export interface StoreEstimateOptions extends EstimateOptions {
 }
 
 /** {@link estimateChunks} on the logged predictions of a model version, with the calibrator pinned to it. */
-export async function estimatePerformance(store: MlStore, artifacts: ArtifactStore, model: string, options: StoreEstimateOptions = {}): Promise<PerformanceEstimate> {
+export async function estimatePerformance(
+  store: MlStore,
+  artifacts: ArtifactStore,
+  model: string,
+  options: StoreEstimateOptions = {},
+): Promise<PerformanceEstimate> {
   assertModelName(model);
   const registry = new ModelRegistry(store);
   const production = await registry.production(model);
   const version = options.version === undefined ? production : await registry.version(model, options.version);
   if (!version) throw new InvalidInputError(`model '${model}' has no production version (promote one, or pass --version)`);
   const calibratorUri = version.record?.calibrator?.uri;
-  if (!calibratorUri) throw new UncalibratedVersionError(`model '${model}' v${version.version} has no calibrator (it was registered before calibration): retrain it`);
+  if (!calibratorUri)
+    throw new UncalibratedVersionError(
+      `model '${model}' v${version.version} has no calibrator (it was registered before calibration): retrain it`,
+    );
   const calibrator = await readCalibrator(artifacts, calibratorUri);
   const windowDays = options.windowDays ?? 7;
   const since = new Date((options.now ?? new Date()).getTime() - windowDays * 86_400_000);
   const versions = version.version === production?.version ? [version.version, 0] : [version.version];
   const predictions = new PredictionStore(store);
   const [rows, unscored] = await Promise.all([predictions.scored(model, versions, since), predictions.unscored(model, versions, since)]);
-  return { model, version: version.version, calibrator_uri: calibratorUri, window_days: windowDays, unscored, ...estimateChunks(rows, calibrator, options) };
+  return {
+    model,
+    version: version.version,
+    calibrator_uri: calibratorUri,
+    window_days: windowDays,
+    unscored,
+    ...estimateChunks(rows, calibrator, options),
+  };
 }

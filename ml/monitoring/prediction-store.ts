@@ -39,8 +39,14 @@ export class PredictionStore {
 
   async log(predictions: readonly LoggedPrediction[], now = new Date()): Promise<string[]> {
     const rows = predictions.map((p) => ({
-      id: p.id ?? randomUUID(), model: p.model, model_version: p.modelVersion, prediction: p.prediction,
-      score: p.score ?? null, actual: null, timestamp: (p.timestamp ?? now).toISOString(), labelled_at: null,
+      id: p.id ?? randomUUID(),
+      model: p.model,
+      model_version: p.modelVersion,
+      prediction: p.prediction,
+      score: p.score ?? null,
+      actual: null,
+      timestamp: (p.timestamp ?? now).toISOString(),
+      labelled_at: null,
     }));
     for (const batch of chunks(rows, 200)) await this.store.db.insertInto('prediction').values(batch).execute();
     return rows.map((r) => r.id);
@@ -48,7 +54,11 @@ export class PredictionStore {
 
   /** Attaches the true label to a logged prediction. */
   async label(id: string, actual: string, now = new Date()): Promise<void> {
-    const r = await this.store.db.updateTable('prediction').set({ actual, labelled_at: now.toISOString() }).where('id', '=', id).executeTakeFirst();
+    const r = await this.store.db
+      .updateTable('prediction')
+      .set({ actual, labelled_at: now.toISOString() })
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (r.numUpdatedRows === 0n) throw new NotFoundError(`no logged prediction '${id}'`);
   }
 
@@ -57,16 +67,36 @@ export class PredictionStore {
    * those logged for one of `versions` (0 stands for "version not given").
    */
   async scored(model: string, versions: readonly number[], since: Date): Promise<ScoredPrediction[]> {
-    const rows = await this.store.db.selectFrom('prediction').select(['id', 'model_version', 'prediction', 'score', 'actual', 'timestamp'])
-      .where('model', '=', model).where('model_version', 'in', [...versions]).where('timestamp', '>=', since.toISOString()).where('score', 'is not', null)
-      .orderBy('timestamp').orderBy('id').execute();
-    return rows.map((r) => ({ id: r.id, version: r.model_version, prediction: r.prediction, score: r.score!, actual: r.actual, timestamp: r.timestamp }));
+    const rows = await this.store.db
+      .selectFrom('prediction')
+      .select(['id', 'model_version', 'prediction', 'score', 'actual', 'timestamp'])
+      .where('model', '=', model)
+      .where('model_version', 'in', [...versions])
+      .where('timestamp', '>=', since.toISOString())
+      .where('score', 'is not', null)
+      .orderBy('timestamp')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      version: r.model_version,
+      prediction: r.prediction,
+      score: r.score!,
+      actual: r.actual,
+      timestamp: r.timestamp,
+    }));
   }
 
   /** How many predictions of `model` since `since` carry no score (they cannot be estimated). */
   async unscored(model: string, versions: readonly number[], since: Date): Promise<number> {
-    const row = await this.store.db.selectFrom('prediction').select((eb) => eb.fn.countAll().as('n'))
-      .where('model', '=', model).where('model_version', 'in', [...versions]).where('timestamp', '>=', since.toISOString()).where('score', 'is', null).executeTakeFirst();
+    const row = await this.store.db
+      .selectFrom('prediction')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('model', '=', model)
+      .where('model_version', 'in', [...versions])
+      .where('timestamp', '>=', since.toISOString())
+      .where('score', 'is', null)
+      .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 
@@ -75,11 +105,20 @@ export class PredictionStore {
     const windowDays = options.windowDays ?? 7;
     const minLabels = options.minLabels ?? 100;
     const since = new Date((options.now ?? new Date()).getTime() - windowDays * 86_400_000).toISOString();
-    const rows = await this.store.db.selectFrom('prediction').select(['prediction', 'actual']).where('model', '=', model).where('timestamp', '>=', since).execute();
+    const rows = await this.store.db
+      .selectFrom('prediction')
+      .select(['prediction', 'actual'])
+      .where('model', '=', model)
+      .where('timestamp', '>=', since)
+      .execute();
     const labelled = rows.filter((r) => r.actual !== null);
     const correct = labelled.filter((r) => r.actual === r.prediction).length;
     return {
-      model, windowDays, minLabels, predictions: rows.length, labelled: labelled.length,
+      model,
+      windowDays,
+      minLabels,
+      predictions: rows.length,
+      labelled: labelled.length,
       labelCoverage: rows.length ? labelled.length / rows.length : 0,
       accuracy: labelled.length >= minLabels ? correct / labelled.length : null,
     };

@@ -45,13 +45,18 @@ export class DriftCheckOperator extends BaseOperator<DriftReport> {
     const read = this.drift.read ?? ((source: string) => CsvTable.read(source));
     const report = detectDrift(await read(reference, context), await read(current, context), this.drift);
     for (const c of report.columns) {
-      const score = c.p_value_adjusted !== null
-        ? `p=${c.p_value!.toExponential(3)} adjusted=${c.p_value_adjusted.toExponential(3)}`
-        : `distance=${c.distance!.toFixed(4)}`;
-      context.log.info(`${c.column}: ${c.test} statistic=${c.statistic.toFixed(4)} ${score} threshold=${c.threshold} psi=${c.psi.toFixed(3)}${c.drifted ? ' DRIFT' : ''}`);
+      const score =
+        c.p_value_adjusted !== null
+          ? `p=${c.p_value!.toExponential(3)} adjusted=${c.p_value_adjusted.toExponential(3)}`
+          : `distance=${c.distance!.toFixed(4)}`;
+      context.log.info(
+        `${c.column}: ${c.test} statistic=${c.statistic.toFixed(4)} ${score} threshold=${c.threshold} psi=${c.psi.toFixed(3)}${c.drifted ? ' DRIFT' : ''}`,
+      );
     }
     const drifted = report.columns.filter((c) => c.drifted).length;
-    context.log.info(`${report.drift ? 'drift detected' : 'no drift'}: ${drifted} of ${report.columns.length} columns drifted (share ${report.drifted_share.toFixed(2)}, rule >= ${report.share})`);
+    context.log.info(
+      `${report.drift ? 'drift detected' : 'no drift'}: ${drifted} of ${report.columns.length} columns drifted (share ${report.drifted_share.toFixed(2)}, rule >= ${report.share})`,
+    );
     await this.drift.onReport?.(report, context);
     return report;
   }

@@ -43,7 +43,9 @@ export class EstimatedPerformanceOperator extends BaseOperator<PerformanceEstima
   async execute(context: TaskContext): Promise<PerformanceEstimate | null> {
     // Loaded here, not at import: every DAG file imports the operators, few run this one.
     const [{ estimatePerformance }, { ModelRegistry }, shared] = await Promise.all([
-      import('../monitoring/estimated-performance.ts'), import('../registry/model-registry.ts'), import('../pipeline/shared-store.ts'),
+      import('../monitoring/estimated-performance.ts'),
+      import('../registry/model-registry.ts'),
+      import('../pipeline/shared-store.ts'),
     ]);
     const store = await (this.estimate.store ?? shared.sharedStore)();
     const artifacts = await (this.estimate.artifacts ?? shared.sharedArtifacts)();
@@ -56,10 +58,14 @@ export class EstimatedPerformanceOperator extends BaseOperator<PerformanceEstima
       return null;
     }
     const result = await estimatePerformance(store, artifacts, model, {
-      threshold: optional(this.estimate.threshold), chunkSize: optional(this.estimate.chunkSize), windowDays: optional(this.estimate.windowDays),
+      threshold: optional(this.estimate.threshold),
+      chunkSize: optional(this.estimate.chunkSize),
+      windowDays: optional(this.estimate.windowDays),
     });
     for (const c of result.chunks) {
-      context.log.info(`chunk ${c.index} (${c.rows} rows${c.complete ? '' : ', partial'}): estimated accuracy ${c.estimated_accuracy.toFixed(4)}${c.realized_accuracy === null ? '' : `, realized ${c.realized_accuracy.toFixed(4)} on ${c.labelled} labels`}`);
+      context.log.info(
+        `chunk ${c.index} (${c.rows} rows${c.complete ? '' : ', partial'}): estimated accuracy ${c.estimated_accuracy.toFixed(4)}${c.realized_accuracy === null ? '' : `, realized ${c.realized_accuracy.toFixed(4)} on ${c.labelled} labels`}`,
+      );
     }
     context.log.info(`${result.model} v${result.version}: ${result.reason}`);
     await this.estimate.onEstimate?.(result, context);

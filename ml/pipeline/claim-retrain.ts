@@ -16,7 +16,9 @@ export function triggerDetail(kind: RetrainTrigger, taskId: string, xcom: unknow
     const value = xcom as { detail?: unknown; columns?: unknown };
     if (typeof value.detail === 'string') return value.detail;
     if (Array.isArray(value.columns)) {
-      const drifted = (value.columns as Array<{ column?: unknown; drifted?: unknown }>).filter((c) => c.drifted === true).map((c) => String(c.column));
+      const drifted = (value.columns as Array<{ column?: unknown; drifted?: unknown }>)
+        .filter((c) => c.drifted === true)
+        .map((c) => String(c.column));
       return `drift in ${drifted.join(', ') || 'no column'}`;
     }
   }
@@ -37,13 +39,25 @@ export function claimRetrainTask(d: Dag, trigger: BaseOperator, kind: RetrainTri
     const cooldownMinutes = Number(param(ctx, 'retrain_cooldown_minutes'));
     const store = await sharedStore();
     const { outcome, claim } = await new RetrainCoalescer(store).claim({
-      model, cooldownMs: cooldownMinutes * 60_000, trigger: { kind, detail, dag_id: ctx.dagId, run_id: ctx.runId },
+      model,
+      cooldownMs: cooldownMinutes * 60_000,
+      trigger: { kind, detail, dag_id: ctx.dagId, run_id: ctx.runId },
     });
-    const reason = outcome === 'claimed'
-      ? `${detail}; retrain claimed until ${claim.cooldownUntil}`
-      : `${detail}; merged into the retrain of ${claim.dagId} ${claim.runId} (claimed ${claim.claimedAt}, cooldown until ${claim.cooldownUntil})`;
+    const reason =
+      outcome === 'claimed'
+        ? `${detail}; retrain claimed until ${claim.cooldownUntil}`
+        : `${detail}; merged into the retrain of ${claim.dagId} ${claim.runId} (claimed ${claim.claimedAt}, cooldown until ${claim.cooldownUntil})`;
     ctx.log.info(reason);
-    await new RetrainLog(store).append({ model, trigger: kind, decision: outcome === 'claimed' ? 'retrain' : 'merged', success: true, metrics: null, error: null, reason, dag_run_id: ctx.runId });
+    await new RetrainLog(store).append({
+      model,
+      trigger: kind,
+      decision: outcome === 'claimed' ? 'retrain' : 'merged',
+      success: true,
+      metrics: null,
+      error: null,
+      reason,
+      dag_run_id: ctx.runId,
+    });
     return outcome === 'claimed';
   });
 }

@@ -38,7 +38,8 @@ export const RETRAINING_PARAMS = {
 };
 
 export const param = <T>(ctx: TaskContext, name: keyof typeof RETRAINING_PARAMS): T => (ctx.params[name] ?? RETRAINING_PARAMS[name]) as T;
-const dataDir = (ctx: TaskContext): string => resolve(param<string>(ctx, 'data_dir') || join(updraftHome(), 'data', param<string>(ctx, 'model')));
+const dataDir = (ctx: TaskContext): string =>
+  resolve(param<string>(ctx, 'data_dir') || join(updraftHome(), 'data', param<string>(ctx, 'model')));
 
 /** A data set of the run: the `reference` / `current` / `train` param (a path or an artifact URI), else the file in the model's data directory. */
 export const dataFile = (ctx: TaskContext, kind: 'reference' | 'current' | 'train'): string => {
@@ -50,12 +51,14 @@ export const dataFile = (ctx: TaskContext, kind: 'reference' | 'current' | 'trai
 /** `allow_schema_change`, which must be a real boolean: the string "false" from a hand-written conf must not allow anything. */
 export function allowSchemaChange(ctx: TaskContext): boolean {
   const value = param<unknown>(ctx, 'allow_schema_change');
-  if (typeof value !== 'boolean') throw new FailWithoutRetryError(`param allow_schema_change must be true or false, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'boolean')
+    throw new FailWithoutRetryError(`param allow_schema_change must be true or false, got ${JSON.stringify(value)}`);
   return value;
 }
 
 export function minHoldoutRows(ctx: TaskContext): number {
   const value = param<unknown>(ctx, 'min_holdout_rows');
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new FailWithoutRetryError(`param min_holdout_rows must be a whole number >= 0, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+    throw new FailWithoutRetryError(`param min_holdout_rows must be a whole number >= 0, got ${JSON.stringify(value)}`);
   return value;
 }

@@ -44,7 +44,11 @@ export interface ClaimDecision {
 }
 
 const toClaim = (r: Selectable<RetrainClaimTable>): RetrainClaim => ({
-  model: r.model, dagId: r.dag_id, runId: r.run_id, claimedAt: r.claimed_at, cooldownUntil: r.cooldown_until,
+  model: r.model,
+  dagId: r.dag_id,
+  runId: r.run_id,
+  claimedAt: r.claimed_at,
+  cooldownUntil: r.cooldown_until,
   triggers: JSON.parse(r.triggers) as FiredTrigger[],
 });
 
@@ -64,28 +68,48 @@ export class RetrainCoalescer {
   async claim(request: ClaimRequest): Promise<ClaimDecision> {
     assertModelName(request.model);
     const cooldownMs = request.cooldownMs ?? DEFAULT_RETRAIN_COOLDOWN_MS;
-    if (!Number.isFinite(cooldownMs) || cooldownMs < 0) throw new InvalidInputError(`model '${request.model}': retrain cooldown must be a number of minutes >= 0, got ${cooldownMs / 60_000}`);
+    if (!Number.isFinite(cooldownMs) || cooldownMs < 0)
+      throw new InvalidInputError(
+        `model '${request.model}': retrain cooldown must be a number of minutes >= 0, got ${cooldownMs / 60_000}`,
+      );
     const now = request.now ?? new Date();
     const fired: FiredTrigger = { ...request.trigger, time: now.toISOString() };
     const fresh = {
-      model: request.model, dag_id: fired.dag_id, run_id: fired.run_id, claimed_at: fired.time,
-      cooldown_until: new Date(now.getTime() + cooldownMs).toISOString(), triggers: JSON.stringify([fired]),
+      model: request.model,
+      dag_id: fired.dag_id,
+      run_id: fired.run_id,
+      claimed_at: fired.time,
+      cooldown_until: new Date(now.getTime() + cooldownMs).toISOString(),
+      triggers: JSON.stringify([fired]),
     };
     return this.store.write(async (tx) => {
-      const inserted = await tx.insertInto('retrain_claim').values(fresh).onConflict((oc) => oc.column('model').doNothing()).executeTakeFirst();
+      const inserted = await tx
+        .insertInto('retrain_claim')
+        .values(fresh)
+        .onConflict((oc) => oc.column('model').doNothing())
+        .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return { outcome: 'claimed', claim: toClaim(fresh) };
       const row = await this.lockedRow(tx, request.model);
       if (row.dag_id === fired.dag_id && row.run_id === fired.run_id) return { outcome: 'claimed', claim: toClaim(row) };
       // The asking run's cooldown decides (the model's setting as of now), not the one the claim was taken with.
       if (Date.parse(row.claimed_at) + cooldownMs <= now.getTime()) {
-        await tx.updateTable('retrain_claim').set(fresh).where('model', '=', request.model).where('claimed_at', '=', row.claimed_at).execute();
+        await tx
+          .updateTable('retrain_claim')
+          .set(fresh)
+          .where('model', '=', request.model)
+          .where('claimed_at', '=', row.claimed_at)
+          .execute();
         return { outcome: 'claimed', claim: toClaim(fresh) };
       }
       const claim = toClaim(row);
       // A retried trigger task merges once.
       if (!claim.triggers.some((t) => t.dag_id === fired.dag_id && t.run_id === fired.run_id && t.kind === fired.kind)) {
         claim.triggers.push(fired);
-        await tx.updateTable('retrain_claim').set({ triggers: JSON.stringify(claim.triggers) }).where('model', '=', request.model).execute();
+        await tx
+          .updateTable('retrain_claim')
+          .set({ triggers: JSON.stringify(claim.triggers) })
+          .where('model', '=', request.model)
+          .execute();
       }
       return { outcome: 'merged', claim };
     });

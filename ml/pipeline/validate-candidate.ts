@@ -31,16 +31,23 @@ export async function championTrainingRows(version: ModelVersion, artifacts: Art
     } catch {
       throw new ArtifactCorruptError(uri, 'not JSON: not a training-rows artifact');
     }
-    if (rows?.format !== 'updraft-training-rows@1' || !Array.isArray(rows.fingerprints)) throw new ArtifactCorruptError(uri, 'not a training-rows artifact');
+    if (rows?.format !== 'updraft-training-rows@1' || !Array.isArray(rows.fingerprints))
+      throw new ArtifactCorruptError(uri, 'not a training-rows artifact');
     return rows;
   }
   const schema = record.feature_schema;
-  const data = datasetFromBytes(await artifacts.get(record.data.uri), record.data.uri, schema.target, schema.features.map((f) => f.name));
+  const data = datasetFromBytes(
+    await artifacts.get(record.data.uri),
+    record.data.uri,
+    schema.target,
+    schema.features.map((f) => f.name),
+  );
   const split = stratifiedSplit(data.y, Number(record.params.test_fraction ?? 0.2), Number(record.params.seed ?? 42));
   return trainingRows(data, split.train);
 }
 
-export interface CandidateValidation extends Required<Pick<GateOptions, 'policy' | 'minAccuracy' | 'minPrecision' | 'alpha' | 'resamples' | 'seed' | 'minHoldoutRows'>> {
+export interface CandidateValidation
+  extends Required<Pick<GateOptions, 'policy' | 'minAccuracy' | 'minPrecision' | 'alpha' | 'resamples' | 'seed' | 'minHoldoutRows'>> {
   model: string;
   trained: TrainResult;
   /** The training data as the user named it (a path or URI), for error messages. */
@@ -57,7 +64,10 @@ export interface CandidateValidationResult {
 }
 
 /** A model scored on no rows: nothing to say about it (the gate's row minimum says why). */
-const unscored = (): ScoredHoldout => ({ metrics: { accuracy: Number.NaN, precision: Number.NaN, recall: Number.NaN, f1: Number.NaN, roc_auc: Number.NaN }, correct: [] });
+const unscored = (): ScoredHoldout => ({
+  metrics: { accuracy: Number.NaN, precision: Number.NaN, recall: Number.NaN, f1: Number.NaN, roc_auc: Number.NaN },
+  correct: [],
+});
 
 /**
  * The validate task: the candidate against the Production champion on an
@@ -67,7 +77,12 @@ const unscored = (): ScoredHoldout => ({ metrics: { accuracy: Number.NaN, precis
  * and the column unless `allowSchemaChange`, which the decision records.
  * Every decision is kept; the caller rejects when `gate.passed` is false.
  */
-export async function validateCandidate(store: MlStore, artifacts: ArtifactStore, request: CandidateValidation, log: { warn(message: string): void }): Promise<CandidateValidationResult> {
+export async function validateCandidate(
+  store: MlStore,
+  artifacts: ArtifactStore,
+  request: CandidateValidation,
+  log: { warn(message: string): void },
+): Promise<CandidateValidationResult> {
   const { trained } = request;
   // The data train_model saw, by URI: this task may run on another host.
   const bytes = await artifacts.get(trained.dataUri);
@@ -84,19 +99,36 @@ export async function validateCandidate(store: MlStore, artifacts: ArtifactStore
     const table = CsvTable.parse(bytes.toString('utf8'), request.trainFile);
     const differences = schemaDifferences(table, schema);
     if (differences.length > 0 && !request.allowSchemaChange) assertMatchesSchema(table, schema, `champion v${production.version}`);
-    if (differences.length > 0) schemaChange = { allowed: true, champion_version: production.version, differences: differences.map((d) => d.problem) };
+    if (differences.length > 0)
+      schemaChange = { allowed: true, champion_version: production.version, differences: differences.map((d) => d.problem) };
     championRows = await championTrainingRows(production, artifacts);
   }
 
   const holdout = honestHoldout(data, split, championRows, request.minHoldoutRows);
-  const score = async (artifact: NonNullable<typeof championModel>) => (holdout.rows.length === 0 ? unscored() : scoreOnRows(artifact, data, holdout.rows));
+  const score = async (artifact: NonNullable<typeof championModel>) =>
+    holdout.rows.length === 0 ? unscored() : scoreOnRows(artifact, data, holdout.rows);
   const candidate = (await score(await readModel(artifacts, trained.artifactUri)))!;
   const champion = championModel ? await score(championModel) : null;
-  if (production && !champion) log.warn(`champion v${production.version} cannot score this data (${schemaChange?.differences.join('; ')}); allow_schema_change: the candidate is judged on its thresholds only`);
+  if (production && !champion)
+    log.warn(
+      `champion v${production.version} cannot score this data (${schemaChange?.differences.join('; ')}); allow_schema_change: the candidate is judged on its thresholds only`,
+    );
 
-  let gate = validationGate(candidate, champion, { ...request, holdout: holdout.record, schemaChange, replacesChampion: production !== undefined });
+  let gate = validationGate(candidate, champion, {
+    ...request,
+    holdout: holdout.record,
+    schemaChange,
+    replacesChampion: production !== undefined,
+  });
   if (production && !championRows) {
-    gate = { ...gate, passed: false, reasons: [...gate.reasons, `champion v${production.version} has no record of the rows it trained on, so no holdout is known to be unseen by it: compare by hand, then 'updraft models promote'`] };
+    gate = {
+      ...gate,
+      passed: false,
+      reasons: [
+        ...gate.reasons,
+        `champion v${production.version} has no record of the rows it trained on, so no holdout is known to be unseen by it: compare by hand, then 'updraft models promote'`,
+      ],
+    };
   }
   const stored = await new GateDecisions(store).record(request.model, trained.runId, production?.version ?? null, gate, request.dagRunId);
   return { candidate: candidate.metrics, champion: champion?.metrics ?? null, champion_version: production?.version ?? null, gate: stored };

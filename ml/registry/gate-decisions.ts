@@ -21,21 +21,45 @@ const toDecision = (r: Selectable<GateDecisionTable>): StoredGateDecision => JSO
 export class GateDecisions {
   constructor(private readonly store: MlStore) {}
 
-  async record(name: string, candidateRunId: string, championVersion: number | null, decision: GateDecision, dagRunId: string | null, now = new Date()): Promise<StoredGateDecision> {
+  async record(
+    name: string,
+    candidateRunId: string,
+    championVersion: number | null,
+    decision: GateDecision,
+    dagRunId: string | null,
+    now = new Date(),
+  ): Promise<StoredGateDecision> {
     assertModelName(name);
     const stored: StoredGateDecision = {
-      id: randomUUID(), name, candidate_run_id: candidateRunId, champion_version: championVersion, decided_at: now.toISOString(), dag_run_id: dagRunId, ...decision,
+      id: randomUUID(),
+      name,
+      candidate_run_id: candidateRunId,
+      champion_version: championVersion,
+      decided_at: now.toISOString(),
+      dag_run_id: dagRunId,
+      ...decision,
     };
-    await this.store.db.insertInto('gate_decision').values({
-      id: stored.id, name, candidate_run_id: candidateRunId, champion_version: championVersion, passed: decision.passed ? 1 : 0,
-      decided_at: stored.decided_at, dag_run_id: dagRunId, decision: JSON.stringify(stored),
-    }).execute();
+    await this.store.db
+      .insertInto('gate_decision')
+      .values({
+        id: stored.id,
+        name,
+        candidate_run_id: candidateRunId,
+        champion_version: championVersion,
+        passed: decision.passed ? 1 : 0,
+        decided_at: stored.decided_at,
+        dag_run_id: dagRunId,
+        decision: JSON.stringify(stored),
+      })
+      .execute();
     return stored;
   }
 
   /** Oldest first. */
   async list(name: string): Promise<StoredGateDecision[]> {
     assertModelName(name);
-    return (await this.store.db.selectFrom('gate_decision').selectAll().where('name', '=', name).orderBy('decided_at').orderBy('id').execute()).map(toDecision);
+    return (
+      await this.store.db.selectFrom('gate_decision').selectAll().where('name', '=', name).orderBy('decided_at').orderBy('id').execute()
+    ).map(toDecision);
   }
 }

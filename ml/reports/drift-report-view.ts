@@ -37,7 +37,8 @@ export interface DriftReportView {
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const numbers = (v: unknown): number[] | null => (Array.isArray(v) && v.every((n) => typeof n === 'number' && Number.isFinite(n)) ? v as number[] : null);
+const numbers = (v: unknown): number[] | null =>
+  Array.isArray(v) && v.every((n) => typeof n === 'number' && Number.isFinite(n)) ? (v as number[]) : null;
 
 /** A stored histogram only when it has the documented shape and its lengths agree; anything else is treated as missing. */
 export function parseHistogram(value: unknown): StoredHistogram | null {
@@ -64,18 +65,22 @@ export function parseHistogram(value: unknown): StoredHistogram | null {
  */
 export function driftReportView(raw: unknown): DriftReportView {
   const r = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
-  const columns = (Array.isArray(r.columns) ? r.columns : []).filter((c): c is Record<string, unknown> => !!c && typeof c === 'object').map((c): DriftColumnView => ({
-    column: str(c.column) ?? '?',
-    test: str(c.test) ?? str(c.method) ?? '?',
-    statistic: num(c.statistic),
-    p_value: num(c.p_value),
-    p_value_adjusted: num(c.p_value_adjusted),
-    distance: num(c.distance) ?? (c.p_value === undefined ? num(c.psi) : null),
-    threshold: num(c.threshold) ?? num(r.threshold) ?? num(r.alpha),
-    drifted: c.drifted === true,
-    histogram: parseHistogram(c.histogram),
-  }));
-  const sources = r.sources && typeof r.sources === 'object' ? r.sources as Record<string, unknown> : null;
+  const columns = (Array.isArray(r.columns) ? r.columns : [])
+    .filter((c): c is Record<string, unknown> => !!c && typeof c === 'object')
+    .map(
+      (c): DriftColumnView => ({
+        column: str(c.column) ?? '?',
+        test: str(c.test) ?? str(c.method) ?? '?',
+        statistic: num(c.statistic),
+        p_value: num(c.p_value),
+        p_value_adjusted: num(c.p_value_adjusted),
+        distance: num(c.distance) ?? (c.p_value === undefined ? num(c.psi) : null),
+        threshold: num(c.threshold) ?? num(r.threshold) ?? num(r.alpha),
+        drifted: c.drifted === true,
+        histogram: parseHistogram(c.histogram),
+      }),
+    );
+  const sources = r.sources && typeof r.sources === 'object' ? (r.sources as Record<string, unknown>) : null;
   const drifted = columns.filter((c) => c.drifted).length;
   return {
     drift: r.drift === true || columns.some((c) => c.drifted),
@@ -85,7 +90,10 @@ export function driftReportView(raw: unknown): DriftReportView {
     drifted_columns: drifted,
     drifted_share: num(r.drifted_share) ?? (columns.length > 0 ? drifted / columns.length : null),
     columns,
-    sources: sources && str(sources.reference) && str(sources.current) ? { reference: sources.reference as string, current: sources.current as string } : null,
+    sources:
+      sources && str(sources.reference) && str(sources.current)
+        ? { reference: sources.reference as string, current: sources.current as string }
+        : null,
   };
 }
 
@@ -108,7 +116,11 @@ export function histogramFromTables(reference: CsvTable, current: CsvTable, colu
     const cur = current.numbers(column);
     let lo = Infinity;
     let hi = -Infinity;
-    for (const v of [ref, cur]) for (const n of v) { if (n < lo) lo = n; if (n > hi) hi = n; }
+    for (const v of [ref, cur])
+      for (const n of v) {
+        if (n < lo) lo = n;
+        if (n > hi) hi = n;
+      }
     if (!Number.isFinite(lo)) return null;
     if (hi === lo) hi = lo + 1;
     const edges = Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
@@ -125,7 +137,12 @@ export function histogramFromTables(reference: CsvTable, current: CsvTable, colu
   const categories = [...new Set([...ref.keys(), ...cur.keys()])]
     .sort((a, b) => (ref.get(b) ?? 0) - (ref.get(a) ?? 0) || (cur.get(b) ?? 0) - (cur.get(a) ?? 0) || a.localeCompare(b))
     .slice(0, MAX_CATEGORIES);
-  return { kind: 'categorical', categories, reference: categories.map((c) => ref.get(c) ?? 0), current: categories.map((c) => cur.get(c) ?? 0) };
+  return {
+    kind: 'categorical',
+    categories,
+    reference: categories.map((c) => ref.get(c) ?? 0),
+    current: categories.map((c) => cur.get(c) ?? 0),
+  };
 }
 
 /**
@@ -135,11 +152,15 @@ export function histogramFromTables(reference: CsvTable, current: CsvTable, colu
  * matches the verdict even after the files change).
  */
 export async function reportForStorage<R extends { columns: Array<{ column: string }> }>(
-  report: R, sources: { reference: string; current: string }, read: (source: string) => Promise<CsvTable>,
+  report: R,
+  sources: { reference: string; current: string },
+  read: (source: string) => Promise<CsvTable>,
 ): Promise<R & { sources: { reference: string; current: string } }> {
   const missing = report.columns.filter((c) => !parseHistogram((c as { histogram?: unknown }).histogram));
   if (missing.length === 0) return { ...report, sources };
   const [reference, current] = await Promise.all([read(sources.reference), read(sources.current)]);
-  const columns = report.columns.map((c) => (missing.includes(c) ? { ...c, histogram: histogramFromTables(reference, current, c.column) } : c));
+  const columns = report.columns.map((c) =>
+    missing.includes(c) ? { ...c, histogram: histogramFromTables(reference, current, c.column) } : c,
+  );
   return { ...report, columns, sources };
 }

@@ -18,7 +18,8 @@ export interface McNemarResult {
  * computed through log-gamma (no overflow) and is complete on the lower half.
  */
 export function binomialTestHalf(k: number, n: number): number {
-  if (!Number.isInteger(k) || !Number.isInteger(n) || k < 0 || k > n) throw new RangeError(`binomial test needs 0 <= k <= n integers, got k=${k}, n=${n}`);
+  if (!Number.isInteger(k) || !Number.isInteger(n) || k < 0 || k > n)
+    throw new RangeError(`binomial test needs 0 <= k <= n integers, got k=${k}, n=${n}`);
   if (n === 0) return 1;
   const low = Math.min(k, n - k);
   if (2 * low === n) return 1;
@@ -36,7 +37,8 @@ export function binomialTestHalf(k: number, n: number): number {
  * fair coin. `firstCorrect[i]` / `secondCorrect[i]` say whether each got row i right.
  */
 export function mcnemarExact(firstCorrect: readonly boolean[], secondCorrect: readonly boolean[]): McNemarResult {
-  if (firstCorrect.length !== secondCorrect.length) throw new RangeError(`McNemar needs paired rows: ${firstCorrect.length} vs ${secondCorrect.length}`);
+  if (firstCorrect.length !== secondCorrect.length)
+    throw new RangeError(`McNemar needs paired rows: ${firstCorrect.length} vs ${secondCorrect.length}`);
   let firstOnly = 0;
   let secondOnly = 0;
   for (let i = 0; i < firstCorrect.length; i++) {

@@ -26,9 +26,14 @@ export interface PairedBootstrapInterval {
  * replacement and keeps both outcomes of a row together (paired), so the
  * correlation between the two models is kept.
  */
-export function pairedBootstrapAccuracyDifference(firstCorrect: readonly boolean[], secondCorrect: readonly boolean[], options: PairedBootstrapOptions = {}): PairedBootstrapInterval {
+export function pairedBootstrapAccuracyDifference(
+  firstCorrect: readonly boolean[],
+  secondCorrect: readonly boolean[],
+  options: PairedBootstrapOptions = {},
+): PairedBootstrapInterval {
   const n = firstCorrect.length;
-  if (n === 0 || n !== secondCorrect.length) throw new RangeError(`paired bootstrap needs the same non-zero number of rows: ${n} vs ${secondCorrect.length}`);
+  if (n === 0 || n !== secondCorrect.length)
+    throw new RangeError(`paired bootstrap needs the same non-zero number of rows: ${n} vs ${secondCorrect.length}`);
   const resamples = options.resamples ?? 2000;
   const level = options.level ?? 0.95;
   const seed = options.seed ?? 42;

@@ -14,8 +14,12 @@ export interface ProportionZResult {
  * (pooled proportion 0 or 1) there is nothing to test: z = 0, p = 1.
  */
 export function proportionZTest(successes1: number, n1: number, successes2: number, n2: number): ProportionZResult {
-  for (const [x, n] of [[successes1, n1], [successes2, n2]] as const) {
-    if (!(Number.isInteger(n) && n > 0 && Number.isInteger(x) && x >= 0 && x <= n)) throw new RangeError(`proportion z-test: ${x} successes out of ${n} is not a valid count`);
+  for (const [x, n] of [
+    [successes1, n1],
+    [successes2, n2],
+  ] as const) {
+    if (!(Number.isInteger(n) && n > 0 && Number.isInteger(x) && x >= 0 && x <= n))
+      throw new RangeError(`proportion z-test: ${x} successes out of ${n} is not a valid count`);
   }
   const p1 = successes1 / n1;
   const p2 = successes2 / n2;

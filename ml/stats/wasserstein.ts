@@ -45,17 +45,21 @@ interface WeightedSample {
 function weightedSorted(values: ArrayLike<number>, weights: ArrayLike<number> | undefined, which: string): WeightedSample {
   const n = values.length;
   if (n === 0) throw new RangeError(`wasserstein: the ${which} sample is empty`);
-  for (let k = 0; k < n; k++) if (!Number.isFinite(values[k]!)) throw new RangeError(`wasserstein: the ${which} sample has a value that is not finite`);
+  for (let k = 0; k < n; k++)
+    if (!Number.isFinite(values[k]!)) throw new RangeError(`wasserstein: the ${which} sample has a value that is not finite`);
   if (weights === undefined) {
     const sorted = Float64Array.from(values).sort();
     return { values: sorted, cdf: Float64Array.from({ length: n + 1 }, (_, k) => k), total: n };
   }
   if (weights.length !== n) throw new RangeError(`wasserstein: the ${which} sample has ${n} values but ${weights.length} weights`);
-  for (let k = 0; k < n; k++) if (!(weights[k]! >= 0 && Number.isFinite(weights[k]!))) throw new RangeError(`wasserstein: the ${which} sample's weights must be finite and non-negative`);
+  for (let k = 0; k < n; k++)
+    if (!(weights[k]! >= 0 && Number.isFinite(weights[k]!)))
+      throw new RangeError(`wasserstein: the ${which} sample's weights must be finite and non-negative`);
   const order = Array.from({ length: n }, (_, k) => k).sort((p, q) => values[p]! - values[q]!);
   const cdf = new Float64Array(n + 1);
   for (let k = 0; k < n; k++) cdf[k + 1] = cdf[k]! + weights[order[k]!]!;
   const total = cdf[n]!;
-  if (!(total > 0 && Number.isFinite(total))) throw new RangeError(`wasserstein: the ${which} sample's weights must sum to a positive finite value`);
+  if (!(total > 0 && Number.isFinite(total)))
+    throw new RangeError(`wasserstein: the ${which} sample's weights must sum to a positive finite value`);
   return { values: Float64Array.from(order, (k) => values[k]!), cdf, total };
 }

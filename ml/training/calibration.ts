@@ -23,7 +23,8 @@ export interface IsotonicMap {
  * blocks that break monotonicity are pooled into their weighted mean.
  */
 export function fitIsotonic(inputs: readonly number[], targets: readonly number[]): IsotonicMap {
-  if (inputs.length === 0 || inputs.length !== targets.length) throw new RangeError(`isotonic regression needs the same non-zero number of inputs and targets: ${inputs.length} vs ${targets.length}`);
+  if (inputs.length === 0 || inputs.length !== targets.length)
+    throw new RangeError(`isotonic regression needs the same non-zero number of inputs and targets: ${inputs.length} vs ${targets.length}`);
   const order = inputs.map((_, i) => i).sort((a, b) => inputs[a]! - inputs[b]!);
   const xs: number[] = [];
   const sums: number[] = [];
@@ -92,9 +93,22 @@ export interface Calibrator {
 export function fitCalibrator(scores: readonly number[][], yTrue: readonly number[], classes: readonly string[]): Calibrator {
   const binary = classes.length === 2;
   const map = binary
-    ? fitIsotonic(scores.map((s) => s[1]!), yTrue.map((c) => (c === 1 ? 1 : 0)))
-    : fitIsotonic(scores.map((s) => s[argmax(s)]!), scores.map((s, i) => (argmax(s) === yTrue[i] ? 1 : 0)));
-  return { format: 'updraft-calibrator@1', method: 'isotonic', kind: binary ? 'binary' : 'top_class', classes: [...classes], map, fittedRows: yTrue.length };
+    ? fitIsotonic(
+        scores.map((s) => s[1]!),
+        yTrue.map((c) => (c === 1 ? 1 : 0)),
+      )
+    : fitIsotonic(
+        scores.map((s) => s[argmax(s)]!),
+        scores.map((s, i) => (argmax(s) === yTrue[i] ? 1 : 0)),
+      );
+  return {
+    format: 'updraft-calibrator@1',
+    method: 'isotonic',
+    kind: binary ? 'binary' : 'top_class',
+    classes: [...classes],
+    map,
+    fittedRows: yTrue.length,
+  };
 }
 
 /**
@@ -118,6 +132,7 @@ export async function readCalibrator(artifacts: ArtifactStore, uri: string): Pro
     if (!(error instanceof SyntaxError)) throw error;
     throw new ArtifactCorruptError(uri, 'not JSON: not a calibrator');
   }
-  if (calibrator?.format !== 'updraft-calibrator@1' || !Array.isArray(calibrator.map?.x)) throw new ArtifactCorruptError(uri, 'not a calibrator');
+  if (calibrator?.format !== 'updraft-calibrator@1' || !Array.isArray(calibrator.map?.x))
+    throw new ArtifactCorruptError(uri, 'not a calibrator');
   return calibrator;
 }

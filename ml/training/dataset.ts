@@ -28,22 +28,31 @@ export function loadDataset(file: string, target: string, features?: readonly st
 /** {@link loadDataset} on bytes already read (e.g. from the artifact store); `file` names them in errors. */
 export function datasetFromBytes(bytes: Buffer, file: string, target: string, features?: readonly string[]): Dataset {
   const table = CsvTable.parse(bytes.toString('utf8'), file);
-  if (!table.has(target)) throw new DataValidationError(`${file}: missing target column '${target}' (columns: ${table.columns.join(', ')})`);
+  if (!table.has(target))
+    throw new DataValidationError(`${file}: missing target column '${target}' (columns: ${table.columns.join(', ')})`);
   const featureNames = features ? [...features] : table.columns.filter((c) => c !== target);
   if (featureNames.length === 0) throw new DataValidationError(`${file}: no feature columns besides target '${target}'`);
   if (features) {
     const extra = table.columns.filter((c) => c !== target && !features.includes(c));
-    if (extra.length > 0) throw new DataValidationError(`${file}: extra column '${extra[0]}' not in the model's features (${features.join(', ')})`);
+    if (extra.length > 0)
+      throw new DataValidationError(`${file}: extra column '${extra[0]}' not in the model's features (${features.join(', ')})`);
   }
   const columns = featureNames.map((name) => table.numbers(name));
   const labels = table.strings(target);
-  if (labels.some((l) => l === '')) throw new DataValidationError(`${file}: target column '${target}' has an empty cell at row ${labels.indexOf('') + 2}`);
+  if (labels.some((l) => l === ''))
+    throw new DataValidationError(`${file}: target column '${target}' has an empty cell at row ${labels.indexOf('') + 2}`);
   const classes = [...new Set(labels)].sort();
-  if (classes.length < 2) throw new DataValidationError(`${file}: target column '${target}' has a single class ('${classes[0]}'); training needs at least two`);
+  if (classes.length < 2)
+    throw new DataValidationError(`${file}: target column '${target}' has a single class ('${classes[0]}'); training needs at least two`);
   const index = new Map(classes.map((c, i) => [c, i]));
   const X = labels.map((_, r) => columns.map((col) => col[r]!));
   return {
-    file, features: featureNames, target, X, y: labels.map((l) => index.get(l)!), classes,
+    file,
+    features: featureNames,
+    target,
+    X,
+    y: labels.map((l) => index.get(l)!),
+    classes,
     sha256: createHash('sha256').update(bytes).digest('hex'),
   };
 }
@@ -84,16 +93,24 @@ export function stratifiedSplit(y: readonly number[], testFraction: number, seed
  * training rows. Too little data is bad input (DataValidationError: no retry
  * helps), named by file and column, never a crash deep in the forest.
  */
-export function assertTrainableSplit(data: Dataset, split: { train: readonly number[]; test: readonly number[] }, testFraction: number): void {
+export function assertTrainableSplit(
+  data: Dataset,
+  split: { train: readonly number[]; test: readonly number[] },
+  testFraction: number,
+): void {
   const counts = data.classes.map((_, c) => data.y.filter((y) => y === c).length);
   if (split.test.length === 0) {
     // stratifiedSplit holds out round(count * fraction) rows of each class.
     const needed = Math.ceil(0.5 / testFraction);
-    throw new DataValidationError(`${data.file}: ${data.y.length} data rows are too few to train and score a model: a ${Math.round(testFraction * 100)}% holdout per class of '${data.target}' needs a class with at least ${needed} rows (counts: ${data.classes.map((c, i) => `'${c}' ${counts[i]}`).join(', ')})`);
+    throw new DataValidationError(
+      `${data.file}: ${data.y.length} data rows are too few to train and score a model: a ${Math.round(testFraction * 100)}% holdout per class of '${data.target}' needs a class with at least ${needed} rows (counts: ${data.classes.map((c, i) => `'${c}' ${counts[i]}`).join(', ')})`,
+    );
   }
   const inTraining = new Set(split.train.map((r) => data.y[r]));
   const missing = data.classes.findIndex((_, c) => !inTraining.has(c));
   if (missing >= 0) {
-    throw new DataValidationError(`${data.file}: class '${data.classes[missing]}' of target column '${data.target}' has ${counts[missing]} row(s), all held out for testing; training needs at least one`);
+    throw new DataValidationError(
+      `${data.file}: class '${data.classes[missing]}' of target column '${data.target}' has ${counts[missing]} row(s), all held out for testing; training needs at least one`,
+    );
   }
 }

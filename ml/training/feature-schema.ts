@@ -9,7 +9,9 @@ export interface FeatureSchema {
 }
 
 export const schemaOf = (data: { target: string; classes: readonly string[]; features: readonly string[] }): FeatureSchema => ({
-  target: data.target, classes: [...data.classes], features: data.features.map((name) => ({ name, type: 'number' })),
+  target: data.target,
+  classes: [...data.classes],
+  features: data.features.map((name) => ({ name, type: 'number' })),
 });
 
 /** One way a data file differs from a schema, named by its column. */
@@ -34,14 +36,18 @@ export function schemaDifferences(table: CsvTable, schema: FeatureSchema): Schem
     const cells = table.strings(name);
     const row = cells.findIndex((cell) => cell === '' || !Number.isFinite(Number(cell)));
     // An empty cell is bad data, not a new type: the data checks name it with its row.
-    if (row >= 0 && cells[row] !== '') out.push({ column: name, problem: `column '${name}' is retyped: row ${row + 2} holds '${cells[row]}', not a number` });
+    if (row >= 0 && cells[row] !== '')
+      out.push({ column: name, problem: `column '${name}' is retyped: row ${row + 2} holds '${cells[row]}', not a number` });
   }
   for (const name of table.columns) {
     if (name !== schema.target && !features.includes(name)) out.push({ column: name, problem: `extra column '${name}'` });
   }
   const classes = [...new Set(table.strings(schema.target))].filter((c) => c !== '').sort();
   if (classes.join('\u0000') !== schema.classes.join('\u0000')) {
-    out.push({ column: schema.target, problem: `target column '${schema.target}' has classes ${classes.join(', ')}, not ${schema.classes.join(', ')}` });
+    out.push({
+      column: schema.target,
+      problem: `target column '${schema.target}' has classes ${classes.join(', ')}, not ${schema.classes.join(', ')}`,
+    });
   }
   return out;
 }
@@ -57,5 +63,8 @@ export const describeSchema = (schema: FeatureSchema, owner: string): string =>
  */
 export function assertMatchesSchema(table: CsvTable, schema: FeatureSchema, owner: string): void {
   const [first] = schemaDifferences(table, schema);
-  if (first) throw new DataValidationError(`${table.file}: ${first.problem} (${describeSchema(schema, owner)}); set allow_schema_change to retrain with another schema`);
+  if (first)
+    throw new DataValidationError(
+      `${table.file}: ${first.problem} (${describeSchema(schema, owner)}); set allow_schema_change to retrain with another schema`,
+    );
 }

@@ -12,7 +12,12 @@ export type ClassificationMetrics = {
  * `average='weighted'`); ROC AUC from scores (`scores[i][k]` = vote fraction
  * for class k): binary AUC of the positive class, else one-vs-rest weighted.
  */
-export function classificationMetrics(yTrue: readonly number[], yPred: readonly number[], scores: readonly number[][], nClasses: number): ClassificationMetrics {
+export function classificationMetrics(
+  yTrue: readonly number[],
+  yPred: readonly number[],
+  scores: readonly number[][],
+  nClasses: number,
+): ClassificationMetrics {
   const n = yTrue.length;
   let correct = 0;
   let precision = 0;
@@ -36,12 +41,23 @@ export function classificationMetrics(yTrue: readonly number[], yPred: readonly 
     f1 += (p + r ? (2 * p * r) / (p + r) : 0) * (support / n);
   }
   let rocAuc: number;
-  if (nClasses === 2) rocAuc = auc(yTrue.map((c) => c === 1), scores.map((s) => s[1]!));
+  if (nClasses === 2)
+    rocAuc = auc(
+      yTrue.map((c) => c === 1),
+      scores.map((s) => s[1]!),
+    );
   else {
     rocAuc = 0;
     for (let k = 0; k < nClasses; k++) {
       const support = yTrue.filter((c) => c === k).length;
-      if (support > 0 && support < n) rocAuc += (auc(yTrue.map((c) => c === k), scores.map((s) => s[k]!)) * support) / n;
+      if (support > 0 && support < n)
+        rocAuc +=
+          (auc(
+            yTrue.map((c) => c === k),
+            scores.map((s) => s[k]!),
+          ) *
+            support) /
+          n;
     }
   }
   return { accuracy: correct / n, precision, recall, f1, roc_auc: rocAuc };
@@ -51,7 +67,7 @@ export function classificationMetrics(yTrue: readonly number[], yPred: readonly 
 export function auc(positive: readonly boolean[], score: readonly number[]): number {
   const order = score.map((s, i) => [s, i] as const).sort((a, b) => a[0] - b[0]);
   const ranks = new Array<number>(score.length);
-  for (let i = 0; i < order.length;) {
+  for (let i = 0; i < order.length; ) {
     let j = i;
     while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
     for (let k = i; k <= j; k++) ranks[order[k]![1]] = (i + j) / 2 + 1;

@@ -36,7 +36,12 @@ export interface ModelArtifact {
 }
 
 /** Trains a forest and returns it as ml-random-forest's classifier (format, predictor and all). */
-export async function trainForest(X: number[][], y: number[], nClasses: number, options: ForestOptions = {}): Promise<RandomForestClassifier> {
+export async function trainForest(
+  X: number[][],
+  y: number[],
+  nClasses: number,
+  options: ForestOptions = {},
+): Promise<RandomForestClassifier> {
   if ((options.trainer ?? 'updraft') === 'updraft') {
     return RandomForestClassifier.load((await trainFastForest(X, y, nClasses, options)) as never);
   }

@@ -50,7 +50,11 @@ const pick = <T>(rows: readonly T[], idx: readonly number[]): T[] => idx.map((i)
  * order may differ): metrics, per-row correctness (for paired tests) and the
  * vote fractions. null when the model uses other features, target or classes.
  */
-export function scoreOnRows(artifact: ModelArtifact, data: Dataset, rows: readonly number[]): (ScoredHoldout & { scores: number[][]; yTrue: number[] }) | null {
+export function scoreOnRows(
+  artifact: ModelArtifact,
+  data: Dataset,
+  rows: readonly number[],
+): (ScoredHoldout & { scores: number[][]; yTrue: number[] }) | null {
   if (artifact.target !== data.target || artifact.features.some((f) => !data.features.includes(f))) return null;
   if (artifact.classes.join('\u0000') !== data.classes.join('\u0000')) return null;
   const cols = artifact.features.map((f) => data.features.indexOf(f));
@@ -58,7 +62,12 @@ export function scoreOnRows(artifact: ModelArtifact, data: Dataset, rows: readon
   const scores = voteFractions(loadForest(artifact), X, data.classes.length);
   const yTrue = pick(data.y, rows);
   const yPred = scores.map(argmax);
-  return { metrics: classificationMetrics(yTrue, yPred, scores, data.classes.length), correct: yPred.map((p, i) => p === yTrue[i]), scores, yTrue };
+  return {
+    metrics: classificationMetrics(yTrue, yPred, scores, data.classes.length),
+    correct: yPred.map((p, i) => p === yTrue[i]),
+    scores,
+    yTrue,
+  };
 }
 
 /** {@link scoreOnRows}, metrics only. */
@@ -100,20 +109,38 @@ export async function trainModel(store: MlStore, artifacts: ArtifactStore, reque
   const runId = tracking.newRunId();
   const startedAt = new Date();
   const params = {
-    trainer: request.trainer ?? 'updraft', trees: request.trees ?? 100, seed: request.seed ?? 42, max_depth: request.maxDepth ?? null,
-    max_features: request.maxFeatures ?? 'sqrt', min_samples_leaf: request.minSamplesLeaf ?? 1, bootstrap: request.bootstrap ?? true,
-    test_fraction: request.testFraction ?? 0.2, data: request.data, target: request.target,
+    trainer: request.trainer ?? 'updraft',
+    trees: request.trees ?? 100,
+    seed: request.seed ?? 42,
+    max_depth: request.maxDepth ?? null,
+    max_features: request.maxFeatures ?? 'sqrt',
+    min_samples_leaf: request.minSamplesLeaf ?? 1,
+    bootstrap: request.bootstrap ?? true,
+    test_fraction: request.testFraction ?? 0.2,
+    data: request.data,
+    target: request.target,
   };
   try {
     const bytes = await readSource(request.data, artifacts);
-    if (request.expectedSchema) assertMatchesSchema(CsvTable.parse(bytes.toString('utf8'), request.data), request.expectedSchema.schema, request.expectedSchema.owner);
+    if (request.expectedSchema)
+      assertMatchesSchema(
+        CsvTable.parse(bytes.toString('utf8'), request.data),
+        request.expectedSchema.schema,
+        request.expectedSchema.owner,
+      );
     const data = datasetFromBytes(bytes, request.data, request.target);
     const split = stratifiedSplit(data.y, params.test_fraction, params.seed);
     assertTrainableSplit(data, split, params.test_fraction);
     const t0 = performance.now();
     const forest = await trainForest(pick(data.X, split.train), pick(data.y, split.train), data.classes.length, request);
     const trainSeconds = (performance.now() - t0) / 1000;
-    const artifact: ModelArtifact = { format: 'ml-random-forest@2', features: data.features, target: data.target, classes: data.classes, model: forest.toJSON() };
+    const artifact: ModelArtifact = {
+      format: 'ml-random-forest@2',
+      features: data.features,
+      target: data.target,
+      classes: data.classes,
+      model: forest.toJSON(),
+    };
     const holdout = scoreOnRows(artifact, data, split.test)!;
     const metrics = { ...holdout.metrics, train_seconds: trainSeconds };
     // Calibrated on the holdout the trees never saw: vote shares of a forest are not probabilities.
@@ -121,20 +148,56 @@ export async function trainModel(store: MlStore, artifacts: ArtifactStore, reque
     const dataUri = (await artifacts.put(trainingDataKey(request.model, runId), bytes)).uri;
     const artifactUri = (await artifacts.put(modelKey(request.model, runId), JSON.stringify(artifact))).uri;
     const calibratorUri = (await artifacts.put(calibratorKey(request.model, runId), JSON.stringify(calibrator))).uri;
-    const trainingRowsUri = (await artifacts.put(trainingRowsKey(request.model, runId), JSON.stringify(trainingRows(data, split.train)))).uri;
+    const trainingRowsUri = (await artifacts.put(trainingRowsKey(request.model, runId), JSON.stringify(trainingRows(data, split.train))))
+      .uri;
     const recorded = { ...params, data_uri: dataUri, calibrator_uri: calibratorUri, training_rows_uri: trainingRowsUri };
     await tracking.record({
-      runId, experiment: request.model, status: 'finished', startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), params: recorded, metrics,
-      artifactUri, dataSha256: data.sha256, featureNames: data.features, target: data.target, nTrain: split.train.length, nTest: split.test.length, error: null,
+      runId,
+      experiment: request.model,
+      status: 'finished',
+      startedAt: startedAt.toISOString(),
+      endedAt: new Date().toISOString(),
+      params: recorded,
+      metrics,
+      artifactUri,
+      dataSha256: data.sha256,
+      featureNames: data.features,
+      target: data.target,
+      nTrain: split.train.length,
+      nTest: split.test.length,
+      error: null,
     });
     return {
-      runId, artifactUri, dataUri, calibratorUri, trainingRowsUri, metrics, dataSha256: data.sha256, nTrain: split.train.length, nTest: split.test.length,
-      features: data.features, target: data.target, classes: data.classes, params: recorded,
+      runId,
+      artifactUri,
+      dataUri,
+      calibratorUri,
+      trainingRowsUri,
+      metrics,
+      dataSha256: data.sha256,
+      nTrain: split.train.length,
+      nTest: split.test.length,
+      features: data.features,
+      target: data.target,
+      classes: data.classes,
+      params: recorded,
     };
   } catch (error) {
     await tracking.record({
-      runId, experiment: request.model, status: 'failed', startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), params, metrics: {},
-      artifactUri: null, dataSha256: null, featureNames: [], target: request.target, nTrain: null, nTest: null, error: (error as Error).message,
+      runId,
+      experiment: request.model,
+      status: 'failed',
+      startedAt: startedAt.toISOString(),
+      endedAt: new Date().toISOString(),
+      params,
+      metrics: {},
+      artifactUri: null,
+      dataSha256: null,
+      featureNames: [],
+      target: request.target,
+      nTrain: null,
+      nTest: null,
+      error: (error as Error).message,
     });
     throw error;
   }

@@ -43,13 +43,20 @@ function rowFingerprinter(data: Dataset, features: readonly string[]): (row: num
     if (column < 0) throw new Error(`fingerprint over '${name}', which ${data.file} lacks`);
     return column;
   });
-  return (row) => createHash('sha256').update(JSON.stringify([...columns.map((c) => data.X[row]![c]!), data.classes[data.y[row]!]!])).digest('hex').slice(0, 16);
+  return (row) =>
+    createHash('sha256')
+      .update(JSON.stringify([...columns.map((c) => data.X[row]![c]!), data.classes[data.y[row]!]!]))
+      .digest('hex')
+      .slice(0, 16);
 }
 
 export function trainingRows(data: Dataset, rows: readonly number[], features: readonly string[] = data.features): TrainingRows {
   const fingerprint = rowFingerprinter(data, features);
   return {
-    format: 'updraft-training-rows@1', target: data.target, features: [...features].sort(), rows: rows.length,
+    format: 'updraft-training-rows@1',
+    target: data.target,
+    features: [...features].sort(),
+    rows: rows.length,
     fingerprints: [...new Set(rows.map(fingerprint))].sort(),
   };
 }
@@ -61,10 +68,16 @@ export function trainingRows(data: Dataset, rows: readonly number[], features: r
  * training rows the data cannot express (a feature the file lacks) scores
  * nothing here, so there is nothing of it to take out.
  */
-export function honestHoldout(data: Dataset, split: { train: readonly number[]; test: readonly number[] }, champion: TrainingRows | null, minimum: number): { rows: number[]; record: HoldoutRecord } {
+export function honestHoldout(
+  data: Dataset,
+  split: { train: readonly number[]; test: readonly number[] },
+  champion: TrainingRows | null,
+  minimum: number,
+): { rows: number[]; record: HoldoutRecord } {
   const own = rowFingerprinter(data, data.features);
   const candidateTrained = new Set(split.train.map(own));
-  const championMatchable = champion !== null && champion.target === data.target && champion.features.every((f) => data.features.includes(f));
+  const championMatchable =
+    champion !== null && champion.target === data.target && champion.features.every((f) => data.features.includes(f));
   const championFingerprint = championMatchable ? rowFingerprinter(data, champion.features) : null;
   const championTrained = new Set(championMatchable ? champion.fingerprints : []);
   const rows: number[] = [];
@@ -76,5 +89,15 @@ export function honestHoldout(data: Dataset, split: { train: readonly number[]; 
     else rows.push(row);
   }
   const fingerprint = createHash('sha256').update(rows.map(own).sort().join('\n')).digest('hex');
-  return { rows, record: { rows: rows.length, fingerprint, minimum, test_rows: split.test.length, trained_by_candidate: byCandidate, trained_by_champion: byChampion } };
+  return {
+    rows,
+    record: {
+      rows: rows.length,
+      fingerprint,
+      minimum,
+      test_rows: split.test.length,
+      trained_by_candidate: byCandidate,
+      trained_by_champion: byChampion,
+    },
+  };
 }

@@ -85,13 +85,29 @@ export interface GateDecision {
 }
 
 /** Champion vs challenger: McNemar's exact test and a seeded paired-bootstrap interval of the accuracy difference. */
-export function compareOnHoldout(candidate: ScoredHoldout, champion: ScoredHoldout, options: Pick<GateOptions, 'resamples' | 'seed'> = {}): ChampionComparison {
+export function compareOnHoldout(
+  candidate: ScoredHoldout,
+  champion: ScoredHoldout,
+  options: Pick<GateOptions, 'resamples' | 'seed'> = {},
+): ChampionComparison {
   const test = mcnemarExact(champion.correct, candidate.correct);
-  const interval = pairedBootstrapAccuracyDifference(champion.correct, candidate.correct, { resamples: options.resamples, seed: options.seed });
+  const interval = pairedBootstrapAccuracyDifference(champion.correct, candidate.correct, {
+    resamples: options.resamples,
+    seed: options.seed,
+  });
   return {
-    rows: candidate.correct.length, candidate_accuracy: candidate.metrics.accuracy, champion_accuracy: champion.metrics.accuracy,
-    difference: interval.difference, ci_low: interval.low, ci_high: interval.high, ci_level: interval.level, p_value: test.pValue,
-    candidate_only: test.secondOnly, champion_only: test.firstOnly, resamples: interval.resamples, seed: interval.seed,
+    rows: candidate.correct.length,
+    candidate_accuracy: candidate.metrics.accuracy,
+    champion_accuracy: champion.metrics.accuracy,
+    difference: interval.difference,
+    ci_low: interval.low,
+    ci_high: interval.high,
+    ci_level: interval.level,
+    p_value: test.pValue,
+    candidate_only: test.secondOnly,
+    champion_only: test.firstOnly,
+    resamples: interval.resamples,
+    seed: interval.seed,
   };
 }
 
@@ -117,14 +133,26 @@ export function validationGate(candidate: ScoredHoldout, champion: ScoredHoldout
   else if ((options.replacesChampion ?? champion !== null) && rows < minRows) {
     reasons.push(`only ${rows} holdout rows that neither model trained on (minimum ${minRows}): too few to replace the champion`);
   }
-  if (rows > 0 && candidate.metrics.accuracy < minAccuracy) reasons.push(`accuracy ${candidate.metrics.accuracy.toFixed(4)} < threshold ${minAccuracy}`);
-  if (rows > 0 && candidate.metrics.precision < minPrecision) reasons.push(`precision ${candidate.metrics.precision.toFixed(4)} < threshold ${minPrecision}`);
+  if (rows > 0 && candidate.metrics.accuracy < minAccuracy)
+    reasons.push(`accuracy ${candidate.metrics.accuracy.toFixed(4)} < threshold ${minAccuracy}`);
+  if (rows > 0 && candidate.metrics.precision < minPrecision)
+    reasons.push(`precision ${candidate.metrics.precision.toFixed(4)} < threshold ${minPrecision}`);
   const comparison = champion && rows > 0 ? compareOnHoldout(candidate, champion, options) : null;
   if (comparison) {
     const stats = `difference ${pct(comparison.difference)}, ${100 * comparison.ci_level}% CI [${pct(comparison.ci_low)}, ${pct(comparison.ci_high)}], McNemar p=${pValue(comparison.p_value)}`;
     const significant = comparison.p_value < alpha;
-    if (policy === 'not_worse' && significant && comparison.difference < 0) reasons.push(`significantly worse than the champion (${stats})`);
-    if (policy === 'better' && !(significant && comparison.difference > 0)) reasons.push(`not significantly better than the champion (${stats})`);
+    if (policy === 'not_worse' && significant && comparison.difference < 0)
+      reasons.push(`significantly worse than the champion (${stats})`);
+    if (policy === 'better' && !(significant && comparison.difference > 0))
+      reasons.push(`not significantly better than the champion (${stats})`);
   }
-  return { passed: reasons.length === 0, reasons, policy, alpha, comparison, holdout: options.holdout ?? null, schema_change: options.schemaChange ?? null };
+  return {
+    passed: reasons.length === 0,
+    reasons,
+    policy,
+    alpha,
+    comparison,
+    holdout: options.holdout ?? null,
+    schema_change: options.schemaChange ?? null,
+  };
 }

@@ -10,7 +10,11 @@ export const CHROMIUM = process.env.UPDRAFT_CHROMIUM || '/usr/bin/chromium';
 export async function launchBrowser(): Promise<Browser> {
   assertServicesAllowed('a browser');
   if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium (or set UPDRAFT_CHROMIUM)`);
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
 }
 
 /**

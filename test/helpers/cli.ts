@@ -36,7 +36,9 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd = t
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', fail);
     // A process killed by a signal says so, or a failure would show an empty stderr.
-    child.on('close', (code, signal) => done({ code: code ?? -1, stdout, stderr: signal ? `${stderr}[updraft ${args.join(' ')} was killed by ${signal}]` : stderr }));
+    child.on('close', (code, signal) =>
+      done({ code: code ?? -1, stdout, stderr: signal ? `${stderr}[updraft ${args.join(' ')} was killed by ${signal}]` : stderr }),
+    );
   });
 }
 

@@ -13,12 +13,20 @@ export class TestCluster {
   readonly processes: UpdraftProcess[] = [];
   readonly logDir: string;
 
-  private constructor(readonly redis: TestRedis, readonly store: Store, readonly env: Record<string, string>) {
+  private constructor(
+    readonly redis: TestRedis,
+    readonly store: Store,
+    readonly env: Record<string, string>,
+  ) {
     this.logDir = join(env.UPDRAFT_HOME!, 'logs');
     mkdirSync(this.logDir, { recursive: true });
   }
 
-  static async start(dagsFolder: string, env: Record<string, string> = {}, redisOptions: { password?: string; tls?: boolean } = {}): Promise<TestCluster> {
+  static async start(
+    dagsFolder: string,
+    env: Record<string, string> = {},
+    redisOptions: { password?: string; tls?: boolean } = {},
+  ): Promise<TestCluster> {
     const redis = await startRedis(redisOptions);
     const home = env.UPDRAFT_HOME ?? tempDir('updraft-home-');
     const store = await openStoreWithPlugins({ home, url: env.UPDRAFT_DATABASE_URL });

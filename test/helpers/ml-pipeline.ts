@@ -18,13 +18,37 @@ export function churnHome(drift = true): string {
   return dir;
 }
 
-export interface PipelineResult { state: string; run_id: string; task_instances: Array<{ task_id: string; state: string; try_number: number; error: string | null }> }
+export interface PipelineResult {
+  state: string;
+  run_id: string;
+  task_instances: Array<{ task_id: string; state: string; try_number: number; error: string | null }>;
+}
 
 /** `task_id#try` → state. */
-export const taskStates = (r: PipelineResult): Record<string, string> => Object.fromEntries(r.task_instances.map((t) => [`${t.task_id}#${t.try_number}`, t.state]));
+export const taskStates = (r: PipelineResult): Record<string, string> =>
+  Object.fromEntries(r.task_instances.map((t) => [`${t.task_id}#${t.try_number}`, t.state]));
 
 /** `updraft dags test <dagId>` of a retraining pipeline with FAST laid under `conf`. */
-export async function pipelineDagsTest(env: Record<string, string>, conf: Record<string, unknown>, dagId = 'ml_retraining_pipeline'): Promise<{ result: PipelineResult; code: number }> {
-  const r = await runCli(['--dags-folder', DAGS, 'dags', 'test', dagId, '--conf', JSON.stringify({ ...FAST, ...conf }), '--output', 'json', '--retry-delay-scale', '0'], env);
+export async function pipelineDagsTest(
+  env: Record<string, string>,
+  conf: Record<string, unknown>,
+  dagId = 'ml_retraining_pipeline',
+): Promise<{ result: PipelineResult; code: number }> {
+  const r = await runCli(
+    [
+      '--dags-folder',
+      DAGS,
+      'dags',
+      'test',
+      dagId,
+      '--conf',
+      JSON.stringify({ ...FAST, ...conf }),
+      '--output',
+      'json',
+      '--retry-delay-scale',
+      '0',
+    ],
+    env,
+  );
   return { result: JSON.parse(r.stdout) as PipelineResult, code: r.code };
 }

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './redis.ts';
 
-const BIN = ['/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/17/bin'].find((d) => existsSync(join(d, 'initdb')));
+const BIN = ['/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/17/bin'].find((d) =>
+  existsSync(join(d, 'initdb')),
+);
 
 /** A PostgreSQL cluster of the test's own, in a temp dir: the separate-hosts test's "database host". */
 export interface PrivatePostgres {
@@ -29,7 +31,8 @@ const OWNER = 'owner.pid';
 /** Stops a cluster at once (if it runs) and removes its folder. */
 function stopCluster(dir: string): void {
   const data = join(dir, 'data');
-  if (existsSync(join(data, 'postmaster.pid'))) spawnSync('runuser', ['-u', 'postgres', '--', join(BIN!, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'], { stdio: 'ignore' });
+  if (existsSync(join(data, 'postmaster.pid')))
+    spawnSync('runuser', ['-u', 'postgres', '--', join(BIN!, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'], { stdio: 'ignore' });
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -75,7 +78,10 @@ export async function startPrivatePostgres(listen: string[] = []): Promise<Priva
   try {
     asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
     // The hosts on each listening address's /24 (the test's bridge): trusted as the machine's server trusts 127.0.0.1.
-    appendFileSync(join(data, 'pg_hba.conf'), listen.map((address) => `host all all ${address.split('.').slice(0, 3).join('.')}.0/24 trust\n`).join(''));
+    appendFileSync(
+      join(data, 'pg_hba.conf'),
+      listen.map((address) => `host all all ${address.split('.').slice(0, 3).join('.')}.0/24 trust\n`).join(''),
+    );
     const options = `-p ${port} -k ${dir} -c listen_addresses='${['127.0.0.1', ...listen].join(',')}' -c fsync=off -c max_connections=200`;
     asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
   } catch (error) {

@@ -24,14 +24,20 @@ export const alive = (pid: number): boolean => {
  * `pidFile(task)`; `stop()` kills any group left behind, even after a failure.
  */
 export class StoppableCluster {
-  private constructor(readonly cluster: TestCluster, readonly api: string, private readonly pids: string) {}
+  private constructor(
+    readonly cluster: TestCluster,
+    readonly api: string,
+    private readonly pids: string,
+  ) {}
 
   /** @param options.webserver - start a webserver too (its URL in {@link api}). @defaultValue `true` */
   static async start(options: { webserver?: boolean } = {}): Promise<StoppableCluster> {
     const pids = tempDir('updraft-stop-pids-');
     const sleeper = (name: string): string => `echo $$ > ${join(pids, `${name}.pid`)}; sleep 600 & wait`;
     const folder = tempDir('updraft-stop-dags-');
-    writeFileSync(join(folder, 'stoppable.ts'), `
+    writeFileSync(
+      join(folder, 'stoppable.ts'),
+      `
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dag } from 'updraft';
@@ -49,7 +55,8 @@ export const gated = dag({ dagId: 'stop_paused' });
 gated.task('gate', async (ctx) => {
   while (!existsSync(${JSON.stringify(join(pids, 'open'))})) await sleep(100, undefined, { signal: ctx.signal });
 }).to(gated.task('then', () => 'ran'));
-`);
+`,
+    );
     const cluster = await TestCluster.start(folder);
     try {
       cluster.scheduler();

@@ -46,7 +46,13 @@ describe('the DAG model and its builder', () => {
     const spec = d.toSpec();
     assert.deepEqual(
       spec.tasks.map((t) => [t.taskId, t.operator]),
-      [['start', 'function'], ['pick', 'branch'], ['run', 'bash'], ['gate', 'short_circuit'], ['join', 'empty']],
+      [
+        ['start', 'function'],
+        ['pick', 'branch'],
+        ['run', 'bash'],
+        ['gate', 'short_circuit'],
+        ['join', 'empty'],
+      ],
     );
     assert.equal(spec.tasks.find((t) => t.taskId === 'run')?.retries, 2);
     assert.deepEqual(d.downstreamOf('pick'), ['gate', 'run']);

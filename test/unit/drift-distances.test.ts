@@ -11,9 +11,25 @@ import { closeTo, lcg, values, type SampleSpec } from '../fixtures/scipy/samples
 
 /** Recorded by test/fixtures/scipy/make_drift_distances.py with Debian's python3-scipy. */
 const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'scipy', 'drift_distances.json'), 'utf8')) as {
-  wasserstein: Array<{ name: string; u: SampleSpec; v: SampleSpec; u_weights: [number, number, number] | null; v_weights: [number, number, number] | null; distance: number; u_std: number }>;
+  wasserstein: Array<{
+    name: string;
+    u: SampleSpec;
+    v: SampleSpec;
+    u_weights: [number, number, number] | null;
+    v_weights: [number, number, number] | null;
+    distance: number;
+    u_std: number;
+  }>;
   jensenshannon: Array<{ name: string; p: number[]; q: number[]; base: number | null; distance: number }>;
-  jensenshannon_binned: Array<{ name: string; reference: SampleSpec; current: SampleSpec; edges: number[]; reference_counts: number[]; current_counts: number[]; distance: number }>;
+  jensenshannon_binned: Array<{
+    name: string;
+    reference: SampleSpec;
+    current: SampleSpec;
+    edges: number[];
+    reference_counts: number[];
+    current_counts: number[];
+    distance: number;
+  }>;
   z_test: Array<{ x1: number; n1: number; x2: number; n2: number; statistic: number; pvalue: number }>;
 };
 
@@ -29,7 +45,12 @@ describe('Wasserstein distance against scipy.stats.wasserstein_distance', () => 
     it(f.name, () => {
       const u = values(f.u);
       const v = values(f.v);
-      const d = wassersteinDistance(u, v, f.u_weights ? weights(...f.u_weights) : undefined, f.v_weights ? weights(...f.v_weights) : undefined);
+      const d = wassersteinDistance(
+        u,
+        v,
+        f.u_weights ? weights(...f.u_weights) : undefined,
+        f.v_weights ? weights(...f.v_weights) : undefined,
+      );
       if (f.distance === 0) assert.equal(d, 0);
       else closeTo(d, f.distance, 'distance');
       if (!f.u_weights && !f.v_weights) {
@@ -67,11 +88,19 @@ describe('Jensen-Shannon distance against scipy.spatial.distance.jensenshannon',
       assert.deepEqual(edges, f.edges, 'numpy.histogram_bin_edges(bins="sturges"), bit for bit');
       assert.deepEqual(histogramCounts(reference, edges), f.reference_counts);
       assert.deepEqual(histogramCounts(current, edges), f.current_counts);
-      const d = jensenShannonDistance(f.reference_counts.map((c) => c / reference.length), f.current_counts.map((c) => c / current.length));
+      const d = jensenShannonDistance(
+        f.reference_counts.map((c) => c / reference.length),
+        f.current_counts.map((c) => c / current.length),
+      );
       if (f.distance === 0) assert.equal(d, 0);
       else closeTo(d, f.distance, 'distance');
       // The drift test bins like this when the reference has more than 20 distinct values (else each value is a category).
-      if (new Set(reference).size > 20) closeTo(jensenShannonOfSamples({ numeric: true, reference: Float64Array.from(reference), current: Float64Array.from(current) }), f.distance, 'drift test');
+      if (new Set(reference).size > 20)
+        closeTo(
+          jensenShannonOfSamples({ numeric: true, reference: Float64Array.from(reference), current: Float64Array.from(current) }),
+          f.distance,
+          'drift test',
+        );
     });
   }
 

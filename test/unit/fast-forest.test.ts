@@ -14,7 +14,9 @@ function difference(theirs: MlCartNode, ours: CartNode, path = 'root'): string |
   const ourLeaf = 'distribution' in ours;
   if (theirLeaf !== ourLeaf) return `${path}: ml-cart ${theirLeaf ? 'leaf' : 'split'}, ours ${ourLeaf ? 'leaf' : 'split'}`;
   if ('distribution' in ours) {
-    return JSON.stringify(theirs.distribution) === JSON.stringify(ours.distribution) ? null : `${path}: distribution ${JSON.stringify(theirs.distribution)} vs ${JSON.stringify(ours.distribution)}`;
+    return JSON.stringify(theirs.distribution) === JSON.stringify(ours.distribution)
+      ? null
+      : `${path}: distribution ${JSON.stringify(theirs.distribution)} vs ${JSON.stringify(ours.distribution)}`;
   }
   if (theirs.splitColumn !== ours.splitColumn || theirs.splitValue !== ours.splitValue) {
     return `${path}: ml-cart x${theirs.splitColumn} < ${theirs.splitValue}, ours x${ours.splitColumn} < ${ours.splitValue}`;
@@ -26,7 +28,10 @@ function dataset(seed: number, n: number, d: number) {
   const r = rng(seed);
   // Feature 0 is integer-valued (many ties); classes are imbalanced.
   const X = Array.from({ length: n }, () => Array.from({ length: d }, (_, f) => (f === 0 ? Math.round(r() * 6) : r() * 10)));
-  const y = X.map((row) => { const s = row[0]! + row[1]! + r() * 4; return s < 6 ? 0 : s < 11 ? 1 : 2; });
+  const y = X.map((row) => {
+    const s = row[0]! + row[1]! + r() * 4;
+    return s < 6 ? 0 : s < 11 ? 1 : 2;
+  });
   return { X, y };
 }
 
@@ -41,7 +46,12 @@ describe('presorted CART: the same trees as ml-cart', () => {
       const theirs = new DecisionTreeClassifier({ gainFunction: 'gini', ...options });
       theirs.train(X, y);
       const columns = Array.from({ length: d }, (_, f) => Float64Array.from(X.map((row) => row[f]!)));
-      const ours = buildTree({ columns, y: Int32Array.from(y), nClasses: 3 }, Int32Array.from({ length: n }, (_, i) => i), { ...options, maxFeatures: d, minSamplesLeaf: 1 }, () => 0);
+      const ours = buildTree(
+        { columns, y: Int32Array.from(y), nClasses: 3 },
+        Int32Array.from({ length: n }, (_, i) => i),
+        { ...options, maxFeatures: d, minSamplesLeaf: 1 },
+        () => 0,
+      );
       const json = JSON.parse(JSON.stringify(theirs.toJSON())) as { root: MlCartNode };
       assert.equal(difference(json.root, ours), null, `trial ${trial} (n=${n}, d=${d})`);
     }

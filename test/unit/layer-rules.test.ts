@@ -13,7 +13,10 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 function tree(files: Record<string, string>): string {
   const root = mkdtempSync(join(scratch, 'tree-'));
-  writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { allowImportingTsExtensions: true, module: 'NodeNext', noEmit: true } }));
+  writeFileSync(
+    join(root, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { allowImportingTsExtensions: true, module: 'NodeNext', noEmit: true } }),
+  );
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text);
@@ -41,7 +44,11 @@ test('each kind of rule bites, in one line naming both files; an allowed import 
   });
   const run = spawnSync(process.execPath, [script, root], { encoding: 'utf8' });
   const lines = `${run.stdout}${run.stderr}`.trim().split('\n');
-  const says = (start: string) => assert.ok(lines.some((l) => l.startsWith(start)), `no line starting "${start}" in:\n${lines.join('\n')}`);
+  const says = (start: string) =>
+    assert.ok(
+      lines.some((l) => l.startsWith(start)),
+      `no line starting "${start}" in:\n${lines.join('\n')}`,
+    );
   assert.equal(run.status, 1);
   says('engine/store/finish.ts → engine/execution/finish.ts: breaks "layer engine/store/"');
   says('engine/scheduler/loop.ts → ml/forest.ts: breaks "layer engine/scheduler/"');

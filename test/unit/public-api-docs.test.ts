@@ -28,8 +28,17 @@ function publicNames(indexFile: string, seen = new Set<string>()): PublicName[] 
   const names: PublicName[] = [];
   for (const m of source.matchAll(/export\s+\*\s+from\s+['"]([^'"]+)['"]/g)) names.push(...publicNames(target(m[1]!), seen));
   for (const m of source.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}\s*from\s+['"]([^'"]+)['"]/g)) {
-    for (const part of m[1]!.split(',').map((p) => p.trim()).filter(Boolean)) {
-      names.push({ name: part.replace(/^type\s+/, '').split(/\s+as\s+/)[0]!.trim(), file: target(m[2]!) });
+    for (const part of m[1]!
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
+      names.push({
+        name: part
+          .replace(/^type\s+/, '')
+          .split(/\s+as\s+/)[0]!
+          .trim(),
+        file: target(m[2]!),
+      });
     }
   }
   return names;
@@ -45,10 +54,15 @@ interface Declaration {
 /** Every `export … name` declaration in `file` (a const and its companion type are two), followed through re-exports (engine/plugin-api.ts re-exports engine/index.ts's). */
 function declarationsOf(file: string, name: string): Declaration[] {
   const source = readFileSync(join(root, file), 'utf8');
-  const pattern = new RegExp(`^export\\s+(?:declare\\s+)?(?:abstract\\s+)?(?:async\\s+)?(?:class|interface|type|function|const|let|enum)\\s+${name}\\b`, 'gm');
+  const pattern = new RegExp(
+    `^export\\s+(?:declare\\s+)?(?:abstract\\s+)?(?:async\\s+)?(?:class|interface|type|function|const|let|enum)\\s+${name}\\b`,
+    'gm',
+  );
   const here = [...source.matchAll(pattern)].map((m) => ({ file, source, at: m.index }));
   if (here.length > 0) return here;
-  const reexport = new RegExp(`export\\s+(?:type\\s+)?\\{[^}]*\\b${name}\\b(?!\\s+as\\b)[^}]*\\}\\s*from\\s+['"](\\.[^'"]+)['"]`).exec(source);
+  const reexport = new RegExp(`export\\s+(?:type\\s+)?\\{[^}]*\\b${name}\\b(?!\\s+as\\b)[^}]*\\}\\s*from\\s+['"](\\.[^'"]+)['"]`).exec(
+    source,
+  );
   return reexport ? declarationsOf(relative(root, resolve(root, dirname(file), reexport[1]!)).replaceAll('\\', '/'), name) : [];
 }
 
@@ -57,7 +71,11 @@ function basesOf({ file, source, at }: Declaration): Declaration[] {
   const header = source.slice(at, source.indexOf('{', at));
   const extendsList = /\bextends\s+([\s\S]+)$/.exec(header)?.[1] ?? '';
   const bases: Declaration[] = [];
-  for (const base of extendsList.replace(/<[^>]*>/g, '').split(',').map((b) => b.trim()).filter(Boolean)) {
+  for (const base of extendsList
+    .replace(/<[^>]*>/g, '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean)) {
     const local = declarationsOf(file, base);
     if (local.length > 0) {
       bases.push(...local);
@@ -109,11 +127,16 @@ function optionalsWithoutDefault(source: string, at: number): string[] {
 
 describe('public API documentation', () => {
   const seen = new Set<string>();
-  const names = ENTRY_POINTS.flatMap((entry) => publicNames(entry)).filter((n) => !seen.has(`${n.file}#${n.name}`) && seen.add(`${n.file}#${n.name}`));
+  const names = ENTRY_POINTS.flatMap((entry) => publicNames(entry)).filter(
+    (n) => !seen.has(`${n.file}#${n.name}`) && seen.add(`${n.file}#${n.name}`),
+  );
 
   it('finds the public names (the scan reads the index files)', () => {
     for (const expected of ['DagBuilder', 'dag', 'DagOptions', 'BashOperator', 'DriftCheckOperator', 'TaskFunction']) {
-      assert.ok(names.some((n) => n.name === expected), `${expected} is exported`);
+      assert.ok(
+        names.some((n) => n.name === expected),
+        `${expected} is exported`,
+      );
     }
   });
 
@@ -131,7 +154,8 @@ describe('public API documentation', () => {
     const problems = new Set<string>();
     const visit = (declaration: Declaration, name: string): void => {
       if (!/^export\s+interface\b/.test(declaration.source.slice(declaration.at))) return;
-      for (const property of optionalsWithoutDefault(declaration.source, declaration.at)) problems.add(`${declaration.file}: ${name}.${property} has no @defaultValue`);
+      for (const property of optionalsWithoutDefault(declaration.source, declaration.at))
+        problems.add(`${declaration.file}: ${name}.${property} has no @defaultValue`);
       for (const base of basesOf(declaration)) visit(base, /interface\s+(\w+)/.exec(base.source.slice(base.at))![1]!);
     };
     for (const { name, file } of names.filter((n) => /(?:Options|Defaults)$/.test(n.name))) {
@@ -143,7 +167,8 @@ describe('public API documentation', () => {
   it('the scan sees a missing @defaultValue, also in an interface that is extended', () => {
     const inherited = declarationsOf('ml/operators/drift-check-operator.ts', 'DriftCheckOptions').flatMap(basesOf);
     assert.deepEqual(inherited.map((d) => d.file).sort(), ['engine/models/interfaces.ts', 'ml/drift/drift-report.ts']);
-    const source = 'export interface XOptions {\n  /** Documented. @defaultValue `1` */\n  a?: number;\n  /** Callback. */\n  b?: (x: number) => void;\n  c?: string;\n}\n';
+    const source =
+      'export interface XOptions {\n  /** Documented. @defaultValue `1` */\n  a?: number;\n  /** Callback. */\n  b?: (x: number) => void;\n  c?: string;\n}\n';
     assert.deepEqual(optionalsWithoutDefault(source, 0), ['b', 'c']);
   });
 });

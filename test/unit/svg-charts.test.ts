@@ -10,7 +10,10 @@ const texts = (svg: string, cls: string) => [...svg.matchAll(new RegExp(`<text c
 
 describe('histogram chart (server-rendered SVG)', () => {
   it('numeric: both histograms overlaid on the same bins, heights as shares, edge ticks and axis titles', () => {
-    const svg = histogramChart({ kind: 'numeric', edges: [0, 10, 20, 30, 40], reference: [10, 20, 30, 40], current: [2, 2, 4, 2] }, { column: 'tenure_months' });
+    const svg = histogramChart(
+      { kind: 'numeric', edges: [0, 10, 20, 30, 40], reference: [10, 20, 30, 40], current: [2, 2, 4, 2] },
+      { column: 'tenure_months' },
+    );
     assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     assert.equal(count(svg, /<rect class="bar reference"/), 4);
     assert.equal(count(svg, /<rect class="bar current"/), 4);
@@ -19,13 +22,19 @@ describe('histogram chart (server-rendered SVG)', () => {
     assert.deepEqual(texts(svg, 'axis-title x-title'), ['tenure_months']);
     assert.deepEqual(texts(svg, 'axis-title y-title'), ['share of rows']);
     // Overlaid: a bin's two bars share x, their heights are each sample's share.
-    const bar = (series: string, bin: number) => svg.match(new RegExp(`<rect class="bar ${series}" data-bin="${bin}" x="([\\d.]+)" y="([\\d.]+)" width="[\\d.]+" height="([\\d.]+)"`))!;
+    const bar = (series: string, bin: number) =>
+      svg.match(
+        new RegExp(`<rect class="bar ${series}" data-bin="${bin}" x="([\\d.]+)" y="([\\d.]+)" width="[\\d.]+" height="([\\d.]+)"`),
+      )!;
     assert.equal(bar('reference', 2)[1], bar('current', 2)[1]);
     assert.ok(Number(bar('current', 2)[3]) > Number(bar('reference', 2)[3]), 'current 40% over reference 30% in bin 2');
   });
 
   it('categorical: two bars per category side by side, category labels; names are escaped', () => {
-    const svg = histogramChart({ kind: 'categorical', categories: ['monthly', '<b>yearly</b>'], reference: [5, 5], current: [9, 1] }, { column: 'plan & "tier"' });
+    const svg = histogramChart(
+      { kind: 'categorical', categories: ['monthly', '<b>yearly</b>'], reference: [5, 5], current: [9, 1] },
+      { column: 'plan & "tier"' },
+    );
     assert.equal(count(svg, /<rect class="bar reference"/), 2);
     assert.equal(count(svg, /<rect class="bar current"/), 2);
     assert.deepEqual(texts(svg, 'tick x-tick'), ['monthly', '&lt;b&gt;yearly…']);
@@ -36,7 +45,10 @@ describe('histogram chart (server-rendered SVG)', () => {
   });
 
   it('a histogram whose counts do not match its bins is an error naming the column', () => {
-    assert.throws(() => histogramChart({ kind: 'numeric', edges: [0, 1], reference: [1, 2], current: [1] }, { column: 'age' }), /column 'age': histogram has 1 bins but 2 reference and 1 current counts/);
+    assert.throws(
+      () => histogramChart({ kind: 'numeric', edges: [0, 1], reference: [1, 2], current: [1] }, { column: 'age' }),
+      /column 'age': histogram has 1 bins but 2 reference and 1 current counts/,
+    );
     assert.deepEqual([0.07, 0.4, 0.3, 1].map(niceCeiling), [0.1, 0.5, 0.5, 1]);
   });
 });
@@ -54,12 +66,23 @@ describe('metrics chart (server-rendered SVG)', () => {
 
   it('a line with a point per version for each score, the production periods shaded and labelled', () => {
     const svg = metricsChart(versions, periods, { model: 'churn', now: new Date('2026-06-04T00:00:00Z') });
-    assert.deepEqual([...svg.matchAll(/<polyline class="metric-line" data-metric="(\w+)"/g)].map((m) => m[1]), ['accuracy', 'f1'], 'scores only: train_seconds is not a score');
+    assert.deepEqual(
+      [...svg.matchAll(/<polyline class="metric-line" data-metric="(\w+)"/g)].map((m) => m[1]),
+      ['accuracy', 'f1'],
+      'scores only: train_seconds is not a score',
+    );
     assert.equal(count(svg, /<circle class="point"/), 6);
-    assert.deepEqual([...svg.matchAll(/<rect class="production-period" data-version="(\d+)"/g)].map((m) => m[1]), ['1', '2']);
+    assert.deepEqual(
+      [...svg.matchAll(/<rect class="production-period" data-version="(\d+)"/g)].map((m) => m[1]),
+      ['1', '2'],
+    );
     assert.deepEqual(texts(svg, 'period-label'), ['v1', 'v2']);
     assert.deepEqual(texts(svg, 'tick x-tick'), ['v1', 'v2', 'v3']);
-    assert.deepEqual(texts(svg, 'tick y-tick'), ['0.6', '0.7', '0.8', '0.9', '1'], 'scores from 0.78: the axis starts a tenth below, in tenths');
+    assert.deepEqual(
+      texts(svg, 'tick y-tick'),
+      ['0.6', '0.7', '0.8', '0.9', '1'],
+      'scores from 0.78: the axis starts a tenth below, in tenths',
+    );
     assert.match(texts(svg, 'axis-title x-title')[0]!, /^registered 2026-06-01 00:00 → 2026-06-04 00:00 UTC$/);
     // v2's open period reaches the right edge (now); v3 sits inside it, after v2.
     const band = svg.match(/<rect class="production-period" data-version="2" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/)!;
@@ -85,18 +108,58 @@ describe('drift report view', () => {
   it('histograms from the tables: equal-width bins over both samples, categories most frequent first', () => {
     const age = histogramFromTables(reference, current, 'age', 5)!;
     assert.deepEqual(age, { kind: 'numeric', edges: [20, 30, 40, 50, 60, 70], reference: [1, 1, 1, 1, 0], current: [0, 0, 0, 0, 2] });
-    assert.deepEqual(histogramFromTables(reference, current, 'plan'), { kind: 'categorical', categories: ['a', 'b', 'c'], reference: [2, 2, 0], current: [1, 0, 1] });
+    assert.deepEqual(histogramFromTables(reference, current, 'plan'), {
+      kind: 'categorical',
+      categories: ['a', 'b', 'c'],
+      reference: [2, 2, 0],
+      current: [1, 0, 1],
+    });
     assert.equal(histogramFromTables(reference, current, 'nope'), null);
   });
 
   it('reads old reports and new ones; a malformed histogram counts as missing', () => {
-    const old = driftReportView({ drift: true, alpha: 0.05, correction: 'bh', columns: [{ column: 'age', test: 'ks', statistic: 0.5, p_value: 0.001, p_value_adjusted: 0.002, drifted: true, psi: 1.2 }] });
-    assert.deepEqual([old.method, old.threshold, old.share, old.drifted_share, old.columns[0]!.histogram, old.columns[0]!.distance], ['ks/chi2, bh corrected', 0.05, null, 1, null, null]);
-    const fresh = driftReportView({ drift: false, method: 'psi', threshold: 0.2, share: 0, columns: [
-      { column: 'age', method: 'psi', statistic: 0.1, distance: 0.1, threshold: 0.2, drifted: false, histogram: { kind: 'numeric', edges: [0, 1], reference: [3], current: [4] } },
-      { column: 'plan', method: 'psi', statistic: 0.1, distance: 0.1, drifted: false, histogram: { kind: 'categorical', categories: ['a'], reference: [1, 2], current: [1, 2] } },
-    ] });
-    assert.deepEqual(fresh.columns.map((c) => [c.test, c.distance, c.threshold, c.histogram?.kind ?? null]), [['psi', 0.1, 0.2, 'numeric'], ['psi', 0.1, 0.2, null]]);
+    const old = driftReportView({
+      drift: true,
+      alpha: 0.05,
+      correction: 'bh',
+      columns: [{ column: 'age', test: 'ks', statistic: 0.5, p_value: 0.001, p_value_adjusted: 0.002, drifted: true, psi: 1.2 }],
+    });
+    assert.deepEqual(
+      [old.method, old.threshold, old.share, old.drifted_share, old.columns[0]!.histogram, old.columns[0]!.distance],
+      ['ks/chi2, bh corrected', 0.05, null, 1, null, null],
+    );
+    const fresh = driftReportView({
+      drift: false,
+      method: 'psi',
+      threshold: 0.2,
+      share: 0,
+      columns: [
+        {
+          column: 'age',
+          method: 'psi',
+          statistic: 0.1,
+          distance: 0.1,
+          threshold: 0.2,
+          drifted: false,
+          histogram: { kind: 'numeric', edges: [0, 1], reference: [3], current: [4] },
+        },
+        {
+          column: 'plan',
+          method: 'psi',
+          statistic: 0.1,
+          distance: 0.1,
+          drifted: false,
+          histogram: { kind: 'categorical', categories: ['a'], reference: [1, 2], current: [1, 2] },
+        },
+      ],
+    });
+    assert.deepEqual(
+      fresh.columns.map((c) => [c.test, c.distance, c.threshold, c.histogram?.kind ?? null]),
+      [
+        ['psi', 0.1, 0.2, 'numeric'],
+        ['psi', 0.1, 0.2, null],
+      ],
+    );
     // The rule's share (`share`) is not the drifted share: none of two columns drifted under a 50 % rule.
     const calm = driftReportView({ drift: false, method: 'psi', share: 0.5, drifted_share: 0, columns: fresh.columns });
     assert.deepEqual([calm.share, calm.drifted_columns, calm.drifted_share], [0.5, 0, 0]);
@@ -105,9 +168,15 @@ describe('drift report view', () => {
   });
 
   it('for storage: histograms the report lacks are computed from its data sets, which it names', async () => {
-    const stored = await reportForStorage({ drift: true, columns: [{ column: 'age' }, { column: 'plan' }] }, { reference: 'ref.csv', current: 'cur.csv' },
-      async (source) => (source === 'ref.csv' ? reference : current));
+    const stored = await reportForStorage(
+      { drift: true, columns: [{ column: 'age' }, { column: 'plan' }] },
+      { reference: 'ref.csv', current: 'cur.csv' },
+      async (source) => (source === 'ref.csv' ? reference : current),
+    );
     assert.deepEqual(stored.sources, { reference: 'ref.csv', current: 'cur.csv' });
-    assert.deepEqual(stored.columns.map((c) => (c as { histogram?: { kind: string } }).histogram?.kind), ['numeric', 'categorical']);
+    assert.deepEqual(
+      stored.columns.map((c) => (c as { histogram?: { kind: string } }).histogram?.kind),
+      ['numeric', 'categorical'],
+    );
   });
 });

@@ -14,7 +14,11 @@ describe('timetables (Airflow data intervals)', () => {
     assert.equal(iso(info.logicalDate), '2026-06-01T00:00:00.000Z');
     assert.equal(iso(info.dataInterval.end), '2026-06-02T00:00:00.000Z');
     assert.equal(iso(info.runAfter), '2026-06-02T00:00:00.000Z');
-    const next = t.nextDagRunInfo(info.dataInterval, { earliest: d('2026-06-01T00:00:00Z'), latest: null, catchup: true }, d('2026-06-05T10:00:00Z'))!;
+    const next = t.nextDagRunInfo(
+      info.dataInterval,
+      { earliest: d('2026-06-01T00:00:00Z'), latest: null, catchup: true },
+      d('2026-06-05T10:00:00Z'),
+    )!;
     assert.equal(iso(next.logicalDate), '2026-06-02T00:00:00.000Z');
   });
 

@@ -4,8 +4,7 @@ import { countUpstream, evaluateTriggerRule, type TriggerDecision } from '../../
 import { TRIGGER_RULES, type TriggerRule } from '../../engine/models/trigger-rule.ts';
 import { oracle, STATE_COMBOS, statesOf, TABLE } from '../fixtures/trigger-rule-cases.ts';
 
-const decide = (rule: TriggerRule, upstream: string): TriggerDecision =>
-  evaluateTriggerRule(rule, countUpstream(statesOf(upstream)));
+const decide = (rule: TriggerRule, upstream: string): TriggerDecision => evaluateTriggerRule(rule, countUpstream(statesOf(upstream)));
 
 describe('trigger rules: Airflow semantics, hand-written cases', () => {
   for (const [rule, upstream, expected] of TABLE) {

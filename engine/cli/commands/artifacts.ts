@@ -14,13 +14,21 @@ import { outputOption, printObject, printRows, type OutputFormat } from '../outp
  * bare key (`inputs/churn/train.csv`) of this host's artifact store. A key may
  * hold ':' (`churn:v2/model.json`) but never '//' (no empty segment).
  */
-const addressOf = (store: ArtifactStore, uriOrKey: string): string => (/^[a-z][a-z0-9+.-]*:\/\//.test(uriOrKey) ? uriOrKey : store.uri(uriOrKey));
+const addressOf = (store: ArtifactStore, uriOrKey: string): string =>
+  /^[a-z][a-z0-9+.-]*:\/\//.test(uriOrKey) ? uriOrKey : store.uri(uriOrKey);
 
 /** A failure that is not one of ours (file system, network) as one line naming what failed. */
 const oneLine = (what: string, error: unknown): Error =>
-  error instanceof UpdraftError ? error : new InvalidInputError(`${what}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  error instanceof UpdraftError
+    ? error
+    : new InvalidInputError(`${what}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
 
-const row = (a: { uri: string; key: string; size: number; sha256: string }): Record<string, unknown> => ({ key: a.key, size: a.size, sha256: a.sha256, uri: a.uri });
+const row = (a: { uri: string; key: string; size: number; sha256: string }): Record<string, unknown> => ({
+  key: a.key,
+  size: a.size,
+  sha256: a.sha256,
+  uri: a.uri,
+});
 
 /**
  * `updraft artifacts`: what tasks hand each other (models, data sets, drift
@@ -29,14 +37,22 @@ const row = (a: { uri: string; key: string; size: number; sha256: string }): Rec
  * conf then names the URI instead of a path only one host has.
  */
 export function registerArtifactCommands(program: Command, ctx: () => CliContext): void {
-  const artifacts = program.command('artifacts').description('the artifact store: models, data sets and reports, by URI (UPDRAFT_ARTIFACTS_URL)');
+  const artifacts = program
+    .command('artifacts')
+    .description('the artifact store: models, data sets and reports, by URI (UPDRAFT_ARTIFACTS_URL)');
 
-  artifacts.command('list [prefix]').description('artifacts whose key starts with the prefix, from their records').addOption(outputOption())
+  artifacts
+    .command('list [prefix]')
+    .description('artifacts whose key starts with the prefix, from their records')
+    .addOption(outputOption())
     .action(async (prefix: string | undefined, o: { output: OutputFormat }) => {
       printRows((await (await ctx().artifacts()).list(prefix ?? '')).map(row), o.output, ['key', 'size', 'sha256', 'uri']);
     });
 
-  artifacts.command('put <file> <key>').description('stores a local file under the key (streamed, with its SHA-256) and prints its URI (json: key, size, sha256, uri)').addOption(outputOption())
+  artifacts
+    .command('put <file> <key>')
+    .description('stores a local file under the key (streamed, with its SHA-256) and prints its URI (json: key, size, sha256, uri)')
+    .addOption(outputOption())
     .action(async (file: string, key: string, o: { output: OutputFormat }) => {
       const path = resolve(file);
       if (!existsSync(path)) throw new InvalidInputError(`artifacts put: no such file: ${file}`);
@@ -51,8 +67,13 @@ export function registerArtifactCommands(program: Command, ctx: () => CliContext
       else process.stdout.write(`${info.uri}\n`);
     });
 
-  artifacts.command('get <uri>').description('writes the artifact, verified against its SHA-256, to a file (or stdout)')
-    .option('--to <path>', 'file to write, or a folder to write it into under its key\'s last segment; it appears only once every byte is verified (default: stdout)')
+  artifacts
+    .command('get <uri>')
+    .description('writes the artifact, verified against its SHA-256, to a file (or stdout)')
+    .option(
+      '--to <path>',
+      "file to write, or a folder to write it into under its key's last segment; it appears only once every byte is verified (default: stdout)",
+    )
     .action(async (uri: string, o: { to?: string }) => {
       const store = await ctx().artifacts();
       const address = addressOf(store, uri);
@@ -64,7 +85,8 @@ export function registerArtifactCommands(program: Command, ctx: () => CliContext
           throw error;
         });
         try {
-          for await (const chunk of store.stream(address)) if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
+          for await (const chunk of store.stream(address))
+            if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
         } catch (error) {
           throw oneLine(`artifacts get: cannot read ${address}`, error);
         }
@@ -73,13 +95,18 @@ export function registerArtifactCommands(program: Command, ctx: () => CliContext
       await download(store, address, o.to);
     });
 
-  artifacts.command('stat <uri>').description('size and SHA-256 as recorded (bytes not read)').addOption(outputOption())
+  artifacts
+    .command('stat <uri>')
+    .description('size and SHA-256 as recorded (bytes not read)')
+    .addOption(outputOption())
     .action(async (uri: string, o: { output: OutputFormat }) => {
       const store = await ctx().artifacts();
       printObject(row(await store.stat(addressOf(store, uri))), o.output);
     });
 
-  artifacts.command('delete <uri>').description('removes the artifact (a registered model version that points at it can no longer be deployed)')
+  artifacts
+    .command('delete <uri>')
+    .description('removes the artifact (a registered model version that points at it can no longer be deployed)')
     .action(async (uri: string) => {
       const store = await ctx().artifacts();
       const address = addressOf(store, uri);

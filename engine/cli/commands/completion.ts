@@ -56,7 +56,9 @@ complete -F _updraft updraft
 }
 
 export function registerCompletionCommand(program: Command): void {
-  program.command('completion <shell>').description('print a shell completion script (bash or zsh): eval "$(updraft completion bash)"')
+  program
+    .command('completion <shell>')
+    .description('print a shell completion script (bash or zsh): eval "$(updraft completion bash)"')
     .action((shell: string) => {
       if (shell !== 'bash' && shell !== 'zsh') throw new InvalidInputError(`completion: shell must be 'bash' or 'zsh', got '${shell}'`);
       process.stdout.write(bashScript(program, shell));

@@ -23,7 +23,9 @@ type BackfillOptions = {
  * unpaused state goes away (engine/operations/scheduler-hand-off.ts).
  */
 export function registerDagBackfillCommand(dags: Command, ctx: () => CliContext): void {
-  dags.command('backfill <dag_id>').description('create and run the runs of every interval between two dates')
+  dags
+    .command('backfill <dag_id>')
+    .description('create and run the runs of every interval between two dates')
     .requiredOption('-s, --start-date <iso>', 'first logical date')
     .requiredOption('-e, --end-date <iso>', 'last logical date (inclusive)')
     .option('--conf <json>', 'run conf for every run')
@@ -36,41 +38,61 @@ export function registerDagBackfillCommand(dags: Command, ctx: () => CliContext)
       const c = ctx();
       const start = parseDateOption(o.startDate, '--start-date');
       const end = parseDateOption(o.endDate, '--end-date');
-      if (o.wait !== undefined && !o.viaScheduler) throw new InvalidInputError(`--${o.wait ? '' : 'no-'}wait goes with --via-scheduler: runs executed here always finish before the command does`);
+      if (o.wait !== undefined && !o.viaScheduler)
+        throw new InvalidInputError(
+          `--${o.wait ? '' : 'no-'}wait goes with --via-scheduler: runs executed here always finish before the command does`,
+        );
       const conf = parseConf(o.conf);
       const dag = await c.dagRow(dagId);
       const store = await c.store();
-      const [{ createBackfillRuns, notifyScheduler }, handOff] = await Promise.all([import('../../operations/dag-commands.ts'), import('../../operations/scheduler-hand-off.ts')]);
+      const [{ createBackfillRuns, notifyScheduler }, handOff] = await Promise.all([
+        import('../../operations/dag-commands.ts'),
+        import('../../operations/scheduler-hand-off.ts'),
+      ]);
       if (o.viaScheduler) await handOff.assertSchedulerTakesRuns(store, dag);
       // Runs executed here belong to this process (a running scheduler leaves them alone); --via-scheduler hands them over.
       const executor = o.viaScheduler ? null : (await import('../../execution/local-executor.ts')).localExecutorId();
       const { runs, skipped } = await createBackfillRuns(store, dag, { start, end, conf, executor }, c.clock.now());
-      const skippedNote = (): void => void (skipped > 0 && process.stderr.write(`${skipped} interval(s) already had a run and were left alone\n`));
+      const skippedNote = (): void =>
+        void (skipped > 0 && process.stderr.write(`${skipped} interval(s) already had a run and were left alone\n`));
       const states = new Map<string, DagRunState>();
-      const rows = (): Array<Record<string, unknown>> => runs.map((r) => ({ run_id: r.runId, logical_date: r.logicalDate, state: states.get(r.runId) ?? r.state }));
+      const rows = (): Array<Record<string, unknown>> =>
+        runs.map((r) => ({ run_id: r.runId, logical_date: r.logicalDate, state: states.get(r.runId) ?? r.state }));
 
       if (o.viaScheduler) {
         await notifyScheduler({ type: 'dag-changed', dagId });
         if (!(o.wait ?? process.stderr.isTTY)) {
           if (o.output === 'json') printRows(rows(), 'json');
-          else process.stdout.write(`handed ${runs.length} run(s) of ${dagId} to the scheduler: ${runs.map((r) => r.runId).join(', ') || 'none'} ('updraft dags list-runs ${dagId}' shows them)\n`);
+          else
+            process.stdout.write(
+              `handed ${runs.length} run(s) of ${dagId} to the scheduler: ${runs.map((r) => r.runId).join(', ') || 'none'} ('updraft dags list-runs ${dagId}' shows them)\n`,
+            );
           skippedNote();
           return;
         }
       }
-      const bar = process.stderr.isTTY ? new (await import('cli-progress')).SingleBar({ format: `backfill ${dagId} [{bar}] {value}/{total} runs` }) : null;
+      const bar = process.stderr.isTTY
+        ? new (await import('cli-progress')).SingleBar({ format: `backfill ${dagId} [{bar}] {value}/{total} runs` })
+        : null;
       bar?.start(runs.length, 0);
       try {
         if (o.viaScheduler) {
           // Ctrl-C ends the wait, not the runs: they are the scheduler's already.
           const interrupted = (): void => {
             bar?.stop();
-            process.stderr.write(`updraft: stopped waiting; the ${runs.length} run(s) stay with the scheduler ('updraft dags list-runs ${dagId}' shows them)\n`);
+            process.stderr.write(
+              `updraft: stopped waiting; the ${runs.length} run(s) stay with the scheduler ('updraft dags list-runs ${dagId}' shows them)\n`,
+            );
             process.exit(130);
           };
           process.once('SIGINT', interrupted);
           try {
-            const finished = await handOff.waitForSchedulerRuns(store, dagId, runs.map((r) => r.runId), { onProgress: (n) => bar?.update(n) });
+            const finished = await handOff.waitForSchedulerRuns(
+              store,
+              dagId,
+              runs.map((r) => r.runId),
+              { onProgress: (n) => bar?.update(n) },
+            );
             for (const [runId, state] of finished) states.set(runId, state);
           } finally {
             process.off('SIGINT', interrupted);

@@ -10,7 +10,9 @@ import { outputOption, parseConf, parseDateOption, printObject, type OutputForma
 type Out = { output: OutputFormat };
 
 export function registerDagRunCommands(dags: Command, ctx: () => CliContext): void {
-  dags.command('trigger <dag_id>').description('queue a manual run for the scheduler')
+  dags
+    .command('trigger <dag_id>')
+    .description('queue a manual run for the scheduler')
     .option('--conf <json>', 'run conf (a JSON object)')
     .option('--run-id <id>', 'run id (default manual__<logical date>)')
     .option('--logical-date <iso>', 'logical date (default: now)')
@@ -19,22 +21,36 @@ export function registerDagRunCommands(dags: Command, ctx: () => CliContext): vo
       const c = ctx();
       const conf = parseConf(o.conf);
       const { isRunId, triggerDagRun } = await import('../../operations/dag-commands.ts');
-      if (o.runId !== undefined && !isRunId(o.runId)) throw new InvalidInputError(`--run-id: bad run id '${o.runId}' (letters, digits, _ . ~ : + -)`);
+      if (o.runId !== undefined && !isRunId(o.runId))
+        throw new InvalidInputError(`--run-id: bad run id '${o.runId}' (letters, digits, _ . ~ : + -)`);
       const logicalDate = o.logicalDate ? parseDateOption(o.logicalDate, '--logical-date') : undefined;
       const dag = await c.dagRow(dagId);
       const run = await triggerDagRun(await c.store(), dag, { runId: o.runId, conf, logicalDate }, c.clock.now());
       const runId = run.runId;
       if (o.output === 'json') printObject(runRow(run), 'json');
-      else process.stdout.write(`Created run ${runId} of DAG ${dagId} (state ${run.state}${dag.isPaused ? '; the DAG is paused: unpause it to run' : ''})\n`);
+      else
+        process.stdout.write(
+          `Created run ${runId} of DAG ${dagId} (state ${run.state}${dag.isPaused ? '; the DAG is paused: unpause it to run' : ''})\n`,
+        );
       // The run exists either way; only its start waits for the scheduler's next pass (a few seconds).
       if (run.schedulerNoticeFailed !== null) {
-        process.stderr.write(`updraft: the scheduler could not be told at once (${run.schedulerNoticeFailed}); run ${runId} was created and a running scheduler finds it on its next pass\n`);
+        process.stderr.write(
+          `updraft: the scheduler could not be told at once (${run.schedulerNoticeFailed}); run ${runId} was created and a running scheduler finds it on its next pass\n`,
+        );
       }
     });
 
-  const pauseHelp = { pause: 'pause a DAG: it gets no new runs and starts none', unpause: 'unpause a DAG: due runs are created and started again' };
-  for (const [verb, paused] of [['pause', true], ['unpause', false]] as const) {
-    dags.command(`${verb} <dag_id>`).description(pauseHelp[verb])
+  const pauseHelp = {
+    pause: 'pause a DAG: it gets no new runs and starts none',
+    unpause: 'unpause a DAG: due runs are created and started again',
+  };
+  for (const [verb, paused] of [
+    ['pause', true],
+    ['unpause', false],
+  ] as const) {
+    dags
+      .command(`${verb} <dag_id>`)
+      .description(pauseHelp[verb])
       .action(async (dagId: string) => {
         const c = ctx();
         await c.dagRow(dagId);
@@ -44,7 +60,10 @@ export function registerDagRunCommands(dags: Command, ctx: () => CliContext): vo
       });
   }
 
-  dags.command('next-execution <dag_id>').description('the next run the schedule will create').addOption(outputOption())
+  dags
+    .command('next-execution <dag_id>')
+    .description('the next run the schedule will create')
+    .addOption(outputOption())
     .action(async (dagId: string, o: Out) => {
       const c = ctx();
       const dag = await c.storedDag(dagId);

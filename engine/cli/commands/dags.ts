@@ -29,7 +29,9 @@ export function registerDagCommands(program: Command, ctx: () => CliContext): vo
   const dags = program.command('dags').description('inspect and run DAGs');
   registerDagRunCommands(dags, ctx);
 
-  dags.command('list').description('list the DAGs of the DAG folder, as last parsed into the store')
+  dags
+    .command('list')
+    .description('list the DAGs of the DAG folder, as last parsed into the store')
     .addOption(outputOption())
     .action(async (o: Out) => {
       const c = ctx();
@@ -46,10 +48,15 @@ export function registerDagCommands(program: Command, ctx: () => CliContext): vo
         ...folder,
       }));
       printRows(rows, o.output, DAG_LIST_COLUMNS);
-      if (o.output === 'table') process.stderr.write(`${parse ? parseStatusLine(c.folderName, parse, c.clock.now()) : `DAG folder ${c.folderName} does not exist here and was never parsed into this store`}\n`);
+      if (o.output === 'table')
+        process.stderr.write(
+          `${parse ? parseStatusLine(c.folderName, parse, c.clock.now()) : `DAG folder ${c.folderName} does not exist here and was never parsed into this store`}\n`,
+        );
     });
 
-  dags.command('reserialize').description('parse the DAG folder now and write its DAGs and import errors to the store')
+  dags
+    .command('reserialize')
+    .description('parse the DAG folder now and write its DAGs and import errors to the store')
     .addOption(outputOption())
     .action(async (o: Out) => {
       const c = ctx();
@@ -59,45 +66,65 @@ export function registerDagCommands(program: Command, ctx: () => CliContext): vo
       else process.stdout.write(`${parseStatusLine(c.folderName, parse, c.clock.now())}\n`);
     });
 
-  dags.command('report').description('parse the DAG folder now and show each file\'s import time, slowest first (Airflow\'s DagBag report)')
+  dags
+    .command('report')
+    .description("parse the DAG folder now and show each file's import time, slowest first (Airflow's DagBag report)")
     .addOption(outputOption())
     .action(async (o: Out) => {
       const c = ctx();
       const parse = await c.reserialize();
-      const rows = [...parse.fileStats].sort((a, b) => b.durationMs - a.durationMs).map((stat) => ({
-        file: relativeFileloc(parse.folder, stat.file) ?? stat.file,
-        duration_s: Number((stat.durationMs / 1000).toFixed(3)),
-        dag_num: stat.dagIds.length,
-        task_num: stat.dagIds.reduce((sum, id) => sum + (parse.dags.get(id)?.spec.tasks.length ?? 0), 0),
-        dags: stat.dagIds.join(', '),
-        error: stat.error,
-      }));
+      const rows = [...parse.fileStats]
+        .sort((a, b) => b.durationMs - a.durationMs)
+        .map((stat) => ({
+          file: relativeFileloc(parse.folder, stat.file) ?? stat.file,
+          duration_s: Number((stat.durationMs / 1000).toFixed(3)),
+          dag_num: stat.dagIds.length,
+          task_num: stat.dagIds.reduce((sum, id) => sum + (parse.dags.get(id)?.spec.tasks.length ?? 0), 0),
+          dags: stat.dagIds.join(', '),
+          error: stat.error,
+        }));
       printRows(rows, o.output, ['file', 'duration_s', 'dag_num', 'task_num', 'dags']);
       if (o.output === 'table') {
         const failed = rows.filter((r) => r.error !== null).length;
-        process.stderr.write(`${rows.length} file(s) parsed in ${(parse.durationMs / 1000).toFixed(1)} s${failed ? `; ${failed} failed to import: see 'updraft dags list-import-errors'` : ''}\n`);
+        process.stderr.write(
+          `${rows.length} file(s) parsed in ${(parse.durationMs / 1000).toFixed(1)} s${failed ? `; ${failed} failed to import: see 'updraft dags list-import-errors'` : ''}\n`,
+        );
       }
     });
 
-  dags.command('show <dag_id>').description('tasks, edges and a drawing of the graph').addOption(outputOption())
+  dags
+    .command('show <dag_id>')
+    .description('tasks, edges and a drawing of the graph')
+    .addOption(outputOption())
     .action(async (dagId: string, o: Out) => {
       const { spec, fileloc } = await ctx().storedDag(dagId);
       if (o.output === 'json') {
         printObject({ ...spec, fileloc, edges: spec.tasks.flatMap((t) => t.downstream.map((d) => [t.taskId, d])) }, 'json');
         return;
       }
-      process.stdout.write(`DAG ${spec.dagId}  schedule=${spec.schedule ?? 'None'}  owners=${spec.owners.join(',')}\n${spec.description ? `${spec.description}\n` : ''}\n${drawDag(spec)}\n`);
+      process.stdout.write(
+        `DAG ${spec.dagId}  schedule=${spec.schedule ?? 'None'}  owners=${spec.owners.join(',')}\n${spec.description ? `${spec.description}\n` : ''}\n${drawDag(spec)}\n`,
+      );
     });
 
-  dags.command('list-import-errors').description('DAG files that failed to load at the last parse').addOption(outputOption())
+  dags
+    .command('list-import-errors')
+    .description('DAG files that failed to load at the last parse')
+    .addOption(outputOption())
     .action(async (o: Out) => {
       const c = ctx();
       await c.ensureParsed();
       const errors = await (await c.store()).importErrors.list();
-      printRows(errors.map((e) => ({ filepath: e.filename, error: e.message })), o.output, ['filepath', 'error']);
+      printRows(
+        errors.map((e) => ({ filepath: e.filename, error: e.message })),
+        o.output,
+        ['filepath', 'error'],
+      );
     });
 
-  dags.command('list-runs <dag_id>').description('runs of a DAG, newest first')
+  dags
+    .command('list-runs <dag_id>')
+    .description('runs of a DAG, newest first')
     .option('--state <state>', 'only runs in this state (queued, running, success, failed)')
     .option('--limit <n>', 'at most this many runs')
     .addOption(outputOption())
@@ -110,7 +137,10 @@ export function registerDagCommands(program: Command, ctx: () => CliContext): vo
       printRows(runs.map(runRow), o.output, ['dag_id', 'run_id', 'state', 'run_type', 'logical_date', 'start_date', 'end_date']);
     });
 
-  dags.command('state <dag_id> <run_id>').description("a run's state").addOption(outputOption())
+  dags
+    .command('state <dag_id> <run_id>')
+    .description("a run's state")
+    .addOption(outputOption())
     .action(async (dagId: string, runId: string, o: Out) => {
       const run = await ctx().run(dagId, runId);
       if (o.output === 'json') printObject(runRow(run), 'json');

@@ -10,7 +10,11 @@ import { projectFiles } from './project-template.ts';
 const ENGINE_ROOT = fileURLToPath(new URL('../../../', import.meta.url)).replace(/[\\/]$/, '');
 
 /** An npm package name from a folder name: lower case, letters, digits, `-._`. */
-const packageName = (folder: string): string => basename(folder).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+/, '') || 'updraft-dags';
+const packageName = (folder: string): string =>
+  basename(folder)
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[._-]+/, '') || 'updraft-dags';
 
 /**
  * Writes a new project into `dir`: every file or none. Throws AlreadyExistsError
@@ -19,7 +23,8 @@ const packageName = (folder: string): string => basename(folder).toLowerCase().r
 export function initProject(dir: string, now: Date = new Date()): string[] {
   const files = projectFiles({ name: packageName(dir), engineRoot: ENGINE_ROOT, startDate: now.toISOString().slice(0, 10) });
   const taken = Object.keys(files).find((path) => existsSync(join(dir, path)));
-  if (taken) throw new AlreadyExistsError(`${join(dir, taken)} already exists; updraft init never overwrites a file (choose an empty folder)`);
+  if (taken)
+    throw new AlreadyExistsError(`${join(dir, taken)} already exists; updraft init never overwrites a file (choose an empty folder)`);
   const made: string[] = [];
   const madeDirs: string[] = [];
   const mkdir = (path: string): void => {
@@ -47,7 +52,9 @@ export function initProject(dir: string, now: Date = new Date()): string[] {
 
 /** `updraft init [dir]`: a DAG project to start from. */
 export function registerInitCommand(program: Command): void {
-  program.command('init [dir]').description('create a DAG project: dags/ with an example, package.json, tsconfig.json, updraft.config.json, .updraft/')
+  program
+    .command('init [dir]')
+    .description('create a DAG project: dags/ with an example, package.json, tsconfig.json, updraft.config.json, .updraft/')
     .action((dirArgument: string | undefined) => {
       const dir = resolve(dirArgument ?? '.');
       const made = initProject(dir);
@@ -55,10 +62,10 @@ export function registerInitCommand(program: Command): void {
       const cd = shown ? `  cd ${shown.includes(' ') ? JSON.stringify(shown) : shown}\n` : '';
       process.stdout.write(
         `Created an Updraft project in ${dir}: ${made.join(', ')}\n\nNext steps:\n${cd}` +
-        "  npm install                      # links this engine into node_modules so editors resolve 'updraft'\n" +
-        '  updraft dags list                # finds dags/ from anywhere in the project\n' +
-        '  updraft dags test example_dag    # runs the example once, here and now\n' +
-        '  updraft standalone               # scheduler, worker and web UI; then: updraft dags unpause example_dag\n',
+          "  npm install                      # links this engine into node_modules so editors resolve 'updraft'\n" +
+          '  updraft dags list                # finds dags/ from anywhere in the project\n' +
+          '  updraft dags test example_dag    # runs the example once, here and now\n' +
+          '  updraft standalone               # scheduler, worker and web UI; then: updraft dags unpause example_dag\n',
       );
     });
 }

@@ -30,7 +30,9 @@ const describe = (changes: readonly StateChange[]): string =>
 
 /** `tasks set-state`: Airflow's "mark success / mark failed" on a task instance. */
 export function registerTaskSetStateCommand(tasks: Command, ctx: () => CliContext): void {
-  tasks.command('set-state <dag_id> <run_id> <task_id> <state>').description("set a task instance's state from outside: success or failed (a running try is terminated)")
+  tasks
+    .command('set-state <dag_id> <run_id> <task_id> <state>')
+    .description("set a task instance's state from outside: success or failed (a running try is terminated)")
     .option('-u, --upstream', 'also every task upstream of it')
     .option('-d, --downstream', 'also every task downstream of it')
     .option('--future', 'also in the later runs of the DAG')
@@ -38,40 +40,60 @@ export function registerTaskSetStateCommand(tasks: Command, ctx: () => CliContex
     .option('--dry-run', 'list the task instances that would change, change nothing')
     .option('-y, --yes', 'do not ask for confirmation')
     .addOption(outputOption())
-    .action(async (dagId: string, runId: string, taskId: string, stateArg: string, o: Out & Confirm & { upstream?: boolean; downstream?: boolean; future?: boolean; past?: boolean }) => {
-      const c = ctx();
-      const [{ parseMarkableTaskState, stateChangeRow }, { setTaskInstanceState }] = await Promise.all([import('../../operations/mark-tries.ts'), import('../../operations/set-task-instance-state.ts')]);
-      const state = parseMarkableTaskState(stateArg, `tasks set-state ${dagId} ${runId} ${taskId}`);
-      const run = await c.run(dagId, runId);
-      const dag = await c.dagRow(dagId);
-      const store = await c.store();
-      const request = { taskId, state, upstream: o.upstream, downstream: o.downstream, future: o.future, past: o.past };
-      let changes = await setTaskInstanceState(store, dag, run, { ...request, dryRun: true }, c.clock.now());
-      if (!o.dryRun && changes.length > 0) {
-        if (!(await confirmed(`Set ${changes.length} task instance(s) to ${state}?\n${describe(changes)}\n`, o))) {
-          process.stderr.write('Cancelled, nothing was changed\n');
-          return;
+    .action(
+      async (
+        dagId: string,
+        runId: string,
+        taskId: string,
+        stateArg: string,
+        o: Out & Confirm & { upstream?: boolean; downstream?: boolean; future?: boolean; past?: boolean },
+      ) => {
+        const c = ctx();
+        const [{ parseMarkableTaskState, stateChangeRow }, { setTaskInstanceState }] = await Promise.all([
+          import('../../operations/mark-tries.ts'),
+          import('../../operations/set-task-instance-state.ts'),
+        ]);
+        const state = parseMarkableTaskState(stateArg, `tasks set-state ${dagId} ${runId} ${taskId}`);
+        const run = await c.run(dagId, runId);
+        const dag = await c.dagRow(dagId);
+        const store = await c.store();
+        const request = { taskId, state, upstream: o.upstream, downstream: o.downstream, future: o.future, past: o.past };
+        let changes = await setTaskInstanceState(store, dag, run, { ...request, dryRun: true }, c.clock.now());
+        if (!o.dryRun && changes.length > 0) {
+          if (!(await confirmed(`Set ${changes.length} task instance(s) to ${state}?\n${describe(changes)}\n`, o))) {
+            process.stderr.write('Cancelled, nothing was changed\n');
+            return;
+          }
+          changes = await setTaskInstanceState(store, dag, run, request, c.clock.now());
         }
-        changes = await setTaskInstanceState(store, dag, run, request, c.clock.now());
-      }
-      if (o.output === 'json') printRows(changes.map(stateChangeRow), 'json');
-      else if (changes.length === 0) process.stdout.write(`Nothing to change: already ${state}\n`);
-      else {
-        printRows(changes.map(stateChangeRow), 'table', CHANGE_COLUMNS);
-        process.stdout.write(o.dryRun ? `Dry run: ${changes.length} task instance(s) would be set to ${state}\n` : `Set ${changes.length} task instance(s) to ${state}\n`);
-      }
-    });
+        if (o.output === 'json') printRows(changes.map(stateChangeRow), 'json');
+        else if (changes.length === 0) process.stdout.write(`Nothing to change: already ${state}\n`);
+        else {
+          printRows(changes.map(stateChangeRow), 'table', CHANGE_COLUMNS);
+          process.stdout.write(
+            o.dryRun
+              ? `Dry run: ${changes.length} task instance(s) would be set to ${state}\n`
+              : `Set ${changes.length} task instance(s) to ${state}\n`,
+          );
+        }
+      },
+    );
 }
 
 /** `dags set-state` and `dags delete-run`: a run marked success / failed / queued, or deleted. */
 export function registerRunStateCommands(dags: Command, ctx: () => CliContext): void {
-  dags.command('set-state <dag_id> <run_id> <state>').description("set a run's state from outside: success, failed or queued (running tries are terminated)")
+  dags
+    .command('set-state <dag_id> <run_id> <state>')
+    .description("set a run's state from outside: success, failed or queued (running tries are terminated)")
     .option('--dry-run', 'list the task instances that would change, change nothing')
     .option('-y, --yes', 'do not ask for confirmation')
     .addOption(outputOption())
     .action(async (dagId: string, runId: string, stateArg: string, o: Out & Confirm) => {
       const c = ctx();
-      const [{ parseSettableRunState, stateChangeRow }, { setDagRunState }] = await Promise.all([import('../../operations/mark-tries.ts'), import('../../operations/set-dag-run-state.ts')]);
+      const [{ parseSettableRunState, stateChangeRow }, { setDagRunState }] = await Promise.all([
+        import('../../operations/mark-tries.ts'),
+        import('../../operations/set-dag-run-state.ts'),
+      ]);
       const state = parseSettableRunState(stateArg, `dags set-state ${dagId} ${runId}`);
       const run = await c.run(dagId, runId);
       const dag = await c.dagRow(dagId);
@@ -91,12 +113,16 @@ export function registerRunStateCommands(dags: Command, ctx: () => CliContext): 
         return;
       }
       if (rows.length > 0) printRows(rows, 'table', CHANGE_COLUMNS);
-      process.stdout.write(o.dryRun
-        ? `Dry run: run ${runId} of DAG ${dagId} would be set to ${state} (now ${run.state}), ${rows.length} task instance(s) with it\n`
-        : `Run ${runId} of DAG ${dagId}: ${result.run.state}; ${rows.length} task instance(s) set\n`);
+      process.stdout.write(
+        o.dryRun
+          ? `Dry run: run ${runId} of DAG ${dagId} would be set to ${state} (now ${run.state}), ${rows.length} task instance(s) with it\n`
+          : `Run ${runId} of DAG ${dagId}: ${result.run.state}; ${rows.length} task instance(s) set\n`,
+      );
     });
 
-  dags.command('delete-run <dag_id> <run_id>').description('delete a run with its task instances, logs and XComs (a running try is terminated)')
+  dags
+    .command('delete-run <dag_id> <run_id>')
+    .description('delete a run with its task instances, logs and XComs (a running try is terminated)')
     .option('-y, --yes', 'do not ask for confirmation')
     .addOption(outputOption())
     .action(async (dagId: string, runId: string, o: Out & Confirm) => {

@@ -10,7 +10,8 @@ import { parsePositiveInt } from '../output.ts';
 // Long-running processes: the scheduler (BullMQ), the worker, the webserver
 // (fastify) and the logger load inside their actions, so that registering
 // these commands costs a read command nothing (see main.ts).
-const logger = async (name: string): Promise<ReturnType<typeof createLogger>> => (await import('../../logging/logger.ts')).createLogger(name);
+const logger = async (name: string): Promise<ReturnType<typeof createLogger>> =>
+  (await import('../../logging/logger.ts')).createLogger(name);
 
 /** The process's logger, which also gets the records of Redis and PostgreSQL going away and coming back. */
 async function processLogger(name: string): Promise<ReturnType<typeof createLogger>> {
@@ -48,7 +49,9 @@ async function stopWithin(stop: () => Promise<void>, budgetMs: () => number, log
 }
 
 export function registerProcessCommands(program: Command, ctx: () => CliContext): void {
-  program.command('scheduler').description('run the scheduler (one per installation)')
+  program
+    .command('scheduler')
+    .description('run the scheduler (one per installation)')
     .option('--redis-prefix <prefix>', 'BullMQ key prefix (env UPDRAFT_REDIS_PREFIX)')
     .action(async (o: { redisPrefix?: string }) => {
       const c = ctx();
@@ -58,16 +61,25 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       const scheduler = new Scheduler(await c.store(), { dagsFolder: c.folder, prefix: o.redisPrefix, clock: c.clock }, log);
       await scheduler.start();
       await untilSignal();
-      await stopWithin(() => scheduler.stop(), () => UNREACHABLE_EXIT_MS, log);
+      await stopWithin(
+        () => scheduler.stop(),
+        () => UNREACHABLE_EXIT_MS,
+        log,
+      );
     });
 
-  program.command('worker').description('run a worker (start as many as you like)')
+  program
+    .command('worker')
+    .description('run a worker (start as many as you like)')
     .option('-c, --concurrency <n>', 'tasks run at once', '4')
     .option('-q, --queues <names>', 'comma-separated queues to consume', 'default')
     .option('--redis-prefix <prefix>', 'BullMQ key prefix (env UPDRAFT_REDIS_PREFIX)')
     .action(async (o: { concurrency: string; queues: string; redisPrefix?: string }) => {
       const concurrency = parsePositiveInt(o.concurrency, '--concurrency');
-      const queues = o.queues.split(',').map((q) => q.trim()).filter(Boolean);
+      const queues = o.queues
+        .split(',')
+        .map((q) => q.trim())
+        .filter(Boolean);
       const { QUEUE_NAME } = await import('../../models/dag-validation.ts');
       const bad = queues.find((q) => !QUEUE_NAME.test(q));
       if (bad !== undefined || queues.length === 0) throw new InvalidInputError(`--queues: bad queue name '${bad ?? ''}'`);
@@ -83,11 +95,17 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       // Running tasks get their grace period only while Redis and the store answer: without them their outcomes cannot be recorded or handed on.
       let storeAnswers = true;
       const probe = setInterval(() => void store.answers().then((ok) => (storeAnswers = ok)), 1000);
-      await stopWithin(() => worker.stop(), () => (worker.redisReady() && storeAnswers ? worker.shutdownGraceMs + UNREACHABLE_EXIT_MS : UNREACHABLE_EXIT_MS), log);
+      await stopWithin(
+        () => worker.stop(),
+        () => (worker.redisReady() && storeAnswers ? worker.shutdownGraceMs + UNREACHABLE_EXIT_MS : UNREACHABLE_EXIT_MS),
+        log,
+      );
       clearInterval(probe);
     });
 
-  program.command('webserver').description('the web UI and REST API on http://127.0.0.1:8080')
+  program
+    .command('webserver')
+    .description('the web UI and REST API on http://127.0.0.1:8080')
     .option('-p, --port <n>', 'port', '8080')
     .option('-H, --host <host>', 'interface to bind (anything but loopback needs UPDRAFT_API_TOKEN)', '127.0.0.1')
     .action(async (o: { port: string; host: string }) => {
@@ -107,7 +125,9 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       await app.close();
     });
 
-  program.command('standalone').description('scheduler + N workers in one command (starts a private Redis if needed)')
+  program
+    .command('standalone')
+    .description('scheduler + N workers in one command (starts a private Redis if needed)')
     .option('-w, --workers <n>', 'worker processes', '2')
     .option('-c, --concurrency <n>', 'tasks per worker', '4')
     .option('-p, --port <n>', 'webserver port', '8080')
@@ -130,7 +150,10 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
       for (let i = 0; i < workers; i++) start(['worker', '--concurrency', o.concurrency]);
       start(['webserver', '--port', o.port]);
       const { redact } = await import('../../logging/redact.ts');
-      log.info({ workers, redis: redact(redis.url), ui: `http://127.0.0.1:${o.port}` }, 'standalone: scheduler, workers and webserver started; Ctrl-C stops them');
+      log.info(
+        { workers, redis: redact(redis.url), ui: `http://127.0.0.1:${o.port}` },
+        'standalone: scheduler, workers and webserver started; Ctrl-C stops them',
+      );
       await untilSignal();
       for (const child of children) child.kill('SIGTERM');
       await Promise.all(children.map(exitOf));
@@ -140,13 +163,17 @@ export function registerProcessCommands(program: Command, ctx: () => CliContext)
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidInputError(`--port must be a port number (0-65535), got '${value}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidInputError(`--port must be a port number (0-65535), got '${value}'`);
   return port;
 }
 
 /** Throws a one-line RedisConnectionError unless Redis answers at REDIS_URL and takes its password. */
 async function requireRedis(): Promise<void> {
-  const [{ probeRedis }, { RedisConnectionError }] = await Promise.all([import('../../queue/redis-connection.ts'), import('../../queue/errors.ts')]);
+  const [{ probeRedis }, { RedisConnectionError }] = await Promise.all([
+    import('../../queue/redis-connection.ts'),
+    import('../../queue/errors.ts'),
+  ]);
   const probe = await probeRedis();
   if (probe.ok) return;
   if (probe.refusedPassword) throw new RedisConnectionError(probe.message);
@@ -159,7 +186,10 @@ const exitOf = (child: ChildProcess): Promise<void> =>
 /** Redis at REDIS_URL, or a private redis-server under $UPDRAFT_HOME when none answers. */
 async function ensureRedis(log: ReturnType<typeof createLogger>): Promise<{ url: string; stop(): Promise<void> }> {
   const [{ probeRedis, redisAnswers, redisUrl }, { updraftHome }, { RedisConnectionError }] = await Promise.all([
-    import('../../queue/redis-connection.ts'), import('../../store/database.ts'), import('../../queue/errors.ts')]);
+    import('../../queue/redis-connection.ts'),
+    import('../../store/database.ts'),
+    import('../../queue/errors.ts'),
+  ]);
   const probe = await probeRedis();
   if (probe.ok) return { url: redisUrl(), stop: async () => {} };
   // A Redis that answers but refuses the password is the one meant: never start another beside it.
@@ -167,12 +197,18 @@ async function ensureRedis(log: ReturnType<typeof createLogger>): Promise<{ url:
   const which = spawn('sh', ['-c', 'command -v redis-server']);
   const found = await new Promise<boolean>((r) => which.on('exit', (code) => r(code === 0)));
   if (!found) {
-    throw new RedisConnectionError(`${probe.message} and redis-server is not installed: install it (apt-get install -y redis-server) or set REDIS_URL`);
+    throw new RedisConnectionError(
+      `${probe.message} and redis-server is not installed: install it (apt-get install -y redis-server) or set REDIS_URL`,
+    );
   }
   const dir = join(updraftHome(), 'redis');
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
   const port = 6390 + Math.floor(Math.random() * 500);
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '60 1', '--appendonly', 'no'], { stdio: 'ignore' });
+  const server = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '60 1', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   process.on('exit', () => server.kill());
   const url = `redis://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {

@@ -48,34 +48,43 @@ export default example;
 `;
 
 /** The `file:` dependency makes `npm install` link this engine, so editors resolve \`'updraft'\`; the engine itself needs no install here. */
-const packageJson = ({ name, engineRoot }: TemplateOptions): string => `${JSON.stringify({
-  name,
-  version: '0.1.0',
-  private: true,
-  type: 'module',
-  description: 'Updraft DAGs',
-  dependencies: { updraft: `file:${engineRoot}` },
-}, null, 2)}\n`;
+const packageJson = ({ name, engineRoot }: TemplateOptions): string =>
+  `${JSON.stringify(
+    {
+      name,
+      version: '0.1.0',
+      private: true,
+      type: 'module',
+      description: 'Updraft DAGs',
+      dependencies: { updraft: `file:${engineRoot}` },
+    },
+    null,
+    2,
+  )}\n`;
 
 /**
  * For editors and `tsc`: the engine's own settings (it ships TypeScript
  * sources). Node's types come with the linked engine, so the project needs no
  * dev dependencies of its own.
  */
-const tsconfig = `${JSON.stringify({
-  compilerOptions: {
-    target: 'ES2022',
-    module: 'NodeNext',
-    moduleResolution: 'NodeNext',
-    strict: true,
-    allowImportingTsExtensions: true,
-    noEmit: true,
-    skipLibCheck: true,
-    types: ['node'],
-    typeRoots: ['./node_modules/@types', './node_modules/updraft/node_modules/@types'],
+const tsconfig = `${JSON.stringify(
+  {
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      allowImportingTsExtensions: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: ['node'],
+      typeRoots: ['./node_modules/@types', './node_modules/updraft/node_modules/@types'],
+    },
+    include: ['dags'],
   },
-  include: ['dags'],
-}, null, 2)}\n`;
+  null,
+  2,
+)}\n`;
 
 /** Marks the project root for `updraft` run anywhere below it (and is committed, unlike `.updraft/`). */
 const config = `${JSON.stringify({ home: '.updraft', dagsFolder: 'dags', plugins: ['updraft/ml'] }, null, 2)}\n`;

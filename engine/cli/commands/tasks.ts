@@ -16,18 +16,28 @@ export function registerTaskCommands(program: Command, ctx: () => CliContext): v
   const tasks = program.command('tasks').description('inspect and run task instances');
   registerClearCommand(tasks, ctx);
 
-  tasks.command('list <dag_id>').description("a DAG's tasks in topological order")
+  tasks
+    .command('list <dag_id>')
+    .description("a DAG's tasks in topological order")
     .addOption(outputOption())
     .action(async (dagId: string, o: Out) => {
       const { spec } = await ctx().storedDag(dagId);
       const rows = spec.tasks.map((t) => ({
-        task_id: t.taskId, operator: t.operator, trigger_rule: t.triggerRule, queue: t.queue, retries: t.retries,
-        isolation: t.isolation ?? 'none', upstream_task_ids: t.upstream, downstream_task_ids: t.downstream,
+        task_id: t.taskId,
+        operator: t.operator,
+        trigger_rule: t.triggerRule,
+        queue: t.queue,
+        retries: t.retries,
+        isolation: t.isolation ?? 'none',
+        upstream_task_ids: t.upstream,
+        downstream_task_ids: t.downstream,
       }));
       printRows(rows, o.output, ['task_id', 'operator', 'trigger_rule', 'queue', 'retries', 'isolation']);
     });
 
-  tasks.command('state <dag_id> <task_id> <run_id>').description("the state of a task's latest try in a run")
+  tasks
+    .command('state <dag_id> <task_id> <run_id>')
+    .description("the state of a task's latest try in a run")
     .addOption(outputOption())
     .action(async (dagId: string, taskId: string, runId: string, o: Out) => {
       const c = ctx();
@@ -38,7 +48,9 @@ export function registerTaskCommands(program: Command, ctx: () => CliContext): v
       else process.stdout.write(`${latest.state}\n`);
     });
 
-  tasks.command('states-for-dag-run <dag_id> <run_id>').description('every try of every task of a run')
+  tasks
+    .command('states-for-dag-run <dag_id> <run_id>')
+    .description('every try of every task of a run')
     .addOption(outputOption())
     .action(async (dagId: string, runId: string, o: Out) => {
       const c = ctx();
@@ -49,7 +61,9 @@ export function registerTaskCommands(program: Command, ctx: () => CliContext): v
       printRows(tries.map(taskInstanceRow), o.output, TI_COLUMNS);
     });
 
-  tasks.command('logs <dag_id> <run_id> <task_id>').description("a task try's log")
+  tasks
+    .command('logs <dag_id> <run_id> <task_id>')
+    .description("a task try's log")
     .option('--try <n>', 'try number (default: the latest)')
     .addOption(outputOption())
     .action(async (dagId: string, runId: string, taskId: string, o: Out & { try?: string }) => {
@@ -63,13 +77,18 @@ export function registerTaskCommands(program: Command, ctx: () => CliContext): v
       await printLog(store, { dagId, runId, taskId, tryNumber }, o.output);
     });
 
-  tasks.command('test <dag_id> <task_id>').description('run one task alone, recording nothing')
+  tasks
+    .command('test <dag_id> <task_id>')
+    .description('run one task alone, recording nothing')
     .option('--conf <json>', 'run conf (a JSON object)')
     .option('--logical-date <iso>', 'logical date (default: now)')
     .action(async (dagId: string, taskId: string, o: { conf?: string; logicalDate?: string }) => {
       const c = ctx();
       const conf = parseConf(o.conf);
-      const [{ runTaskTry }, { defaultRunId }] = await Promise.all([import('../../execution/task-runner.ts'), import('../../store/dag-run-repository.ts')]);
+      const [{ runTaskTry }, { defaultRunId }] = await Promise.all([
+        import('../../execution/task-runner.ts'),
+        import('../../store/dag-run-repository.ts'),
+      ]);
       const dag = await c.dag(dagId);
       const spec = dag.toSpec().tasks.find((t) => t.taskId === taskId);
       if (!spec) throw new NotFoundError(`DAG '${dagId}' has no task '${taskId}'`);
@@ -77,16 +96,52 @@ export function registerTaskCommands(program: Command, ctx: () => CliContext): v
       const interval = dag.timetable.manualDataInterval(logicalDate);
       const now = c.clock.now().toISOString();
       const run = {
-        dagId, runId: defaultRunId(DagRunType.MANUAL, logicalDate), runType: DagRunType.MANUAL, logicalDate: logicalDate.toISOString(),
-        dataIntervalStart: interval.start.toISOString(), dataIntervalEnd: interval.end.toISOString(), conf,
-        state: DagRunState.RUNNING, queuedAt: now, startDate: now, endDate: null, executor: null,
+        dagId,
+        runId: defaultRunId(DagRunType.MANUAL, logicalDate),
+        runType: DagRunType.MANUAL,
+        logicalDate: logicalDate.toISOString(),
+        dataIntervalStart: interval.start.toISOString(),
+        dataIntervalEnd: interval.end.toISOString(),
+        conf,
+        state: DagRunState.RUNNING,
+        queuedAt: now,
+        startDate: now,
+        endDate: null,
+        executor: null,
       };
       const ti = {
-        dagId, runId: run.runId, taskId, tryNumber: 1, state: TaskInstanceState.RUNNING, operator: spec.operator, queue: spec.queue,
-        maxTries: 1, queuedAt: null, startDate: now, endDate: null, durationMs: null, hostname: null, workerId: null, error: null, updatedAt: now,
-        retryPolicy: { retryDelayMs: spec.retryDelayMs, retryExponentialBackoff: spec.retryExponentialBackoff, maxRetryDelayMs: spec.maxRetryDelayMs }, queuedBy: null,
+        dagId,
+        runId: run.runId,
+        taskId,
+        tryNumber: 1,
+        state: TaskInstanceState.RUNNING,
+        operator: spec.operator,
+        queue: spec.queue,
+        maxTries: 1,
+        queuedAt: null,
+        startDate: now,
+        endDate: null,
+        durationMs: null,
+        hostname: null,
+        workerId: null,
+        error: null,
+        updatedAt: now,
+        retryPolicy: {
+          retryDelayMs: spec.retryDelayMs,
+          retryExponentialBackoff: spec.retryExponentialBackoff,
+          maxRetryDelayMs: spec.maxRetryDelayMs,
+        },
+        queuedBy: null,
       };
-      const outcome = await runTaskTry({ store: await c.store(), dag, run, ti, clock: c.clock, dryRun: true, echo: (l) => process.stdout.write(`${l}\n`) });
+      const outcome = await runTaskTry({
+        store: await c.store(),
+        dag,
+        run,
+        ti,
+        clock: c.clock,
+        dryRun: true,
+        echo: (l) => process.stdout.write(`${l}\n`),
+      });
       const error = 'error' in outcome ? outcome.error : null;
       process.stdout.write(`Task ${taskId}: ${outcome.state}${error ? ` (${error})` : ''}\n`);
       if (outcome.state !== TaskInstanceState.SUCCESS && outcome.state !== TaskInstanceState.SKIPPED) process.exitCode = 1;
@@ -109,7 +164,11 @@ async function printLog(store: Store, key: TaskInstanceKey, output: OutputFormat
   const pages = streamLog(store.db, key, LOG_START, 256 * 1024);
   if (output === 'json') {
     // printObject's layout, with the log string written as it is read.
-    const whole = JSON.stringify({ dag_id: key.dagId, run_id: key.runId, task_id: key.taskId, try_number: key.tryNumber, log: '' }, null, 2);
+    const whole = JSON.stringify(
+      { dag_id: key.dagId, run_id: key.runId, task_id: key.taskId, try_number: key.tryNumber, log: '' },
+      null,
+      2,
+    );
     const cut = whole.lastIndexOf('""') + 1;
     await write(whole.slice(0, cut));
     for await (const page of pages) await write(JSON.stringify(page).slice(1, -1));
@@ -125,7 +184,9 @@ async function printLog(store: Store, key: TaskInstanceKey, output: OutputFormat
 }
 
 export function registerClearCommand(tasks: Command, ctx: () => CliContext): void {
-  tasks.command('clear <dag_id> <run_id>').description('run finished tasks of a run again, each as a new try')
+  tasks
+    .command('clear <dag_id> <run_id>')
+    .description('run finished tasks of a run again, each as a new try')
     .option('-t, --task-regex <regex>', 'only tasks whose id matches')
     .option('-f, --only-failed', 'only failed and upstream_failed tasks')
     .option('-d, --downstream', 'also clear the tasks downstream of the matched ones')
@@ -141,10 +202,23 @@ export function registerClearCommand(tasks: Command, ctx: () => CliContext): voi
       const run = await c.run(dagId, runId);
       const dag = await c.dagRow(dagId);
       const { clearTaskInstances } = await import('../../operations/clear-task-instances.ts');
-      const cleared = await clearTaskInstances(await c.store(), dag, run, {
-        match: pattern ? (id) => pattern.test(id) : undefined, onlyFailed: o.onlyFailed, downstream: o.downstream,
-      }, c.clock.now());
+      const cleared = await clearTaskInstances(
+        await c.store(),
+        dag,
+        run,
+        {
+          match: pattern ? (id) => pattern.test(id) : undefined,
+          onlyFailed: o.onlyFailed,
+          downstream: o.downstream,
+        },
+        c.clock.now(),
+      );
       if (o.output === 'json') printRows(cleared, 'json');
-      else process.stdout.write(cleared.length ? `Cleared ${cleared.length} task(s): ${cleared.map((t) => `${t.task_id} (next try ${t.try_number})`).join(', ')}\n` : 'Nothing to clear\n');
+      else
+        process.stdout.write(
+          cleared.length
+            ? `Cleared ${cleared.length} task(s): ${cleared.map((t) => `${t.task_id} (next try ${t.try_number})`).join(', ')}\n`
+            : 'Nothing to clear\n',
+        );
     });
 }

@@ -9,7 +9,9 @@ import { outputOption, type OutputFormat } from '../output.ts';
  * costs its bytes once).
  */
 export function registerXComCommand(tasks: Command, ctx: () => CliContext): void {
-  tasks.command('xcom <dag_id> <run_id> <task_id>').description("a task's XCom value in a run (JSON)")
+  tasks
+    .command('xcom <dag_id> <run_id> <task_id>')
+    .description("a task's XCom value in a run (JSON)")
     .option('-k, --key <key>', 'XCom key', 'return_value')
     .addOption(outputOption())
     .action(async (dagId: string, runId: string, taskId: string, o: { key: string; output: OutputFormat }) => {
@@ -18,7 +20,9 @@ export function registerXComCommand(tasks: Command, ctx: () => CliContext): void
       const { withValue, xcomEntry } = await import('../../operations/xcom-entries.ts');
       const { row, json } = await xcomEntry(await c.store(), dagId, runId, taskId, o.key);
       await new Promise<void>((done, fail) => {
-        process.stdout.write(Buffer.concat([o.output === 'json' ? withValue(row, json) : json, Buffer.from('\n')]), (error) => (error ? fail(error) : done()));
+        process.stdout.write(Buffer.concat([o.output === 'json' ? withValue(row, json) : json, Buffer.from('\n')]), (error) =>
+          error ? fail(error) : done(),
+        );
       });
     });
 }

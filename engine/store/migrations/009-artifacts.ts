@@ -30,5 +30,4 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('data', postgres ? 'bytea' : 'blob', (c) => c.notNull())
     .addPrimaryKeyConstraint('artifact_chunk_pk', ['key', 'seq'])
     .execute();
-
 }

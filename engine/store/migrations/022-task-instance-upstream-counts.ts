@@ -10,7 +10,8 @@ import type { Kysely } from 'kysely';
  * integrity pass (engine/execution/run-integrity.ts).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  let table = db.schema.createTable('task_instance_upstream')
+  let table = db.schema
+    .createTable('task_instance_upstream')
     .addColumn('dag_id', 'text', (c) => c.notNull())
     .addColumn('run_id', 'text', (c) => c.notNull())
     .addColumn('task_id', 'text', (c) => c.notNull());

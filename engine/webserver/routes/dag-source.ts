@@ -19,7 +19,8 @@ async function readSource(file: string): Promise<{ content: string | null; finge
 
 /** The line an import error points at: esbuild's `file:L:C` or the parse thread's `(at line L)`. */
 export function failingLine(filename: string, message: string): number | null {
-  const at = /\(at line (\d+)\)/.exec(message)?.[1] ?? new RegExp(`${filename.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)`).exec(message)?.[1];
+  const at =
+    /\(at line (\d+)\)/.exec(message)?.[1] ?? new RegExp(`${filename.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)`).exec(message)?.[1];
   return at === undefined ? null : Number(at);
 }
 
@@ -40,12 +41,30 @@ export function dagSourceRoutes(app: FastifyInstance, store: Store, dagsFolder: 
   });
 
   /** The source of a file that failed to import, with the failing line when the error names one. Only files with an import error are served. */
-  app.get<{ Querystring: { filename: string } }>('/api/v1/importErrors/source', {
-    schema: { querystring: { type: 'object', required: ['filename'], properties: { filename: { type: 'string', maxLength: 4096 } }, additionalProperties: false } },
-  }, async (request) => {
-    const error = (await store.importErrors.list()).find((e) => e.filename === request.query.filename);
-    if (!error) throw new NotFoundError(`no import error for file '${request.query.filename}'`);
-    const { content, fingerprint } = await readSource(error.filename);
-    return { filename: error.filename, stack_trace: error.message, timestamp: error.timestamp, line: failingLine(error.filename, error.message), content, fingerprint };
-  });
+  app.get<{ Querystring: { filename: string } }>(
+    '/api/v1/importErrors/source',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          required: ['filename'],
+          properties: { filename: { type: 'string', maxLength: 4096 } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request) => {
+      const error = (await store.importErrors.list()).find((e) => e.filename === request.query.filename);
+      if (!error) throw new NotFoundError(`no import error for file '${request.query.filename}'`);
+      const { content, fingerprint } = await readSource(error.filename);
+      return {
+        filename: error.filename,
+        stack_trace: error.message,
+        timestamp: error.timestamp,
+        line: failingLine(error.filename, error.message),
+        content,
+        fingerprint,
+      };
+    },
+  );
 }

@@ -17,32 +17,41 @@ type GridCell = [state: string, tryNumber: number] | null;
  * 1,000-task DAG with 25 runs stays well inside the bench's 300 ms.
  */
 export function gridRoutes(app: FastifyInstance, store: Store): void {
-  app.get<{ Params: DagParams; Querystring: Page }>('/api/v1/dags/:dag_id/grid', {
-    schema: { params: dagParams, querystring: { type: 'object', properties: page(25), additionalProperties: false } },
-  }, async (request) => {
-    const dag = await findDag(store, request.params.dag_id);
-    const { limit, offset } = request.query;
-    const [runs, total] = await Promise.all([store.runs.list(dag.dagId, { limit, offset }), store.runs.count(dag.dagId)]);
-    runs.reverse();
-    const taskIds = dag.spec.tasks.map((t) => t.taskId);
-    const row = new Map(taskIds.map((id, i) => [id, i]));
-    const cells: Record<string, GridCell[]> = Object.fromEntries(runs.map((r) => [r.runId, taskIds.map(() => null)]));
-    for (const batch of chunks(runs.map((r) => r.runId))) {
-      const rows = await store.db.selectFrom('task_instance').select(['run_id', 'task_id', 'state', 'try_number'])
-        .where('dag_id', '=', dag.dagId).where('run_id', 'in', batch).orderBy('try_number').execute();
-      // Ordered by try number: the newest try of each task is written last.
-      for (const ti of rows) {
-        const at = row.get(ti.task_id);
-        if (at !== undefined) cells[ti.run_id]![at] = [ti.state, ti.try_number];
+  app.get<{ Params: DagParams; Querystring: Page }>(
+    '/api/v1/dags/:dag_id/grid',
+    {
+      schema: { params: dagParams, querystring: { type: 'object', properties: page(25), additionalProperties: false } },
+    },
+    async (request) => {
+      const dag = await findDag(store, request.params.dag_id);
+      const { limit, offset } = request.query;
+      const [runs, total] = await Promise.all([store.runs.list(dag.dagId, { limit, offset }), store.runs.count(dag.dagId)]);
+      runs.reverse();
+      const taskIds = dag.spec.tasks.map((t) => t.taskId);
+      const row = new Map(taskIds.map((id, i) => [id, i]));
+      const cells: Record<string, GridCell[]> = Object.fromEntries(runs.map((r) => [r.runId, taskIds.map(() => null)]));
+      for (const batch of chunks(runs.map((r) => r.runId))) {
+        const rows = await store.db
+          .selectFrom('task_instance')
+          .select(['run_id', 'task_id', 'state', 'try_number'])
+          .where('dag_id', '=', dag.dagId)
+          .where('run_id', 'in', batch)
+          .orderBy('try_number')
+          .execute();
+        // Ordered by try number: the newest try of each task is written last.
+        for (const ti of rows) {
+          const at = row.get(ti.task_id);
+          if (at !== undefined) cells[ti.run_id]![at] = [ti.state, ti.try_number];
+        }
       }
-    }
-    return {
-      dag_runs: runs.map((run) => ({ ...runRow(run), duration_s: durationSeconds(run.startDate, run.endDate) })),
-      total_entries: total,
-      task_ids: taskIds,
-      task_instances: cells,
-    };
-  });
+      return {
+        dag_runs: runs.map((run) => ({ ...runRow(run), duration_s: durationSeconds(run.startDate, run.endDate) })),
+        total_entries: total,
+        task_ids: taskIds,
+        task_instances: cells,
+      };
+    },
+  );
 }
 
 /** Seconds between two ISO dates; a run still going has no duration yet. */

@@ -11,7 +11,8 @@ const ENTRIES = '/api/v1/dags/:dag_id/dagRuns/:dag_run_id/taskInstances/:task_id
 export function xcomEntryRoutes(app: FastifyInstance, store: Store): void {
   const findTask = async (params: TaskParams): Promise<void> => {
     const { dag } = await findRun(store, params.dag_id, params.dag_run_id);
-    if (!dag.spec.tasks.some((t) => t.taskId === params.task_id)) throw new NotFoundError(`DAG '${params.dag_id}' has no task '${params.task_id}'`);
+    if (!dag.spec.tasks.some((t) => t.taskId === params.task_id))
+      throw new NotFoundError(`DAG '${params.dag_id}' has no task '${params.task_id}'`);
   };
 
   app.get<{ Params: TaskParams }>(ENTRIES, { schema: { params: taskParams } }, async (request) => {
@@ -20,11 +21,27 @@ export function xcomEntryRoutes(app: FastifyInstance, store: Store): void {
     return { xcom_entries: entries, total_entries: entries.length };
   });
 
-  app.get<{ Params: TaskParams & { xcom_key: string } }>(`${ENTRIES}/:xcom_key`, {
-    schema: { params: { ...taskParams, required: [...taskParams.required, 'xcom_key'], properties: { ...taskParams.properties, xcom_key: { type: 'string', minLength: 1, maxLength: 512 } } } },
-  }, async (request, reply) => {
-    await findTask(request.params);
-    const { row, json } = await xcomEntry(store, request.params.dag_id, request.params.dag_run_id, request.params.task_id, request.params.xcom_key);
-    return reply.type('application/json; charset=utf-8').send(withValue(row, json));
-  });
+  app.get<{ Params: TaskParams & { xcom_key: string } }>(
+    `${ENTRIES}/:xcom_key`,
+    {
+      schema: {
+        params: {
+          ...taskParams,
+          required: [...taskParams.required, 'xcom_key'],
+          properties: { ...taskParams.properties, xcom_key: { type: 'string', minLength: 1, maxLength: 512 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      await findTask(request.params);
+      const { row, json } = await xcomEntry(
+        store,
+        request.params.dag_id,
+        request.params.dag_run_id,
+        request.params.task_id,
+        request.params.xcom_key,
+      );
+      return reply.type('application/json; charset=utf-8').send(withValue(row, json));
+    },
+  );
 }

@@ -6,8 +6,11 @@ import { dagPath } from './dag-state.js';
 /** Source lines, numbered; `markLine` (1-based) is highlighted and scrolled to. */
 export function codeBlock(content, markLine = null) {
   const lines = content.split('\n');
-  const list = h('ol', { class: 'code', 'data-testid': 'code' }, lines.map((line, i) =>
-    h('li', i + 1 === markLine ? { class: 'marked', 'data-testid': 'code-marked-line' } : {}, line || ' ')));
+  const list = h(
+    'ol',
+    { class: 'code', 'data-testid': 'code' },
+    lines.map((line, i) => h('li', i + 1 === markLine ? { class: 'marked', 'data-testid': 'code-marked-line' } : {}, line || ' ')),
+  );
   if (markLine) requestAnimationFrame(() => list.querySelector('.marked')?.scrollIntoView({ block: 'center' }));
   return list;
 }
@@ -21,11 +24,23 @@ export function createCode() {
   async function render() {
     const { payload: source, changed } = await apiCached(`${dagPath}/source`);
     if (!changed && body.childElementCount > 0) return;
-    fill(meta, [['file', source.fileloc], ['fingerprint', h('code', { 'data-testid': 'code-fingerprint' }, source.fingerprint)], ['parsed at', formatDate(source.last_parsed_at)]]
-      .flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+    fill(
+      meta,
+      [
+        ['file', source.fileloc],
+        ['fingerprint', h('code', { 'data-testid': 'code-fingerprint' }, source.fingerprint)],
+        ['parsed at', formatDate(source.last_parsed_at)],
+      ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+    );
     warning.hidden = !source.changed_since_parse;
-    warning.textContent = 'The file on disk has changed since the scheduler parsed it: this is the new text; the DAG runs as parsed until the next parse.';
-    fill(body, source.content === null ? h('p', { class: 'error' }, `The file ${source.fileloc} cannot be read on this host.`) : codeBlock(source.content));
+    warning.textContent =
+      'The file on disk has changed since the scheduler parsed it: this is the new text; the DAG runs as parsed until the next parse.';
+    fill(
+      body,
+      source.content === null
+        ? h('p', { class: 'error' }, `The file ${source.fileloc} cannot be read on this host.`)
+        : codeBlock(source.content),
+    );
   }
 
   return { root, render };

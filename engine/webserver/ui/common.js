@@ -2,14 +2,38 @@
 
 /** Airflow's palette, so a grid reads the same as an Airflow user expects. */
 export const STATE_COLORS = {
-  success: 'green', running: 'lime', failed: 'red', upstream_failed: 'orange', up_for_retry: 'gold',
-  up_for_reschedule: 'turquoise', skipped: 'hotpink', queued: 'gray', scheduled: 'tan', removed: 'lightgrey',
-  restarting: 'violet', deferred: 'mediumpurple', none: 'white',
+  success: 'green',
+  running: 'lime',
+  failed: 'red',
+  upstream_failed: 'orange',
+  up_for_retry: 'gold',
+  up_for_reschedule: 'turquoise',
+  skipped: 'hotpink',
+  queued: 'gray',
+  scheduled: 'tan',
+  removed: 'lightgrey',
+  restarting: 'violet',
+  deferred: 'mediumpurple',
+  none: 'white',
 };
 export const colorOf = (state) => STATE_COLORS[state ?? 'none'] ?? 'white';
 
 /** Airflow's legend order: the states an operator looks for first come first. */
-export const LEGEND_STATES = ['success', 'running', 'failed', 'upstream_failed', 'up_for_retry', 'queued', 'scheduled', 'skipped', 'deferred', 'up_for_reschedule', 'restarting', 'removed', 'none'];
+export const LEGEND_STATES = [
+  'success',
+  'running',
+  'failed',
+  'upstream_failed',
+  'up_for_retry',
+  'queued',
+  'scheduled',
+  'skipped',
+  'deferred',
+  'up_for_reschedule',
+  'restarting',
+  'removed',
+  'none',
+];
 
 /** How often pages ask whether something changed; an unchanged answer is an empty 304 and no redraw. */
 export const POLL_MS = 1500;
@@ -94,20 +118,36 @@ export const stateSwatch = (state, title) =>
   h('span', { class: 'state', title: title ?? state ?? 'none', 'data-state': state ?? 'none', style: { background: colorOf(state) } });
 
 export const statePill = (state) =>
-  h('span', { class: 'pill', 'data-state': state ?? 'none', style: { background: colorOf(state), color: ['lime', 'gold', 'white', 'tan', 'lightgrey', 'turquoise'].includes(colorOf(state)) ? '#1f2328' : 'white' } }, state ?? 'none');
+  h(
+    'span',
+    {
+      class: 'pill',
+      'data-state': state ?? 'none',
+      style: {
+        background: colorOf(state),
+        color: ['lime', 'gold', 'white', 'tan', 'lightgrey', 'turquoise'].includes(colorOf(state)) ? '#1f2328' : 'white',
+      },
+    },
+    state ?? 'none',
+  );
 
 /** `1 h 02 m`, `3 m 05 s`, `4.2 s`: durations as an operator reads them. */
 export function formatDuration(seconds) {
   if (seconds === null || seconds === undefined) return '';
   if (seconds < 60) return `${Number(seconds.toFixed(seconds < 10 ? 1 : 0))} s`;
-  const m = Math.floor(seconds / 60), s = Math.round(seconds % 60);
+  const m = Math.floor(seconds / 60),
+    s = Math.round(seconds % 60);
   if (m < 60) return `${m} m ${String(s).padStart(2, '0')} s`;
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} m`;
 }
 
 /** One swatch per state: what each colour of the grid and graph means. */
-export const legend = () => h('div', { class: 'legend', 'data-testid': 'legend' },
-  LEGEND_STATES.map((s) => h('span', { 'data-testid': `legend-${s}` }, stateSwatch(s), ` ${s}`)));
+export const legend = () =>
+  h(
+    'div',
+    { class: 'legend', 'data-testid': 'legend' },
+    LEGEND_STATES.map((s) => h('span', { 'data-testid': `legend-${s}` }, stateSwatch(s), ` ${s}`)),
+  );
 
 export const formatDate = (iso) => (iso ? new Date(iso).toISOString().replace('T', ' ').slice(0, 19) : '');
 
@@ -118,12 +158,15 @@ export const setPluginNav = (links) => {
 };
 
 export function header() {
-  return h('header', {},
+  return h(
+    'header',
+    {},
     h('a', { class: 'brand', href: '/' }, 'Updraft'),
     h('a', { href: '/' }, 'DAGs'),
     pluginNav.map(({ href, label }) => h('a', { href }, label)),
     h('a', { href: '/health' }, 'Health'),
-    h('a', { href: '/metrics' }, 'Metrics'));
+    h('a', { href: '/metrics' }, 'Metrics'),
+  );
 }
 
 /** Replaces the children of `el`, skipping null / undefined / false (keeps the element, so focus and scroll survive a refresh). */

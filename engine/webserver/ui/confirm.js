@@ -9,7 +9,16 @@ const error = h('p', { class: 'error', 'data-testid': 'confirm-error' });
 const yes = h('button', { class: 'danger', 'data-testid': 'confirm-yes' }, 'Confirm');
 const no = h('button', { 'data-testid': 'confirm-no' }, 'Cancel');
 const title = h('h2', {});
-const dialog = h('dialog', { 'data-testid': 'confirm-dialog', class: 'confirm' }, title, question, optionsBox, preview, error, h('div', { class: 'toolbar' }, yes, no));
+const dialog = h(
+  'dialog',
+  { 'data-testid': 'confirm-dialog', class: 'confirm' },
+  title,
+  question,
+  optionsBox,
+  preview,
+  error,
+  h('div', { class: 'toolbar' }, yes, no),
+);
 document.body.append(dialog);
 no.addEventListener('click', () => dialog.close());
 
@@ -25,7 +34,10 @@ export function confirmAction({ heading, text, confirmLabel = 'Confirm', options
   error.textContent = '';
   const boxes = options.map((o) => h('input', { type: 'checkbox', checked: o.checked, 'data-testid': `confirm-option-${o.name}` }));
   const chosen = () => Object.fromEntries(options.map((o, i) => [o.name, boxes[i].checked]));
-  fill(optionsBox, options.map((o, i) => h('label', {}, boxes[i], ` ${o.label}`)));
+  fill(
+    optionsBox,
+    options.map((o, i) => h('label', {}, boxes[i], ` ${o.label}`)),
+  );
   let asked = 0;
   const refreshPreview = async () => {
     if (!dryRun) return fill(preview);
@@ -34,9 +46,20 @@ export function confirmAction({ heading, text, confirmLabel = 'Confirm', options
     try {
       const tis = await dryRun(chosen());
       if (mine !== asked) return;
-      fill(preview, h('p', {}, tis.length === 0 ? 'No task instance would change.' : `${tis.length} task instance(s) would change:`),
-        h('ul', { 'data-testid': 'confirm-preview-list' }, tis.slice(0, 200).map((ti) => h('li', {}, `${ti.task_id} `, h('span', { class: 'muted' }, ti.run_id ?? ''), ' ', ti.state ? statePill(ti.state) : ''))),
-        tis.length > 200 ? h('p', { class: 'muted' }, `… and ${tis.length - 200} more`) : null);
+      fill(
+        preview,
+        h('p', {}, tis.length === 0 ? 'No task instance would change.' : `${tis.length} task instance(s) would change:`),
+        h(
+          'ul',
+          { 'data-testid': 'confirm-preview-list' },
+          tis
+            .slice(0, 200)
+            .map((ti) =>
+              h('li', {}, `${ti.task_id} `, h('span', { class: 'muted' }, ti.run_id ?? ''), ' ', ti.state ? statePill(ti.state) : ''),
+            ),
+        ),
+        tis.length > 200 ? h('p', { class: 'muted' }, `… and ${tis.length - 200} more`) : null,
+      );
     } catch (e) {
       if (mine === asked) fill(preview, h('p', { class: 'muted' }, `Could not list what this changes: ${e.message}`));
     }

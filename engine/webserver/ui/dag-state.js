@@ -7,7 +7,8 @@ export const VIEWS = ['grid', 'graph', 'gantt', 'duration', 'code'];
 export const RUNS_SHOWN = [25, 50, 100, 365];
 
 const query = new URLSearchParams(location.search);
-const number = (name, fallback) => (Number.isInteger(Number(query.get(name))) && query.get(name) !== null ? Number(query.get(name)) : fallback);
+const number = (name, fallback) =>
+  Number.isInteger(Number(query.get(name))) && query.get(name) !== null ? Number(query.get(name)) : fallback;
 
 export const state = {
   view: VIEWS.includes(query.get('view')) ? query.get('view') : 'grid',

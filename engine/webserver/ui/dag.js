@@ -17,7 +17,11 @@ const app = document.getElementById('app');
 const info = h('div', { class: 'muted', 'data-testid': 'dag-info' });
 const status = h('p', { class: 'error', role: 'alert' });
 const pause = h('input', { type: 'checkbox', class: 'switch', 'data-testid': 'pause-toggle' });
-const tabs = h('div', { class: 'tabs', role: 'tablist' }, VIEWS.map((v) => h('button', { 'data-view': v, 'data-testid': `view-${v}`, onclick: () => update({ view: v }) }, LABELS[v])));
+const tabs = h(
+  'div',
+  { class: 'tabs', role: 'tablist' },
+  VIEWS.map((v) => h('button', { 'data-view': v, 'data-testid': `view-${v}`, onclick: () => update({ view: v }) }, LABELS[v])),
+);
 const views = { grid: createGrid(), graph: createGraph(), gantt: createGantt(), duration: createDurations(), code: createCode() };
 const viewBox = h('section', { class: 'view', 'data-testid': 'view' });
 const panel = createPanel(() => refresh(true));
@@ -26,11 +30,19 @@ const triggerButton = h('button', { class: 'primary', 'data-testid': 'trigger-bu
 
 function start() {
   document.title = `${dagId} · Updraft`;
-  app.append(header(), h('main', {},
-    h('h1', {}, dagId), info, status,
-    h('div', { class: 'toolbar' }, triggerButton, h('label', {}, pause, ' active (unchecked: paused)')),
-    tabs,
-    h('div', { class: 'layout' }, viewBox, panel.root)));
+  app.append(
+    header(),
+    h(
+      'main',
+      {},
+      h('h1', {}, dagId),
+      info,
+      status,
+      h('div', { class: 'toolbar' }, triggerButton, h('label', {}, pause, ' active (unchecked: paused)')),
+      tabs,
+      h('div', { class: 'layout' }, viewBox, panel.root),
+    ),
+  );
   pause.addEventListener('change', async () => {
     try {
       await api(dagPath, { method: 'PATCH', body: { is_paused: !pause.checked } });
@@ -46,7 +58,10 @@ function start() {
     else if (keys.some((k) => ['runId', 'taskId', 'collapsed'].includes(k))) renderView();
     if (keys.some((k) => ['runId', 'taskId', 'tryNumber'].includes(k))) void panel.refresh();
   });
-  poll(() => refresh(false), (error) => (status.textContent = `refresh failed: ${error.message}`));
+  poll(
+    () => refresh(false),
+    (error) => (status.textContent = `refresh failed: ${error.message}`),
+  );
 }
 
 function showView() {
@@ -81,7 +96,10 @@ async function refresh(force) {
     if (dag.changed) {
       const d = dag.payload;
       pause.checked = !d.is_paused;
-      fill(info, `schedule ${d.schedule ?? 'None'} · owners ${d.owners.join(', ')} · next run ${d.next_dagrun ? `${formatDate(d.next_dagrun)} (data interval ends ${formatDate(d.next_dagrun_create_after)})` : '—'}${d.is_paused ? ' · PAUSED' : ''}`);
+      fill(
+        info,
+        `schedule ${d.schedule ?? 'None'} · owners ${d.owners.join(', ')} · next run ${d.next_dagrun ? `${formatDate(d.next_dagrun)} (data interval ends ${formatDate(d.next_dagrun_create_after)})` : '—'}${d.is_paused ? ' · PAUSED' : ''}`,
+      );
     }
     // The Gantt and code views poll their own endpoints: they redraw when those change.
     if (force || grid.changed || tasks.changed || ['gantt', 'code'].includes(state.view)) renderView();

@@ -7,7 +7,21 @@ export const groupOf = (taskId) => {
 };
 
 /** The state a folded group shows for a run: its most urgent member's. */
-const URGENCY = ['failed', 'upstream_failed', 'up_for_retry', 'running', 'restarting', 'queued', 'scheduled', 'deferred', 'up_for_reschedule', 'success', 'skipped', 'removed', 'none'];
+const URGENCY = [
+  'failed',
+  'upstream_failed',
+  'up_for_retry',
+  'running',
+  'restarting',
+  'queued',
+  'scheduled',
+  'deferred',
+  'up_for_reschedule',
+  'success',
+  'skipped',
+  'removed',
+  'none',
+];
 export function summaryState(states) {
   let best = URGENCY.length - 1;
   for (const s of states) best = Math.min(best, URGENCY.indexOf(s ?? 'none') === -1 ? best : URGENCY.indexOf(s ?? 'none'));

@@ -17,25 +17,45 @@ export function createGrid() {
   let rows = [];
   let rowsKey = '';
   let frame = 0;
-  const runsSelect = h('select', { 'data-testid': 'runs-shown', onchange: (e) => update({ runsShown: Number(e.target.value), offset: 0 }) },
-    RUNS_SHOWN.map((n) => h('option', { value: n }, `${n} runs`)));
+  const runsSelect = h(
+    'select',
+    { 'data-testid': 'runs-shown', onchange: (e) => update({ runsShown: Number(e.target.value), offset: 0 }) },
+    RUNS_SHOWN.map((n) => h('option', { value: n }, `${n} runs`)),
+  );
   const older = h('button', { 'data-testid': 'runs-older', onclick: () => update({ offset: state.offset + state.runsShown }) }, '‹ Older');
-  const newer = h('button', { 'data-testid': 'runs-newer', onclick: () => update({ offset: Math.max(0, state.offset - state.runsShown) }) }, 'Newer ›');
+  const newer = h(
+    'button',
+    { 'data-testid': 'runs-newer', onclick: () => update({ offset: Math.max(0, state.offset - state.runsShown) }) },
+    'Newer ›',
+  );
   const range = h('span', { class: 'muted', 'data-testid': 'runs-range' });
-  const foldAll = h('button', { 'data-testid': 'collapse-all', onclick: () => update({ collapsed: new Set(allGroups(state.grid.task_ids)) }) }, 'Collapse groups');
+  const foldAll = h(
+    'button',
+    { 'data-testid': 'collapse-all', onclick: () => update({ collapsed: new Set(allGroups(state.grid.task_ids)) }) },
+    'Collapse groups',
+  );
   const unfoldAll = h('button', { 'data-testid': 'expand-all', onclick: () => update({ collapsed: new Set() }) }, 'Expand groups');
   const head = h('div', { class: 'grid-head' });
   const body = h('div', { class: 'grid-body' });
   const scroller = h('div', { class: 'grid-scroll', 'data-testid': 'grid' }, head, body);
   const empty = h('p', { class: 'muted', 'data-testid': 'grid-empty' });
-  const root = h('div', { class: 'grid-view' },
+  const root = h(
+    'div',
+    { class: 'grid-view' },
     h('div', { class: 'toolbar' }, h('label', {}, 'Show ', runsSelect), older, newer, range, foldAll, unfoldAll),
-    legend(), empty, scroller);
+    legend(),
+    empty,
+    scroller,
+  );
 
-  scroller.addEventListener('scroll', () => {
-    cancelAnimationFrame(frame);
-    frame = requestAnimationFrame(drawRows);
-  }, { passive: true });
+  scroller.addEventListener(
+    'scroll',
+    () => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(drawRows);
+    },
+    { passive: true },
+  );
   scroller.addEventListener('click', (event) => {
     const target = event.target.closest('[data-cell], [data-run-bar], [data-group]');
     if (!target) return;
@@ -53,15 +73,35 @@ export function createGrid() {
     const seconds = (r) => r.duration_s ?? (r.start_date ? (now - Date.parse(r.start_date)) / 1000 : 0);
     // Scaled to the longest finished run: a run still going (or stuck) fills its bar and does not flatten the rest.
     const longest = Math.max(1, ...runs.filter((r) => r.duration_s !== null).map(seconds));
-    fill(head,
-      h('div', { class: 'grid-corner', style: { width: `${LABEL_W}px`, height: `${BAR_H + 6}px` } },
-        h('span', { class: 'muted' }, `longest ${formatDuration(longest)}`), h('span', { class: 'muted' }, 'Task')),
+    fill(
+      head,
+      h(
+        'div',
+        { class: 'grid-corner', style: { width: `${LABEL_W}px`, height: `${BAR_H + 6}px` } },
+        h('span', { class: 'muted' }, `longest ${formatDuration(longest)}`),
+        h('span', { class: 'muted' }, 'Task'),
+      ),
       runs.map((r) => {
         const title = `${r.run_id}\nlogical date ${formatDate(r.logical_date)}\nstate ${r.state}\nduration ${r.duration_s === null ? `running ${formatDuration(seconds(r))}` : formatDuration(r.duration_s)}`;
         const selected = state.runId === r.run_id;
-        return h('div', { class: `grid-bar${selected ? ' selected' : ''}`, style: { width: `${CELL_W}px`, height: `${BAR_H}px` }, title, 'data-run-bar': r.run_id, 'data-testid': `run-${r.run_id}`, 'data-state': r.state },
-          h('div', { class: 'bar', 'data-testid': 'run-bar', style: { height: `${Math.max(3, Math.min(1, seconds(r) / longest) * BAR_H)}px`, background: colorOf(r.state) } }));
-      }));
+        return h(
+          'div',
+          {
+            class: `grid-bar${selected ? ' selected' : ''}`,
+            style: { width: `${CELL_W}px`, height: `${BAR_H}px` },
+            title,
+            'data-run-bar': r.run_id,
+            'data-testid': `run-${r.run_id}`,
+            'data-state': r.state,
+          },
+          h('div', {
+            class: 'bar',
+            'data-testid': 'run-bar',
+            style: { height: `${Math.max(3, Math.min(1, seconds(r) / longest) * BAR_H)}px`, background: colorOf(r.state) },
+          }),
+        );
+      }),
+    );
     head.style.width = `${width}px`;
   }
 
@@ -83,21 +123,27 @@ export function createGrid() {
   function rowHtml(row, i, runs, grid) {
     const style = `top:${i * ROW_H}px`;
     if (row.kind === 'group') {
-      const cells = runs.map((r) => {
-        const s = summaryState(row.members.map((m) => grid.task_instances[r.run_id]?.[m]?.[0]));
-        return `<span class="cell group-cell" style="background:${colorOf(s)}" data-state="${s}" title="${escapeHtml(`${row.group} in ${r.run_id}: ${s}`)}"></span>`;
-      }).join('');
-      return `<div class="grid-row group-row" style="${style}" data-testid="group-${escapeHtml(row.group)}" aria-expanded="${!row.collapsed}">`
-        + `<div class="grid-label" data-group="${escapeHtml(row.group)}" style="width:${LABEL_W}px">${row.collapsed ? '▸' : '▾'} ${escapeHtml(row.group)} <span class="muted">(${row.members.length})</span></div>${cells}</div>`;
+      const cells = runs
+        .map((r) => {
+          const s = summaryState(row.members.map((m) => grid.task_instances[r.run_id]?.[m]?.[0]));
+          return `<span class="cell group-cell" style="background:${colorOf(s)}" data-state="${s}" title="${escapeHtml(`${row.group} in ${r.run_id}: ${s}`)}"></span>`;
+        })
+        .join('');
+      return (
+        `<div class="grid-row group-row" style="${style}" data-testid="group-${escapeHtml(row.group)}" aria-expanded="${!row.collapsed}">` +
+        `<div class="grid-label" data-group="${escapeHtml(row.group)}" style="width:${LABEL_W}px">${row.collapsed ? '▸' : '▾'} ${escapeHtml(row.group)} <span class="muted">(${row.members.length})</span></div>${cells}</div>`
+      );
     }
-    const cells = runs.map((r) => {
-      const cell = grid.task_instances[r.run_id]?.[row.index];
-      const s = cell?.[0] ?? 'none';
-      const tries = cell?.[1] ?? 0;
-      const selected = state.runId === r.run_id && state.taskId === row.taskId ? ' selected' : '';
-      const title = `${row.taskId} in ${r.run_id}: ${s}${tries > 1 ? ` (try ${tries})` : ''}`;
-      return `<span class="cell${selected}" style="background:${colorOf(s)}" data-cell="1" data-run="${escapeHtml(r.run_id)}" data-task="${escapeHtml(row.taskId)}" data-state="${s}" data-try="${tries}" data-testid="cell-${escapeHtml(r.run_id)}-${escapeHtml(row.taskId)}" title="${escapeHtml(title)}"></span>`;
-    }).join('');
+    const cells = runs
+      .map((r) => {
+        const cell = grid.task_instances[r.run_id]?.[row.index];
+        const s = cell?.[0] ?? 'none';
+        const tries = cell?.[1] ?? 0;
+        const selected = state.runId === r.run_id && state.taskId === row.taskId ? ' selected' : '';
+        const title = `${row.taskId} in ${r.run_id}: ${s}${tries > 1 ? ` (try ${tries})` : ''}`;
+        return `<span class="cell${selected}" style="background:${colorOf(s)}" data-cell="1" data-run="${escapeHtml(r.run_id)}" data-task="${escapeHtml(row.taskId)}" data-state="${s}" data-try="${tries}" data-testid="cell-${escapeHtml(r.run_id)}-${escapeHtml(row.taskId)}" title="${escapeHtml(title)}"></span>`;
+      })
+      .join('');
     const name = row.depth ? row.taskId.slice(row.taskId.lastIndexOf('.') + 1) : row.taskId;
     const selected = state.taskId === row.taskId ? ' selected' : '';
     return `<div class="grid-row${selected}" style="${style}" data-task-row="${escapeHtml(row.taskId)}"><div class="grid-label depth-${row.depth}" style="width:${LABEL_W}px" title="${escapeHtml(row.taskId)}">${escapeHtml(name)}</div>${cells}</div>`;

@@ -4,9 +4,14 @@ import { runPath, state, taskPath, update } from './dag-state.js';
 import { runActions, taskActions } from './actions.js';
 import { createLogView } from './log-view.js';
 
-const HINT = 'Click a cell of the grid (or a task in the graph) for its tries and log; click a run\'s bar for the run.';
+const HINT = "Click a cell of the grid (or a task in the graph) for its tries and log; click a run's bar for the run.";
 
-const kv = (pairs) => h('dl', { class: 'kv', 'data-testid': 'try-details' }, pairs.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v ?? '')]));
+const kv = (pairs) =>
+  h(
+    'dl',
+    { class: 'kv', 'data-testid': 'try-details' },
+    pairs.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v ?? '')]),
+  );
 
 export function createPanel(refreshAll) {
   const root = h('aside', { class: 'panel', 'data-testid': 'task-panel' }, h('p', { class: 'muted' }, HINT));
@@ -18,7 +23,10 @@ export function createPanel(refreshAll) {
     const base = taskPath(runId, taskId);
     let tries, changed;
     try {
-      ({ payload: { task_instances: tries }, changed } = await apiCached(`${base}/tries`));
+      ({
+        payload: { task_instances: tries },
+        changed,
+      } = await apiCached(`${base}/tries`));
     } catch (error) {
       fill(root, h('h2', {}, taskId), h('p', { class: 'muted' }, error.status === 404 ? 'No try yet.' : error.message));
       return;
@@ -32,21 +40,41 @@ export function createPanel(refreshAll) {
     if (state.runId !== runId || state.taskId !== taskId) return;
     if (key === shownKey && !changed) return;
     shownKey = key;
-    fill(root,
+    fill(
+      root,
       h('h2', {}, taskId),
       h('div', { class: 'muted', 'data-testid': 'panel-run' }, runId),
       h('div', { class: 'toolbar wrap' }, taskActions(runId, taskId, refreshAll)),
-      h('div', { class: 'tabs' }, tries.map((t) => h('button', {
-        'aria-selected': String(t.try_number === shown.try_number), 'data-testid': `try-${t.try_number}`,
-        onclick: () => update({ tryNumber: t.try_number }),
-      }, `Try ${t.try_number}`))),
+      h(
+        'div',
+        { class: 'tabs' },
+        tries.map((t) =>
+          h(
+            'button',
+            {
+              'aria-selected': String(t.try_number === shown.try_number),
+              'data-testid': `try-${t.try_number}`,
+              onclick: () => update({ tryNumber: t.try_number }),
+            },
+            `Try ${t.try_number}`,
+          ),
+        ),
+      ),
       kv([
-        ['state', statePill(shown.state)], ['try', String(shown.try_number)], ['operator', shown.operator], ['queue', shown.queue],
-        ['queued', formatDate(shown.queued_at)], ['started', formatDate(shown.start_date)], ['ended', formatDate(shown.end_date)],
-        ['duration', formatDuration(shown.duration_s)], ['worker', shown.worker_id], ['error', h('span', { class: 'error' }, shown.error ?? '')],
+        ['state', statePill(shown.state)],
+        ['try', String(shown.try_number)],
+        ['operator', shown.operator],
+        ['queue', shown.queue],
+        ['queued', formatDate(shown.queued_at)],
+        ['started', formatDate(shown.start_date)],
+        ['ended', formatDate(shown.end_date)],
+        ['duration', formatDuration(shown.duration_s)],
+        ['worker', shown.worker_id],
+        ['error', h('span', { class: 'error' }, shown.error ?? '')],
       ]),
       h('h2', {}, 'Log'),
-      view.el);
+      view.el,
+    );
     view.restoreScroll();
   }
 
@@ -57,17 +85,27 @@ export function createPanel(refreshAll) {
     if (key === shownKey && !changed) return;
     shownKey = key;
     const duration = run.start_date && run.end_date ? (Date.parse(run.end_date) - Date.parse(run.start_date)) / 1000 : null;
-    fill(root,
+    fill(
+      root,
       h('h2', { 'data-testid': 'run-details' }, 'Run'),
       h('div', { class: 'mono' }, runId),
       h('div', { class: 'toolbar wrap' }, runActions(runId, refreshAll)),
-      h('dl', { class: 'kv', 'data-testid': 'run-details-list' },
-        [['state', statePill(run.state)], ['run type', run.run_type], ['logical date', formatDate(run.logical_date)],
+      h(
+        'dl',
+        { class: 'kv', 'data-testid': 'run-details-list' },
+        [
+          ['state', statePill(run.state)],
+          ['run type', run.run_type],
+          ['logical date', formatDate(run.logical_date)],
           ['data interval', `${formatDate(run.data_interval_start)} → ${formatDate(run.data_interval_end)}`],
-          ['started', formatDate(run.start_date)], ['ended', formatDate(run.end_date)], ['duration', formatDuration(duration)]]
-          .flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v ?? '')])),
+          ['started', formatDate(run.start_date)],
+          ['ended', formatDate(run.end_date)],
+          ['duration', formatDuration(duration)],
+        ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v ?? '')]),
+      ),
       h('h2', {}, 'Conf'),
-      h('pre', { class: 'conf' }, JSON.stringify(run.conf ?? {}, null, 2)));
+      h('pre', { class: 'conf' }, JSON.stringify(run.conf ?? {}, null, 2)),
+    );
   }
 
   /** Shows what the URL names; asks the API with ETags, so an unchanged panel is not redrawn. */

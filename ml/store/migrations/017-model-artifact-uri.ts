@@ -17,7 +17,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     const typed = db as Kysely<Record<typeof table, { artifact_uri: string | null }>>;
     const paths = await typed.selectFrom(table).select('artifact_uri').distinct().where('artifact_uri', 'like', '/%').execute();
     for (const { artifact_uri: path } of paths) {
-      await typed.updateTable(table).set({ artifact_uri: pathToFileURL(path!).href }).where('artifact_uri', '=', path).execute();
+      await typed
+        .updateTable(table)
+        .set({ artifact_uri: pathToFileURL(path!).href })
+        .where('artifact_uri', '=', path)
+        .execute();
     }
   }
 }

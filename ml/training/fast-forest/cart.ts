@@ -121,7 +121,13 @@ export function expandPresorted(presorted: Int32Array[], rows: Int32Array, nRows
  * Builds one tree on the sample `rows` (indices into the data, duplicates
  * allowed — a bootstrap sample; their order is ml-cart's row order).
  */
-export function buildTree(data: CartData, rows: Int32Array, options: CartOptions, random: () => number, presorted?: Int32Array[]): CartNode {
+export function buildTree(
+  data: CartData,
+  rows: Int32Array,
+  options: CartOptions,
+  random: () => number,
+  presorted?: Int32Array[],
+): CartNode {
   const m = rows.length;
   const d = data.columns.length;
   const K = data.nClasses;
@@ -135,7 +141,9 @@ export function buildTree(data: CartData, rows: Int32Array, options: CartOptions
   });
   // One sorted position array per feature for the whole tree; a node is the
   // same segment [start, end) of every array, each segment sorted by its feature.
-  const order = presorted ? expandPresorted(presorted, rows, data.y.length) : value.map((v) => Int32Array.from({ length: m }, (_, p) => p).sort((a, b) => v[a]! - v[b]! || a - b));
+  const order = presorted
+    ? expandPresorted(presorted, rows, data.y.length)
+    : value.map((v) => Int32Array.from({ length: m }, (_, p) => p).sort((a, b) => v[a]! - v[b]! || a - b));
   const goesLeft = new Uint8Array(m);
   const scratch = new Int32Array(m);
   const features = Int32Array.from({ length: d }, (_, f) => f);
@@ -211,7 +219,13 @@ export function buildTree(data: CartData, rows: Int32Array, options: CartOptions
     }
 
     if (bestCounts) bestGain = bestExact ?? gainAsMlCart(counts, n, bestCounts, bestLeft);
-    const splits = bestColumn >= 0 && depth < options.maxDepth && bestGain > options.gainThreshold && bestGain !== parentGain && bestLeft > 0 && bestLeft < n;
+    const splits =
+      bestColumn >= 0 &&
+      depth < options.maxDepth &&
+      bestGain > options.gainThreshold &&
+      bestGain !== parentGain &&
+      bestLeft > 0 &&
+      bestLeft < n;
     if (!splits) return { distribution: distribution(counts, n) };
 
     // Stable in-place partition of every feature's segment: left rows first, order kept.

@@ -30,12 +30,22 @@ const THREAD = new URL('./forest-thread.mjs', import.meta.url);
  * `predictionValues`. Each tree sees every feature (`indexes` are all
  * columns) and samples `maxFeatures` of them at every split.
  */
-export async function trainFastForest(X: readonly number[][], y: readonly number[], nClasses: number, options: FastForestOptions = {}): Promise<Record<string, unknown>> {
+export async function trainFastForest(
+  X: readonly number[][],
+  y: readonly number[],
+  nClasses: number,
+  options: FastForestOptions = {},
+): Promise<Record<string, unknown>> {
   const nRows = X.length;
   const nFeatures = X[0]!.length;
   const trees = options.trees ?? 100;
   const mf = options.maxFeatures ?? 'sqrt';
-  const maxFeatures = mf === 'sqrt' ? Math.max(1, Math.round(Math.sqrt(nFeatures))) : mf <= 1 ? Math.max(1, Math.round(mf * nFeatures)) : Math.min(nFeatures, Math.floor(mf));
+  const maxFeatures =
+    mf === 'sqrt'
+      ? Math.max(1, Math.round(Math.sqrt(nFeatures)))
+      : mf <= 1
+        ? Math.max(1, Math.round(mf * nFeatures))
+        : Math.min(nFeatures, Math.floor(mf));
   const cart: CartOptions = {
     maxDepth: options.maxDepth ?? Infinity,
     minNumSamples: 1,
@@ -56,7 +66,17 @@ export async function trainFastForest(X: readonly number[][], y: readonly number
     const idx = Int32Array.from({ length: nRows }, (_, i) => i).sort((a, b) => v[a]! - v[b]! || a - b);
     sortedView.set(idx, f * nRows);
   }
-  const base = { columns, labels, sorted, nRows, nFeatures, nClasses, seed: options.seed ?? 42, bootstrap: options.bootstrap ?? true, options: cart };
+  const base = {
+    columns,
+    labels,
+    sorted,
+    nRows,
+    nFeatures,
+    nClasses,
+    seed: options.seed ?? 42,
+    bootstrap: options.bootstrap ?? true,
+    options: cart,
+  };
 
   const built: CartNode[] = new Array(trees);
   let done = 0;
@@ -68,20 +88,33 @@ export async function trainFastForest(X: readonly number[][], y: readonly number
   if (threads === 1) {
     buildTrees({ ...base, treeIndexes: Array.from({ length: trees }, (_, t) => t) }, collect);
   } else {
-    await Promise.all(Array.from({ length: threads }, (_, w) => new Promise<void>((resolve, reject) => {
-      const treeIndexes = Array.from({ length: trees }, (_, t) => t).filter((t) => t % threads === w);
-      // The thread imports the engine's TypeScript loader from the URL it is given (ml/ imports only the plugin API).
-      const job: TreeJob = { ...base, treeIndexes };
-      const worker = new Worker(THREAD, { workerData: { ...job, register: runtimeRegisterUrl } });
-      worker.on('message', (m: { index: number; tree: CartNode } | { done: true }) => {
-        if ('done' in m) void worker.terminate().then(() => resolve());
-        else collect(m.index, m.tree);
-      });
-      worker.once('error', reject);
-    })));
+    await Promise.all(
+      Array.from(
+        { length: threads },
+        (_, w) =>
+          new Promise<void>((resolve, reject) => {
+            const treeIndexes = Array.from({ length: trees }, (_, t) => t).filter((t) => t % threads === w);
+            // The thread imports the engine's TypeScript loader from the URL it is given (ml/ imports only the plugin API).
+            const job: TreeJob = { ...base, treeIndexes };
+            const worker = new Worker(THREAD, { workerData: { ...job, register: runtimeRegisterUrl } });
+            worker.on('message', (m: { index: number; tree: CartNode } | { done: true }) => {
+              if ('done' in m) void worker.terminate().then(() => resolve());
+              else collect(m.index, m.tree);
+            });
+            worker.once('error', reject);
+          }),
+      ),
+    );
   }
 
-  const treeOptions = { gainFunction: 'gini', splitFunction: 'mean', minNumSamples: cart.minNumSamples, maxDepth: cart.maxDepth, gainThreshold: cart.gainThreshold, kind: 'classifier' };
+  const treeOptions = {
+    gainFunction: 'gini',
+    splitFunction: 'mean',
+    minNumSamples: cart.minNumSamples,
+    maxDepth: cart.maxDepth,
+    gainThreshold: cart.gainThreshold,
+    kind: 'classifier',
+  };
   const allColumns = Array.from({ length: nFeatures }, (_, f) => f);
   return {
     name: 'RFClassifier',

@@ -7,7 +7,14 @@ import { ModelRegistry, type ModelVersion, type ProductionPeriod } from '../../r
 import { modelParams, versionParams, type ModelParams, type VersionParams } from './schemas.ts';
 
 const versionRow = (v: ModelVersion) => ({
-  name: v.name, version: v.version, stage: v.stage, metrics: v.metrics, tracking_run_id: v.trackingRunId, artifact_uri: v.artifactUri, created_at: v.createdAt, record: v.record,
+  name: v.name,
+  version: v.version,
+  stage: v.stage,
+  metrics: v.metrics,
+  tracking_run_id: v.trackingRunId,
+  artifact_uri: v.artifactUri,
+  created_at: v.createdAt,
+  record: v.record,
 });
 const periodRow = (p: ProductionPeriod) => ({ version: p.version, started_at: p.startedAt, ended_at: p.endedAt, reason: p.reason });
 const reasonBody = { type: 'object', properties: { reason: { type: 'string', maxLength: 500 } }, additionalProperties: false } as const;
@@ -19,13 +26,23 @@ export function modelRoutes(app: FastifyInstance, store: MlStore, artifacts: Art
   // Promote and rollback deploy as the CLI does: the artifact is read (verified) before it serves.
 
   app.get('/api/v1/models', async () => {
-    const models = (await registry.list()).map((m) => ({ name: m.name, latest_version: m.latestVersion, production_version: m.productionVersion, created_at: m.createdAt }));
+    const models = (await registry.list()).map((m) => ({
+      name: m.name,
+      latest_version: m.latestVersion,
+      production_version: m.productionVersion,
+      created_at: m.createdAt,
+    }));
     return { models, total_entries: models.length };
   });
 
   app.get<{ Params: ModelParams }>('/api/v1/models/:name', { schema: { params: modelParams } }, async (request) => {
     const { name } = request.params;
-    const [versions, history, aliases, gate] = await Promise.all([registry.versions(name), registry.history(name), registry.aliases(name), decisions.list(name)]);
+    const [versions, history, aliases, gate] = await Promise.all([
+      registry.versions(name),
+      registry.history(name),
+      registry.aliases(name),
+      decisions.list(name),
+    ]);
     return { name, aliases, versions: versions.map(versionRow), production_history: history.map(periodRow), gate_decisions: gate };
   });
 
@@ -48,18 +65,31 @@ export function modelRoutes(app: FastifyInstance, store: MlStore, artifacts: Art
     return { production_history: history.map(periodRow), total_entries: history.length };
   });
 
-  app.post<{ Params: VersionParams; Body: { reason?: string } }>('/api/v1/models/:name/versions/:version/promote', {
-    schema: { params: versionParams, body: reasonBody },
-  }, async (request) => {
-    const { name, version } = request.params;
-    const result = await deployVersion(store, artifacts, name, version, request.body.reason ?? 'manual promote (web)');
-    return { name, previous_version: result.previous, production_version: result.current, artifact_uri: result.artifactUri };
-  });
+  app.post<{ Params: VersionParams; Body: { reason?: string } }>(
+    '/api/v1/models/:name/versions/:version/promote',
+    {
+      schema: { params: versionParams, body: reasonBody },
+    },
+    async (request) => {
+      const { name, version } = request.params;
+      const result = await deployVersion(store, artifacts, name, version, request.body.reason ?? 'manual promote (web)');
+      return { name, previous_version: result.previous, production_version: result.current, artifact_uri: result.artifactUri };
+    },
+  );
 
-  app.post<{ Params: ModelParams; Body: Record<string, never> }>('/api/v1/models/:name/rollback', {
-    schema: { params: modelParams, body: { type: 'object', additionalProperties: false } },
-  }, async (request) => {
-    const result = await deployVersion(store, artifacts, request.params.name, 'previous', 'rollback (web)');
-    return { name: request.params.name, previous_version: result.previous, production_version: result.current, artifact_uri: result.artifactUri };
-  });
+  app.post<{ Params: ModelParams; Body: Record<string, never> }>(
+    '/api/v1/models/:name/rollback',
+    {
+      schema: { params: modelParams, body: { type: 'object', additionalProperties: false } },
+    },
+    async (request) => {
+      const result = await deployVersion(store, artifacts, request.params.name, 'previous', 'rollback (web)');
+      return {
+        name: request.params.name,
+        previous_version: result.previous,
+        production_version: result.current,
+        artifact_uri: result.artifactUri,
+      };
+    },
+  );
 }

@@ -49,7 +49,9 @@ export function histogramChart(histogram: ColumnHistogram, options: HistogramCha
   const plotH = height - MARGIN.top - MARGIN.bottom;
   const bins = histogram.kind === 'numeric' ? histogram.edges.length - 1 : histogram.categories.length;
   if (bins < 1 || histogram.reference.length !== bins || histogram.current.length !== bins) {
-    throw new RangeError(`column '${options.column}': histogram has ${bins} bins but ${histogram.reference.length} reference and ${histogram.current.length} current counts`);
+    throw new RangeError(
+      `column '${options.column}': histogram has ${bins} bins but ${histogram.reference.length} reference and ${histogram.current.length} current counts`,
+    );
   }
   const ref = shares(histogram.reference);
   const cur = shares(histogram.current);
@@ -63,48 +65,117 @@ export function histogramChart(histogram: ColumnHistogram, options: HistogramCha
     parts.push(el('line', { class: 'gridline', x1: MARGIN.left, x2: MARGIN.left + plotW, y1: y(tick), y2: y(tick), stroke: COLORS.grid }));
     parts.push(text({ class: 'tick y-tick', x: MARGIN.left - 6, y: y(tick) + 4, 'text-anchor': 'end', 'font-size': 11 }, percent(tick)));
   }
-  parts.push(text({ class: 'axis-title y-title', x: 12, y: MARGIN.top + plotH / 2, transform: `rotate(-90 12 ${MARGIN.top + plotH / 2})`, 'text-anchor': 'middle', 'font-size': 11 }, 'share of rows'));
+  parts.push(
+    text(
+      {
+        class: 'axis-title y-title',
+        x: 12,
+        y: MARGIN.top + plotH / 2,
+        transform: `rotate(-90 12 ${MARGIN.top + plotH / 2})`,
+        'text-anchor': 'middle',
+        'font-size': 11,
+      },
+      'share of rows',
+    ),
+  );
 
   const bar = (series: 'reference' | 'current', i: number, x: number, w: number, share: number, label: string) =>
-    el('rect', {
-      class: `bar ${series}`, 'data-bin': i, x, y: y(share), width: Math.max(w, 0.5), height: MARGIN.top + plotH - y(share),
-      fill: COLORS[series], 'fill-opacity': histogram.kind === 'numeric' ? 0.45 : 0.8,
-    }, tooltip(`${series} ${label}: ${percent(share)}`));
+    el(
+      'rect',
+      {
+        class: `bar ${series}`,
+        'data-bin': i,
+        x,
+        y: y(share),
+        width: Math.max(w, 0.5),
+        height: MARGIN.top + plotH - y(share),
+        fill: COLORS[series],
+        'fill-opacity': histogram.kind === 'numeric' ? 0.45 : 0.8,
+      },
+      tooltip(`${series} ${label}: ${percent(share)}`),
+    );
 
   if (histogram.kind === 'numeric') {
     const { edges } = histogram;
     for (let i = 0; i < bins; i++) {
       const label = `[${compactNumber(edges[i]!)}, ${compactNumber(edges[i + 1]!)})`;
-      parts.push(bar('reference', i, MARGIN.left + i * slot, slot - 1, ref[i]!, label), bar('current', i, MARGIN.left + i * slot, slot - 1, cur[i]!, label));
+      parts.push(
+        bar('reference', i, MARGIN.left + i * slot, slot - 1, ref[i]!, label),
+        bar('current', i, MARGIN.left + i * slot, slot - 1, cur[i]!, label),
+      );
     }
     // First, middle and last edge: enough to read the range without crowding.
     for (const i of [...new Set([0, Math.round(bins / 2), bins])]) {
-      parts.push(text({ class: 'tick x-tick', x: MARGIN.left + i * slot, y: MARGIN.top + plotH + 16, 'text-anchor': 'middle', 'font-size': 11 }, compactNumber(edges[i]!)));
+      parts.push(
+        text(
+          { class: 'tick x-tick', x: MARGIN.left + i * slot, y: MARGIN.top + plotH + 16, 'text-anchor': 'middle', 'font-size': 11 },
+          compactNumber(edges[i]!),
+        ),
+      );
     }
   } else {
     for (let i = 0; i < bins; i++) {
       const label = histogram.categories[i]!;
       const w = (slot - 4) / 2;
-      parts.push(bar('reference', i, MARGIN.left + i * slot + 2, w, ref[i]!, label), bar('current', i, MARGIN.left + i * slot + 2 + w, w, cur[i]!, label));
+      parts.push(
+        bar('reference', i, MARGIN.left + i * slot + 2, w, ref[i]!, label),
+        bar('current', i, MARGIN.left + i * slot + 2 + w, w, cur[i]!, label),
+      );
       const short = label.length > 10 ? `${label.slice(0, 9)}…` : label;
       if (bins <= 16 || i % Math.ceil(bins / 16) === 0) {
-        parts.push(text({ class: 'tick x-tick', x: MARGIN.left + (i + 0.5) * slot, y: MARGIN.top + plotH + 16, 'text-anchor': 'middle', 'font-size': 11 }, short));
+        parts.push(
+          text(
+            {
+              class: 'tick x-tick',
+              x: MARGIN.left + (i + 0.5) * slot,
+              y: MARGIN.top + plotH + 16,
+              'text-anchor': 'middle',
+              'font-size': 11,
+            },
+            short,
+          ),
+        );
       }
     }
   }
-  parts.push(el('line', { class: 'axis x-axis', x1: MARGIN.left, x2: MARGIN.left + plotW, y1: MARGIN.top + plotH, y2: MARGIN.top + plotH, stroke: COLORS.axis }));
-  parts.push(el('line', { class: 'axis y-axis', x1: MARGIN.left, x2: MARGIN.left, y1: MARGIN.top, y2: MARGIN.top + plotH, stroke: COLORS.axis }));
-  parts.push(text({ class: 'axis-title x-title', x: MARGIN.left + plotW / 2, y: height - 8, 'text-anchor': 'middle', 'font-size': 12 }, options.column));
+  parts.push(
+    el('line', {
+      class: 'axis x-axis',
+      x1: MARGIN.left,
+      x2: MARGIN.left + plotW,
+      y1: MARGIN.top + plotH,
+      y2: MARGIN.top + plotH,
+      stroke: COLORS.axis,
+    }),
+  );
+  parts.push(
+    el('line', { class: 'axis y-axis', x1: MARGIN.left, x2: MARGIN.left, y1: MARGIN.top, y2: MARGIN.top + plotH, stroke: COLORS.axis }),
+  );
+  parts.push(
+    text(
+      { class: 'axis-title x-title', x: MARGIN.left + plotW / 2, y: height - 8, 'text-anchor': 'middle', 'font-size': 12 },
+      options.column,
+    ),
+  );
   parts.push(legend(MARGIN.left, 14));
-  return svgRoot(width, height, `${options.column}: reference and current distributions`, { class: 'histogram-chart', 'data-kind': histogram.kind, 'data-column': options.column }, ...parts);
+  return svgRoot(
+    width,
+    height,
+    `${options.column}: reference and current distributions`,
+    { class: 'histogram-chart', 'data-kind': histogram.kind, 'data-column': options.column },
+    ...parts,
+  );
 }
 
 function legend(x: number, y: number): string {
-  return el('g', { class: 'legend' },
+  return el(
+    'g',
+    { class: 'legend' },
     el('rect', { x, y: y - 9, width: 10, height: 10, fill: COLORS.reference, 'fill-opacity': 0.6 }),
     text({ x: x + 14, y, 'font-size': 11 }, 'reference'),
     el('rect', { x: x + 84, y: y - 9, width: 10, height: 10, fill: COLORS.current, 'fill-opacity': 0.6 }),
-    text({ x: x + 98, y, 'font-size': 11 }, 'current'));
+    text({ x: x + 98, y, 'font-size': 11 }, 'current'),
+  );
 }
 
 /** The smallest of 1, 2, 2.5, 5 × 10^k at or above `value`: a y-axis top that reads well. */
