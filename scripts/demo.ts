@@ -150,16 +150,14 @@ async function main(): Promise<void> {
   const retrainLog = await new RetrainLog(store).list('churn');
   say(retrainLog.length > 6 ? `retrain log (latest 6 of ${retrainLog.length})` : 'retrain log');
   printRows(
-    retrainLog
-      .slice(-6)
-      .map((e) => ({
-        timestamp: e.timestamp,
-        trigger: e.trigger,
-        decision: e.decision,
-        success: e.success,
-        version: e.version ?? '',
-        reason: e.reason ?? e.error ?? '',
-      })),
+    retrainLog.slice(-6).map((e) => ({
+      timestamp: e.timestamp,
+      trigger: e.trigger,
+      decision: e.decision,
+      success: e.success,
+      version: e.version ?? '',
+      reason: e.reason ?? e.error ?? '',
+    })),
     'table',
   );
   process.stdout.write(

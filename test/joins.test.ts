@@ -62,7 +62,7 @@ async function runToEnd(
     new Date(),
   ))!;
   const owner = { hostname: 'h', workerId: 'w' };
-  let queue: TaskInstanceKey[] = (await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'test' })))
+  const queue: TaskInstanceKey[] = (await store.atomically((tx) => advanceDagRun(tx, structure, run, new Date(), { queuedBy: 'test' })))
     .queued;
   while (queue.length > 0) {
     const group = queue.splice(0, 50);

@@ -222,7 +222,9 @@ function untilTerminated<T>(task: Promise<T>, terminate: AbortSignal | undefined
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const givenUp = new Promise<never>((_, reject) => {
-    onAbort = (): void => void (timer = setTimeout(() => reject(terminate.reason), TERMINATION_GRACE_MS));
+    onAbort = (): void => {
+      timer = setTimeout(() => reject(terminate.reason), TERMINATION_GRACE_MS);
+    };
     terminate.addEventListener('abort', onAbort, { once: true });
   });
   return Promise.race([task, givenUp]).finally(() => {

@@ -208,8 +208,12 @@ export class TryLifecycle {
         return finishGroup(store, requests);
       })
       .then(
-        (results) => requests.forEach((r, i) => r.resolve(results[i]!)),
-        (error: unknown) => requests.forEach((r) => r.reject(error)),
+        (results) => {
+          for (const [i, r] of requests.entries()) r.resolve(results[i]!);
+        },
+        (error: unknown) => {
+          for (const r of requests) r.reject(error);
+        },
       );
   }
 

@@ -70,7 +70,7 @@ export class WriteBatcher<Scope> {
       await Promise.all(batch.map((item) => this.alone(item)));
       return;
     }
-    batch.forEach((item, i) => item.resolve(values[i]));
+    for (const [i, item] of batch.entries()) item.resolve(values[i]);
   }
 
   /** One write in its own transaction: a failure rolls back just this write. */
